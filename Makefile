@@ -1,0 +1,107 @@
+# tuninetd: a plain Makefile with pkg-config.
+#   make             bin/tuninetd, bin/tuntapd
+#   make check       unit and integration tests (as root), ends "N passed, N failed"
+#   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
+#   make install     PREFIX=/usr/local DESTDIR=
+#   make deps        the Debian packages to build and test (as root)
+#   SANITIZE=1       build with ASan+UBSan into build/san/ (make check SANITIZE=1)
+
+VERSION	= 2.0.0
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+
+CC	?= cc
+PKGS	= libpcap libmnl libnetfilter_log
+CFLAGS	?= -O2 -g
+WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
+ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
+	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log)
+
+ifeq ($(SANITIZE),1)
+SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_CFLAGS += $(SAN)
+LDFLAGS += $(SAN)
+OBJ	= build/san
+BIN	= build/san/bin
+else
+OBJ	= build/obj
+BIN	= bin
+endif
+ifeq ($(WERROR),1)
+ALL_CFLAGS += -Werror
+endif
+
+DAEMON_SRCS = tuninetd.c options.c loop.c watch.c hook.c core.c log.c \
+	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c
+DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
+
+UNIT_TESTS = test_options test_watch test_packet
+UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
+
+TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
+TUNTAPD_OBJS = $(TUNTAPD_SRCS:%.c=$(OBJ)/%.o)
+
+all: $(BIN)/tuninetd $(BIN)/tuntapd
+
+$(OBJ)/%.o: src/%.c src/*.h | $(OBJ)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OBJ) $(BIN) $(OBJ)/tests:
+	mkdir -p $@
+
+$(BIN)/tuninetd: $(DAEMON_OBJS) | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LIBS)
+
+$(BIN)/tuntapd: $(TUNTAPD_OBJS) | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $(TUNTAPD_OBJS)
+
+# unit tests: cmocka, against the pure modules only
+$(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+$(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+
+# test helpers: small C programs that send and record for the tests
+TOOLS = sendudp
+TOOL_BINS = $(TOOLS:%=$(OBJ)/tools/%)
+$(OBJ)/tools/%: tests/tools/%.c
+	@mkdir -p $(OBJ)/tools
+	$(CC) -O2 -Wall -o $@ $<
+
+DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
+	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
+	  iputils-ping procps
+
+deps:
+	@missing=; \
+	if command -v dpkg-query >/dev/null; then \
+	  for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "make deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  fi; \
+	else echo "make deps: not a Debian system; install the equivalents of: $(DEB_PKGS)"; fi
+
+check: deps
+	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
+	tests/run --bin $(abspath $(BIN)) --obj $(abspath $(OBJ))
+
+demo: deps
+	$(MAKE) all
+	demo/tuninetd-demo $(abspath $(BIN))/tuninetd
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd $(DESTDIR)$(SBINDIR)/
+
+clean:
+	rm -rf build bin
+
+.PHONY: all check demo deps install clean

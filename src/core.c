@@ -1,0 +1,370 @@
+/*
+ * core.c: one watch at work. Sensors report packets, the state machine
+ * (watch.c) decides, and this file carries its decisions out: it is the
+ * only caller of hook_start, it logs every transition, it keeps the
+ * sensors in the mode the state needs and the deadline timer where the
+ * state machine puts it.
+ *
+ * Log lines keep the original's words: "PCAP: start command done" (then
+ * the trigger packet, "|- ..."), "CORE: executing STOP command...".
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "core.h"
+#include "hook.h"
+#include "log.h"
+#include "loop.h"
+#include "packet.h"
+#include "watch.h"
+
+extern char **environ;
+
+struct trigger {
+	struct sensor	*sensor;
+	bool		 have_data;
+	uint8_t		 data[RECORD_MAX];
+	uint32_t	 caplen, len;
+	int		 linktype;
+	struct timespec	 ts;
+};
+
+struct core {
+	const struct config	*cf;
+	struct watch		 w;
+	struct sensor		*sensors[2];
+	int			 nsensors;
+	bool			 sensors_up;
+	struct hook		 hook;
+	struct timer		 deadline;
+	struct sensor		*last_sensor;	/* of the last packet */
+	struct trigger		 trigger;	/* of the start running or due */
+	enum watch_reason	 stop_reason;
+};
+
+static void	step(struct core *, enum watch_input, int64_t, bool);
+
+static void
+env_packet(struct env *e, const struct trigger *t)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct packet_info pi;
+	const char *kw;
+
+	if (!t->have_data)
+		return;
+	packet_decode(t->linktype, t->data, t->caplen, &pi);
+	if (packet_addr(&pi, false, a, sizeof a) &&
+	    packet_addr(&pi, true, b, sizeof b)) {
+		env_set(e, "TUNINETD_SRC", "%s", a);
+		env_set(e, "TUNINETD_DST", "%s", b);
+	}
+	if (pi.net == NET_ARP)
+		env_set(e, "TUNINETD_PROTO", "arp");
+	else if (pi.has_proto) {
+		if ((kw = packet_proto_keyword(pi.proto)) != NULL)
+			env_set(e, "TUNINETD_PROTO", "%s", kw);
+		else
+			env_set(e, "TUNINETD_PROTO", "%u", pi.proto);
+	}
+	if (pi.has_ports) {
+		env_set(e, "TUNINETD_SPORT", "%u", pi.sport);
+		env_set(e, "TUNINETD_DPORT", "%u", pi.dport);
+	}
+	if (pi.has_nflog && pi.nflog_prefix[0] != '\0')
+		env_set(e, "TUNINETD_NFLOG_PREFIX", "%s", pi.nflog_prefix);
+}
+
+static void
+env_sensor(struct env *e, const struct sensor *s)
+{
+	if (s == NULL)
+		return;
+	env_set(e, "TUNINETD_SENSOR", "%s", s->kind);
+	if (strcmp(s->kind, "pcap") == 0)
+		env_set(e, "TUNINETD_INTERFACE", "%s", pcap_sensor_ifname(s));
+	else
+		env_set(e, "TUNINETD_NFLOG_GROUP", "%d", nflog_sensor_group(s));
+}
+
+static void
+run_hook(struct core *c, const char *event, enum watch_reason reason,
+    int64_t now)
+{
+	struct env e;
+	bool start = strcmp(event, "start") == 0;
+
+	if (env_init(&e, environ) == -1)
+		fatal("hook environment");
+	env_set(&e, "TUNINETD_EVENT", "%s", event);
+	env_set(&e, "TUNINETD_PID", "%d", (int)getpid());
+	env_set(&e, "TUNINETD_TTL", "%u", c->cf->ttl);
+	env_set(&e, "TUNINETD_REASON", "%s", watch_reason_name(reason));
+	if (start) {
+		env_sensor(&e, c->trigger.sensor);
+		env_packet(&e, &c->trigger);
+	} else {
+		env_sensor(&e, c->last_sensor);
+		env_set(&e, "TUNINETD_UP_SECONDS", "%lld",
+		    (long long)((now - c->w.up_since) / NSEC_PER_SEC));
+	}
+	if (start)
+		log_info("%s: executing START command...",
+		    c->trigger.sensor != NULL ? c->trigger.sensor->tag : "CORE");
+	else
+		log_info("CORE: executing STOP command...");
+	if (hook_start(&c->hook, event, &e) == -1) {
+		/* logged; the state advances as if the hook had failed */
+		env_free(&e);
+		step(c, WATCH_HOOK_DONE, now_ns(), false);
+		return;
+	}
+	env_free(&e);
+}
+
+static void
+log_trigger(const struct trigger *t)
+{
+	struct packet_info pi;
+	char line[256];
+
+	if (!t->have_data)
+		return;
+	packet_decode(t->linktype, t->data, t->caplen, &pi);
+	if (packet_net_line(&pi, line, sizeof line))
+		log_info("|- %s", line);
+	if (packet_link_line(&pi, line, sizeof line))
+		log_info("|- %s", line);
+}
+
+static void
+log_transition(struct core *c, const struct watch_step *st)
+{
+	const char *tag = c->trigger.sensor != NULL ?
+	    c->trigger.sensor->tag : "CORE";
+
+	if (st->from == WATCH_STARTING) {
+		log_info("%s: start command done", tag);
+		log_trigger(&c->trigger);
+	} else if (st->from == WATCH_STOPPING)
+		log_info("CORE: stop command done");
+	if (st->to == WATCH_IDLE && st->from != WATCH_IDLE)
+		log_info("CORE: standby, waiting for a packet");
+}
+
+static void
+sync_sensors_mode(struct core *c)
+{
+	bool up = watch_sensors_up(&c->w);
+	int i;
+
+	if (up == c->sensors_up)
+		return;
+	c->sensors_up = up;
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->set_mode(c->sensors[i],
+		    up ? SENSOR_UP : SENSOR_IDLE);
+}
+
+static void
+sync_deadline(struct core *c)
+{
+	int64_t due = -1;
+	int i;
+
+	if (watch_deadline(&c->w, &due))
+		timer_set(&c->deadline, due);
+	else
+		timer_stop(&c->deadline);
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->deadline(c->sensors[i], due);
+}
+
+static void
+step(struct core *c, enum watch_input in, int64_t now, bool keeps_up)
+{
+	struct watch_step st = watch_input(&c->w, in, now, keeps_up);
+
+	if (st.from != st.to)
+		log_transition(c, &st);
+	sync_sensors_mode(c);
+	sync_deadline(c);
+	if (st.action == WATCH_RUN_START)
+		run_hook(c, "start", st.reason, now);
+	else if (st.action == WATCH_RUN_STOP)
+		run_hook(c, "stop", st.reason, now);
+	if (watch_may_quit(&c->w))
+		loop_quit(0);
+}
+
+static void
+on_report(struct sensor *s, const struct sensor_packet *sp)
+{
+	struct core *c = s->owner;
+	struct trigger *t = &c->trigger;
+	bool fresh = c->w.state == WATCH_IDLE ||
+	    (c->w.state == WATCH_STOPPING && !c->w.start_pending);
+
+	if (fresh) {
+		/* this packet fires the next start: keep it for the hook */
+		t->sensor = s;
+		t->have_data = sp->data != NULL;
+		t->caplen = sp->caplen < RECORD_MAX ? sp->caplen : RECORD_MAX;
+		t->len = sp->len;
+		t->linktype = sp->linktype;
+		t->ts = sp->ts;
+		if (t->have_data)
+			memcpy(t->data, sp->data, t->caplen);
+	}
+	if (fresh || sp->keeps_up || !c->w.ack_only)
+		c->last_sensor = s;
+	step(c, WATCH_PACKET, sp->when, sp->keeps_up);
+}
+
+static void
+on_hook_done(struct hook *h)
+{
+	step(h->arg, WATCH_HOOK_DONE, now_ns(), false);
+}
+
+static void
+on_deadline(struct timer *t)
+{
+	struct core *c = t->arg;
+	int i;
+
+	/* the sensors may hold news of a later packet: hear it first */
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->sync(c->sensors[i]);
+	step(c, WATCH_DEADLINE, now_ns(), false);
+}
+
+static void
+log_line(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	log_info("%s", line);
+}
+
+static void
+describe(struct core *c)
+{
+	const struct config *cf = c->cf;
+	int64_t since;
+	int i;
+
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->sync(c->sensors[i]);
+	since = (now_ns() - c->w.last) / NSEC_PER_SEC;
+	log_info("SIGUSR1 caught:");
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->describe(c->sensors[i], log_line);
+	if (cf->ack_only)
+		log_info("- using packets with tcp[ack] flag to reset TTL timer");
+	if (cf->savefile != NULL)
+		log_info("- file to dump start event packets (pcap format): %s",
+		    cf->savefile);
+	log_info("- event path: %s", cf->hook);
+	log_info("- TTL: %u sec.", cf->ttl);
+	log_info("- hook timeout: %u sec.%s", cf->hook_timeout,
+	    cf->hook_timeout == 0 ? " (none)" : "");
+	switch (c->w.state) {
+	case WATCH_IDLE:
+		log_info("- current status: standby (OFF)");
+		break;
+	case WATCH_STARTING:
+		log_info("- current status: starting (start command running), "
+		    "time since last captured packet: %lld sec.",
+		    (long long)since);
+		break;
+	case WATCH_UP:
+		log_info("- current status: up (ON), time since last captured "
+		    "packet: %lld sec.", (long long)since);
+		break;
+	case WATCH_STOPPING:
+		log_info("- current status: stopping (stop command running)%s",
+		    c->w.start_pending ? ", start due after it" : "");
+		break;
+	}
+}
+
+void
+core_signal(struct core *c, int signo)
+{
+	switch (signo) {
+	case SIGHUP:
+		if (c->w.state == WATCH_UP || c->w.state == WATCH_STARTING)
+			log_info("CORE: SIGHUP caught, stopping now");
+		step(c, WATCH_HANGUP, now_ns(), false);
+		break;
+	case SIGUSR1:
+		describe(c);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("CORE: %s caught, exiting%s", signo == SIGTERM ?
+		    "SIGTERM" : "SIGINT", c->w.state == WATCH_STARTING ?
+		    " once the start command is done" : "");
+		step(c, WATCH_EXIT, now_ns(), false);
+		break;
+	}
+}
+
+bool
+core_done(const struct core *c)
+{
+	return watch_may_quit(&c->w);
+}
+
+struct core *
+core_new(const struct config *cf, struct sensor **sensors, int n)
+{
+	struct core *c;
+	int i;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		fatal("calloc");
+	c->cf = cf;
+	watch_init(&c->w, (int64_t)cf->ttl * NSEC_PER_SEC, cf->ack_only);
+	hook_init(&c->hook, cf->hook, cf->hook_timeout, on_hook_done, c);
+	c->deadline = (struct timer){ .cb = on_deadline, .arg = c };
+	for (i = 0; i < n && i < 2; i++) {
+		c->sensors[i] = sensors[i];
+		sensors[i]->owner = c;
+		sensors[i]->report = on_report;
+	}
+	c->nsensors = i;
+	return c;
+}
+
+int
+core_start(struct core *c)
+{
+	int i;
+
+	for (i = 0; i < c->nsensors; i++)
+		if (c->sensors[i]->ops->start(c->sensors[i]) == -1)
+			return -1;
+	return 0;
+}
+
+void
+core_free(struct core *c)
+{
+	int i;
+
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->close(c->sensors[i]);
+	timer_stop(&c->deadline);
+	free(c);
+}

@@ -1,0 +1,304 @@
+/*
+ * hook.c: `<path> start' and `<path> stop'.
+ *
+ * posix_spawn (a vfork underneath, so spawning costs the daemon little and
+ * exec errors come back synchronously) with an explicit argv and
+ * environment, no shell; stdin from /dev/null, stdout and stderr into one
+ * pipe whose lines are logged, every other fd closed, default signal
+ * dispositions and an empty mask, and a process group of its own so a
+ * timeout can kill everything the hook started. The exit is learnt from a
+ * pidfd, so the loop never blocks and no child is left a zombie. The hook
+ * counts as done when its process exits, not when the pipe closes: a hook
+ * that leaves a daemon holding stdout does not hold us.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hook.h"
+#include "log.h"
+
+#define ENV_PREFIX	"TUNINETD_"
+
+static void	hook_exited(struct io *, uint32_t);
+static void	hook_output(struct io *, uint32_t);
+static void	hook_timeout(struct timer *);
+static void	hook_remnant(struct timer *);
+
+void
+hook_init(struct hook *h, const char *path, unsigned timeout,
+    void (*done)(struct hook *), void *arg)
+{
+	memset(h, 0, sizeof *h);
+	if ((h->path = strdup(path)) == NULL)
+		fatal("strdup");
+	h->timeout = timeout;
+	h->done = done;
+	h->arg = arg;
+	h->exit_io = (struct io){ .fd = -1, .cb = hook_exited, .arg = h };
+	h->out_io = (struct io){ .fd = -1, .cb = hook_output, .arg = h };
+	h->kill_timer = (struct timer){ .cb = hook_timeout, .arg = h };
+	h->remnant_timer = (struct timer){ .cb = hook_remnant, .arg = h };
+}
+
+bool
+hook_running(const struct hook *h)
+{
+	return h->pid != 0;
+}
+
+int
+hook_start(struct hook *h, const char *event, struct env *env)
+{
+	static const int defaults[] = { SIGPIPE, SIGHUP, SIGINT, SIGTERM,
+	    SIGUSR1, SIGUSR2, SIGCHLD, SIGQUIT };
+	char word[8], *argv[] = { h->path, word, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int pfd[2], r;
+	size_t i;
+	pid_t pid;
+
+	snprintf(word, sizeof word, "%s", event);
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("%s hook: pipe", event);
+		return -1;
+	}
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	for (i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+		sigaddset(&dfl, defaults[i]);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+
+	r = posix_spawn(&pid, h->path, &fa, &at, argv, env->v);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(pfd[1]);
+	if (r != 0) {
+		close(pfd[0]);
+		log_warnx("%s command `%s' cannot run: %s", event, h->path,
+		    strerror(r));
+		return -1;
+	}
+
+	h->exit_io.fd = pidfd_open(pid, 0);
+	if (h->exit_io.fd == -1 || io_add(&h->exit_io, EPOLLIN) == -1)
+		fatal("%s hook: pidfd for pid %d", event, (int)pid);
+	h->out_io.fd = pfd[0];
+	if (io_add(&h->out_io, EPOLLIN) == -1)
+		fatal("%s hook: epoll", event);
+	h->pid = pid;
+	h->event = event;
+	h->term_sent = false;
+	h->linelen = 0;
+	if (h->timeout > 0)
+		timer_set(&h->kill_timer,
+		    now_ns() + (int64_t)h->timeout * 1000000000LL);
+	return 0;
+}
+
+static void
+flush_line(struct hook *h)
+{
+	if (h->linelen > 0)
+		log_info("%s hook: %.*s", h->event, (int)h->linelen, h->line);
+	h->linelen = 0;
+}
+
+/* Read what the pipe holds now; returns false at end of file or error. */
+static bool
+drain_output(struct hook *h)
+{
+	char buf[4096];
+	ssize_t n, i;
+
+	for (;;) {
+		n = read(h->out_io.fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN;
+		if (n == 0)
+			return false;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n')
+				flush_line(h);
+			else if (buf[i] != '\r') {
+				if (h->linelen == sizeof h->line)
+					flush_line(h);
+				h->line[h->linelen++] = buf[i];
+			}
+		}
+	}
+}
+
+static void
+close_output(struct hook *h)
+{
+	if (h->out_io.fd == -1)
+		return;
+	flush_line(h);
+	io_del(&h->out_io);
+	close(h->out_io.fd);
+	h->out_io.fd = -1;
+}
+
+static void
+hook_output(struct io *io, uint32_t events)
+{
+	struct hook *h = io->arg;
+
+	(void)events;
+	if (!drain_output(h))
+		close_output(h);
+}
+
+static void
+hook_exited(struct io *io, uint32_t events)
+{
+	struct hook *h = io->arg;
+	siginfo_t si = { 0 };
+
+	(void)events;
+	if (waitid(P_PIDFD, io->fd, &si, WEXITED | WNOHANG) == -1 ||
+	    si.si_pid == 0)
+		return;
+
+	/* What the hook wrote before it exited is in the pipe now; whatever
+	 * a child it left behind writes later is not ours to wait for. */
+	drain_output(h);
+	close_output(h);
+	io_del(&h->exit_io);
+	close(h->exit_io.fd);
+	h->exit_io.fd = -1;
+	timer_stop(&h->kill_timer);
+
+	if (si.si_code == CLD_EXITED && si.si_status != 0)
+		log_warnx("%s command `%s' exited with status %d", h->event,
+		    h->path, si.si_status);
+	else if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
+		log_warnx("%s command `%s' killed by signal %d (%s)", h->event,
+		    h->path, si.si_status, strsignal(si.si_status));
+
+	if (h->term_sent) {
+		/* its group may live on; SIGKILL it when the grace ends */
+		if (h->remnant != 0)
+			kill(-h->remnant, SIGKILL);
+		h->remnant = h->pid;
+		timer_set(&h->remnant_timer,
+		    now_ns() + HOOK_KILL_GRACE * 1000000000LL);
+	}
+	h->pid = 0;
+	h->done(h);
+}
+
+static void
+hook_timeout(struct timer *t)
+{
+	struct hook *h = t->arg;
+
+	if (h->pid == 0)
+		return;
+	if (!h->term_sent) {
+		log_warnx("%s command `%s' still running after %u s: "
+		    "SIGTERM to its process group", h->event, h->path,
+		    h->timeout);
+		kill(-h->pid, SIGTERM);
+		h->term_sent = true;
+		timer_set(t, now_ns() + HOOK_KILL_GRACE * 1000000000LL);
+	} else {
+		log_warnx("%s command `%s' still running %d s after SIGTERM: "
+		    "SIGKILL to its process group", h->event, h->path,
+		    HOOK_KILL_GRACE);
+		kill(-h->pid, SIGKILL);
+	}
+}
+
+static void
+hook_remnant(struct timer *t)
+{
+	struct hook *h = t->arg;
+
+	if (h->remnant != 0)
+		kill(-h->remnant, SIGKILL);
+	h->remnant = 0;
+}
+
+int
+env_init(struct env *e, char *const *base)
+{
+	size_t n = 0;
+
+	while (base != NULL && base[n] != NULL)
+		n++;
+	e->cap = n + 16;
+	e->n = 0;
+	if ((e->v = calloc(e->cap, sizeof *e->v)) == NULL)
+		return -1;
+	for (; base != NULL && *base != NULL; base++)
+		if (strncmp(*base, ENV_PREFIX, sizeof ENV_PREFIX - 1) != 0)
+			if ((e->v[e->n++] = strdup(*base)) == NULL)
+				return -1;
+	return 0;
+}
+
+int
+env_set(struct env *e, const char *name, const char *fmt, ...)
+{
+	char **v, *s, *val;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&val, fmt, ap);
+	va_end(ap);
+	if (r == -1)
+		return -1;
+	r = asprintf(&s, "%s=%s", name, val);
+	free(val);
+	if (r == -1)
+		return -1;
+	if (e->n + 2 > e->cap) {
+		if ((v = reallocarray(e->v, e->cap * 2, sizeof *v)) == NULL) {
+			free(s);
+			return -1;
+		}
+		e->v = v;
+		e->cap *= 2;
+	}
+	e->v[e->n++] = s;
+	e->v[e->n] = NULL;
+	return 0;
+}
+
+void
+env_free(struct env *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	e->v = NULL;
+	e->n = e->cap = 0;
+}

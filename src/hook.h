@@ -1,0 +1,50 @@
+/* hook.h: run the user's executable without a shell, never blocking */
+#ifndef TUNINETD_HOOK_H
+#define TUNINETD_HOOK_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "loop.h"
+
+#define HOOK_LINE_MAX	512
+#define HOOK_KILL_GRACE	5	/* seconds between SIGTERM and SIGKILL */
+
+struct hook {
+	char		*path;
+	unsigned	 timeout;	/* seconds, 0 = no limit */
+	void		(*done)(struct hook *);
+	void		*arg;
+
+	/* one run at a time */
+	const char	*event;
+	pid_t		 pid;		/* 0 when not running */
+	struct io	 exit_io;	/* pidfd */
+	struct io	 out_io;	/* read end of the stdout/stderr pipe */
+	struct timer	 kill_timer;
+	bool		 term_sent;
+	pid_t		 remnant;	/* group of a killed hook, due SIGKILL */
+	struct timer	 remnant_timer;
+	size_t		 linelen;
+	char		 line[HOOK_LINE_MAX];
+};
+
+/* The hook's environment: tuninetd's own minus TUNINETD_*, plus ours. */
+struct env {
+	char	**v;
+	size_t	  n, cap;
+};
+
+void	hook_init(struct hook *, const char *path, unsigned timeout,
+	    void (*done)(struct hook *), void *arg);
+int	hook_start(struct hook *, const char *event, struct env *);
+bool	hook_running(const struct hook *);
+
+int	env_init(struct env *, char *const *base);
+int	env_set(struct env *, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	env_free(struct env *);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * packet_text.c: the words the original printed for a packet that fired
+ * start, and the values hooks get. Pure; formats a packet_info.
+ *
+ *   |- IPv4 192.168.1.1 > 13.107.42.14, NXT_HDR: 0x06 (TCP)
+ *   |- MAC: 1b:1c:0d:45:a9:e1 > f4:6d:04:64:11:25, 802.1Q VID: 3, EtherType: 0x86DD (IPv6)
+ *
+ * Ports (TCP, UDP, SCTP, UDP-Lite, DCCP) or the ICMP type follow the
+ * first line's protocol, so the original's text stays a prefix.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "packet.h"
+
+/* IANA protocol numbers: the keyword (/etc/protocols) and the display
+ * name the original used. */
+static const struct {
+	uint8_t		 num;
+	const char	*keyword, *name;
+} protos[] = {
+	{ 0, "hopopt", "HOPOPT" },	{ 1, "icmp", "ICMP" },
+	{ 2, "igmp", "IGMP" },		{ 4, "ipencap", "IPv4" },
+	{ 6, "tcp", "TCP" },		{ 17, "udp", "UDP" },
+	{ 33, "dccp", "DCCP" },		{ 41, "ipv6", "IPv6" },
+	{ 43, "ipv6-route", "IPv6-Route" }, { 44, "ipv6-frag", "IPv6-Frag" },
+	{ 47, "gre", "GRE" },		{ 50, "esp", "ESP" },
+	{ 51, "ah", "AH" },		{ 58, "ipv6-icmp", "IPv6-ICMP" },
+	{ 59, "ipv6-nonxt", "IPv6-NoNxt" }, { 60, "ipv6-opts", "IPv6-Opts" },
+	{ 89, "ospf", "OSPF" },		{ 103, "pim", "PIM" },
+	{ 112, "vrrp", "VRRP" },	{ 132, "sctp", "SCTP" },
+	{ 136, "udplite", "UDPLite" },	{ 137, "mpls-in-ip", "MPLS-in-IP" },
+};
+
+static const struct {
+	uint16_t	 type;
+	const char	*name;
+} ethertypes[] = {
+	{ ETHERTYPE_IPV4, "IPv4" },	{ ETHERTYPE_ARP, "ARP" },
+	{ ETHERTYPE_IPV6, "IPv6" },	{ ETHERTYPE_8021Q, "802.1Q" },
+	{ ETHERTYPE_8021AD, "802.1ad" }, { 0x8035, "RARP" },
+	{ 0x8847, "MPLS" },		{ 0x8848, "MPLS multicast" },
+	{ 0x8863, "PPPoE discovery" },	{ 0x8864, "PPPoE session" },
+	{ 0x888e, "EAPOL" },		{ 0x88cc, "LLDP" },
+};
+
+const char *
+packet_proto_name(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof protos / sizeof protos[0]; i++)
+		if (protos[i].num == proto)
+			return protos[i].name;
+	return NULL;
+}
+
+const char *
+packet_proto_keyword(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof protos / sizeof protos[0]; i++)
+		if (protos[i].num == proto)
+			return protos[i].keyword;
+	return NULL;
+}
+
+const char *
+packet_ethertype_name(uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof ethertypes / sizeof ethertypes[0]; i++)
+		if (ethertypes[i].type == type)
+			return ethertypes[i].name;
+	return NULL;
+}
+
+bool
+packet_addr(const struct packet_info *pi, bool dst, char *buf, size_t len)
+{
+	int af = pi->net == NET_IPV6 ? AF_INET6 : AF_INET;
+
+	if (!pi->has_addrs)
+		return false;
+	return inet_ntop(af, dst ? pi->dst : pi->src, buf, (socklen_t)len) !=
+	    NULL;
+}
+
+/* snprintf that appends at *off and never runs past len */
+static void
+append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off = *off + (size_t)n < len ? *off + (size_t)n : len - 1;
+}
+
+bool
+packet_net_line(const struct packet_info *pi, char *buf, size_t len)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	const char *name;
+	size_t off = 0;
+
+	if (pi->net == NET_NONE || len == 0)
+		return false;
+	if (!packet_addr(pi, false, src, sizeof src) ||
+	    !packet_addr(pi, true, dst, sizeof dst))
+		strcpy(src, "?"), strcpy(dst, "?");
+	if (pi->net == NET_ARP) {
+		append(buf, len, &off, "ARP %s > %s", src, dst);
+		if (pi->arp_op != 0)
+			append(buf, len, &off, ", OPER: %u (%s)", pi->arp_op,
+			    pi->arp_op == 1 ? "request" :
+			    pi->arp_op == 2 ? "reply" : "other");
+		return true;
+	}
+	append(buf, len, &off, "%s %s > %s", pi->net == NET_IPV4 ? "IPv4" :
+	    "IPv6", src, dst);
+	if (pi->has_proto) {
+		name = packet_proto_name(pi->proto);
+		append(buf, len, &off, ", NXT_HDR: 0x%02X (%s)", pi->proto,
+		    name != NULL ? name : "unknown");
+	}
+	if (pi->has_ports)
+		append(buf, len, &off, ", PORTS: %u > %u", pi->sport, pi->dport);
+	else if (pi->has_icmp)
+		append(buf, len, &off, ", TYPE: %u, CODE: %u", pi->icmp_type,
+		    pi->icmp_code);
+	return true;
+}
+
+static void
+append_mac(char *buf, size_t len, size_t *off, const uint8_t *m)
+{
+	append(buf, len, off, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+	    m[2], m[3], m[4], m[5]);
+}
+
+bool
+packet_link_line(const struct packet_info *pi, char *buf, size_t len)
+{
+	const char *name;
+	size_t off = 0;
+	int i;
+
+	if (!pi->has_mac_src || len == 0)
+		return false;
+	append(buf, len, &off, "MAC: ");
+	append_mac(buf, len, &off, pi->mac_src);
+	if (pi->has_mac_dst) {
+		append(buf, len, &off, " > ");
+		append_mac(buf, len, &off, pi->mac_dst);
+	}
+	for (i = 0; i < pi->ntags; i++)
+		append(buf, len, &off, ", %s VID: %u",
+		    pi->tags[i].tpid == ETHERTYPE_8021Q ? "802.1Q" : "802.1ad",
+		    pi->tags[i].vid);
+	if (pi->has_ethertype) {
+		name = packet_ethertype_name(pi->ethertype);
+		append(buf, len, &off, ", EtherType: 0x%04X (%s)",
+		    pi->ethertype, name != NULL ? name : "unknown");
+	}
+	return true;
+}

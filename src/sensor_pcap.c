@@ -1,0 +1,447 @@
+/*
+ * sensor_pcap.c: libpcap on one interface, with a tcpdump filter.
+ *
+ * Idle: immediate mode (libpcap then uses a TPACKET_V2 ring, which wakes
+ * us per packet), so the first matching packet is read at once, whole.
+ *
+ * Up: all the watch needs is when the last matching packet passed, and
+ * reading every packet would cost what tcpdump costs. So the socket is
+ * left unread while packets flow ("busy"): the kernel files the first few
+ * in the small ring and only counts the rest (PACKET_STATISTICS, through
+ * pcap_stats). Every CHECK_NS the ring is drained and the counters read:
+ *  - no packet since the last check: back to "quiet", where the next
+ *    packet wakes us at once, so the time of a lone packet is exact;
+ *  - the ring held every packet counted: the last frame's timestamp is
+ *    the last packet's time, exact;
+ *  - the kernel dropped some (the ring filled): they came after the ring's
+ *    frames, so the last one passed between the ring's last frame and now;
+ *    "now" is taken, late by at most CHECK_NS, never early.
+ * The cost is one check per CHECK_NS while traffic flows, whatever the
+ * packet rate, and nothing at all while none does. With -a the kernel
+ * filter is swapped while up for one that passes only TCP ACKs, so the
+ * counters count only packets that may keep the watch up.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "packet.h"
+#include "sensor.h"
+
+#define RING_BYTES	(64 * 1024)	/* counts in the resident set */
+#define CHECK_NS	(10 * 1000000LL)
+
+/* Only TCP segments with ACK set: IPv4 through libpcap's tcp[] (which
+ * skips IPv4 options), IPv6 when TCP follows the fixed header. */
+#define ACK_FILTER \
+	"((ip and tcp[tcpflags] & tcp-ack != 0) or " \
+	"(ip6 and ip6[6] == 6 and ip6[53] & 0x10 != 0))"
+
+enum pcap_phase { PHASE_IDLE, PHASE_QUIET, PHASE_BUSY };
+
+struct pcap_sensor {
+	struct sensor		 base;
+	char			*ifname;
+	char			*filter;
+	pcap_t			*p;
+	int			 linktype;
+	struct bpf_program	 idle_prog, up_prog;
+	bool			 have_up_prog;
+	enum pcap_phase		 phase;
+	struct io		 io;
+	struct timer		 check;
+	unsigned		 recv0, drop0;	/* pcap_stats at the last check */
+
+	/* what one pcap_dispatch saw */
+	unsigned		 batch;		/* packets delivered */
+	bool			 have_first, first_keeps_up;
+	struct pcap_pkthdr	 first_hdr;
+	uint8_t			 first[SNAPLEN];
+	bool			 have_last;	/* a packet that keeps it up */
+	struct timeval		 last_ts;
+};
+
+static void	pcap_readable(struct io *, uint32_t);
+static void	pcap_check(struct timer *);
+
+static int
+map_linktype(int dlt)
+{
+	/* DLT_RAW differs from LINKTYPE_RAW on Linux; the rest are equal */
+	return dlt == DLT_RAW ? LINKTYPE_RAW : dlt;
+}
+
+static struct timespec
+ts_of(const struct timeval *tv)
+{
+	/* nanosecond precision was asked for: tv_usec holds nanoseconds */
+	return (struct timespec){ .tv_sec = tv->tv_sec, .tv_nsec = tv->tv_usec };
+}
+
+static void
+on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)user;
+	struct packet_info pi;
+	bool keeps_up = true;
+
+	ps->batch++;
+	if (ps->base.ack_only) {
+		packet_decode(ps->linktype, bytes, h->caplen, &pi);
+		keeps_up = packet_is_tcp_ack(&pi);
+	}
+	if (ps->phase == PHASE_IDLE && !ps->have_first) {
+		ps->have_first = true;
+		ps->first_keeps_up = keeps_up;
+		ps->first_hdr = *h;
+		if (ps->first_hdr.caplen > SNAPLEN)
+			ps->first_hdr.caplen = SNAPLEN;
+		memcpy(ps->first, bytes, ps->first_hdr.caplen);
+	} else if (keeps_up) {
+		ps->have_last = true;
+		ps->last_ts = h->ts;
+	}
+}
+
+/* Read what the ring holds; -1 when the capture has failed. */
+static int
+drain(struct pcap_sensor *ps)
+{
+	ps->batch = 0;
+	ps->have_first = ps->have_last = false;
+	if (pcap_dispatch(ps->p, -1, on_packet, (u_char *)ps) == PCAP_ERROR) {
+		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+report_batch(struct pcap_sensor *ps)
+{
+	struct sensor_packet sp = { .linktype = ps->linktype };
+
+	if (ps->have_first) {
+		sp.ts = ts_of(&ps->first_hdr.ts);
+		sp.when = realtime_to_mono(&sp.ts);
+		sp.keeps_up = ps->first_keeps_up;
+		sp.data = ps->first;
+		sp.caplen = ps->first_hdr.caplen;
+		sp.len = ps->first_hdr.len;
+		ps->base.report(&ps->base, &sp);
+	}
+	if (ps->have_last) {
+		sp = (struct sensor_packet){ .linktype = ps->linktype,
+		    .keeps_up = true, .ts = ts_of(&ps->last_ts) };
+		sp.when = realtime_to_mono(&sp.ts);
+		ps->base.report(&ps->base, &sp);
+	}
+}
+
+static void
+capture_failed(struct pcap_sensor *ps)
+{
+	/* Reattaching is the job of the interface watcher; until then the
+	 * sensor is silent, which the watch reads as idle. */
+	timer_stop(&ps->check);
+	io_del(&ps->io);
+	ps->io.fd = -1;
+	pcap_close(ps->p);
+	ps->p = NULL;
+	log_warnx("PCAP: capture on %s stopped", ps->ifname);
+}
+
+static int
+read_counters(struct pcap_sensor *ps, unsigned *recv, unsigned *drop)
+{
+	struct pcap_stat st;
+
+	if (pcap_stats(ps->p, &st) == -1) {
+		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
+		return -1;
+	}
+	*recv = st.ps_recv - ps->recv0;
+	*drop = st.ps_drop - ps->drop0;
+	ps->recv0 = st.ps_recv;
+	ps->drop0 = st.ps_drop;
+	return 0;
+}
+
+static void
+go_busy(struct pcap_sensor *ps)
+{
+	unsigned r, d;
+
+	if (read_counters(ps, &r, &d) == -1) {
+		capture_failed(ps);
+		return;
+	}
+	ps->phase = PHASE_BUSY;
+	io_mod(&ps->io, 0);	/* errors (interface gone) still wake us */
+	timer_set(&ps->check, now_ns() + CHECK_NS);
+}
+
+static void
+go_quiet(struct pcap_sensor *ps)
+{
+	ps->phase = PHASE_QUIET;
+	timer_stop(&ps->check);
+	io_mod(&ps->io, EPOLLIN);
+}
+
+static void
+pcap_readable(struct io *io, uint32_t events)
+{
+	struct pcap_sensor *ps = io->arg;
+
+	(void)events;
+	if (drain(ps) == -1) {
+		capture_failed(ps);
+		return;
+	}
+	if (ps->phase == PHASE_QUIET && ps->batch > 0)
+		go_busy(ps);
+	report_batch(ps);
+}
+
+static void
+busy_check(struct pcap_sensor *ps)
+{
+	struct sensor_packet sp = { .linktype = ps->linktype, .keeps_up = true };
+	unsigned counted, dropped;
+
+	if (drain(ps) == -1 || read_counters(ps, &counted, &dropped) == -1) {
+		capture_failed(ps);
+		return;
+	}
+	if (dropped > 0) {
+		/* the lost packets came after every frame in the ring */
+		ps->have_last = false;
+		clock_gettime(CLOCK_REALTIME, &sp.ts);
+		sp.when = now_ns();
+		ps->base.report(&ps->base, &sp);
+	} else
+		report_batch(ps);
+	if (ps->phase != PHASE_BUSY)
+		return;		/* the report moved the sensor to idle */
+	if (counted == 0 && ps->batch == 0)
+		go_quiet(ps);
+	else
+		timer_set(&ps->check, now_ns() + CHECK_NS);
+}
+
+static void
+pcap_check(struct timer *t)
+{
+	busy_check(t->arg);
+}
+
+static void
+pcap_sync(struct sensor *s)
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)s;
+
+	if (ps->p == NULL)
+		return;
+	if (ps->phase == PHASE_BUSY)
+		busy_check(ps);
+	else
+		pcap_readable(&ps->io, EPOLLIN);
+}
+
+static void
+pcap_set_mode(struct sensor *s, enum sensor_mode mode)
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)s;
+
+	if (ps->p == NULL)
+		return;
+	if (ps->have_up_prog &&
+	    pcap_setfilter(ps->p, mode == SENSOR_UP ? &ps->up_prog :
+	    &ps->idle_prog) == -1)
+		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
+	if (mode == SENSOR_UP) {
+		go_quiet(ps);
+	} else {
+		timer_stop(&ps->check);
+		ps->phase = PHASE_IDLE;
+		io_mod(&ps->io, EPOLLIN);
+	}
+}
+
+static int
+pcap_start(struct sensor *s)
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)s;
+
+	if (ps->p == NULL)
+		return 0;
+	ps->io = (struct io){ .fd = pcap_get_selectable_fd(ps->p),
+	    .cb = pcap_readable, .arg = ps };
+	ps->phase = PHASE_IDLE;
+	return io_add(&ps->io, EPOLLIN);
+}
+
+static void
+pcap_deadline(struct sensor *s, int64_t due)
+{
+	(void)s;
+	(void)due;
+}
+
+static void
+pcap_describe(struct sensor *s, void (*line)(const char *, ...))
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)s;
+
+	line("- capture engine: pcap, %s%s", ps->ifname,
+	    ps->p == NULL ? " (interface absent)" : "");
+	if (ps->filter != NULL && *ps->filter != '\0')
+		line("-- pcap filter: \"%s\"", ps->filter);
+}
+
+static void
+pcap_sensor_close(struct sensor *s)
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)s;
+
+	timer_stop(&ps->check);
+	if (ps->p != NULL)
+		pcap_close(ps->p);
+	pcap_freecode(&ps->idle_prog);
+	if (ps->have_up_prog)
+		pcap_freecode(&ps->up_prog);
+	free(ps->ifname);
+	free(ps->filter);
+	free(ps);
+}
+
+static const struct sensor_ops pcap_ops = {
+	.start = pcap_start,
+	.set_mode = pcap_set_mode,
+	.sync = pcap_sync,
+	.deadline = pcap_deadline,
+	.describe = pcap_describe,
+	.close = pcap_sensor_close,
+};
+
+/* Open and activate the capture, compile both filters: every error here
+ * is a start-up error naming the bad value. */
+static int
+open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "", *upf = NULL;
+	const char *f = ps->filter != NULL ? ps->filter : "";
+	int r;
+
+	if ((ps->p = pcap_create(ps->ifname, ebuf)) == NULL) {
+		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
+		return -1;
+	}
+	pcap_set_snaplen(ps->p, SNAPLEN);
+	pcap_set_promisc(ps->p, 0);
+	pcap_set_immediate_mode(ps->p, 1);
+	pcap_set_buffer_size(ps->p, RING_BYTES);
+	pcap_set_tstamp_precision(ps->p, PCAP_TSTAMP_PRECISION_NANO);
+	r = pcap_activate(ps->p);
+	if (r == PCAP_ERROR_NO_SUCH_DEVICE) {
+		snprintf(err, errlen, "-i: `%s': no such interface",
+		    ps->ifname);
+		goto fail;
+	}
+	if (r == PCAP_ERROR_PERM_DENIED) {
+		snprintf(err, errlen, "-i: capturing on `%s' needs the "
+		    "CAP_NET_RAW capability (run as root)", ps->ifname);
+		goto fail;
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "-i: `%s': %s", ps->ifname,
+		    pcap_geterr(ps->p));
+		goto fail;
+	}
+	if (r > 0)
+		log_warnx("PCAP: %s: %s", ps->ifname, pcap_statustostr(r));
+	if (pcap_setnonblock(ps->p, 1, ebuf) == -1) {
+		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
+		goto fail;
+	}
+	fcntl(pcap_get_selectable_fd(ps->p), F_SETFD, FD_CLOEXEC);
+	ps->linktype = map_linktype(pcap_datalink(ps->p));
+
+	if (pcap_compile(ps->p, &ps->idle_prog, f, 1,
+	    PCAP_NETMASK_UNKNOWN) == -1) {
+		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
+		goto fail;
+	}
+	if (ps->base.ack_only) {
+		if ((*f != '\0' ? asprintf(&upf, "(%s) and %s", f, ACK_FILTER) :
+		    asprintf(&upf, "%s", ACK_FILTER)) == -1)
+			fatal("asprintf");
+		r = pcap_compile(ps->p, &ps->up_prog, upf, 1,
+		    PCAP_NETMASK_UNKNOWN);
+		free(upf);
+		if (r == -1) {
+			snprintf(err, errlen, "-f: `%s' with -a: %s", f,
+			    pcap_geterr(ps->p));
+			goto fail;
+		}
+		ps->have_up_prog = true;
+	}
+	if (pcap_setfilter(ps->p, &ps->idle_prog) == -1) {
+		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
+		goto fail;
+	}
+	return 0;
+fail:
+	pcap_close(ps->p);
+	ps->p = NULL;
+	return -1;
+}
+
+struct sensor *
+pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
+    bool wait_interface, char *err, size_t errlen)
+{
+	struct pcap_sensor *ps;
+
+	if ((ps = calloc(1, sizeof *ps)) == NULL)
+		fatal("calloc");
+	ps->base.ops = &pcap_ops;
+	ps->base.kind = "pcap";
+	ps->base.tag = "PCAP";
+	ps->base.ack_only = ack_only;
+	ps->check = (struct timer){ .cb = pcap_check, .arg = ps };
+	ps->io.fd = -1;
+	if ((ps->ifname = strdup(ifname)) == NULL ||
+	    (filter != NULL && (ps->filter = strdup(filter)) == NULL))
+		fatal("strdup");
+	(void)wait_interface;
+	if (open_capture(ps, err, errlen) == -1) {
+		free(ps->ifname);
+		free(ps->filter);
+		free(ps);
+		return NULL;
+	}
+	return &ps->base;
+}
+
+const char *
+pcap_sensor_ifname(const struct sensor *s)
+{
+	return ((const struct pcap_sensor *)s)->ifname;
+}
+
+int
+pcap_sensor_linktype(const struct sensor *s)
+{
+	return ((const struct pcap_sensor *)s)->linktype;
+}

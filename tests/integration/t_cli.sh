@@ -1,0 +1,64 @@
+# The command line: -h and -v exit 0; every bad input is refused before
+# anything starts, with a message naming the bad value, a non-zero exit
+# status within 3 s, and no process left behind, also with -d.
+. "$(dirname "$0")/lib.sh"
+bed_up; mkhook
+H=$T/hook
+printf '#!/bin/sh\n' > "$T/noexec"; chmod 644 "$T/noexec"
+
+out=$("$TUNINETD" -h); rc=$?
+check "-h exits 0" [ $rc = 0 ]
+for o in -a -c -d -f -i -n -t -w -h -v --hook-timeout SIGHUP SIGUSR1; do
+	check "-h mentions $o" grep -q -- "$o" <<< "$out"
+done
+out=$("$TUNINETD" -v); rc=$?
+check "-v exits 0 and names the version ($out)" bash -c "[ $rc = 0 ] && grep -q '^tuninetd [0-9]' <<< '$out'"
+
+# refused WORD ARGS...: refused, and the message contains WORD
+refused() {
+	local want=$1 rc; shift
+	timeout 3 ip netns exec "$NS_B" ${PRIV:-} "$TUNINETD" "$@" > "$T/out" 2>&1; rc=$?
+	if [ $rc = 124 ]; then not_ok "refused: $* (still running after 3 s)"; return; fi
+	if [ $rc = 0 ]; then not_ok "refused: $* (exit 0)"; return; fi
+	if ! grep -qF -- "$want" "$T/out"; then
+		not_ok "refused: $* (message lacks '$want': $(head -c 150 "$T/out"))"; return
+	fi
+	ok "refused, exit $rc, naming '$want': $*"
+}
+refused "no sensor"
+refused "no command" -i "$VB"
+refused "/nonexistent" -i "$VB" -c /nonexistent
+refused "$T' is a directory" -i "$VB" -c "$T"
+refused "noexec' is not executable" -i "$VB" -c "$T/noexec"
+refused "\`abc'" -i "$VB" -c "$H" -t abc
+refused "\`0'" -i "$VB" -c "$H" -t 0
+refused "\`-5'" -i "$VB" -c "$H" -t -5
+refused "\`99999999999999999999'" -i "$VB" -c "$H" -t 99999999999999999999
+refused "\`x'" -n x -c "$H"
+refused "\`70000'" -n 70000 -c "$H"
+refused "\`nosuchif': no such interface" -i nosuchif -c "$H"
+refused "\`udp port'" -i "$VB" -f "udp port" -c "$H"
+refused "-f \`udp' needs -i" -n 7 -f udp -c "$H"
+refused "\`-Z'" -i "$VB" -c "$H" -Z
+refused "\`--bogus'" -i "$VB" -c "$H" --bogus
+refused "\`-1'" -i "$VB" -c "$H" --hook-timeout -1
+
+ip netns exec "$NS_B" tcpdump -i nflog:7 -w /dev/null > /dev/null 2>&1 & tp=$!
+EXTRA_PIDS=$tp; sleep 1
+refused "NFLOG group 7 is already bound by another process" -n 7 -c "$H"
+kill $tp; wait $tp 2>/dev/null; EXTRA_PIDS=
+
+# without the capability each sensor needs (root, minus one capability)
+PRIV="setpriv --bounding-set=-net_raw --" refused "CAP_NET_RAW" -i "$VB" -c "$H"
+PRIV="setpriv --bounding-set=-net_admin --" refused "CAP_NET_ADMIN" -n 7 -c "$H"
+
+# with -d: refused in the foreground, and nothing left running
+refused "\`nosuchif'" -d -i nosuchif -c "$H"
+refused "\`abc'" -d -n 7 -c "$H" -t abc
+refused "\`udp port'" -d -i "$VB" -n 7 -f "udp port" -c "$H"
+sleep 0.3
+check "no process left after refused starts" bash -c "! pgrep -f -- '[t]uninetd .*-c $H' > /dev/null"
+# a refused start has released what it opened: the group binds at once
+timeout 2 ip netns exec "$NS_B" tcpdump -i nflog:7 -c 1 -w /dev/null > /dev/null 2>&1 & tp=$!
+sleep 0.5; send > /dev/null
+wait $tp; check "NFLOG group 7 free after a start refused for its filter" [ $? = 0 ]

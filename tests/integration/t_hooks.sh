@@ -1,0 +1,75 @@
+# Hooks never block the daemon and never overlap: a slow start hook while
+# SIGUSR1 is answered, a packet during a slow stop brings a start right
+# after it; the hook's exit status, output lines, environment, stdin and
+# fds; a hook that outlives --hook-timeout is killed (SIGTERM, then SIGKILL
+# 5 s later) and the state moves on.
+. "$(dirname "$0")/lib.sh"
+bed_up
+mkhook '
+[ -f "'"$T"'/slow" ] && sleep 2
+echo "end-$1 $(date +%s.%N)" >> "'"$T"'/events"
+echo "line one from $1"; echo "to stderr from $1" >&2
+ls -l /proc/self/fd/0 | grep -q " -> /dev/null$" && echo "stdin-null"
+echo "child fds: $(ls /proc/self/fd | tr "\n" " ")"
+[ "$(ps -o pgid= -p $$ | tr -d " ")" = "$$" ] && echo "own-group"
+echo "myvar=${MYVAR:-unset} stale=${TUNINETD_STALE:-unset}"
+[ -f "'"$T"'/fail" ] && exit 3
+[ -f "'"$T"'/bg" ] && (sleep 31 &)
+exit 0'
+touch "$T/slow"
+MYVAR=kept TUNINETD_STALE=leak daemon -i "$VB" -f "udp port 9999" -t 1 -c "$T/hook"
+
+send > /dev/null; wait_ev start 1 2 || bail "start"
+sleep 0.5; kill -USR1 "$DPID"; sleep 0.3
+check "SIGUSR1 answered while the start hook ran" logged "SIGUSR1 caught:"
+check "status while the start hook runs: starting" logged "- current status: starting"
+wait_ev stop 1 6 || bail "stop"
+check "stop began after start ended" \
+    awk -v e="$(evtime end-start 1)" -v s="$(evtime stop 1)" 'BEGIN{exit !(s >= e)}'
+sleep 0.8; t=$(send | cut -d' ' -f1)	# during the 2 s stop hook
+wait_ev start 2 6 || bail "start after a packet during stop"
+d=$(ms "$(evtime start 2)" "$(evtime end-stop 1)")
+check "start began ${d} ms after the stop ended (0-300)" within "$d" 0 300
+wait_ev stop 2 8 || bail "second stop"
+rm -f "$T/slow"; sleep 0.3
+
+check "hook stdout lines logged, tagged" logged "start hook: line one from start"
+check "hook stderr lines logged, tagged" logged "stop hook: to stderr from stop"
+check "hook stdin is /dev/null" logged "start hook: stdin-null"
+check "hook inherits only fds 0-2 (ls opens 3)" logged "start hook: child fds: 0 1 2 3 "
+check "hook runs in its own process group" logged "start hook: own-group"
+check "hook keeps the daemon's environment, minus TUNINETD_*" logged "start hook: myvar=kept stale=unset"
+check "TUNINETD_STALE absent from the recorded environment" bash -c "! grep -q STALE '$T/events'"
+
+touch "$T/fail"
+send > /dev/null; wait_ev stop 3 4 || bail "cycle with a failing hook"
+rm -f "$T/fail"
+check "a hook exiting 3 is logged with its status" logged "start command \`$T/hook' exited with status 3"
+check "the state advanced past the failing hooks" [ "$(nev start)/$(nev stop)" = 3/3 ]
+
+touch "$T/bg"
+send > /dev/null; wait_ev start 4 2 || bail "start with a background child"
+t=$(evtime start 4)
+wait_ev stop 4 4 || bail "stop with a background child holding stdout"
+d=$(ms "$(evtime stop 4)" "$t")
+check "a child holding the hook's stdout does not delay stop (${d} ms, < 1500)" within "$d" 900 1500
+rm -f "$T/bg"
+check "no zombie children" bash -c "! ps -o stat= --ppid $DPID | grep -q Z"
+kill "$DPID"; wait "$DPID"; DPID=
+
+# --hook-timeout: a start hook that ignores SIGTERM, and so does its child
+mkhook 'trap "" TERM; [ "$1" = start ] && sleep 30; exit 0'
+daemon -i "$VB" -f "udp port 9999" -t 1 --hook-timeout 1 -c "$T/hook"
+t0=$(send | cut -d' ' -f1)
+wait_ev start 1 2 || bail "start of the hanging hook"
+sleep 1.5
+check "SIGTERM sent to the hook's group after --hook-timeout 1" logged "still running after 1 s: SIGTERM"
+wait_ev stop 1 8 || bail "stop after the hanging start was killed"
+d=$(ms "$(evtime stop 1)" "$t0")
+check "SIGKILL 5 s after SIGTERM, then stop (${d} ms after the packet, 5900-7500)" within "$d" 5900 7500
+check "SIGKILL logged" logged "SIGKILL to its process group"
+check "killed by signal 9 logged" logged "killed by signal 9"
+sleep 0.3
+check "no zombie children after the kills" bash -c "! ps -o stat= --ppid $DPID | grep -q Z"
+check "no process left of the killed hook" bash -c "! pgrep -f '^sleep 30$' >/dev/null"
+pkill -f '^sleep 31$' 

@@ -1,0 +1,45 @@
+# pcap sensor on a veth, TTL 2: start within 100 ms of the first packet,
+# stop within 100 ms of last packet + TTL, twice; the hook's environment;
+# the original's log lines; a non-matching packet starts nothing.
+. "$(dirname "$0")/lib.sh"
+bed_up; mkhook
+daemon -i "$VB" -f "udp port 9999" -t 2 -c "$T/hook"
+
+send 1 9998 > /dev/null
+sleep 0.5
+check "a packet the filter rejects fires nothing" [ "$(nev start)" = 0 ]
+
+for r in 1 2; do
+	t0=$(send | cut -d' ' -f1)
+	wait_ev start $r 2 || bail "round $r: start"
+	for k in 1 2 3; do sleep 0.3; tl=$(send | cut -d' ' -f2); done
+	wait_ev stop $r 5 || bail "round $r: stop"
+	s=$(ms "$(evtime start $r)" "$t0")
+	e=$(awk -v a="$(evtime stop $r)" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
+	note "pcap round $r: start_ms $s stop_err_ms $e"
+	check "round $r: start ${s} ms after the first packet (< 100)" within "$s" 0 100
+	check "round $r: stop ${e} ms from last packet + TTL (within 100)" within "$e" -100 100
+	sleep 0.3
+done
+check "2 starts and 2 stops" [ "$(nev start)/$(nev stop)" = 2/2 ]
+
+env1=$(evenv start 1)
+for kv in TUNINETD_EVENT=start TUNINETD_SENSOR=pcap TUNINETD_INTERFACE=$VB \
+    TUNINETD_SRC=$ADDR_A TUNINETD_DST=$ADDR_B TUNINETD_PROTO=udp \
+    TUNINETD_DPORT=9999 TUNINETD_TTL=2 TUNINETD_REASON=packet \
+    TUNINETD_PID=$DPID; do
+	check "start hook gets $kv" grep -qx "  $kv" <<< "$env1"
+done
+check "start hook gets TUNINETD_SPORT" grep -q '^  TUNINETD_SPORT=[0-9]' <<< "$env1"
+check "start hook gets no TUNINETD_UP_SECONDS" bash -c '! grep -q UP_SECONDS <<< "$1"' _ "$env1"
+stop1=$(evenv stop 1)
+for kv in TUNINETD_EVENT=stop TUNINETD_SENSOR=pcap TUNINETD_REASON=idle TUNINETD_UP_SECONDS=2; do
+	check "stop hook gets $kv" grep -qx "  $kv" <<< "$stop1"
+done
+check "stop hook gets no packet fields" bash -c '! grep -q TUNINETD_SRC <<< "$1"' _ "$stop1"
+
+check "log: PCAP: start command done" logged "PCAP: start command done"
+check "log: |- IPv4 line" logged "|- IPv4 $ADDR_A > $ADDR_B, NXT_HDR: 0x11 (UDP)"
+check "log: |- MAC line" grep -qE '\|- MAC: ([0-9a-f]{2}:){5}[0-9a-f]{2} > ([0-9a-f]{2}:){5}[0-9a-f]{2}, EtherType: 0x0800 \(IPv4\)' "$T/log"
+check "log: CORE: executing STOP command..." logged "CORE: executing STOP command..."
+check "log: original start line" logged "Success! Tuninetd has been started with PID: $DPID"
