@@ -4,6 +4,7 @@
 #   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
 #   make install     PREFIX=/usr/local DESTDIR=
 #   make deps        the Debian packages to build and test (as root)
+#   make fuzz        the decoder under libFuzzer for FUZZ_SECONDS (default 60)
 #   SANITIZE=1       build with ASan+UBSan into build/san/ (make check SANITIZE=1)
 
 VERSION	= 2.0.0
@@ -35,7 +36,8 @@ ALL_CFLAGS += -Werror
 endif
 
 DAEMON_SRCS = tuninetd.c options.c loop.c watch.c hook.c core.c log.c \
-	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c
+	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c \
+	  savefile.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_watch test_packet
@@ -67,15 +69,28 @@ $(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 
 # test helpers: small C programs that send and record for the tests
-TOOLS = sendudp
+TOOLS = sendudp tcpchat vlansend
 TOOL_BINS = $(TOOLS:%=$(OBJ)/tools/%)
 $(OBJ)/tools/%: tests/tools/%.c
 	@mkdir -p $(OBJ)/tools
 	$(CC) -O2 -Wall -o $@ $<
 
+# the decoder under libFuzzer, ASan and UBSan, for FUZZ_SECONDS; new
+# inputs go to build/fuzz/corpus, the committed seeds stay as they are
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+build/fuzz/fuzz_packet: tests/fuzz/fuzz_packet.c src/packet.c src/packet_text.c src/packet.h
+	@mkdir -p build/fuzz/corpus
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
+
+fuzz: deps build/fuzz/fuzz_packet
+	build/fuzz/fuzz_packet -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
+	  -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus
+
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
 	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
-	  iputils-ping procps
+	  iputils-ping procps clang libclang-rt-dev
 
 deps:
 	@missing=; \
@@ -104,4 +119,4 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check demo deps install clean
+.PHONY: all check demo deps install clean fuzz

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "packet.h"
+#include "savefile.h"
 #include "watch.h"
 
 extern char **environ;
@@ -44,7 +45,7 @@ struct core {
 	struct timer		 deadline;
 	struct sensor		*last_sensor;	/* of the last packet */
 	struct trigger		 trigger;	/* of the start running or due */
-	enum watch_reason	 stop_reason;
+	struct savefile		*savefile;	/* -w, or NULL */
 };
 
 static void	step(struct core *, enum watch_input, int64_t, bool);
@@ -113,10 +114,14 @@ run_hook(struct core *c, const char *event, enum watch_reason reason,
 		env_set(&e, "TUNINETD_UP_SECONDS", "%lld",
 		    (long long)((now - c->w.up_since) / NSEC_PER_SEC));
 	}
-	if (start)
+	if (start) {
 		log_info("%s: executing START command...",
 		    c->trigger.sensor != NULL ? c->trigger.sensor->tag : "CORE");
-	else
+		if (c->savefile != NULL && c->trigger.have_data)
+			savefile_write(c->savefile, c->trigger.linktype,
+			    &c->trigger.ts, c->trigger.data, c->trigger.caplen,
+			    c->trigger.len);
+	} else
 		log_info("CORE: executing STOP command...");
 	if (hook_start(&c->hook, event, &e) == -1) {
 		/* logged; the state advances as if the hook had failed */
@@ -327,7 +332,8 @@ core_done(const struct core *c)
 }
 
 struct core *
-core_new(const struct config *cf, struct sensor **sensors, int n)
+core_new(const struct config *cf, struct sensor **sensors, int n,
+    struct savefile *savefile)
 {
 	struct core *c;
 	int i;
@@ -335,6 +341,7 @@ core_new(const struct config *cf, struct sensor **sensors, int n)
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		fatal("calloc");
 	c->cf = cf;
+	c->savefile = savefile;
 	watch_init(&c->w, (int64_t)cf->ttl * NSEC_PER_SEC, cf->ack_only);
 	hook_init(&c->hook, cf->hook, cf->hook_timeout, on_hook_done, c);
 	c->deadline = (struct timer){ .cb = on_deadline, .arg = c };

@@ -296,18 +296,16 @@ decode_sll(const uint8_t *p, size_t len, bool v2, struct packet_info *pi)
 }
 
 /* LINKTYPE_NFLOG: family, version, resource id (the group, big-endian),
- * then the NFULA_* attributes of the netlink message. */
-static void
-decode_nflog(const uint8_t *p, size_t len, struct packet_info *pi)
+ * then the NFULA_* attributes of the netlink message, as TLVs. */
+bool
+packet_nflog_split(const uint8_t *p, size_t len, struct nflog_parts *np)
 {
-	const uint8_t *payload = NULL, *hwhdr = NULL;
-	size_t payload_len = 0, hwhdr_len = 0, off = 4;
-	uint16_t tlen, ttype, hwtype = 0, hwproto = 0;
-	uint8_t family;
+	uint16_t tlen, ttype;
+	size_t off = 4;
 
-	if (!get8(p, len, 0, &family) || !get16(p, len, 2, &pi->nflog_group))
-		return;
-	pi->has_nflog = true;
+	memset(np, 0, sizeof *np);
+	if (!get8(p, len, 0, &np->family) || !get16(p, len, 2, &np->group))
+		return false;
 	while (len >= 4 && off <= len - 4) {
 		memcpy(&tlen, p + off, 2);
 		memcpy(&ttype, p + off + 2, 2);
@@ -318,43 +316,57 @@ decode_nflog(const uint8_t *p, size_t len, struct packet_info *pi)
 
 		switch (ttype & NFLA_TYPE_MASK) {
 		case NFULA_PACKET_HDR:
-			(void)get16(v, vlen, 0, &hwproto);
+			(void)get16(v, vlen, 0, &np->hwproto);
 			break;
 		case NFULA_PREFIX:
-			vlen = strnlen((const char *)v, vlen);
-			if (vlen > NFLOG_PREFIX_MAX)
-				vlen = NFLOG_PREFIX_MAX;
-			memcpy(pi->nflog_prefix, v, vlen);
-			pi->nflog_prefix[vlen] = '\0';
+			np->prefix = v;
+			np->prefix_len = strnlen((const char *)v, vlen);
 			break;
 		case NFULA_HWTYPE:
-			(void)get16(v, vlen, 0, &hwtype);
+			(void)get16(v, vlen, 0, &np->hwtype);
 			break;
 		case NFULA_HWHEADER:
-			hwhdr = v;
-			hwhdr_len = vlen;
+			np->hwheader = v;
+			np->hwheader_len = vlen;
 			break;
 		case NFULA_PAYLOAD:
-			payload = v;
-			payload_len = vlen;
+			np->payload = v;
+			np->payload_len = vlen;
 			break;
 		}
 		off += (tlen + 3u) & ~3u;
 	}
-	if (hwhdr != NULL && hwtype == ARPHRD_ETHER_NUM)
-		decode_ethernet(hwhdr, hwhdr_len, pi, false);
-	if (payload == NULL)
+	return true;
+}
+
+static void
+decode_nflog(const uint8_t *p, size_t len, struct packet_info *pi)
+{
+	struct nflog_parts np;
+	size_t n;
+
+	if (!packet_nflog_split(p, len, &np))
 		return;
-	if (family == AF_INET_NUM)
-		decode_ipv4(payload, payload_len, pi);
-	else if (family == AF_INET6_NUM)
-		decode_ipv6(payload, payload_len, pi);
-	else if (family == NFPROTO_ARP_NUM)
-		decode_arp(payload, payload_len, pi);
-	else if (hwproto != 0)
-		decode_net(hwproto, payload, payload_len, pi);
+	pi->has_nflog = true;
+	pi->nflog_group = np.group;
+	n = np.prefix_len < NFLOG_PREFIX_MAX ? np.prefix_len : NFLOG_PREFIX_MAX;
+	if (np.prefix != NULL)
+		memcpy(pi->nflog_prefix, np.prefix, n);
+	pi->nflog_prefix[n] = '\0';
+	if (np.hwheader != NULL && np.hwtype == ARPHRD_ETHER_NUM)
+		decode_ethernet(np.hwheader, np.hwheader_len, pi, false);
+	if (np.payload == NULL)
+		return;
+	if (np.family == AF_INET_NUM)
+		decode_ipv4(np.payload, np.payload_len, pi);
+	else if (np.family == AF_INET6_NUM)
+		decode_ipv6(np.payload, np.payload_len, pi);
+	else if (np.family == NFPROTO_ARP_NUM)
+		decode_arp(np.payload, np.payload_len, pi);
+	else if (np.hwproto != 0)
+		decode_net(np.hwproto, np.payload, np.payload_len, pi);
 	else
-		decode_raw(payload, payload_len, pi);
+		decode_raw(np.payload, np.payload_len, pi);
 }
 
 void

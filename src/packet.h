@@ -64,8 +64,20 @@ struct packet_info {
 	uint8_t		icmp_type, icmp_code;
 };
 
+/* the parts of a LINKTYPE_NFLOG record */
+struct nflog_parts {
+	uint8_t		 family;	/* AF_INET, AF_INET6, NFPROTO_* */
+	uint16_t	 group;
+	uint16_t	 hwproto;	/* EtherType of the payload, or 0 */
+	uint16_t	 hwtype;	/* ARPHRD_* of hwheader, or 0 */
+	const uint8_t	*prefix, *hwheader, *payload;
+	size_t		 prefix_len, hwheader_len, payload_len;
+};
+
 void		packet_decode(int linktype, const uint8_t *, size_t,
 		    struct packet_info *);
+bool		packet_nflog_split(const uint8_t *, size_t,
+		    struct nflog_parts *);
 bool		packet_is_tcp_ack(const struct packet_info *);
 
 /* packet_text.c */

@@ -21,6 +21,8 @@
 #include "log.h"
 #include "loop.h"
 #include "options.h"
+#include "packet.h"
+#include "savefile.h"
 #include "sensor.h"
 
 #ifndef VERSION
@@ -93,6 +95,7 @@ int
 main(int argc, char *argv[])
 {
 	struct sensor *sensors[2];
+	struct savefile *savefile = NULL;
 	struct config cf;
 	char err[1024], usage[2048];
 	int n = 0, status, i;
@@ -133,6 +136,18 @@ main(int argc, char *argv[])
 		n++;
 	}
 
+	if (cf.savefile != NULL) {
+		/* one link type per file: the pcap sensor's, else NFLOG's */
+		int lt = cf.ifname != NULL ? pcap_sensor_linktype(sensors[0]) :
+		    LINKTYPE_NFLOG;
+
+		if ((savefile = savefile_open(cf.savefile, err,
+		    sizeof err)) == NULL)
+			goto refuse;
+		if (lt > 0 && savefile_bind(savefile, lt, err, sizeof err) == -1)
+			goto refuse;
+	}
+
 	if (cf.daemonize) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
@@ -141,7 +156,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_init() == -1)
 		fatal("event loop");
-	watch_core = core_new(&cf, sensors, n);
+	watch_core = core_new(&cf, sensors, n, savefile);
 	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT }, 4,
 	    on_signal) == -1)
 		fatal("signals");
@@ -157,10 +172,12 @@ main(int argc, char *argv[])
 
 	status = loop_run();
 	core_free(watch_core);
+	savefile_close(savefile);
 	log_info("CORE: exited");
 	return status;
 
 refuse:
+	savefile_close(savefile);
 	for (i = 0; i < n; i++)
 		sensors[i]->ops->close(sensors[i]);
 	fprintf(stderr, "tuninetd: %s\n", err);
