@@ -4,6 +4,7 @@
 #   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
 #   make install     PREFIX=/usr/local DESTDIR=
 #   make deps        the Debian packages to build and test (as root)
+#   make bench       the performance figures against tcpdump (QUICK=1: < 1 min)
 #   make fuzz        the decoder under libFuzzer for FUZZ_SECONDS (default 60)
 #   SANITIZE=1       build with ASan+UBSan into build/san/ (make check SANITIZE=1)
 
@@ -88,6 +89,18 @@ fuzz: deps build/fuzz/fuzz_packet
 	build/fuzz/fuzz_packet -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
 	  -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus
 
+# the benchmark: tuninetd against tcpdump in the same run (as root)
+build/bench/blast: bench/blast.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -o $@ $<
+build/bench/stamp: bench/stamp.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -static -o $@ $<
+
+bench: deps
+	$(MAKE) all build/bench/blast build/bench/stamp
+	bench/bench.sh $(abspath $(BIN)) $(abspath build/bench) $(QUICK)
+
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
 	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
 	  iputils-ping procps clang libclang-rt-dev
@@ -119,4 +132,4 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check demo deps install clean fuzz
+.PHONY: all check demo deps install clean fuzz bench

@@ -93,12 +93,15 @@ env_sensor(struct env *e, const struct sensor *s)
 		env_set(e, "TUNINETD_NFLOG_GROUP", "%d", nflog_sensor_group(s));
 }
 
-static void
-run_hook(struct core *c, const char *event, enum watch_reason reason,
+/* Spawn the hook first, log after: the time from packet to hook is what
+ * users of on-demand services wait for. */
+static int
+run_hook(struct core *c, enum watch_action action, enum watch_reason reason,
     int64_t now)
 {
+	const char *event = action == WATCH_RUN_START ? "start" : "stop";
 	struct env e;
-	bool start = strcmp(event, "start") == 0;
+	int r;
 
 	if (env_init(&e, environ) == -1)
 		fatal("hook environment");
@@ -106,7 +109,7 @@ run_hook(struct core *c, const char *event, enum watch_reason reason,
 	env_set(&e, "TUNINETD_PID", "%d", (int)getpid());
 	env_set(&e, "TUNINETD_TTL", "%u", c->cf->ttl);
 	env_set(&e, "TUNINETD_REASON", "%s", watch_reason_name(reason));
-	if (start) {
+	if (action == WATCH_RUN_START) {
 		env_sensor(&e, c->trigger.sensor);
 		env_packet(&e, &c->trigger);
 	} else {
@@ -114,22 +117,9 @@ run_hook(struct core *c, const char *event, enum watch_reason reason,
 		env_set(&e, "TUNINETD_UP_SECONDS", "%lld",
 		    (long long)((now - c->w.up_since) / NSEC_PER_SEC));
 	}
-	if (start) {
-		log_info("%s: executing START command...",
-		    c->trigger.sensor != NULL ? c->trigger.sensor->tag : "CORE");
-		if (c->savefile != NULL && c->trigger.have_data)
-			savefile_write(c->savefile, c->trigger.linktype,
-			    &c->trigger.ts, c->trigger.data, c->trigger.caplen,
-			    c->trigger.len);
-	} else
-		log_info("CORE: executing STOP command...");
-	if (hook_start(&c->hook, event, &e) == -1) {
-		/* logged; the state advances as if the hook had failed */
-		env_free(&e);
-		step(c, WATCH_HOOK_DONE, now_ns(), false);
-		return;
-	}
+	r = hook_start(&c->hook, event, &e);
 	env_free(&e);
+	return r;
 }
 
 static void
@@ -194,16 +184,26 @@ static void
 step(struct core *c, enum watch_input in, int64_t now, bool keeps_up)
 {
 	struct watch_step st = watch_input(&c->w, in, now, keeps_up);
+	const struct trigger *t = &c->trigger;
+	int spawned = 0;
 
+	if (st.action != WATCH_NOTHING)
+		spawned = run_hook(c, st.action, st.reason, now);
 	if (st.from != st.to)
 		log_transition(c, &st);
+	if (st.action == WATCH_RUN_START) {
+		log_info("%s: executing START command...",
+		    t->sensor != NULL ? t->sensor->tag : "CORE");
+		if (c->savefile != NULL && t->have_data)
+			savefile_write(c->savefile, t->linktype, &t->ts,
+			    t->data, t->caplen, t->len);
+	} else if (st.action == WATCH_RUN_STOP)
+		log_info("CORE: executing STOP command...");
 	sync_sensors_mode(c);
 	sync_deadline(c);
-	if (st.action == WATCH_RUN_START)
-		run_hook(c, "start", st.reason, now);
-	else if (st.action == WATCH_RUN_STOP)
-		run_hook(c, "stop", st.reason, now);
-	if (watch_may_quit(&c->w))
+	if (spawned == -1)	/* logged; the state moves on as after a failure */
+		step(c, WATCH_HOOK_DONE, now_ns(), false);
+	else if (watch_may_quit(&c->w))
 		loop_quit(0);
 }
 
@@ -349,6 +349,7 @@ core_new(const struct config *cf, struct sensor **sensors, int n,
 		c->sensors[i] = sensors[i];
 		sensors[i]->owner = c;
 		sensors[i]->report = on_report;
+		sensors[i]->ttl = c->w.ttl;
 	}
 	c->nsensors = i;
 	return c;

@@ -186,7 +186,8 @@ hook_exited(struct io *io, uint32_t events)
 
 	/* What the hook wrote before it exited is in the pipe now; whatever
 	 * a child it left behind writes later is not ours to wait for. */
-	drain_output(h);
+	if (h->out_io.fd != -1)
+		drain_output(h);
 	close_output(h);
 	io_del(&h->exit_io);
 	close(h->exit_io.fd);

@@ -45,6 +45,7 @@ struct sensor {
 				    const struct sensor_packet *);
 	void			*owner;
 	bool			 ack_only;
+	int64_t			 ttl;		/* the watch's, in ns */
 };
 
 /* sensor_pcap.c */

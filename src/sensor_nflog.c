@@ -6,8 +6,8 @@
  * Idle: the kernel sends each packet at once (queue threshold 1) with its
  * first SNAPLEN bytes, so start fires on the first packet and knows it.
  *
- * Up: packets come batched (threshold UP_QTHRESH, or whatever fills
- * UP_BUFSIZ, or UP_FLUSH_CS after the first of a batch), with no payload
+ * Up: packets come batched (what fills UP_BUFSIZ, or UP_FLUSH_CS after
+ * the first of a batch), with no payload
  * (or just the headers -a needs), and of each batch only the last
  * message is parsed, for its kernel timestamp. A batch can wait in the
  * kernel for UP_FLUSH_CS, so FINAL_NS before the watch's deadline the
@@ -34,12 +34,12 @@
 #include "packet.h"
 #include "sensor.h"
 
-#define UP_QTHRESH	1024
-#define UP_BUFSIZ	32768		/* bytes per batch (kernel max 128 KiB) */
+#define UP_QTHRESH	65535		/* UP_BUFSIZ ends a batch first */
+#define UP_BUFSIZ	131072		/* bytes per batch, the kernel's most */
 #define UP_FLUSH_CS	1		/* 1/100 s */
 #define ACK_RANGE	96		/* IPv4 with options, or IPv6, + TCP flags */
 #define FINAL_NS	(50 * 1000000LL)
-#define RCVBUF_MIN	(256 * 1024)
+#define RCVBUF_MIN	(1024 * 1024)
 #define RCVBUF_MAX	(8 * 1024 * 1024)
 #define READS_PER_WAKE	64
 #define DROP_LOG_NS	(60 * 1000000000LL)
@@ -58,7 +58,7 @@ struct nflog_sensor {
 	unsigned long		 overflows;	/* ENOBUFS since the last log */
 	int64_t			 overflow_logged;
 	uint8_t			 first[RECORD_MAX];
-	uint8_t			 buf[UP_BUFSIZ + 8192];
+	uint8_t			 buf[UP_BUFSIZ + 8192];	/* touched as used */
 };
 
 static void	nflog_readable(struct io *, uint32_t);

@@ -8,16 +8,20 @@
  * reading every packet would cost what tcpdump costs. So the socket is
  * left unread while packets flow ("busy"): the kernel files the first few
  * in the small ring and only counts the rest (PACKET_STATISTICS, through
- * pcap_stats). Every CHECK_NS the ring is drained and the counters read:
- *  - no packet since the last check: back to "quiet", where the next
- *    packet wakes us at once, so the time of a lone packet is exact;
- *  - the ring held every packet counted: the last frame's timestamp is
- *    the last packet's time, exact;
- *  - the kernel dropped some (the ring filled): they came after the ring's
- *    frames, so the last one passed between the ring's last frame and now;
- *    "now" is taken, late by at most CHECK_NS, never early.
- * The cost is one check per CHECK_NS while traffic flows, whatever the
- * packet rate, and nothing at all while none does. With -a the kernel
+ * pcap_stats). Now and then the counters are read:
+ *  - the kernel dropped some (the ring is full): packets passed since the
+ *    last check; "now" is taken, late by at most the check interval, never
+ *    early, and the ring is left full, so each packet costs us nothing;
+ *  - none dropped: the ring holds every packet since the last check, and
+ *    the newest frame's timestamp is the last packet's time, exact;
+ *  - none at all: back to "quiet", where the next packet wakes us at
+ *    once, so the time of a lone packet is exact too.
+ * The interval starts at CHECK_MIN_NS and doubles while traffic keeps
+ * flowing, up to a hundredth of the TTL (within CHECK_MIN_NS and
+ * CHECK_MAX_NS): a short burst is timed to 10 ms, a flow that goes on for
+ * long to 1% of the TTL, and each check, one getsockopt and one wake-up,
+ * is paid per interval whatever the packet rate. When the flow stops the
+ * ring is drained once; while none flows nothing is paid at all. With -a the kernel
  * filter is swapped while up for one that passes only TCP ACKs, so the
  * counters count only packets that may keep the watch up.
  */
@@ -38,7 +42,8 @@
 #include "sensor.h"
 
 #define RING_BYTES	(64 * 1024)	/* counts in the resident set */
-#define CHECK_NS	(10 * 1000000LL)
+#define CHECK_MIN_NS	(10 * 1000000LL)
+#define CHECK_MAX_NS	(100 * 1000000LL)
 
 /* Only TCP segments with ACK set: IPv4 through libpcap's tcp[] (which
  * skips IPv4 options), IPv6 when TCP follows the fixed header. */
@@ -60,6 +65,7 @@ struct pcap_sensor {
 	struct io		 io;
 	struct timer		 check;
 	unsigned		 recv0, drop0;	/* pcap_stats at the last check */
+	int64_t			 interval;	/* between busy checks */
 
 	/* what one pcap_dispatch saw */
 	unsigned		 batch;		/* packets delivered */
@@ -187,7 +193,8 @@ go_busy(struct pcap_sensor *ps)
 	}
 	ps->phase = PHASE_BUSY;
 	io_mod(&ps->io, 0);	/* errors (interface gone) still wake us */
-	timer_set(&ps->check, now_ns() + CHECK_NS);
+	ps->interval = CHECK_MIN_NS;
+	timer_set(&ps->check, now_ns() + ps->interval);
 }
 
 static void
@@ -214,29 +221,51 @@ pcap_readable(struct io *io, uint32_t events)
 }
 
 static void
+next_check(struct pcap_sensor *ps)
+{
+	int64_t max = ps->base.ttl / 100;
+
+	if (max > CHECK_MAX_NS)
+		max = CHECK_MAX_NS;
+	ps->interval *= 2;
+	if (ps->interval > max)
+		ps->interval = max > CHECK_MIN_NS ? max : CHECK_MIN_NS;
+	timer_set(&ps->check, now_ns() + ps->interval);
+}
+
+static void
 busy_check(struct pcap_sensor *ps)
 {
 	struct sensor_packet sp = { .linktype = ps->linktype, .keeps_up = true };
 	unsigned counted, dropped;
 
-	if (drain(ps) == -1 || read_counters(ps, &counted, &dropped) == -1) {
+	if (read_counters(ps, &counted, &dropped) == -1) {
 		capture_failed(ps);
 		return;
 	}
 	if (dropped > 0) {
-		/* the lost packets came after every frame in the ring */
-		ps->have_last = false;
+		/* The ring is full of older frames and the kernel only counts:
+		 * the last packet passed between the last check and now. The
+		 * ring is left as it is, so packets cost us nothing. */
 		clock_gettime(CLOCK_REALTIME, &sp.ts);
 		sp.when = now_ns();
 		ps->base.report(&ps->base, &sp);
-	} else
-		report_batch(ps);
+		next_check(ps);
+		return;
+	}
+	/* nothing lost: the ring holds every packet since the last check,
+	 * and its newest frame is the last packet */
+	if (drain(ps) == -1) {
+		capture_failed(ps);
+		return;
+	}
+	report_batch(ps);
 	if (ps->phase != PHASE_BUSY)
 		return;		/* the report moved the sensor to idle */
-	if (counted == 0 && ps->batch == 0)
+	if (counted == 0)
 		go_quiet(ps);
 	else
-		timer_set(&ps->check, now_ns() + CHECK_NS);
+		next_check(ps);
 }
 
 static void

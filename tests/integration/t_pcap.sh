@@ -43,3 +43,14 @@ check "log: |- IPv4 line" logged "|- IPv4 $ADDR_A > $ADDR_B, NXT_HDR: 0x11 (UDP)
 check "log: |- MAC line" grep -qE '\|- MAC: ([0-9a-f]{2}:){5}[0-9a-f]{2} > ([0-9a-f]{2}:){5}[0-9a-f]{2}, EtherType: 0x0800 \(IPv4\)' "$T/log"
 check "log: CORE: executing STOP command..." logged "CORE: executing STOP command..."
 check "log: original start line" logged "Success! Tuninetd has been started with PID: $DPID"
+
+# a flood fills the ring, so the sensor only counts: stop is late by at
+# most the check interval (TTL/100 here, 20 ms), never early
+n=$(nev stop)
+send 1 > /dev/null; wait_ev start 3 2 || bail "start before the flood"
+tl=$(send 60000 | cut -d' ' -f2)
+wait_ev stop $((n + 1)) 5 || bail "stop after the flood"
+e=$(awk -v a="$(evtime stop $((n + 1)))" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
+note "pcap after a 60000-packet flood: stop_err_ms $e"
+check "stop ${e} ms from the flood's last packet + TTL (0-60)" within "$e" 0 60
+check "one start and one stop for the flood" [ "$(nev start)/$(nev stop)" = 3/3 ]

@@ -1,0 +1,140 @@
+#!/bin/bash
+# bench/bench.sh BINDIR TOOLDIR [QUICK]: the performance figures of tuninetd,
+# measured on this machine against tcpdump (and no sensor at all) in the
+# same run, on a veth pair between two network namespaces of its own, with
+# 64-byte UDP. Prints one table of medians and exits non-zero when a goal
+# is missed. Run as root (make bench; make bench QUICK=1 for < 1 minute).
+set -u
+TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0}
+if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=3 IDLE=3
+else RUNS=7 N=1000000 ROUNDS=9 IDLE=10; fi
+
+ID=$$ A=tbn$ID-a B=tbn$ID-b VA=tbn${ID}a VB=tbn${ID}b DST=10.88.0.2
+T=$(mktemp -d /tmp/tuninetd-bench.XXXXXX)
+export STAMP_FILE=$T/stamps
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root"
+ip netns add "$A" && ip netns add "$B" &&
+ip link add "$VA" type veth peer name "$VB" &&
+ip link set "$VA" netns "$A" && ip link set "$VB" netns "$B" &&
+ip -n "$A" addr add 10.88.0.1/24 dev "$VA" && ip -n "$B" addr add $DST/24 dev "$VB" &&
+ip -n "$A" link set "$VA" up && ip -n "$B" link set "$VB" up &&
+ip -n "$B" link set lo up &&
+ip netns exec "$B" nft -f - <<'NFT' || die "test bed"
+table inet bench {
+	chain in { type filter hook input priority 0; udp dport 9999 log group 7; }
+}
+NFT
+
+cpu_ns() { local s=0 t a; for t in /proc/$1/task/*/schedstat; do read -r a _ < "$t"; s=$((s + a)); done; echo $s; }
+ctxt() { awk '/ctxt_switches/{s += $2} END{print s}' /proc/$1/task/*/status; }
+blast() { ip netns exec "$A" "$TOOLS/blast" $DST 9999 "$1"; }
+start() { ip netns exec "$B" "$@" > "$T/out" 2>&1 & pid=$!; sleep 0.4; kill -0 $pid 2>/dev/null || die "$1 did not start: $(head -c 200 "$T/out")"; }
+stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=; }
+median() { sort -g | awk '{a[NR] = $1} END{if (NR == 0) print "nan"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+calc() { awk "BEGIN{printf \"%.${2:-3}f\", $1}"; }
+
+# cost CMD...: CMD up (one packet has fired start), then N packets:
+# prints "CPU-ns-per-packet sender-kpps"
+cost() {
+	local c0 c1 r
+	start "$@"
+	blast 1 > /dev/null; sleep 0.2
+	c0=$(cpu_ns $pid)
+	r=$(blast "$N")
+	sleep 0.2
+	c1=$(cpu_ns $pid)
+	stop
+	echo "$(calc "($c1 - $c0) / $N" 2) $(echo "$r" | awk '{printf "%.0f", $1 / $2 / 1000}')"
+}
+
+echo "bench: $(nproc) CPUs, Linux $(uname -r), $( [ "$QUICK" = 1 ] && echo quick || echo full) mode: $RUNS runs of $N packets, $ROUNDS latency rounds"
+: > "$T/cost"
+for r in $(seq "$RUNS"); do
+	base=$(blast "$N" | awk '{printf "%.0f", $1 / $2 / 1000}')
+	tp=$(cost "$TUNINETD" -i "$VB" -f "udp port 9999" -t 600 -c "$TOOLS/stamp")
+	rp=$(cost tcpdump -i "$VB" -w /dev/null "udp port 9999")
+	tn=$(cost "$TUNINETD" -n 7 -t 600 -c "$TOOLS/stamp")
+	rn=$(cost tcpdump -i nflog:7 -w /dev/null)
+	echo "$base $tp $rp $tn $rn" >> "$T/cost"
+	echo "  run $r: no sensor $base kpps; pcap tuninetd ${tp% *} ns tcpdump ${rp% *} ns; nflog tuninetd ${tn% *} ns tcpdump ${rn% *} ns"
+done
+# columns: 1 base kpps, 2 3 tuninetd pcap ns kpps, 4 5 tcpdump pcap, 6 7 tuninetd nflog, 8 9 tcpdump nflog
+col() { awk "{print \$$1}" "$T/cost" | median; }
+ratio() { calc "$(awk "{print (\$$2 > 0 ? \$$1 / \$$2 : 99)}" "$T/cost" | median)" 3; }
+TP=$(col 2) RP=$(col 4) TN=$(col 6) RN=$(col 8)
+RPCAP=$(ratio 2 4) RNFLOG=$(ratio 6 8)
+THR_T=$(ratio 3 1) THR_R=$(ratio 5 1) BASE=$(col 1)
+
+# latency ARGS...: ROUNDS of one packet, another 0.3 s later, then stop
+# after TTL 1 s; prints per round "start-ms stop-error-ms"
+latency() {
+	local k t0 tl st sp
+	rm -f "$STAMP_FILE"
+	start "$TUNINETD" "$@" -t 1 -c "$TOOLS/stamp"
+	for k in $(seq "$ROUNDS"); do
+		t0=$(blast 1 | cut -d' ' -f3); sleep 0.3; tl=$(blast 1 | cut -d' ' -f4)
+		for i in $(seq 60); do [ "$(grep -c '^stop' "$STAMP_FILE" 2>/dev/null)" -ge "$k" ] && break; sleep 0.05; done
+		st=$(grep '^start' "$STAMP_FILE" | sed -n "${k}p" | cut -d' ' -f2)
+		sp=$(grep '^stop' "$STAMP_FILE" | sed -n "${k}p" | cut -d' ' -f2)
+		[ -n "$st" ] && [ -n "$sp" ] && calc "($st - $t0) * 1000 - 0" 3 && echo " $(calc "($sp - $tl - 1) * 1000" 2)"
+		sleep 0.2
+	done
+	stop
+}
+latency -i "$VB" -f "udp port 9999" > "$T/lat.pcap"
+latency -n 7 > "$T/lat.nflog"
+LSP=$(awk '{print $1}' "$T/lat.pcap" | median) LEP=$(awk '{print $2}' "$T/lat.pcap" | median)
+LSN=$(awk '{print $1}' "$T/lat.nflog" | median) LEN=$(awk '{print $2}' "$T/lat.nflog" | median)
+[ "$(wc -l < "$T/lat.pcap")" = "$ROUNDS" ] && [ "$(wc -l < "$T/lat.nflog")" = "$ROUNDS" ] || die "latency rounds missing"
+
+# idle: both sensors, no traffic
+start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 -c "$TOOLS/stamp"
+sleep 1; c0=$(ctxt $pid); sleep "$IDLE"; c1=$(ctxt $pid)
+WAKE=$(calc "($c1 - $c0) / $IDLE" 2)
+RSS=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+stop
+start tcpdump -i "$VB" -w /dev/null "udp port 9999"
+RSS_TCPDUMP=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+stop
+
+met=0 missed=
+# goal NAME CONDITION: sets OK to yes or NO and counts it
+goal() {
+	if awk "BEGIN{exit !($2)}"; then met=$((met + 1)); OK=yes
+	else missed="$missed; $1"; OK=NO; fi
+}
+row() { printf '| %-40s | %9s | %9s | %6s | %-9s | %-3s |\n' "$@"; }
+echo
+row "figure (medians)" tuninetd tcpdump ratio goal met
+row "----------------------------------------" --------- --------- ------ --------- ---
+goal "pcap cost ratio $RPCAP" "$RPCAP <= 0.0667"
+row "CPU per packet while up, pcap (ns)" "$TP" "$RP" "$RPCAP" "<= 0.067" $OK
+goal "NFLOG cost ratio $RNFLOG" "$RNFLOG <= 0.2"
+row "CPU per packet while up, NFLOG (ns)" "$TN" "$RN" "$RNFLOG" "<= 0.2" $OK
+row "sender throughput, pcap attached" "$(calc "$THR_T * 100" 0) %" "$(calc "$THR_R * 100" 0) %" - "report" -
+goal "pcap start $LSP ms" "$LSP <= 1.5"
+row "start latency, pcap, static hook (ms)" "$LSP" - - "<= 1.5" $OK
+goal "NFLOG start $LSN ms" "$LSN <= 1.5"
+row "start latency, NFLOG, static hook (ms)" "$LSN" - - "<= 1.5" $OK
+goal "pcap stop error $LEP ms" "$LEP >= -20 && $LEP <= 20"
+row "stop - (last packet + TTL), pcap (ms)" "$LEP" - - "+-20" $OK
+goal "NFLOG stop error $LEN ms" "$LEN >= -20 && $LEN <= 20"
+row "stop - (last packet + TTL), NFLOG (ms)" "$LEN" - - "+-20" $OK
+goal "wake-ups $WAKE/s" "$WAKE < 0.2"
+row "wake-ups per second, no traffic" "$WAKE" - - "0 (< 0.2)" $OK
+goal "RSS $RSS kB" "$RSS <= 3584"
+row "resident memory, both sensors (MB)" "$(calc "$RSS / 1024" 2)" "$(calc "$RSS_TCPDUMP / 1024" 2)" - "<= 3.5" $OK
+echo "(throughput: the sender's packets/s with the sensor attached, against $BASE kpps with none)"
+echo
+if [ -n "$missed" ]; then echo "bench: goals MISSED: ${missed#; }"; exit 1; fi
+echo "bench: all $met goals met"
