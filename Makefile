@@ -38,7 +38,7 @@ endif
 
 DAEMON_SRCS = tuninetd.c options.c loop.c watch.c hook.c core.c log.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c \
-	  savefile.c
+	  savefile.c ifwatch.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_watch test_packet
@@ -103,7 +103,7 @@ bench: deps
 
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
 	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
-	  iputils-ping procps clang libclang-rt-dev
+	  iputils-ping procps clang libclang-rt-dev valgrind
 
 deps:
 	@missing=; \
@@ -117,9 +117,23 @@ deps:
 	  fi; \
 	else echo "make deps: not a Debian system; install the equivalents of: $(DEB_PKGS)"; fi
 
+# make check: the plain build, then the same suite against an ASan+UBSan
+# build, one start/stop cycle of each sensor under valgrind, and the
+# decoder's fuzzer for FUZZ_CHECK_SECONDS; make check SANITIZE=1: the
+# suite against the sanitizer build alone.
+FUZZ_CHECK_SECONDS ?= 30
 check: deps
+ifeq ($(SANITIZE),1)
+	$(MAKE) SANITIZE=1 all $(UNIT_BINS) $(TOOL_BINS)
+	tests/run san:$(abspath build/san/bin):$(abspath build/san)
+else
 	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
-	tests/run --bin $(abspath $(BIN)) --obj $(abspath $(OBJ))
+	$(MAKE) SANITIZE=1 all $(subst build/obj,build/san,$(UNIT_BINS) $(TOOL_BINS))
+	$(MAKE) build/fuzz/fuzz_packet
+	tests/run --fuzz build/fuzz/fuzz_packet $(FUZZ_CHECK_SECONDS) \
+	  plain:$(abspath bin):$(abspath build/obj) \
+	  san:$(abspath build/san/bin):$(abspath build/san)
+endif
 
 demo: deps
 	$(MAKE) all

@@ -374,5 +374,6 @@ core_free(struct core *c)
 	for (i = 0; i < c->nsensors; i++)
 		c->sensors[i]->ops->close(c->sensors[i]);
 	timer_stop(&c->deadline);
+	hook_free(&c->hook);
 	free(c);
 }

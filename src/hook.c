@@ -6,8 +6,11 @@
  * environment, no shell; stdin from /dev/null, stdout and stderr into one
  * pipe whose lines are logged, every other fd closed, default signal
  * dispositions and an empty mask, and a process group of its own so a
- * timeout can kill everything the hook started. The exit is learnt from a
- * pidfd, so the loop never blocks and no child is left a zombie. The hook
+ * timeout can kill everything the hook started. The exit is learnt from
+ * SIGCHLD, read from the loop's signalfd (a pidfd would do as well, but
+ * valgrind does not know pidfd_open), and each running hook is then
+ * reaped with a non-blocking waitid: the loop never blocks and no child
+ * is left a zombie, however many SIGCHLD arrive. The hook
  * counts as done when its process exits, not when the pipe closes: a hook
  * that leaves a daemon holding stdout does not hold us.
  */
@@ -20,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,10 +31,12 @@
 
 #define ENV_PREFIX	"TUNINETD_"
 
-static void	hook_exited(struct io *, uint32_t);
+static struct hook *running;	/* hooks whose process has not been reaped */
+
 static void	hook_output(struct io *, uint32_t);
 static void	hook_timeout(struct timer *);
 static void	hook_remnant(struct timer *);
+static void	close_output(struct hook *);
 
 void
 hook_init(struct hook *h, const char *path, unsigned timeout,
@@ -44,10 +48,27 @@ hook_init(struct hook *h, const char *path, unsigned timeout,
 	h->timeout = timeout;
 	h->done = done;
 	h->arg = arg;
-	h->exit_io = (struct io){ .fd = -1, .cb = hook_exited, .arg = h };
 	h->out_io = (struct io){ .fd = -1, .cb = hook_output, .arg = h };
 	h->kill_timer = (struct timer){ .cb = hook_timeout, .arg = h };
 	h->remnant_timer = (struct timer){ .cb = hook_remnant, .arg = h };
+}
+
+/* At exit: a running hook is left to finish on its own, unwatched. */
+void
+hook_free(struct hook *h)
+{
+	struct hook **pp;
+
+	for (pp = &running; *pp != NULL; pp = &(*pp)->next_running)
+		if (*pp == h) {
+			*pp = h->next_running;
+			break;
+		}
+	close_output(h);
+	timer_stop(&h->kill_timer);
+	timer_stop(&h->remnant_timer);
+	free(h->path);
+	h->path = NULL;
 }
 
 bool
@@ -101,9 +122,8 @@ hook_start(struct hook *h, const char *event, struct env *env)
 		return -1;
 	}
 
-	h->exit_io.fd = pidfd_open(pid, 0);
-	if (h->exit_io.fd == -1 || io_add(&h->exit_io, EPOLLIN) == -1)
-		fatal("%s hook: pidfd for pid %d", event, (int)pid);
+	h->next_running = running;
+	running = h;
 	h->out_io.fd = pfd[0];
 	if (io_add(&h->out_io, EPOLLIN) == -1)
 		fatal("%s hook: epoll", event);
@@ -174,32 +194,21 @@ hook_output(struct io *io, uint32_t events)
 }
 
 static void
-hook_exited(struct io *io, uint32_t events)
+hook_exited(struct hook *h, const siginfo_t *si)
 {
-	struct hook *h = io->arg;
-	siginfo_t si = { 0 };
-
-	(void)events;
-	if (waitid(P_PIDFD, io->fd, &si, WEXITED | WNOHANG) == -1 ||
-	    si.si_pid == 0)
-		return;
-
 	/* What the hook wrote before it exited is in the pipe now; whatever
 	 * a child it left behind writes later is not ours to wait for. */
 	if (h->out_io.fd != -1)
 		drain_output(h);
 	close_output(h);
-	io_del(&h->exit_io);
-	close(h->exit_io.fd);
-	h->exit_io.fd = -1;
 	timer_stop(&h->kill_timer);
 
-	if (si.si_code == CLD_EXITED && si.si_status != 0)
+	if (si->si_code == CLD_EXITED && si->si_status != 0)
 		log_warnx("%s command `%s' exited with status %d", h->event,
-		    h->path, si.si_status);
-	else if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
+		    h->path, si->si_status);
+	else if (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED)
 		log_warnx("%s command `%s' killed by signal %d (%s)", h->event,
-		    h->path, si.si_status, strsignal(si.si_status));
+		    h->path, si->si_status, strsignal(si->si_status));
 
 	if (h->term_sent) {
 		/* its group may live on; SIGKILL it when the grace ends */
@@ -211,6 +220,25 @@ hook_exited(struct io *io, uint32_t events)
 	}
 	h->pid = 0;
 	h->done(h);
+}
+
+/* SIGCHLD: reap whichever running hooks have exited, and nothing else. */
+void
+hook_reap(void)
+{
+	struct hook **pp = &running, *h;
+	siginfo_t si;
+
+	while ((h = *pp) != NULL) {
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)h->pid, &si, WEXITED | WNOHANG) == -1 ||
+		    si.si_pid == 0) {
+			pp = &h->next_running;
+			continue;
+		}
+		*pp = h->next_running;	/* off the list before done() runs */
+		hook_exited(h, &si);
+	}
 }
 
 static void

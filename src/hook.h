@@ -21,7 +21,7 @@ struct hook {
 	/* one run at a time */
 	const char	*event;
 	pid_t		 pid;		/* 0 when not running */
-	struct io	 exit_io;	/* pidfd */
+	struct hook	*next_running;
 	struct io	 out_io;	/* read end of the stdout/stderr pipe */
 	struct timer	 kill_timer;
 	bool		 term_sent;
@@ -40,6 +40,8 @@ struct env {
 void	hook_init(struct hook *, const char *path, unsigned timeout,
 	    void (*done)(struct hook *), void *arg);
 int	hook_start(struct hook *, const char *event, struct env *);
+void	hook_free(struct hook *);
+void	hook_reap(void);
 bool	hook_running(const struct hook *);
 
 int	env_init(struct env *, char *const *base);

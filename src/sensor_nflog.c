@@ -70,7 +70,7 @@ static int
 send_config(struct nflog_sensor *ns, bool bind, uint8_t copy, uint32_t range,
     uint32_t qthresh, bool ack)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[256] = { 0 };	/* zeroed: attribute padding goes out too */
 	struct nlmsghdr *nlh;
 
 	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC,
@@ -132,14 +132,15 @@ static void
 packet_time(const struct nlmsghdr *nlh, struct timespec *ts)
 {
 	struct nlattr *attr[NFULA_MAX + 1] = { NULL };
-	const struct nfulnl_msg_packet_timestamp *t;
+	struct nfulnl_msg_packet_timestamp t;
 
 	if (nflog_nlmsg_parse(nlh, attr) == MNL_CB_OK &&
 	    attr[NFULA_TIMESTAMP] != NULL &&
-	    mnl_attr_get_payload_len(attr[NFULA_TIMESTAMP]) >= sizeof *t) {
-		t = mnl_attr_get_payload(attr[NFULA_TIMESTAMP]);
-		ts->tv_sec = (time_t)be64toh(t->sec);
-		ts->tv_nsec = (long)be64toh(t->usec) * 1000;
+	    mnl_attr_get_payload_len(attr[NFULA_TIMESTAMP]) >= sizeof t) {
+		/* attributes are 4-aligned, the struct wants 8: copy it */
+		memcpy(&t, mnl_attr_get_payload(attr[NFULA_TIMESTAMP]), sizeof t);
+		ts->tv_sec = (time_t)be64toh(t.sec);
+		ts->tv_nsec = (long)be64toh(t.usec) * 1000;
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, ts);
@@ -312,7 +313,7 @@ static void
 nflog_sensor_close(struct sensor *s)
 {
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh;
 
 	timer_stop(&ns->final);

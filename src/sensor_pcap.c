@@ -21,9 +21,14 @@
  * CHECK_MAX_NS): a short burst is timed to 10 ms, a flow that goes on for
  * long to 1% of the TTL, and each check, one getsockopt and one wake-up,
  * is paid per interval whatever the packet rate. When the flow stops the
- * ring is drained once; while none flows nothing is paid at all. With -a the kernel
- * filter is swapped while up for one that passes only TCP ACKs, so the
- * counters count only packets that may keep the watch up.
+ * ring is drained once; while none flows nothing is paid at all. With -a
+ * the kernel filter is swapped while up for one that passes only TCP
+ * ACKs, so the counters count only packets that may keep the watch up.
+ *
+ * The interface may vanish (deleted, a tun closed by its owner, moved to
+ * another namespace): the capture fails, is closed, and the sensor is
+ * silent, which the watch reads as idle. rtnetlink tells us when a link of
+ * that name appears again (ifwatch.c), and the capture is reopened.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +41,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "ifwatch.h"
 #include "log.h"
 #include "loop.h"
 #include "packet.h"
@@ -57,8 +63,13 @@ struct pcap_sensor {
 	struct sensor		 base;
 	char			*ifname;
 	char			*filter;
-	pcap_t			*p;
+	pcap_t			*p;		/* NULL while the interface is absent */
+	unsigned		 ifindex;	/* of the interface captured on */
 	int			 linktype;
+	enum sensor_mode	 mode;		/* as the watch wants it */
+	struct ifwatch_client	 link;
+	bool			 lost;		/* capture lost, not yet back */
+	char			 why[PCAP_ERRBUF_SIZE + 128]; /* last said */
 	struct bpf_program	 idle_prog, up_prog;
 	bool			 have_up_prog;
 	enum pcap_phase		 phase;
@@ -78,6 +89,7 @@ struct pcap_sensor {
 
 static void	pcap_readable(struct io *, uint32_t);
 static void	pcap_check(struct timer *);
+static void	capture_failed(struct pcap_sensor *, const char *);
 
 static int
 map_linktype(int dlt)
@@ -125,7 +137,7 @@ drain(struct pcap_sensor *ps)
 	ps->batch = 0;
 	ps->have_first = ps->have_last = false;
 	if (pcap_dispatch(ps->p, -1, on_packet, (u_char *)ps) == PCAP_ERROR) {
-		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
+		capture_failed(ps, pcap_geterr(ps->p));
 		return -1;
 	}
 	return 0;
@@ -153,26 +165,13 @@ report_batch(struct pcap_sensor *ps)
 	}
 }
 
-static void
-capture_failed(struct pcap_sensor *ps)
-{
-	/* Reattaching is the job of the interface watcher; until then the
-	 * sensor is silent, which the watch reads as idle. */
-	timer_stop(&ps->check);
-	io_del(&ps->io);
-	ps->io.fd = -1;
-	pcap_close(ps->p);
-	ps->p = NULL;
-	log_warnx("PCAP: capture on %s stopped", ps->ifname);
-}
-
 static int
 read_counters(struct pcap_sensor *ps, unsigned *recv, unsigned *drop)
 {
 	struct pcap_stat st;
 
 	if (pcap_stats(ps->p, &st) == -1) {
-		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
+		capture_failed(ps, pcap_geterr(ps->p));
 		return -1;
 	}
 	*recv = st.ps_recv - ps->recv0;
@@ -187,10 +186,8 @@ go_busy(struct pcap_sensor *ps)
 {
 	unsigned r, d;
 
-	if (read_counters(ps, &r, &d) == -1) {
-		capture_failed(ps);
+	if (read_counters(ps, &r, &d) == -1)
 		return;
-	}
 	ps->phase = PHASE_BUSY;
 	io_mod(&ps->io, 0);	/* errors (interface gone) still wake us */
 	ps->interval = CHECK_MIN_NS;
@@ -211,10 +208,8 @@ pcap_readable(struct io *io, uint32_t events)
 	struct pcap_sensor *ps = io->arg;
 
 	(void)events;
-	if (drain(ps) == -1) {
-		capture_failed(ps);
+	if (drain(ps) == -1)
 		return;
-	}
 	if (ps->phase == PHASE_QUIET && ps->batch > 0)
 		go_busy(ps);
 	report_batch(ps);
@@ -239,10 +234,8 @@ busy_check(struct pcap_sensor *ps)
 	struct sensor_packet sp = { .linktype = ps->linktype, .keeps_up = true };
 	unsigned counted, dropped;
 
-	if (read_counters(ps, &counted, &dropped) == -1) {
-		capture_failed(ps);
+	if (read_counters(ps, &counted, &dropped) == -1)
 		return;
-	}
 	if (dropped > 0) {
 		/* The ring is full of older frames and the kernel only counts:
 		 * the last packet passed between the last check and now. The
@@ -255,10 +248,8 @@ busy_check(struct pcap_sensor *ps)
 	}
 	/* nothing lost: the ring holds every packet since the last check,
 	 * and its newest frame is the last packet */
-	if (drain(ps) == -1) {
-		capture_failed(ps);
+	if (drain(ps) == -1)
 		return;
-	}
 	report_batch(ps);
 	if (ps->phase != PHASE_BUSY)
 		return;		/* the report moved the sensor to idle */
@@ -287,37 +278,32 @@ pcap_sync(struct sensor *s)
 		pcap_readable(&ps->io, EPOLLIN);
 }
 
+/* The watch's mode, on the capture: the kernel filter (-a swaps it while
+ * up) and the phase. */
 static void
-pcap_set_mode(struct sensor *s, enum sensor_mode mode)
+apply_mode(struct pcap_sensor *ps)
 {
-	struct pcap_sensor *ps = (struct pcap_sensor *)s;
-
-	if (ps->p == NULL)
-		return;
 	if (ps->have_up_prog &&
-	    pcap_setfilter(ps->p, mode == SENSOR_UP ? &ps->up_prog :
+	    pcap_setfilter(ps->p, ps->mode == SENSOR_UP ? &ps->up_prog :
 	    &ps->idle_prog) == -1)
 		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
-	if (mode == SENSOR_UP) {
+	if (ps->mode == SENSOR_UP)
 		go_quiet(ps);
-	} else {
+	else {
 		timer_stop(&ps->check);
 		ps->phase = PHASE_IDLE;
 		io_mod(&ps->io, EPOLLIN);
 	}
 }
 
-static int
-pcap_start(struct sensor *s)
+static void
+pcap_set_mode(struct sensor *s, enum sensor_mode mode)
 {
 	struct pcap_sensor *ps = (struct pcap_sensor *)s;
 
-	if (ps->p == NULL)
-		return 0;
-	ps->io = (struct io){ .fd = pcap_get_selectable_fd(ps->p),
-	    .cb = pcap_readable, .arg = ps };
-	ps->phase = PHASE_IDLE;
-	return io_add(&ps->io, EPOLLIN);
+	ps->mode = mode;
+	if (ps->p != NULL)
+		apply_mode(ps);
 }
 
 static void
@@ -333,38 +319,13 @@ pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 	struct pcap_sensor *ps = (struct pcap_sensor *)s;
 
 	line("- capture engine: pcap, %s%s", ps->ifname,
-	    ps->p == NULL ? " (interface absent)" : "");
+	    ps->p == NULL ? " (interface absent, waiting for it)" : "");
 	if (ps->filter != NULL && *ps->filter != '\0')
 		line("-- pcap filter: \"%s\"", ps->filter);
 }
 
-static void
-pcap_sensor_close(struct sensor *s)
-{
-	struct pcap_sensor *ps = (struct pcap_sensor *)s;
-
-	timer_stop(&ps->check);
-	if (ps->p != NULL)
-		pcap_close(ps->p);
-	pcap_freecode(&ps->idle_prog);
-	if (ps->have_up_prog)
-		pcap_freecode(&ps->up_prog);
-	free(ps->ifname);
-	free(ps->filter);
-	free(ps);
-}
-
-static const struct sensor_ops pcap_ops = {
-	.start = pcap_start,
-	.set_mode = pcap_set_mode,
-	.sync = pcap_sync,
-	.deadline = pcap_deadline,
-	.describe = pcap_describe,
-	.close = pcap_sensor_close,
-};
-
-/* Open and activate the capture, compile both filters: every error here
- * is a start-up error naming the bad value. */
+/* Open and activate the capture, compile both filters; on error, err says
+ * what, naming the bad value, and nothing is left open. */
 static int
 open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 {
@@ -405,6 +366,7 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 	}
 	fcntl(pcap_get_selectable_fd(ps->p), F_SETFD, FD_CLOEXEC);
 	ps->linktype = map_linktype(pcap_datalink(ps->p));
+	ps->ifindex = if_nametoindex(ps->ifname);
 
 	if (pcap_compile(ps->p, &ps->idle_prog, f, 1,
 	    PCAP_NETMASK_UNKNOWN) == -1) {
@@ -421,19 +383,173 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		if (r == -1) {
 			snprintf(err, errlen, "-f: `%s' with -a: %s", f,
 			    pcap_geterr(ps->p));
+			pcap_freecode(&ps->idle_prog);
 			goto fail;
 		}
 		ps->have_up_prog = true;
 	}
-	if (pcap_setfilter(ps->p, &ps->idle_prog) == -1) {
+	if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP && ps->have_up_prog ?
+	    &ps->up_prog : &ps->idle_prog) == -1) {
 		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
-		goto fail;
+		goto fail_code;
 	}
 	return 0;
+fail_code:
+	pcap_freecode(&ps->idle_prog);
+	if (ps->have_up_prog)
+		pcap_freecode(&ps->up_prog);
+	ps->have_up_prog = false;
 fail:
 	pcap_close(ps->p);
 	ps->p = NULL;
 	return -1;
+}
+
+static void
+close_capture(struct pcap_sensor *ps)
+{
+	if (ps->p == NULL)
+		return;
+	timer_stop(&ps->check);
+	if (ps->io.fd != -1)
+		io_del(&ps->io);
+	ps->io.fd = -1;
+	pcap_close(ps->p);
+	ps->p = NULL;
+	pcap_freecode(&ps->idle_prog);
+	if (ps->have_up_prog)
+		pcap_freecode(&ps->up_prog);
+	ps->have_up_prog = false;
+}
+
+/* Join the loop with an open capture, in the mode the watch wants. */
+static int
+attach(struct pcap_sensor *ps)
+{
+	ps->io = (struct io){ .fd = pcap_get_selectable_fd(ps->p),
+	    .cb = pcap_readable, .arg = ps };
+	if (io_add(&ps->io, EPOLLIN) == -1) {
+		ps->io.fd = -1;
+		return -1;
+	}
+	ps->phase = PHASE_IDLE;
+	apply_mode(ps);
+	return 0;
+}
+
+/* Say each reason once, not at every link notification. */
+static void
+say(struct pcap_sensor *ps, const char *why)
+{
+	if (strcmp(ps->why, why) == 0)
+		return;
+	snprintf(ps->why, sizeof ps->why, "%s", why);
+	log_warnx("PCAP: %s", why);
+}
+
+static void
+try_attach(struct pcap_sensor *ps)
+{
+	char msg[PCAP_ERRBUF_SIZE + 64], err[sizeof msg + IFNAMSIZ + 32];
+
+	if (ps->p != NULL)
+		return;
+	if (open_capture(ps, msg, sizeof msg) == -1) {
+		snprintf(err, sizeof err, "%s: cannot capture yet: %s",
+		    ps->ifname, msg);
+		say(ps, err);
+		return;
+	}
+	if (attach(ps) == -1) {
+		close_capture(ps);
+		say(ps, "cannot join the event loop");
+		return;
+	}
+	if (ps->lost)
+		log_notice("PCAP: %s: interface is back, capturing again",
+		    ps->ifname);
+	ps->lost = false;
+	ps->why[0] = '\0';
+}
+
+static void
+capture_failed(struct pcap_sensor *ps, const char *pcap_error)
+{
+	char why[PCAP_ERRBUF_SIZE + 64];
+
+	snprintf(why, sizeof why, "%s: capture lost (%s); waiting for the "
+	    "interface", ps->ifname, pcap_error);
+	close_capture(ps);
+	ps->lost = true;
+	say(ps, why);
+	try_attach(ps);		/* it may be back already */
+}
+
+static void
+link_changed(struct ifwatch_client *c, bool exists, unsigned ifindex)
+{
+	struct pcap_sensor *ps = c->arg;
+
+	if (!exists) {
+		if (ps->p != NULL && ifindex == ps->ifindex)
+			capture_failed(ps, "interface removed");
+		return;
+	}
+	if (ps->p != NULL && ifindex != 0 && ifindex != ps->ifindex)
+		capture_failed(ps, "interface replaced");
+	else
+		try_attach(ps);
+}
+
+static int
+pcap_start(struct sensor *s)
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)s;
+
+	if (ifwatch_start() == -1)
+		return -1;
+	return ps->p != NULL ? attach(ps) : 0;
+}
+
+static void
+pcap_sensor_close(struct sensor *s)
+{
+	struct pcap_sensor *ps = (struct pcap_sensor *)s;
+
+	ifwatch_del(&ps->link);
+	close_capture(ps);
+	free(ps->ifname);
+	free(ps->filter);
+	free(ps);
+}
+
+static const struct sensor_ops pcap_ops = {
+	.start = pcap_start,
+	.set_mode = pcap_set_mode,
+	.sync = pcap_sync,
+	.deadline = pcap_deadline,
+	.describe = pcap_describe,
+	.close = pcap_sensor_close,
+};
+
+/* --wait-interface with no interface yet: the filter can still be checked
+ * for syntax, against Ethernet, so that a typo is a start-up error. */
+static int
+check_filter(const char *filter, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	pcap_t *dead;
+	int r;
+
+	if ((dead = pcap_open_dead(DLT_EN10MB, SNAPLEN)) == NULL)
+		fatal("pcap_open_dead");
+	r = pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN);
+	if (r == -1)
+		snprintf(err, errlen, "-f: `%s': %s", filter, pcap_geterr(dead));
+	else
+		pcap_freecode(&prog);
+	pcap_close(dead);
+	return r;
 }
 
 struct sensor *
@@ -442,6 +558,8 @@ pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
 {
 	struct pcap_sensor *ps;
 
+	if (ifwatch_open(err, errlen) == -1)
+		return NULL;
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
 		fatal("calloc");
 	ps->base.ops = &pcap_ops;
@@ -450,16 +568,26 @@ pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
 	ps->base.ack_only = ack_only;
 	ps->check = (struct timer){ .cb = pcap_check, .arg = ps };
 	ps->io.fd = -1;
+	ps->mode = SENSOR_IDLE;
 	if ((ps->ifname = strdup(ifname)) == NULL ||
 	    (filter != NULL && (ps->filter = strdup(filter)) == NULL))
 		fatal("strdup");
-	(void)wait_interface;
 	if (open_capture(ps, err, errlen) == -1) {
-		free(ps->ifname);
-		free(ps->filter);
-		free(ps);
-		return NULL;
+		if (!wait_interface || if_nametoindex(ifname) != 0 ||
+		    check_filter(filter != NULL ? filter : "", err,
+		    errlen) == -1) {
+			free(ps->ifname);
+			free(ps->filter);
+			free(ps);
+			return NULL;
+		}
+		ps->lost = true;
+		log_notice("PCAP: %s: no such interface yet; waiting for it",
+		    ifname);
 	}
+	ps->link = (struct ifwatch_client){ .ifname = ps->ifname,
+	    .changed = link_changed, .arg = ps };
+	ifwatch_add(&ps->link);
 	return &ps->base;
 }
 
@@ -469,6 +597,7 @@ pcap_sensor_ifname(const struct sensor *s)
 	return ((const struct pcap_sensor *)s)->ifname;
 }
 
+/* 0 while the interface has never been seen */
 int
 pcap_sensor_linktype(const struct sensor *s)
 {

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "hook.h"
+#include "ifwatch.h"
 #include "log.h"
 #include "loop.h"
 #include "options.h"
@@ -34,7 +36,10 @@ static struct core *watch_core;
 static void
 on_signal(int signo)
 {
-	core_signal(watch_core, signo);
+	if (signo == SIGCHLD)
+		hook_reap();
+	else
+		core_signal(watch_core, signo);
 }
 
 /* Whatever may exec it later, -c must name an executable regular file. */
@@ -64,17 +69,21 @@ check_hook(const char *path, char *err, size_t len)
 
 /* Daemonized, the working directory is /: keep a relative path meaning
  * what it meant, without resolving symlinks the user may later move. */
-static const char *
+static char *
 absolute(const char *path)
 {
 	char cwd[PATH_MAX], *abs;
 
-	if (path == NULL || path[0] == '/')
-		return path;
-	if (getcwd(cwd, sizeof cwd) == NULL)
+	if (path == NULL)
+		return NULL;
+	if (path[0] == '/')
+		abs = strdup(path);
+	else if (getcwd(cwd, sizeof cwd) == NULL)
 		fatal("getcwd");
-	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
-		fatal("asprintf");
+	else if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		abs = NULL;
+	if (abs == NULL)
+		fatal("absolute path");
 	return abs;
 }
 
@@ -97,7 +106,7 @@ main(int argc, char *argv[])
 	struct sensor *sensors[2];
 	struct savefile *savefile = NULL;
 	struct config cf;
-	char err[1024], usage[2048];
+	char err[1024], usage[2048], *hook = NULL, *save = NULL;
 	int n = 0, status, i;
 
 	ensure_std_fds();
@@ -116,8 +125,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init("tuninetd", false);
-	cf.hook = absolute(cf.hook);
-	cf.savefile = absolute(cf.savefile);
+	cf.hook = hook = absolute(cf.hook);
+	cf.savefile = save = absolute(cf.savefile);
 	if (!check_hook(cf.hook, err, sizeof err))
 		goto refuse;
 
@@ -157,8 +166,8 @@ main(int argc, char *argv[])
 	if (loop_init() == -1)
 		fatal("event loop");
 	watch_core = core_new(&cf, sensors, n, savefile);
-	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT }, 4,
-	    on_signal) == -1)
+	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT,
+	    SIGCHLD }, 5, on_signal) == -1)
 		fatal("signals");
 	if (core_start(watch_core) == -1)
 		fatal("sensors");
@@ -173,13 +182,19 @@ main(int argc, char *argv[])
 	status = loop_run();
 	core_free(watch_core);
 	savefile_close(savefile);
+	ifwatch_close();
 	log_info("CORE: exited");
+	free(hook);
+	free(save);
 	return status;
 
 refuse:
 	savefile_close(savefile);
 	for (i = 0; i < n; i++)
 		sensors[i]->ops->close(sensors[i]);
+	ifwatch_close();
+	free(hook);
+	free(save);
 	fprintf(stderr, "tuninetd: %s\n", err);
 	return 1;
 }

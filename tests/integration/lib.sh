@@ -22,6 +22,11 @@ cleanup() {
 	for p in $DPID $EXTRA_PIDS; do kill "$p" 2>/dev/null; done
 	for i in $(seq 20); do alive || break; sleep 0.05; done
 	for p in $DPID $EXTRA_PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	# a sanitizer build reports into the logs: any report fails the test
+	[ -f "$T/log" ] && cat "$T/log" >> "$T/log.all"
+	if cat "$T"/*.log* "$T"/out 2>/dev/null | grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:'; then
+		echo "not ok - sanitizer report: $(cat "$T"/*.log* "$T"/out 2>/dev/null | grep -m1 -E 'Sanitizer|runtime error:')"
+	fi
 	for ns in $NS_A $NS_B; do
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
@@ -76,8 +81,10 @@ HOOK
 	: > "$T/events"
 }
 
-# start tuninetd in B, in the foreground of a background job
+# start tuninetd in B, in the foreground of a background job; the log of
+# an earlier instance is kept in log.all
 daemon() {
+	[ -f "$T/log" ] && cat "$T/log" >> "$T/log.all"
 	ip netns exec "$NS_B" "$TUNINETD" "$@" > "$T/log" 2>&1 &
 	DPID=$!
 	sleep "${SETTLE:-0.5}"
