@@ -5,6 +5,7 @@
 #   make install     PREFIX=/usr/local DESTDIR=
 #   make deps        the Debian packages to build and test (as root)
 #   make bench       the performance figures against tcpdump (QUICK=1: < 1 min)
+#   make soak        thousands of start/stop cycles; memory and fds flat
 #   make fuzz        the decoder under libFuzzer for FUZZ_SECONDS (default 60)
 #   SANITIZE=1       build with ASan+UBSan into build/san/ (make check SANITIZE=1)
 
@@ -101,6 +102,12 @@ bench: deps
 	$(MAKE) all build/bench/blast build/bench/stamp
 	bench/bench.sh $(abspath $(BIN)) $(abspath build/bench) $(QUICK)
 
+# the soak test: thousands of cycles, memory and fds flat (as root)
+SOAK_CYCLES ?= 3000
+soak: deps
+	$(MAKE) all build/obj/tools/sendudp build/bench/stamp
+	tests/soak.sh $(abspath $(BIN)) $(abspath build/obj/tools) $(abspath build/bench/stamp) $(SOAK_CYCLES)
+
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
 	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
 	  iputils-ping procps clang libclang-rt-dev valgrind
@@ -146,4 +153,4 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check demo deps install clean fuzz bench
+.PHONY: all check demo deps install clean fuzz bench soak

@@ -6,7 +6,9 @@
  * ever asked for from STARTING's or STOPPING's entry, and both leave only
  * on WATCH_HOOK_DONE. The deadline is last + ttl exactly; "last" moves only
  * forward, and with -a (ack_only) only for packets the sensor marked
- * keeps_up, except the packet that starts a cycle.
+ * keeps_up, except the packet that starts a cycle. A packet that passed
+ * before the last stop began, reported late (a batch the kernel still
+ * held at SIGHUP), belongs to the cycle that ended: it starts nothing.
  */
 #include "watch.h"
 
@@ -28,6 +30,8 @@ static void
 go(struct watch *w, struct watch_step *st, enum watch_state to,
     enum watch_action action, enum watch_reason reason)
 {
+	if (to == WATCH_STOPPING && w->state != WATCH_STOPPING)
+		w->stopped_at = st->now;
 	w->state = to;
 	st->to = to;
 	st->action = action;
@@ -38,8 +42,11 @@ struct watch_step
 watch_input(struct watch *w, enum watch_input in, int64_t now, bool keeps_up)
 {
 	struct watch_step st = { .from = w->state, .to = w->state,
-	    .action = WATCH_NOTHING, .reason = REASON_NONE };
+	    .action = WATCH_NOTHING, .reason = REASON_NONE, .now = now };
 
+	if (in == WATCH_PACKET && now < w->stopped_at &&
+	    (w->state == WATCH_IDLE || w->state == WATCH_STOPPING))
+		return st;
 	switch (w->state) {
 	case WATCH_IDLE:
 		if (in == WATCH_PACKET && !w->exiting) {

@@ -30,6 +30,7 @@ struct watch {
 	enum watch_state	state;
 	int64_t			last;		/* last packet that keeps it up */
 	int64_t			up_since;	/* when start began */
+	int64_t			stopped_at;	/* when the last stop began */
 	bool			start_pending;	/* packet seen while stopping */
 	enum watch_reason	stop_pending;	/* HUP/EXIT seen while starting */
 	bool			exiting;
@@ -39,6 +40,7 @@ struct watch_step {
 	enum watch_state	from, to;
 	enum watch_action	action;
 	enum watch_reason	reason;
+	int64_t			now;
 };
 
 void			watch_init(struct watch *, int64_t ttl, bool ack_only);

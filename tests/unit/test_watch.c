@@ -175,6 +175,25 @@ test_packet_while_stopping(void **state)
 	assert_int_equal(due, 122 * S);	/* last packet 112 s + TTL */
 }
 
+/* a packet that passed before the stop began, reported after it (a batch
+ * the kernel still held), starts nothing; one after it does */
+static void
+test_late_report(void **state)
+{
+	struct watch w;
+
+	(void)state;
+	put_in(&w, WATCH_UP, false);
+	in(&w, WATCH_HANGUP, 105 * S);
+	assert_int_equal(in(&w, WATCH_PACKET, 104 * S).action, WATCH_NOTHING);
+	assert_false(w.start_pending);
+	assert_int_equal(in(&w, WATCH_HOOK_DONE, 106 * S).to, WATCH_IDLE);
+	assert_int_equal(in(&w, WATCH_PACKET, 105 * S - 1).action,
+	    WATCH_NOTHING);
+	assert_int_equal(w.state, WATCH_IDLE);
+	assert_int_equal(in(&w, WATCH_PACKET, 105 * S).action, WATCH_RUN_START);
+}
+
 /* SIGHUP: stop now when up, after the start when starting, never when
  * idle; while stopping it cancels a pending start */
 static void
@@ -344,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_deadline_exact),
 		cmocka_unit_test(test_starting),
 		cmocka_unit_test(test_packet_while_stopping),
+		cmocka_unit_test(test_late_report),
 		cmocka_unit_test(test_hangup),
 		cmocka_unit_test(test_exit),
 		cmocka_unit_test(test_ack_only),
