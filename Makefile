@@ -3,6 +3,7 @@
 #   make check       unit and integration tests (as root), ends "N passed, N failed"
 #   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
 #   make install     PREFIX=/usr/local DESTDIR=
+#   make deb         the Debian package (dpkg-buildpackage -us -uc -b)
 #   make deps        the Debian packages to build and test (as root)
 #   make bench       the performance figures against tcpdump (QUICK=1: < 1 min)
 #   make soak        thousands of start/stop cycles; memory and fds flat
@@ -12,7 +13,10 @@
 VERSION	= 2.0.0
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/tuninetd
 MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/tuninetd
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC	?= cc
 PKGS	= libpcap libmnl libnetfilter_log
@@ -39,7 +43,7 @@ endif
 
 DAEMON_SRCS = tuninetd.c options.c loop.c watch.c hook.c core.c log.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c \
-	  savefile.c ifwatch.c
+	  savefile.c ifwatch.c notify.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_watch test_packet
@@ -51,7 +55,7 @@ TUNTAPD_OBJS = $(TUNTAPD_SRCS:%.c=$(OBJ)/%.o)
 all: $(BIN)/tuninetd $(BIN)/tuntapd
 
 $(OBJ)/%.o: src/%.c src/*.h | $(OBJ)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(OBJ) $(BIN) $(OBJ)/tests:
 	mkdir -p $@
@@ -71,7 +75,7 @@ $(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 
 # test helpers: small C programs that send and record for the tests
-TOOLS = sendudp tcpchat vlansend
+TOOLS = sendudp tcpchat vlansend notifylisten
 TOOL_BINS = $(TOOLS:%=$(OBJ)/tools/%)
 $(OBJ)/tools/%: tests/tools/%.c
 	@mkdir -p $(OBJ)/tools
@@ -110,7 +114,9 @@ soak: deps
 
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
 	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
-	  iputils-ping procps clang libclang-rt-dev valgrind
+	  iputils-ping procps clang libclang-rt-dev valgrind \
+	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
+	  openssh-client openvpn rsyslog bsdutils
 
 deps:
 	@missing=; \
@@ -146,11 +152,31 @@ demo: deps
 	$(MAKE) all
 	demo/tuninetd-demo $(abspath $(BIN))/tuninetd
 
-install: all
-	install -d $(DESTDIR)$(SBINDIR)
-	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd $(DESTDIR)$(SBINDIR)/
+# the unit and its helper name where things are installed
+build/systemd/%: systemd/%.in Makefile
+	@mkdir -p build/systemd
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	  -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@
+
+install: all build/systemd/tuninetd@.service build/systemd/tuninetd-instance
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd demo/tuninetd-demo \
+	  $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/tuninetd.8 man/tuntapd.8 man/tuninetd-demo.8 \
+	  $(DESTDIR)$(MANDIR)/man8/
+	install -m 755 build/systemd/tuninetd-instance $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 build/systemd/tuninetd@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+
+# the unit tests alone: no root needed (the package build runs these)
+check-unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
 clean:
 	rm -rf build bin
 
-.PHONY: all check demo deps install clean fuzz bench soak
+.PHONY: all check check-unit demo deps install clean fuzz bench soak deb
+
+# the Debian package, in ..: make deb
+deb:
+	dpkg-buildpackage -us -uc -b

@@ -20,6 +20,7 @@
 #include "hook.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "packet.h"
 #include "savefile.h"
 #include "watch.h"
@@ -152,6 +153,30 @@ log_transition(struct core *c, const struct watch_step *st)
 		log_info("CORE: standby, waiting for a packet");
 }
 
+/* systemd's view of the watch (systemctl status shows it) */
+static void
+notify_state(struct core *c, const struct watch_step *st)
+{
+	const struct sensor *s = c->trigger.sensor;
+
+	switch (st->to) {
+	case WATCH_IDLE:
+		notify("STATUS=standby, waiting for a packet");
+		break;
+	case WATCH_STARTING:
+		notify("STATUS=starting, on a packet from the %s sensor",
+		    s != NULL ? s->kind : "?");
+		break;
+	case WATCH_UP:
+		notify("STATUS=up, stop after %u s without a packet",
+		    c->cf->ttl);
+		break;
+	case WATCH_STOPPING:
+		notify("STATUS=stopping (%s)", watch_reason_name(st->reason));
+		break;
+	}
+}
+
 static void
 sync_sensors_mode(struct core *c)
 {
@@ -189,8 +214,10 @@ step(struct core *c, enum watch_input in, int64_t now, bool keeps_up)
 
 	if (st.action != WATCH_NOTHING)
 		spawned = run_hook(c, st.action, st.reason, now);
-	if (st.from != st.to)
+	if (st.from != st.to) {
 		log_transition(c, &st);
+		notify_state(c, &st);
+	}
 	if (st.action == WATCH_RUN_START) {
 		log_info("%s: executing START command...",
 		    t->sensor != NULL ? t->sensor->tag : "CORE");

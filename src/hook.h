@@ -35,6 +35,7 @@ struct hook {
 struct env {
 	char	**v;
 	size_t	  n, cap;
+	size_t	  nbase;	/* borrowed from the base environment */
 };
 
 void	hook_init(struct hook *, const char *path, unsigned timeout,

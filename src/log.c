@@ -2,6 +2,9 @@
  * log.c: one line per message. In the foreground each line goes to stderr
  * as "ident: message" in a single write(2), so lines from a hook's output
  * and from the daemon never interleave mid-line; daemonized, to syslog.
+ * When stderr is systemd's journal (JOURNAL_STREAM names stderr's device
+ * and inode) a line is "<priority>message" instead: the journal reads the
+ * priority from it and adds the identifier itself.
  * log_warn appends strerror(errno), log_warnx does not; both preserve errno.
  */
 #include <errno.h>
@@ -9,19 +12,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static const char *log_ident = "tuninetd";
-static bool log_syslog;
+static bool log_syslog, log_journal;
+
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *ident, bool to_syslog)
 {
 	log_ident = ident;
 	log_syslog = to_syslog;
+	log_journal = !to_syslog && stderr_is_journal();
 	if (to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -46,7 +64,9 @@ vlog(int pri, const char *fmt, va_list ap, const char *why)
 		syslog(pri, "%s", line);
 	} else {
 		char out[1100];
-		int m = snprintf(out, sizeof out, "%s: %s\n", log_ident, line);
+		int m = log_journal ?
+		    snprintf(out, sizeof out, "<%d>%s\n", pri, line) :
+		    snprintf(out, sizeof out, "%s: %s\n", log_ident, line);
 
 		if (m > (int)sizeof out)
 			m = sizeof out;

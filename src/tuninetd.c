@@ -22,6 +22,7 @@
 #include "ifwatch.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "options.h"
 #include "packet.h"
 #include "savefile.h"
@@ -162,6 +163,7 @@ main(int argc, char *argv[])
 			fatal("daemon");
 		log_init("tuninetd", true);
 	}
+	notify_init();
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_init() == -1)
 		fatal("event loop");
@@ -178,8 +180,12 @@ main(int argc, char *argv[])
 		log_info("Binding to interface %s", cf.ifname);
 	if (cf.nflog_group >= 0)
 		log_info("Start listening nflog-group %d", cf.nflog_group);
+	notify("READY=1\nMAINPID=%d\nSTATUS=standby, waiting for a packet",
+	    (int)getpid());
 
 	status = loop_run();
+	notify("STOPPING=1");
+	notify_close();
 	core_free(watch_core);
 	savefile_close(savefile);
 	ifwatch_close();
@@ -195,6 +201,6 @@ refuse:
 	ifwatch_close();
 	free(hook);
 	free(save);
-	fprintf(stderr, "tuninetd: %s\n", err);
+	log_warnx("%s", err);
 	return 1;
 }

@@ -64,6 +64,7 @@ NFT
 }
 
 in_a() { ip netns exec "$NS_A" "$@"; }
+quiet() { "$@" > /dev/null 2>&1; }
 in_b() { ip netns exec "$NS_B" "$@"; }
 
 # the recording hook: "EVENT SECONDS.NANOS" then "  TUNINETD_X=..." lines,

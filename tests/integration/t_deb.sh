@@ -1,0 +1,80 @@
+# The Debian package: dpkg-buildpackage builds it from a clean copy of the
+# tree; lintian reports no error or warning; it holds the binaries, man
+# pages, the unit and the examples; installed, tuninetd@NAME's ExecStart
+# (run as systemd would: its environment file, NOTIFY_SOCKET) reports
+# READY=1 and fires the hook; removed and purged, nothing is left. When a
+# tuninetd package is already installed it is not touched: the install
+# part is skipped and says so.
+. "$(dirname "$0")/lib.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+bed_up; mkhook
+for t in dpkg-buildpackage lintian dh; do
+	command -v $t > /dev/null || bail "$t is installed (make deps)"
+done
+mkdir -p "$T/b/src"
+if git -C "$SRC" rev-parse --git-dir > /dev/null 2>&1; then
+	# the committed tree plus what is not committed yet
+	(cd "$SRC" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$T/b/src") || bail "copy"
+else
+	cp -a "$SRC/." "$T/b/src" && rm -rf "$T/b/src/build" "$T/b/src/bin"
+fi
+(cd "$T/b/src" && timeout 300 dpkg-buildpackage -us -uc -b > "$T/build.log" 2>&1)
+rc=$?
+check "dpkg-buildpackage -us -uc -b succeeds" [ $rc = 0 ]
+[ $rc = 0 ] || { tail -n 8 "$T/build.log" | sed 's/^/# /'; exit 1; }
+deb=$(ls "$T"/b/tuninetd_*.deb | head -1)
+note "built $(basename "$deb")"
+c=$(dpkg-deb -c "$deb")
+for f in ./usr/sbin/tuninetd ./usr/sbin/tuntapd ./usr/sbin/tuninetd-demo \
+    ./usr/share/man/man8/tuninetd.8.gz ./usr/share/man/man8/tuntapd.8.gz \
+    ./lib/systemd/system/tuninetd@.service ./usr/libexec/tuninetd/tuninetd-instance \
+    ./usr/share/doc/tuninetd/examples/ssh-tunnel.sh ./usr/share/doc/tuninetd/examples/nflog.nft; do
+	check "package holds $f" grep -q " $f\$" <<< "$c"
+done
+check "run-time dependencies on libpcap, libmnl, libnetfilter-log" \
+    bash -c "dpkg-deb -f '$deb' Depends | grep -q libpcap && dpkg-deb -f '$deb' Depends | grep -q libmnl && dpkg-deb -f '$deb' Depends | grep -q libnetfilter-log"
+lintian "$deb" > "$T/lintian" 2>&1
+check "lintian: no error or warning" bash -c "! grep -E '^(E|W):' '$T/lintian'"
+grep -E '^(E|W):' "$T/lintian" | head -5 | sed 's/^/# /'
+
+if dpkg-query -W -f '${Status}' tuninetd 2> /dev/null | grep -q 'ok installed'; then
+	note "a tuninetd package is installed already: install, unit and purge checks skipped"
+	exit 0
+fi
+dpkg -i "$deb" > "$T/dpkg.log" 2>&1
+check "dpkg -i installs it" [ $? = 0 ]
+check "installed tuninetd runs (-v)" quiet /usr/sbin/tuninetd -v
+check "installed man page reads" bash -c "man -P cat tuninetd 2>/dev/null | grep -q SIGUSR1 || mandoc /usr/share/man/man8/tuninetd.8.gz | grep -q SIGUSR1"
+if command -v systemd-analyze > /dev/null; then
+	check "systemd-analyze verify accepts the unit" bash -c "systemd-analyze verify /lib/systemd/system/tuninetd@.service 2>&1 | grep -v 'Unit is bound to inactive\|network-online\|nftables' | grep -q . && exit 1 || exit 0"
+fi
+
+# tuninetd@tndtest as systemd runs it: ExecStart from the unit, %i = the name
+name=tnd$ID
+cat > /etc/default/tuninetd-$name <<CONF
+INTERFACE=$VB
+FILTER="udp port 9999"
+HOOK=$T/hook
+TTL=1
+OPTIONS="--hook-timeout 10"
+CONF
+exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/tuninetd@.service | sed "s/%i/$name/g")
+"$TOOLS/notifylisten" "$T/notify" 8 > "$T/msgs" & EXTRA_PIDS=$!
+sleep 0.3
+set -a; . /etc/default/tuninetd-$name; set +a
+ip netns exec "$NS_B" env NOTIFY_SOCKET="$T/notify" $exec_start > "$T/log" 2>&1 & DPID=$!
+unset INTERFACE FILTER HOOK TTL OPTIONS
+sleep 0.8
+check "tuninetd@$name: READY=1 on NOTIFY_SOCKET" grep -q "READY=1" "$T/msgs"
+check "tuninetd@$name: the main process is tuninetd itself" grep -q "MAINPID=$DPID" "$T/msgs"
+send > /dev/null; wait_ev stop 1 4
+check "tuninetd@$name: a packet runs the hook, start then stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
+kill -USR1 "$DPID"; sleep 0.3
+check "tuninetd@$name: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
+kill "$DPID"; wait "$DPID"; DPID=
+rm -f /etc/default/tuninetd-$name
+
+dpkg --purge tuninetd > "$T/dpkg.log" 2>&1
+check "dpkg --purge removes it" [ $? = 0 ]
+left=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}' | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+check "nothing of the package left behind${left:+: $left}" [ -z "$left" ]
