@@ -6,7 +6,7 @@
 # is missed. Run as root (make bench; make bench QUICK=1 for < 1 minute).
 set -u
 TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0}
-if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=3 IDLE=3
+if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=5 IDLE=3
 else RUNS=7 N=1000000 ROUNDS=9 IDLE=10; fi
 
 ID=$$ A=tbn$ID-a B=tbn$ID-b VA=tbn${ID}a VB=tbn${ID}b DST=10.88.0.2
@@ -93,6 +93,7 @@ latency() {
 }
 latency -i "$VB" -f "udp port 9999" > "$T/lat.pcap"
 latency -n 7 > "$T/lat.nflog"
+echo "  latency rounds, start ms / stop error ms: pcap $(tr '\n' ';' < "$T/lat.pcap") nflog $(tr '\n' ';' < "$T/lat.nflog")"
 LSP=$(awk '{print $1}' "$T/lat.pcap" | median) LEP=$(awk '{print $2}' "$T/lat.pcap" | median)
 LSN=$(awk '{print $1}' "$T/lat.nflog" | median) LEN=$(awk '{print $2}' "$T/lat.nflog" | median)
 [ "$(wc -l < "$T/lat.pcap")" = "$ROUNDS" ] && [ "$(wc -l < "$T/lat.nflog")" = "$ROUNDS" ] || die "latency rounds missing"

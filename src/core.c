@@ -47,6 +47,8 @@ struct core {
 	struct sensor		*last_sensor;	/* of the last packet */
 	struct trigger		 trigger;	/* of the start running or due */
 	struct savefile		*savefile;	/* -w, or NULL */
+	struct timer		 flushed;	/* a signal's stop, once heard */
+	enum watch_input	 signalled;	/* WATCH_HANGUP or WATCH_EXIT */
 };
 
 static void	step(struct core *, enum watch_input, int64_t, bool);
@@ -315,7 +317,7 @@ describe(struct core *c)
 		log_info("- current status: standby (OFF)");
 		break;
 	case WATCH_STARTING:
-		log_info("- current status: starting (start command running), "
+		log_info("- current status: up (ON), start command running, "
 		    "time since last captured packet: %lld sec.",
 		    (long long)since);
 		break;
@@ -324,10 +326,47 @@ describe(struct core *c)
 		    "packet: %lld sec.", (long long)since);
 		break;
 	case WATCH_STOPPING:
-		log_info("- current status: stopping (stop command running)%s",
-		    c->w.start_pending ? ", start due after it" : "");
+		log_info("- current status: standby (OFF), stop command "
+		    "running%s", c->w.start_pending ? ", start due after it" : "");
 		break;
 	}
+}
+
+/* SIGHUP and SIGTERM stop now, once the packets that already passed are
+ * heard: a sensor that batches (NFLOG) may hold some for a few ms, and
+ * the stop hook should know the last packet's sensor, not have it start
+ * a cycle of its own after the stop. */
+static void
+on_flushed(struct timer *t)
+{
+	struct core *c = t->arg;
+	int i;
+
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->sync(c->sensors[i]);
+	step(c, c->signalled, now_ns(), false);
+}
+
+static void
+stop_now(struct core *c, enum watch_input in)
+{
+	int64_t grace = 0, g;
+	int i;
+
+	if (c->flushed.armed) {		/* already waiting: SIGTERM wins */
+		if (in == WATCH_EXIT)
+			c->signalled = in;
+		return;
+	}
+	if (c->w.state == WATCH_UP)
+		for (i = 0; i < c->nsensors; i++)
+			if ((g = c->sensors[i]->ops->flush(c->sensors[i])) > grace)
+				grace = g;
+	c->signalled = in;
+	if (grace > 0)
+		timer_set(&c->flushed, now_ns() + grace);
+	else
+		on_flushed(&c->flushed);
 }
 
 void
@@ -337,7 +376,7 @@ core_signal(struct core *c, int signo)
 	case SIGHUP:
 		if (c->w.state == WATCH_UP || c->w.state == WATCH_STARTING)
 			log_info("CORE: SIGHUP caught, stopping now");
-		step(c, WATCH_HANGUP, now_ns(), false);
+		stop_now(c, WATCH_HANGUP);
 		break;
 	case SIGUSR1:
 		describe(c);
@@ -347,7 +386,7 @@ core_signal(struct core *c, int signo)
 		log_info("CORE: %s caught, exiting%s", signo == SIGTERM ?
 		    "SIGTERM" : "SIGINT", c->w.state == WATCH_STARTING ?
 		    " once the start command is done" : "");
-		step(c, WATCH_EXIT, now_ns(), false);
+		stop_now(c, WATCH_EXIT);
 		break;
 	}
 }
@@ -372,6 +411,7 @@ core_new(const struct config *cf, struct sensor **sensors, int n,
 	watch_init(&c->w, (int64_t)cf->ttl * NSEC_PER_SEC, cf->ack_only);
 	hook_init(&c->hook, cf->hook, cf->hook_timeout, on_hook_done, c);
 	c->deadline = (struct timer){ .cb = on_deadline, .arg = c };
+	c->flushed = (struct timer){ .cb = on_flushed, .arg = c };
 	for (i = 0; i < n && i < 2; i++) {
 		c->sensors[i] = sensors[i];
 		sensors[i]->owner = c;
@@ -401,6 +441,7 @@ core_free(struct core *c)
 	for (i = 0; i < c->nsensors; i++)
 		c->sensors[i]->ops->close(c->sensors[i]);
 	timer_stop(&c->deadline);
+	timer_stop(&c->flushed);
 	hook_free(&c->hook);
 	free(c);
 }

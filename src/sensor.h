@@ -33,6 +33,9 @@ struct sensor_ops {
 	void	(*sync)(struct sensor *);
 	/* the watch's deadline moved (up mode); due < 0: none */
 	void	(*deadline)(struct sensor *, int64_t due);
+	/* a stop is wanted now: have packets that already passed delivered;
+	 * returns how long that may take (ns), 0 when nothing is held back */
+	int64_t	(*flush)(struct sensor *);
 	void	(*describe)(struct sensor *, void (*)(const char *, ...));
 	void	(*close)(struct sensor *);
 };

@@ -13,7 +13,9 @@
  * kernel for UP_FLUSH_CS, so FINAL_NS before the watch's deadline the
  * group is switched back to threshold 1: whatever is queued by then is
  * flushed by its timer before the deadline, and any later packet comes at
- * once. At the deadline the last packet is known exactly.
+ * once. At the deadline the last packet is known exactly. A stop asked
+ * for now (SIGHUP, SIGTERM) gets the same switch, and waits FLUSH_NS for
+ * what the kernel held.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +41,7 @@
 #define UP_FLUSH_CS	1		/* 1/100 s */
 #define ACK_RANGE	96		/* IPv4 with options, or IPv6, + TCP flags */
 #define FINAL_NS	(50 * 1000000LL)
+#define FLUSH_NS	(20 * 1000000LL)	/* UP_FLUSH_CS and a tick, and more */
 #define RCVBUF_MIN	(1024 * 1024)
 #define RCVBUF_MAX	(8 * 1024 * 1024)
 #define READS_PER_WAKE	64
@@ -284,6 +287,17 @@ nflog_deadline(struct sensor *s, int64_t due)
 		timer_set(&ns->final, due - FINAL_NS);
 }
 
+static int64_t
+nflog_flush(struct sensor *s)
+{
+	struct nflog_sensor *ns = (struct nflog_sensor *)s;
+
+	if (ns->phase != NFLOG_UP)
+		return 0;
+	timer_stop(&ns->final);
+	return configure(ns, NFLOG_FINAL) == 0 ? FLUSH_NS : 0;
+}
+
 static void
 nflog_sync(struct sensor *s)
 {
@@ -331,6 +345,7 @@ static const struct sensor_ops nflog_ops = {
 	.set_mode = nflog_sensor_mode,
 	.sync = nflog_sync,
 	.deadline = nflog_deadline,
+	.flush = nflog_flush,
 	.describe = nflog_describe,
 	.close = nflog_sensor_close,
 };

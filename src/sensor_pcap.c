@@ -313,6 +313,14 @@ pcap_deadline(struct sensor *s, int64_t due)
 	(void)due;
 }
 
+/* nothing is held back: sync reads the ring and the counters at once */
+static int64_t
+pcap_flush(struct sensor *s)
+{
+	(void)s;
+	return 0;
+}
+
 static void
 pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 {
@@ -528,6 +536,7 @@ static const struct sensor_ops pcap_ops = {
 	.set_mode = pcap_set_mode,
 	.sync = pcap_sync,
 	.deadline = pcap_deadline,
+	.flush = pcap_flush,
 	.describe = pcap_describe,
 	.close = pcap_sensor_close,
 };

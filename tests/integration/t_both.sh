@@ -26,3 +26,15 @@ check "no stop while the NFLOG sensor still saw packets" [ "$(nev stop)" = 1 ]
 wait_ev stop 2 5 || bail "second stop"
 e=$(awk -v a="$(evtime stop 2)" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
 check "stop ${e} ms from the last NFLOG packet + TTL (within 100)" within "$e" -100 100
+
+# SIGHUP right after an NFLOG packet (still in a kernel batch while up):
+# the stop first hears it, so the stop names it, and it starts nothing after
+wait_ev stop 2 1
+send 1 9998 > /dev/null; wait_ev start 3 2 || bail "start before SIGHUP"
+sleep 0.5
+in_a "$TOOLS/sendudp" $ADDR_B 9999 > /dev/null; kill -HUP "$DPID"
+wait_ev stop 3 2 || bail "stop after SIGHUP"
+sleep 0.3
+check "the stop names the NFLOG packet that passed just before SIGHUP" \
+    grep -qx "  TUNINETD_SENSOR=nflog" <<< "$(evenv stop 3)"
+check "and that packet started nothing after the stop" [ "$(nev start)" = 3 ]

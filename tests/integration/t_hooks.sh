@@ -22,7 +22,8 @@ MYVAR=kept TUNINETD_STALE=leak daemon -i "$VB" -f "udp port 9999" -t 1 -c "$T/ho
 send > /dev/null; wait_ev start 1 2 || bail "start"
 sleep 0.5; kill -USR1 "$DPID"; sleep 0.3
 check "SIGUSR1 answered while the start hook ran" logged "SIGUSR1 caught:"
-check "status while the start hook runs: starting" logged "- current status: starting"
+check "status while the start hook runs: up (ON), start command running" \
+    logged "- current status: up (ON), start command running"
 wait_ev stop 1 6 || bail "stop"
 check "stop began after start ended" \
     awk -v e="$(evtime end-start 1)" -v s="$(evtime stop 1)" 'BEGIN{exit !(s >= e)}'
