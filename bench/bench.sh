@@ -9,13 +9,15 @@ TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0}
 if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=5 IDLE=3
 else RUNS=7 N=1000000 ROUNDS=9 IDLE=10; fi
 
-ID=$$ A=tbn$ID-a B=tbn$ID-b VA=tbn${ID}a VB=tbn${ID}b DST=10.88.0.2
+. "$(dirname "$0")/../tests/bed.sh"
+ID=$$ NS_A=tbn$ID-a NS_B=tbn$ID-b VA=tbn${ID}a VB=tbn${ID}b
+ADDR_A=10.88.0.1 ADDR_B=10.88.0.2 DST=10.88.0.2
 T=$(mktemp -d /tmp/tuninetd-bench.XXXXXX)
 export STAMP_FILE=$T/stamps
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null
+	bed_destroy
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -23,13 +25,7 @@ trap 'exit 1' INT TERM
 die() { echo "bench: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root"
-ip netns add "$A" && ip netns add "$B" &&
-ip link add "$VA" type veth peer name "$VB" &&
-ip link set "$VA" netns "$A" && ip link set "$VB" netns "$B" &&
-ip -n "$A" addr add 10.88.0.1/24 dev "$VA" && ip -n "$B" addr add $DST/24 dev "$VB" &&
-ip -n "$A" link set "$VA" up && ip -n "$B" link set "$VB" up &&
-ip -n "$B" link set lo up &&
-ip netns exec "$B" nft -f - <<'NFT' || die "test bed"
+bed_create <<'NFT' || die "test bed"
 table inet bench {
 	chain in { type filter hook input priority 0; udp dport 9999 log group 7; }
 }
@@ -37,8 +33,8 @@ NFT
 
 cpu_ns() { local s=0 t a; for t in /proc/$1/task/*/schedstat; do read -r a _ < "$t"; s=$((s + a)); done; echo $s; }
 ctxt() { awk '/ctxt_switches/{s += $2} END{print s}' /proc/$1/task/*/status; }
-blast() { ip netns exec "$A" "$TOOLS/blast" $DST 9999 "$1"; }
-start() { ip netns exec "$B" "$@" > "$T/out" 2>&1 & pid=$!; sleep 0.4; kill -0 $pid 2>/dev/null || die "$1 did not start: $(head -c 200 "$T/out")"; }
+blast() { ip netns exec "$NS_A" "$TOOLS/blast" $DST 9999 "$1"; }
+start() { ip netns exec "$NS_B" "$@" > "$T/out" 2>&1 & pid=$!; sleep 0.4; kill -0 $pid 2>/dev/null || die "$1 did not start: $(head -c 200 "$T/out")"; }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=; }
 median() { sort -g | awk '{a[NR] = $1} END{if (NR == 0) print "nan"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 calc() { awk "BEGIN{printf \"%.${2:-3}f\", $1}"; }

@@ -46,26 +46,31 @@ static const struct {
 	{ 0x888e, "EAPOL" },		{ 0x88cc, "LLDP" },
 };
 
-const char *
-packet_proto_name(uint8_t proto)
+static int
+proto_index(uint8_t proto)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof protos / sizeof protos[0]; i++)
 		if (protos[i].num == proto)
-			return protos[i].name;
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+const char *
+packet_proto_name(uint8_t proto)
+{
+	int i = proto_index(proto);
+
+	return i < 0 ? NULL : protos[i].name;
 }
 
 const char *
 packet_proto_keyword(uint8_t proto)
 {
-	size_t i;
+	int i = proto_index(proto);
 
-	for (i = 0; i < sizeof protos / sizeof protos[0]; i++)
-		if (protos[i].num == proto)
-			return protos[i].keyword;
-	return NULL;
+	return i < 0 ? NULL : protos[i].keyword;
 }
 
 const char *

@@ -7,31 +7,28 @@
 # memory and open fds stay flat. Run as root: make soak [SOAK_CYCLES=N].
 set -u
 TUNINETD=$1/tuninetd TOOLS=$2 STAMP=$3 CYCLES=${4:-3000}
-ID=$$ A=tsk$ID-a B=tsk$ID-b VA=tsk${ID}a VB=tsk${ID}b DST=10.89.0.2
+. "$(dirname "$0")/bed.sh"
+ID=$$ NS_A=tsk$ID-a NS_B=tsk$ID-b VA=tsk${ID}a VB=tsk${ID}b
+ADDR_A=10.89.0.1 ADDR_B=10.89.0.2 DST=10.89.0.2
 T=$(mktemp -d /tmp/tuninetd-soak.XXXXXX)
 export STAMP_FILE=$T/stamps
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null
+	bed_destroy
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 die() { echo "soak: FAIL: $*"; exit 1; }
 
-ip netns add "$A" && ip netns add "$B" &&
-ip link add "$VA" type veth peer name "$VB" &&
-ip link set "$VA" netns "$A" && ip link set "$VB" netns "$B" &&
-ip -n "$A" addr add 10.89.0.1/24 dev "$VA" && ip -n "$B" addr add $DST/24 dev "$VB" &&
-ip -n "$A" link set "$VA" up && ip -n "$B" link set "$VB" up &&
-ip netns exec "$B" nft -f - <<'NFT' || die "test bed"
+bed_create <<'NFT' || die "test bed"
 table inet soak {
 	chain in { type filter hook input priority 0; udp dport 9999 log group 7; }
 }
 NFT
 : > "$STAMP_FILE"
-ip netns exec "$B" "$TUNINETD" -i "$VB" -f "udp port 9998" -n 7 -t 1 -c "$STAMP" > "$T/log" 2>&1 &
+ip netns exec "$NS_B" "$TUNINETD" -i "$VB" -f "udp port 9998" -n 7 -t 1 -c "$STAMP" > "$T/log" 2>&1 &
 pid=$!
 sleep 0.5
 kill -0 $pid || die "tuninetd did not start"
@@ -41,14 +38,15 @@ wait_lines() { local i; for i in $(seq 400); do [ "$(lines)" -ge "$1" ] && retur
 rss() { awk '/VmRSS/{print $2}' /proc/$pid/status; }
 fds() { ls /proc/$pid/fd | wc -l; }
 
+every=$(( CYCLES >= 1000 ? 250 : (CYCLES >= 4 ? CYCLES / 4 : 1) ))
 echo "soak: $CYCLES cycles, pid $pid"
 : > "$T/samples"
 t0=$(date +%s)
 for c in $(seq "$CYCLES"); do
 	port=$(( c % 2 ? 9998 : 9999 ))
-	ip netns exec "$A" "$TOOLS/sendudp" $DST $port 1 > /dev/null
+	ip netns exec "$NS_A" "$TOOLS/sendudp" $DST $port 1 > /dev/null
 	wait_lines $((2 * c - 1)) || die "cycle $c: no start"
-	ip netns exec "$A" "$TOOLS/sendudp" $DST $((19997 - port)) 20 > /dev/null
+	ip netns exec "$NS_A" "$TOOLS/sendudp" $DST $((19997 - port)) 20 > /dev/null
 	if [ $((c % 50)) = 0 ]; then
 		wait_lines $((2 * c)) || die "cycle $c: no stop after the TTL"
 	else
@@ -58,7 +56,7 @@ for c in $(seq "$CYCLES"); do
 	# let a packet that came during stop start its cycle, so counts stay exact
 	sleep 0.01
 	[ "$(lines)" = $((2 * c)) ] || die "cycle $c: $(lines) events, expected $((2 * c))"
-	if [ $((c % 250)) = 0 ]; then
+	if [ $((c % every)) = 0 ]; then
 		echo "$c $(rss) $(fds)" >> "$T/samples"
 		echo "  cycle $c: rss $(rss) kB, $(fds) fds, $(( $(date +%s) - t0 )) s"
 	fi

@@ -4,6 +4,7 @@
 # runs tuninetd. In B, nftables logs UDP to 9999 into NFLOG group 7 with
 # the prefix "tnd". Everything is removed on exit, pass or fail.
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../bed.sh"
 ID=$$
 NS_A=tnd$ID-a NS_B=tnd$ID-b VA=tv${ID}a VB=tv${ID}b
 ADDR_A=10.77.0.1 ADDR_B=10.77.0.2
@@ -27,11 +28,7 @@ cleanup() {
 	if cat "$T"/*.log* "$T"/out 2>/dev/null | grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:'; then
 		echo "not ok - sanitizer report: $(cat "$T"/*.log* "$T"/out 2>/dev/null | grep -m1 -E 'Sanitizer|runtime error:')"
 	fi
-	for ns in $NS_A $NS_B; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	ip link del "$VA" 2>/dev/null
+	bed_destroy
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -46,14 +43,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 bail() { not_ok "$*"; [ -f "$T/log" ] && tail -n 8 "$T/log" | sed 's/^/# log: /'; exit 1; }
 
 bed_up() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" &&
-	ip link add "$VA" type veth peer name "$VB" &&
-	ip link set "$VA" netns "$NS_A" && ip link set "$VB" netns "$NS_B" &&
-	ip -n "$NS_A" addr add $ADDR_A/24 dev "$VA" &&
-	ip -n "$NS_B" addr add $ADDR_B/24 dev "$VB" &&
-	ip -n "$NS_A" link set "$VA" up && ip -n "$NS_B" link set "$VB" up &&
-	ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up &&
-	ip netns exec "$NS_B" nft -f - <<'NFT' || bail "test bed: namespaces, veth and nftables"
+	bed_create <<'NFT' || bail "test bed: namespaces, veth and nftables"
 table inet tnd {
 	chain in {
 		type filter hook input priority 0;
@@ -110,6 +100,40 @@ evtime() { grep "^$1 " "$T/events" | sed -n "${2}p" | cut -d' ' -f2; }
 # the environment block of the Nth event of a kind
 evenv() { awk -v e="$1" -v n="$2" '/^[a-z]/{k = ($1 == e) ? k + 1 : k; on = ($1 == e && k == n); next} on' "$T/events"; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (a - b) * 1000}'; }
+# stop_err STOP LAST TTL: how far (ms) stop came from last packet + TTL
+stop_err() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN{printf "%.1f", (a - b - t) * 1000}'; }
+
+# timed_rounds NAME TTL: twice, a packet then three more 0.3 s apart: start
+# within 100 ms of the first, stop within 100 ms of the last + TTL
+timed_rounds() {
+	local name=$1 ttl=$2 r k t0 tl s e base
+	base=$(nev start)
+	for r in $((base + 1)) $((base + 2)); do
+		t0=$(send | cut -d' ' -f1)
+		wait_ev start $r 2 || bail "round $r: start"
+		for k in 1 2 3; do sleep 0.3; tl=$(send | cut -d' ' -f2); done
+		wait_ev stop $r $((ttl + 3)) || bail "round $r: stop"
+		s=$(ms "$(evtime start $r)" "$t0")
+		e=$(stop_err "$(evtime stop $r)" "$tl" "$ttl")
+		note "$name round $r: start_ms $s stop_err_ms $e"
+		check "round $r: start ${s} ms after the first packet (< 100)" within "$s" 0 100
+		check "round $r: stop ${e} ms from last packet + TTL (within 100)" within "$e" -100 100
+		sleep 0.3
+	done
+}
+
+# refused_by PROGRAM WANT ARGS...: PROGRAM (in B, after $PRIV if set)
+# exits non-zero within 3 s with a message containing WANT
+refused_by() {
+	local prog=$1 want=$2 rc; shift 2
+	timeout 3 ip netns exec "$NS_B" ${PRIV:-} "$prog" "$@" > "$T/out" 2>&1; rc=$?
+	if [ $rc = 124 ]; then not_ok "refused: $* (still running after 3 s)"
+	elif [ $rc = 0 ]; then not_ok "refused: $* (exit 0)"
+	elif ! grep -qF -- "$want" "$T/out"; then
+		not_ok "refused: $* (message lacks '$want': $(head -c 150 "$T/out"))"
+	else ok "$(basename "$prog") refuses, exit $rc, naming '$want': $*"
+	fi
+}
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN{exit !(v >= lo && v <= hi)}'; }
 # gone PID: exited (a zombie counts: a detached daemon's reaper is init)
 gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }

@@ -11,7 +11,7 @@ check "start names TUNINETD_SENSOR=nflog" grep -qx "  TUNINETD_SENSOR=nflog" <<<
 for k in $(seq 8); do sleep 0.5; tl=$(send 1 9998 | cut -d' ' -f2); done
 check "no stop while the pcap sensor still saw packets" [ "$(nev stop)" = 0 ]
 wait_ev stop 1 5 || bail "stop after both went idle"
-e=$(awk -v a="$(evtime stop 1)" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
+e=$(stop_err "$(evtime stop 1)" "$tl" 2)
 note "both sensors: stop_err_ms $e"
 check "stop ${e} ms from the last packet + TTL (within 100)" within "$e" -100 100
 check "stop names TUNINETD_SENSOR=pcap (the last packet's)" grep -qx "  TUNINETD_SENSOR=pcap" <<< "$(evenv stop 1)"
@@ -24,7 +24,7 @@ check "start names TUNINETD_SENSOR=pcap" grep -qx "  TUNINETD_SENSOR=pcap" <<< "
 for k in $(seq 6); do sleep 0.5; tl=$(send 1 9999 | cut -d' ' -f2); done
 check "no stop while the NFLOG sensor still saw packets" [ "$(nev stop)" = 1 ]
 wait_ev stop 2 5 || bail "second stop"
-e=$(awk -v a="$(evtime stop 2)" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
+e=$(stop_err "$(evtime stop 2)" "$tl" 2)
 check "stop ${e} ms from the last NFLOG packet + TTL (within 100)" within "$e" -100 100
 
 # SIGHUP right after an NFLOG packet (still in a kernel batch while up):

@@ -14,17 +14,7 @@ done
 out=$("$TUNINETD" -v); rc=$?
 check "-v exits 0 and names the version ($out)" bash -c "[ $rc = 0 ] && grep -q '^tuninetd [0-9]' <<< '$out'"
 
-# refused WORD ARGS...: refused, and the message contains WORD
-refused() {
-	local want=$1 rc; shift
-	timeout 3 ip netns exec "$NS_B" ${PRIV:-} "$TUNINETD" "$@" > "$T/out" 2>&1; rc=$?
-	if [ $rc = 124 ]; then not_ok "refused: $* (still running after 3 s)"; return; fi
-	if [ $rc = 0 ]; then not_ok "refused: $* (exit 0)"; return; fi
-	if ! grep -qF -- "$want" "$T/out"; then
-		not_ok "refused: $* (message lacks '$want': $(head -c 150 "$T/out"))"; return
-	fi
-	ok "refused, exit $rc, naming '$want': $*"
-}
+refused() { refused_by "$TUNINETD" "$@"; }
 refused "no sensor"
 refused "no command" -i "$VB"
 refused "/nonexistent" -i "$VB" -c /nonexistent

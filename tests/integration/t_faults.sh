@@ -23,7 +23,7 @@ for k in 1 2; do
 done
 tl=$(send 1 | cut -d' ' -f2)
 wait_ev stop 2 4 || bail "stop after the floods"
-e=$(awk -v a="$(evtime stop 2)" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 1000}')
+e=$(stop_err "$(evtime stop 2)" "$tl" 1)
 note "nflog after overflows: stop_err_ms $e"
 check "stop ${e} ms from the last packet + TTL after overflows (within 100)" within "$e" -100 100
 check "overflows logged at most once a minute" [ "$(grep -c 'receive buffer overflowed' "$T/log")" = 1 ]
@@ -45,7 +45,7 @@ check "no zombie children" bash -c "! ps -o stat= --ppid $DPID | grep -q Z"
 n=$(nev start)
 tl=$(send 1 | cut -d' ' -f2)
 wait_ev stop $((n + 1)) 3 || bail "a cycle after the storm"
-e=$(awk -v a="$(evtime stop $((n + 1)))" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 1000}')
+e=$(stop_err "$(evtime stop $((n + 1)))" "$tl" 1)
 check "a cycle after the storm stops on time (${e} ms)" within "$e" -100 100
 kill "$DPID"; wait "$DPID"; DPID=
 

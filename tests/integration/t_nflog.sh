@@ -5,18 +5,7 @@
 bed_up; mkhook
 daemon -n 7 -t 2 -c "$T/hook"
 
-for r in 1 2; do
-	t0=$(send | cut -d' ' -f1)
-	wait_ev start $r 2 || bail "round $r: start"
-	for k in 1 2 3; do sleep 0.3; tl=$(send | cut -d' ' -f2); done
-	wait_ev stop $r 5 || bail "round $r: stop"
-	s=$(ms "$(evtime start $r)" "$t0")
-	e=$(awk -v a="$(evtime stop $r)" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
-	note "nflog round $r: start_ms $s stop_err_ms $e"
-	check "round $r: start ${s} ms after the first packet (< 100)" within "$s" 0 100
-	check "round $r: stop ${e} ms from last packet + TTL (within 100)" within "$e" -100 100
-	sleep 0.3
-done
+timed_rounds nflog 2
 check "2 starts and 2 stops" [ "$(nev start)/$(nev stop)" = 2/2 ]
 
 env1=$(evenv start 1)
@@ -35,7 +24,7 @@ send 1 > /dev/null; wait_ev start $((n + 1)) 2 || bail "start before the stream"
 tl=$(send 120 9999 25 | cut -d' ' -f2)
 check "a 3 s stream kept it up past the 2 s TTL" [ "$(nev stop)" = "$n" ]
 wait_ev stop $((n + 1)) 4 || bail "stop after the stream"
-e=$(awk -v a="$(evtime stop $((n + 1)))" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
+e=$(stop_err "$(evtime stop $((n + 1)))" "$tl" 2)
 note "nflog after a stream: stop_err_ms $e"
 check "stop ${e} ms from the stream's last packet + TTL (within 100)" within "$e" -100 100
 

@@ -9,18 +9,7 @@ send 1 9998 > /dev/null
 sleep 0.5
 check "a packet the filter rejects fires nothing" [ "$(nev start)" = 0 ]
 
-for r in 1 2; do
-	t0=$(send | cut -d' ' -f1)
-	wait_ev start $r 2 || bail "round $r: start"
-	for k in 1 2 3; do sleep 0.3; tl=$(send | cut -d' ' -f2); done
-	wait_ev stop $r 5 || bail "round $r: stop"
-	s=$(ms "$(evtime start $r)" "$t0")
-	e=$(awk -v a="$(evtime stop $r)" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
-	note "pcap round $r: start_ms $s stop_err_ms $e"
-	check "round $r: start ${s} ms after the first packet (< 100)" within "$s" 0 100
-	check "round $r: stop ${e} ms from last packet + TTL (within 100)" within "$e" -100 100
-	sleep 0.3
-done
+timed_rounds pcap 2
 check "2 starts and 2 stops" [ "$(nev start)/$(nev stop)" = 2/2 ]
 
 env1=$(evenv start 1)
@@ -50,7 +39,7 @@ n=$(nev stop)
 send 1 > /dev/null; wait_ev start 3 2 || bail "start before the flood"
 tl=$(send 60000 | cut -d' ' -f2)
 wait_ev stop $((n + 1)) 5 || bail "stop after the flood"
-e=$(awk -v a="$(evtime stop $((n + 1)))" -v b="$tl" 'BEGIN{printf "%.1f", (a - b) * 1000 - 2000}')
+e=$(stop_err "$(evtime stop $((n + 1)))" "$tl" 2)
 note "pcap after a 60000-packet flood: stop_err_ms $e"
 check "stop ${e} ms from the flood's last packet + TTL (0-60)" within "$e" 0 60
 check "one start and one stop for the flood" [ "$(nev start)/$(nev stop)" = 3/3 ]

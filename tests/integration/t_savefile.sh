@@ -85,15 +85,7 @@ check "NFLOG packet in the Ethernet file behind its MAC header" \
 kill "$DPID"; wait "$DPID"; DPID=
 
 # refusals
-refused() {
-	local want=$1 rc; shift
-	timeout 3 ip netns exec "$NS_B" "$TUNINETD" "$@" > "$T/out" 2>&1; rc=$?
-	if [ $rc != 0 ] && [ $rc != 124 ] && grep -qF -- "$want" "$T/out"; then
-		ok "refused, naming '$want': ${*: -2}"
-	else
-		not_ok "refused: $* (rc $rc: $(head -c 150 "$T/out"))"
-	fi
-}
+refused() { refused_by "$TUNINETD" "$@"; }
 echo "precious" > "$T/target"; ln -s "$T/target" "$T/link.pcap"
 refused "link.pcap' is a symbolic link" -i "$VB" -c "$T/hook" -w "$T/link.pcap"
 check "the symlink's target was not touched" [ "$(cat "$T/target")" = precious ]

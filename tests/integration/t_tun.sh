@@ -51,15 +51,7 @@ kill "$DPID"; wait "$DPID"; DPID=
 kill $tt; wait $tt; EXTRA_PIDS=
 
 # tuntapd's bad input
-tt_refused() {
-	local want=$1 rc; shift
-	timeout 3 ip netns exec "$NS_B" "$TUNTAPD" "$@" > "$T/out" 2>&1; rc=$?
-	if [ $rc != 0 ] && [ $rc != 124 ] && grep -qF -- "$want" "$T/out"; then
-		ok "tuntapd refuses, naming '$want': $*"
-	else
-		not_ok "tuntapd refuses: $* (rc $rc: $(head -c 120 "$T/out"))"
-	fi
-}
+tt_refused() { refused_by "$TUNTAPD" "$@"; }
 tt_refused "no device"
 tt_refused "\`bogus' is neither tun nor tap" -i x -m bogus
 tt_refused "\`waytoolonginterfacename'" -i waytoolonginterfacename
