@@ -391,11 +391,6 @@ core_signal(struct core *c, int signo)
 	}
 }
 
-bool
-core_done(const struct core *c)
-{
-	return watch_may_quit(&c->w);
-}
 
 struct core *
 core_new(const struct config *cf, struct sensor **sensors, int n,

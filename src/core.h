@@ -14,7 +14,6 @@ struct core	*core_new(const struct config *, struct sensor **, int n,
 		    struct savefile *);
 int		 core_start(struct core *);
 void		 core_signal(struct core *, int signo);
-bool		 core_done(const struct core *);
 void		 core_free(struct core *);
 
 #endif

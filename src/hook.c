@@ -75,11 +75,6 @@ hook_free(struct hook *h)
 	h->path = NULL;
 }
 
-bool
-hook_running(const struct hook *h)
-{
-	return h->pid != 0;
-}
 
 /* The child between vfork and execve: system calls only. On failure the
  * errno is left in *error for the parent, which resumes after _exit. */

@@ -43,7 +43,6 @@ void	hook_init(struct hook *, const char *path, unsigned timeout,
 int	hook_start(struct hook *, const char *event, struct env *);
 void	hook_free(struct hook *);
 void	hook_reap(void);
-bool	hook_running(const struct hook *);
 
 int	env_init(struct env *, char *const *base);
 int	env_set(struct env *, const char *name, const char *fmt, ...)

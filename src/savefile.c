@@ -100,11 +100,6 @@ savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 	return 0;
 }
 
-int
-savefile_linktype(const struct savefile *sf)
-{
-	return sf->linktype;
-}
 
 static uint16_t
 ethertype_of(const struct nflog_parts *np)

@@ -11,7 +11,6 @@ struct savefile;
 struct savefile	*savefile_open(const char *path, char *err, size_t);
 int		 savefile_bind(struct savefile *, int linktype, char *err,
 		    size_t);
-int		 savefile_linktype(const struct savefile *);
 void		 savefile_write(struct savefile *, int linktype,
 		    const struct timespec *, const uint8_t *, uint32_t caplen,
 		    uint32_t len);

@@ -145,16 +145,6 @@ watch_may_quit(const struct watch *w)
 	    (w->state == WATCH_IDLE || w->state == WATCH_STOPPING);
 }
 
-const char *
-watch_state_name(enum watch_state s)
-{
-	static const char *const names[] = {
-		[WATCH_IDLE] = "idle", [WATCH_STARTING] = "starting",
-		[WATCH_UP] = "up", [WATCH_STOPPING] = "stopping",
-	};
-
-	return names[s];
-}
 
 const char *
 watch_reason_name(enum watch_reason r)

@@ -49,7 +49,6 @@ struct watch_step	watch_input(struct watch *, enum watch_input,
 bool			watch_deadline(const struct watch *, int64_t *due);
 bool			watch_sensors_up(const struct watch *);
 bool			watch_may_quit(const struct watch *);
-const char		*watch_state_name(enum watch_state);
 const char		*watch_reason_name(enum watch_reason);
 
 #endif
