@@ -266,15 +266,22 @@ on_hook_done(struct hook *h)
 	step(h->arg, WATCH_HOOK_DONE, now_ns(), false);
 }
 
+/* The sensors may hold news of a later packet: hear it before deciding. */
+static void
+sync_sensors(struct core *c)
+{
+	int i;
+
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i]->ops->sync(c->sensors[i]);
+}
+
 static void
 on_deadline(struct timer *t)
 {
 	struct core *c = t->arg;
-	int i;
 
-	/* the sensors may hold news of a later packet: hear it first */
-	for (i = 0; i < c->nsensors; i++)
-		c->sensors[i]->ops->sync(c->sensors[i]);
+	sync_sensors(c);
 	step(c, WATCH_DEADLINE, now_ns(), false);
 }
 
@@ -297,8 +304,7 @@ describe(struct core *c)
 	int64_t since;
 	int i;
 
-	for (i = 0; i < c->nsensors; i++)
-		c->sensors[i]->ops->sync(c->sensors[i]);
+	sync_sensors(c);
 	since = (now_ns() - c->w.last) / NSEC_PER_SEC;
 	log_info("SIGUSR1 caught:");
 	for (i = 0; i < c->nsensors; i++)
@@ -340,10 +346,8 @@ static void
 on_flushed(struct timer *t)
 {
 	struct core *c = t->arg;
-	int i;
 
-	for (i = 0; i < c->nsensors; i++)
-		c->sensors[i]->ops->sync(c->sensors[i]);
+	sync_sensors(c);
 	step(c, c->signalled, now_ns(), false);
 }
 

@@ -186,6 +186,7 @@ go_busy(struct pcap_sensor *ps)
 {
 	unsigned r, d;
 
+	/* the counts so far are the baseline the first check compares with */
 	if (read_counters(ps, &r, &d) == -1)
 		return;
 	ps->phase = PHASE_BUSY;
