@@ -41,12 +41,12 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c loop.c watch.c hook.c core.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c loop.c fsm.c watch.c daemon.c hook.c env.c log.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS = test_options test_watch test_packet
+UNIT_TESTS = test_options test_fsm test_watch test_loop test_packet
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
@@ -67,9 +67,15 @@ $(BIN)/tuntapd: $(TUNTAPD_OBJS) | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $(TUNTAPD_OBJS)
 
 # unit tests: cmocka, against the pure modules only
-$(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o | $(OBJ)/tests
+$(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o $(OBJ)/conf.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
-$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o | $(OBJ)/tests
+$(OBJ)/tests/test_fsm: tests/unit/test_fsm.c $(OBJ)/fsm.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+# the watch's glue, against a fake sensor, clock, hook and loop
+$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/fsm.o \
+	  $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+$(OBJ)/tests/test_loop: tests/unit/test_loop.c $(OBJ)/loop.o $(OBJ)/log.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka

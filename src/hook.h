@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "env.h"
 #include "loop.h"
 
 #define HOOK_LINE_MAX	512
@@ -31,22 +32,11 @@ struct hook {
 	char		 line[HOOK_LINE_MAX];
 };
 
-/* The hook's environment: tuninetd's own minus TUNINETD_*, plus ours. */
-struct env {
-	char	**v;
-	size_t	  n, cap;
-	size_t	  nbase;	/* borrowed from the base environment */
-};
-
 void	hook_init(struct hook *, const char *path, unsigned timeout,
 	    void (*done)(struct hook *), void *arg);
 int	hook_start(struct hook *, const char *event, struct env *);
 void	hook_free(struct hook *);
 void	hook_reap(void);
 
-int	env_init(struct env *, char *const *base);
-int	env_set(struct env *, const char *name, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-void	env_free(struct env *);
 
 #endif

@@ -1,9 +1,13 @@
-/* loop.h: one epoll loop; fd callbacks, CLOCK_MONOTONIC timers, signals */
+/* loop.h: one epoll loop; fd callbacks, CLOCK_BOOTTIME timers, signals */
 #ifndef TUNINETD_LOOP_H
 #define TUNINETD_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#define NSEC_PER_SEC	1000000000LL
 
 struct io {
 	int	 fd;
@@ -12,14 +16,17 @@ struct io {
 };
 
 struct timer {
-	int64_t		 due;		/* CLOCK_MONOTONIC ns */
+	int64_t		 due;		/* CLOCK_BOOTTIME ns */
 	void		(*cb)(struct timer *);
 	void		*arg;
 	bool		 armed;
-	struct timer	*next;
+	size_t		 slot;		/* in the heap, while armed */
 };
 
 int64_t	now_ns(void);
+int64_t	ns_after(int64_t t, uint64_t seconds);
+struct timespec ns_to_timespec(int64_t ns, int64_t sec_max);
+
 int	loop_init(void);
 int	io_add(struct io *, uint32_t events);
 int	io_mod(struct io *, uint32_t events);

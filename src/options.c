@@ -1,10 +1,12 @@
 /*
  * options.c: the original tuninetd's command line, letter for letter, plus
- * long options for what is new. Pure: fills a struct config or writes a
- * message naming the bad value into err; never prints, never exits.
+ * long options for what is new. Pure: fills a struct config with one
+ * watch, or writes a message naming the bad value into err; never prints,
+ * never exits.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "options.h"
@@ -27,39 +29,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* A whole decimal number in [min, max]: digits only, no sign, no blanks. */
-static bool
-parse_uint(const char *s, unsigned long long min, unsigned long long max,
-    unsigned long long *out)
-{
-	unsigned long long v = 0;
-
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (max - (unsigned)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	if (v < min)
-		return false;
-	*out = v;
-	return true;
-}
-
-bool
-parse_seconds(const char *s, unsigned min, unsigned *out)
-{
-	unsigned long long v;
-
-	if (!parse_uint(s, min, SECONDS_MAX, &v))
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 static const char *
 optname(int c, char *buf, size_t len)
 {
@@ -76,19 +45,23 @@ optname(int c, char *buf, size_t len)
 	return buf;
 }
 
-bool
-options_parse(struct config *cf, int argc, char *argv[], char *err,
-    size_t errlen)
+/* The option's argument, as the watch's own string; the last given wins,
+ * as with the original. */
+static void
+take(char **field, const char *arg)
+{
+	free(*field);
+	if ((*field = strdup(arg)) == NULL)
+		abort();
+}
+
+static bool
+parse_watch(struct config *cf, struct watch_conf *wc, int argc, char *argv[],
+    char *err, size_t errlen)
 {
 	unsigned long long group;
 	char name[32];
 	int c;
-
-	memset(cf, 0, sizeof *cf);
-	cf->mode = RUN_DAEMON;
-	cf->nflog_group = -1;
-	cf->ttl = TTL_DEFAULT;
-	cf->hook_timeout = HOOK_TIMEOUT_DEFAULT;
 
 	optind = 0;	/* GNU: full re-initialisation, so tests can parse again */
 	opterr = 0;
@@ -96,23 +69,23 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			cf->ack_only = true;
+			wc->ack_only = true;
 			break;
 		case 'c':
-			cf->hook = optarg;
+			take(&wc->hook, optarg);
 			break;
 		case 'd':
 			cf->daemonize = true;
 			break;
 		case 'f':
-			cf->filter = optarg;
+			take(&wc->filter, optarg);
 			break;
 		case 'i':
 			if (*optarg == '\0') {
 				snprintf(err, errlen, "-i: empty interface name");
 				return false;
 			}
-			cf->ifname = optarg;
+			take(&wc->ifname, optarg);
 			break;
 		case 'n':
 			if (!parse_uint(optarg, 0, 65535, &group)) {
@@ -120,17 +93,17 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 				    "group (0-65535)", optarg);
 				return false;
 			}
-			cf->nflog_group = (int)group;
+			wc->nflog_group = (int)group;
 			break;
 		case 't':
-			if (!parse_seconds(optarg, 1, &cf->ttl)) {
+			if (!parse_seconds(optarg, 1, &wc->ttl)) {
 				snprintf(err, errlen, "-t: `%s' is not a number "
 				    "of seconds (1-%u)", optarg, SECONDS_MAX);
 				return false;
 			}
 			break;
 		case 'w':
-			cf->savefile = optarg;
+			take(&wc->savefile, optarg);
 			break;
 		case 'h':
 			cf->mode = RUN_HELP;
@@ -139,7 +112,7 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 			cf->mode = RUN_VERSION;
 			return true;
 		case OPT_HOOK_TIMEOUT:
-			if (!parse_seconds(optarg, 0, &cf->hook_timeout)) {
+			if (!parse_seconds(optarg, 0, &wc->hook_timeout)) {
 				snprintf(err, errlen, "--hook-timeout: `%s' is "
 				    "not a number of seconds (0-%u, 0 = no "
 				    "limit)", optarg, SECONDS_MAX);
@@ -147,7 +120,7 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 			}
 			break;
 		case OPT_WAIT_INTERFACE:
-			cf->wait_interface = true;
+			wc->wait_interface = true;
 			break;
 		case ':':
 			snprintf(err, errlen, "%s needs an argument",
@@ -168,25 +141,48 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 		snprintf(err, errlen, "unexpected argument `%s'", argv[optind]);
 		return false;
 	}
-	if (cf->ifname == NULL && cf->nflog_group < 0) {
+	if (wc->ifname == NULL && wc->nflog_group < 0) {
 		snprintf(err, errlen, "no sensor: give -i <ifname> (pcap) "
 		    "and/or -n <nflog-group>");
 		return false;
 	}
-	if (cf->filter != NULL && cf->ifname == NULL) {
+	if (wc->filter != NULL && wc->ifname == NULL) {
 		snprintf(err, errlen, "-f `%s' needs -i: the filter belongs to "
 		    "the pcap sensor (NFLOG filters live in the firewall rule)",
-		    cf->filter);
+		    wc->filter);
 		return false;
 	}
-	if (cf->hook == NULL || *cf->hook == '\0') {
+	if (wc->hook == NULL || *wc->hook == '\0') {
 		snprintf(err, errlen, "no command: give -c <path> to run as "
 		    "`<path> start' and `<path> stop'");
 		return false;
 	}
-	if (cf->wait_interface && cf->ifname == NULL) {
+	if (wc->wait_interface && wc->ifname == NULL) {
 		snprintf(err, errlen, "--wait-interface needs -i");
 		return false;
+	}
+	return true;
+}
+
+bool
+options_parse(struct config *cf, int argc, char *argv[], char *err,
+    size_t errlen)
+{
+	struct watch_conf *wc;
+
+	memset(cf, 0, sizeof *cf);
+	cf->mode = RUN_DAEMON;
+	if ((wc = watch_conf_new()) == NULL)
+		abort();
+	if (!parse_watch(cf, wc, argc, argv, err, errlen)) {
+		watch_conf_free(wc);
+		return false;
+	}
+	if (cf->mode != RUN_DAEMON)
+		watch_conf_free(wc);
+	else {
+		cf->watches = wc;
+		cf->nwatches = 1;
 	}
 	return true;
 }

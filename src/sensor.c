@@ -1,11 +1,45 @@
-/* sensor.c: what the sensors share */
+/* sensor.c: what the sensors share, and the table of sensor kinds */
 #include <linux/capability.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "loop.h"
 #include "sensor.h"
+
+/* A new kind of sensor is one file and one row here: whether a watch's
+ * settings ask for it, and how to open it. The order is the order of a
+ * watch's sensors: the savefile takes the first one's link type, so
+ * whole frames (pcap) come before NFLOG records. */
+static const struct sensor_kind {
+	bool		 (*wanted)(const struct watch_conf *);
+	struct sensor	*(*open)(const struct watch_conf *, char *, size_t);
+} kinds[] = {
+	{ pcap_sensor_wanted, pcap_sensor_open },
+	{ nflog_sensor_wanted, nflog_sensor_open },
+};
+
+int
+sensors_open(const struct watch_conf *wc, struct sensor **out, char *err,
+    size_t errlen)
+{
+	size_t k;
+	int n = 0;
+
+	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		if (!kinds[k].wanted(wc))
+			continue;
+		if ((out[n] = kinds[k].open(wc, err, errlen)) == NULL) {
+			while (n-- > 0)
+				out[n]->ops->close(out[n]);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
 
 /* Whether the effective set holds cap; asked so that an EPERM can be told
  * apart: missing privilege, or a resource someone else holds. */
@@ -21,16 +55,16 @@ have_capability(int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
-/* Packets carry CLOCK_REALTIME stamps, deadlines run on CLOCK_MONOTONIC.
+/* Packets carry CLOCK_REALTIME stamps, deadlines run on the loop's clock.
  * A stamp from the future (the clock was stepped) counts as now. */
 int64_t
-realtime_to_mono(const struct timespec *ts)
+realtime_to_loop(const struct timespec *ts)
 {
 	struct timespec real;
-	int64_t mono = now_ns(), age;
+	int64_t now = now_ns(), age;
 
 	clock_gettime(CLOCK_REALTIME, &real);
-	age = ((int64_t)real.tv_sec - ts->tv_sec) * 1000000000LL +
+	age = ((int64_t)real.tv_sec - ts->tv_sec) * NSEC_PER_SEC +
 	    (real.tv_nsec - ts->tv_nsec);
-	return age > 0 ? mono - age : mono;
+	return age > 0 ? now - age : now;
 }

@@ -1,4 +1,4 @@
-/* sensor.h: what every sensor offers the core; no operation ever blocks */
+/* sensor.h: what every sensor offers a watch; no operation ever blocks */
 #ifndef TUNINETD_SENSOR_H
 #define TUNINETD_SENSOR_H
 
@@ -7,15 +7,23 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Idle: report the next matching packet at once, whole. Up: report only
- * when the last matching packet passed, at the least cost per packet. */
-enum sensor_mode { SENSOR_IDLE, SENSOR_UP };
+struct env;
+struct watch_conf;
+
+/*
+ * Idle: report the next matching packet at once, whole.
+ * Starting: a start hook runs or is due; only the time of the last
+ * matching packet matters (a sensor that holds packets keeps holding).
+ * Up: report only when the last matching packet passed, at the least
+ * cost per packet.
+ */
+enum sensor_mode { SENSOR_IDLE, SENSOR_STARTING, SENSOR_UP };
 
 #define SNAPLEN		256	/* bytes of a packet kept: all its headers */
 #define RECORD_MAX	512	/* a packet as a sensor reports it, with metadata */
 
 struct sensor_packet {
-	int64_t		 when;		/* CLOCK_MONOTONIC ns it passed */
+	int64_t		 when;		/* loop clock ns it passed */
 	bool		 keeps_up;	/* false: -a, and not a TCP ACK */
 	/* the packet, in idle mode; NULL in up mode or when lost */
 	const uint8_t	*data;
@@ -27,6 +35,8 @@ struct sensor_packet {
 struct sensor;
 
 struct sensor_ops {
+	const char	*kind;		/* "pcap": TUNINETD_SENSOR, status */
+	const char	*tag;		/* "PCAP": the original's log lines */
 	int	(*start)(struct sensor *);	/* join the loop */
 	void	(*set_mode)(struct sensor *, enum sensor_mode);
 	/* bring the last-packet time up to date now (before a stop) */
@@ -36,14 +46,21 @@ struct sensor_ops {
 	/* a stop is wanted now: have packets that already passed delivered;
 	 * returns how long that may take (ns), 0 when nothing is held back */
 	int64_t	(*flush)(struct sensor *);
+	/* SIGUSR1: "- capture engine: ..." lines */
 	void	(*describe)(struct sensor *, void (*)(const char *, ...));
+	/* where it listens, in a few words: "pcap eth0", "nflog 7" */
+	void	(*label)(const struct sensor *, char *, size_t);
+	/* the hook's TUNINETD_SENSOR and where this sensor listens */
+	void	(*env)(const struct sensor *, struct env *);
+	/* LINKTYPE_* of what it reports; 0 while not known yet */
+	int	(*linktype)(const struct sensor *);
+	/* why it cannot report packets now (its interface is absent), or NULL */
+	const char *(*waiting)(const struct sensor *);
 	void	(*close)(struct sensor *);
 };
 
 struct sensor {
 	const struct sensor_ops	*ops;
-	const char		*kind;		/* "pcap" or "nflog" */
-	const char		*tag;		/* "PCAP" or "NFLOG", for logs */
 	void			(*report)(struct sensor *,
 				    const struct sensor_packet *);
 	void			*owner;
@@ -51,18 +68,24 @@ struct sensor {
 	int64_t			 ttl;		/* the watch's, in ns */
 };
 
+#define SENSORS_MAX	4
+
+/* sensor.c: the sensors a watch's settings ask for, each kind once, in
+ * the order of the table there; returns how many, or -1 with err set and
+ * nothing left open. */
+int		 sensors_open(const struct watch_conf *, struct sensor **,
+		    char *err, size_t);
+
 /* sensor_pcap.c */
-struct sensor	*pcap_sensor_open(const char *ifname, const char *filter,
-		    bool ack_only, bool wait_interface, char *err, size_t);
-const char	*pcap_sensor_ifname(const struct sensor *);
-int		 pcap_sensor_linktype(const struct sensor *);
+bool		 pcap_sensor_wanted(const struct watch_conf *);
+struct sensor	*pcap_sensor_open(const struct watch_conf *, char *err, size_t);
 
 /* sensor_nflog.c */
-struct sensor	*nflog_sensor_open(int group, bool ack_only, char *err, size_t);
-int		 nflog_sensor_group(const struct sensor *);
+bool		 nflog_sensor_wanted(const struct watch_conf *);
+struct sensor	*nflog_sensor_open(const struct watch_conf *, char *err, size_t);
 
 /* helpers shared by the sensors */
 bool		 have_capability(int cap);
-int64_t		 realtime_to_mono(const struct timespec *);
+int64_t		 realtime_to_loop(const struct timespec *);
 
 #endif

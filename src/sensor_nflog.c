@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "hook.h"
 #include "log.h"
 #include "loop.h"
 #include "packet.h"
@@ -244,16 +246,16 @@ nflog_readable(struct io *io, uint32_t events)
 	if (ns->phase == NFLOG_FINAL && (first.data != NULL || have_last))
 		configure(ns, NFLOG_UP);	/* traffic again: batch it */
 	if (first.data != NULL) {
-		first.when = realtime_to_mono(&first.ts);
+		first.when = realtime_to_loop(&first.ts);
 		ns->base.report(&ns->base, &first);
 	} else if (ns->phase == NFLOG_IDLE && have_last) {
 		/* lost before any was read: start without the packet */
-		last.when = realtime_to_mono(&last.ts);
+		last.when = realtime_to_loop(&last.ts);
 		ns->base.report(&ns->base, &last);
 		return;
 	}
 	if (have_last) {
-		last.when = realtime_to_mono(&last.ts);
+		last.when = realtime_to_loop(&last.ts);
 		ns->base.report(&ns->base, &last);
 	}
 }
@@ -273,7 +275,7 @@ nflog_sensor_mode(struct sensor *s, enum sensor_mode mode)
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
 
 	timer_stop(&ns->final);
-	configure(ns, mode == SENSOR_UP ? NFLOG_UP : NFLOG_IDLE);
+	configure(ns, mode == SENSOR_IDLE ? NFLOG_IDLE : NFLOG_UP);
 }
 
 static void
@@ -313,6 +315,7 @@ nflog_start(struct sensor *s)
 
 	ns->io = (struct io){ .fd = mnl_socket_get_fd(ns->nl),
 	    .cb = nflog_readable, .arg = ns };
+	log_info("Start listening nflog-group %d", ns->group);
 	return io_add(&ns->io, EPOLLIN);
 }
 
@@ -340,13 +343,47 @@ nflog_sensor_close(struct sensor *s)
 	free(ns);
 }
 
+static void
+nflog_label(const struct sensor *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "nflog %d", ((const struct nflog_sensor *)s)->group);
+}
+
+static void
+nflog_env(const struct sensor *s, struct env *e)
+{
+	env_set(e, "TUNINETD_SENSOR", "nflog");
+	env_set(e, "TUNINETD_NFLOG_GROUP", "%d",
+	    ((const struct nflog_sensor *)s)->group);
+}
+
+static int
+nflog_linktype(const struct sensor *s)
+{
+	(void)s;
+	return LINKTYPE_NFLOG;
+}
+
+static const char *
+nflog_waiting(const struct sensor *s)
+{
+	(void)s;
+	return NULL;
+}
+
 static const struct sensor_ops nflog_ops = {
+	.kind = "nflog",
+	.tag = "NFLOG",
 	.start = nflog_start,
 	.set_mode = nflog_sensor_mode,
 	.sync = nflog_sync,
 	.deadline = nflog_deadline,
 	.flush = nflog_flush,
 	.describe = nflog_describe,
+	.label = nflog_label,
+	.env = nflog_env,
+	.linktype = nflog_linktype,
+	.waiting = nflog_waiting,
 	.close = nflog_sensor_close,
 };
 
@@ -383,18 +420,23 @@ bind_group(struct nflog_sensor *ns, char *err, size_t errlen)
 	return -1;
 }
 
-struct sensor *
-nflog_sensor_open(int group, bool ack_only, char *err, size_t errlen)
+bool
+nflog_sensor_wanted(const struct watch_conf *wc)
 {
+	return wc->nflog_group >= 0;
+}
+
+struct sensor *
+nflog_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
+{
+	int group = wc->nflog_group, fd;
 	struct nflog_sensor *ns;
-	int fd;
 
 	if ((ns = calloc(1, sizeof *ns)) == NULL)
 		fatal("calloc");
 	ns->base.ops = &nflog_ops;
-	ns->base.kind = "nflog";
-	ns->base.tag = "NFLOG";
-	ns->base.ack_only = ack_only;
+	ns->base.ack_only = wc->ack_only;
+	ns->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
 	ns->group = group;
 	ns->final = (struct timer){ .cb = nflog_final, .arg = ns };
 	ns->seq = (unsigned)time(NULL);
@@ -424,10 +466,4 @@ fail:
 		mnl_socket_close(ns->nl);
 	free(ns);
 	return NULL;
-}
-
-int
-nflog_sensor_group(const struct sensor *s)
-{
-	return ((const struct nflog_sensor *)s)->group;
 }

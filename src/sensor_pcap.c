@@ -41,6 +41,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "hook.h"
 #include "ifwatch.h"
 #include "log.h"
 #include "loop.h"
@@ -150,7 +152,7 @@ report_batch(struct pcap_sensor *ps)
 
 	if (ps->have_first) {
 		sp.ts = ts_of(&ps->first_hdr.ts);
-		sp.when = realtime_to_mono(&sp.ts);
+		sp.when = realtime_to_loop(&sp.ts);
 		sp.keeps_up = ps->first_keeps_up;
 		sp.data = ps->first;
 		sp.caplen = ps->first_hdr.caplen;
@@ -160,7 +162,7 @@ report_batch(struct pcap_sensor *ps)
 	if (ps->have_last) {
 		sp = (struct sensor_packet){ .linktype = ps->linktype,
 		    .keeps_up = true, .ts = ts_of(&ps->last_ts) };
-		sp.when = realtime_to_mono(&sp.ts);
+		sp.when = realtime_to_loop(&sp.ts);
 		ps->base.report(&ps->base, &sp);
 	}
 }
@@ -302,7 +304,8 @@ pcap_set_mode(struct sensor *s, enum sensor_mode mode)
 {
 	struct pcap_sensor *ps = (struct pcap_sensor *)s;
 
-	ps->mode = mode;
+	/* a start running or due needs what up mode gives */
+	ps->mode = mode == SENSOR_IDLE ? SENSOR_IDLE : SENSOR_UP;
 	if (ps->p != NULL)
 		apply_mode(ps);
 }
@@ -517,6 +520,7 @@ pcap_start(struct sensor *s)
 
 	if (ifwatch_start() == -1)
 		return -1;
+	log_info("Binding to interface %s", ps->ifname);
 	return ps->p != NULL ? attach(ps) : 0;
 }
 
@@ -532,13 +536,47 @@ pcap_sensor_close(struct sensor *s)
 	free(ps);
 }
 
+static void
+pcap_label(const struct sensor *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "pcap %s", ((const struct pcap_sensor *)s)->ifname);
+}
+
+static void
+pcap_env(const struct sensor *s, struct env *e)
+{
+	env_set(e, "TUNINETD_SENSOR", "pcap");
+	env_set(e, "TUNINETD_INTERFACE", "%s",
+	    ((const struct pcap_sensor *)s)->ifname);
+}
+
+/* 0 while the interface has never been seen */
+static int
+pcap_linktype(const struct sensor *s)
+{
+	return ((const struct pcap_sensor *)s)->linktype;
+}
+
+static const char *
+pcap_waiting(const struct sensor *s)
+{
+	return ((const struct pcap_sensor *)s)->p == NULL ?
+	    "waiting for the interface" : NULL;
+}
+
 static const struct sensor_ops pcap_ops = {
+	.kind = "pcap",
+	.tag = "PCAP",
 	.start = pcap_start,
 	.set_mode = pcap_set_mode,
 	.sync = pcap_sync,
 	.deadline = pcap_deadline,
 	.flush = pcap_flush,
 	.describe = pcap_describe,
+	.label = pcap_label,
+	.env = pcap_env,
+	.linktype = pcap_linktype,
+	.waiting = pcap_waiting,
 	.close = pcap_sensor_close,
 };
 
@@ -562,10 +600,17 @@ check_filter(const char *filter, char *err, size_t errlen)
 	return r;
 }
 
-struct sensor *
-pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
-    bool wait_interface, char *err, size_t errlen)
+bool
+pcap_sensor_wanted(const struct watch_conf *wc)
 {
+	return wc->ifname != NULL;
+}
+
+struct sensor *
+pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
+{
+	const char *ifname = wc->ifname, *filter = wc->filter;
+	bool wait_interface = wc->wait_interface;
 	struct pcap_sensor *ps;
 
 	if (ifwatch_open(err, errlen) == -1)
@@ -573,9 +618,8 @@ pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
 		fatal("calloc");
 	ps->base.ops = &pcap_ops;
-	ps->base.kind = "pcap";
-	ps->base.tag = "PCAP";
-	ps->base.ack_only = ack_only;
+	ps->base.ack_only = wc->ack_only;
+	ps->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
 	ps->check = (struct timer){ .cb = pcap_check, .arg = ps };
 	ps->io.fd = -1;
 	ps->mode = SENSOR_IDLE;
@@ -599,17 +643,4 @@ pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
 	    .changed = link_changed, .arg = ps };
 	ifwatch_add(&ps->link);
 	return &ps->base;
-}
-
-const char *
-pcap_sensor_ifname(const struct sensor *s)
-{
-	return ((const struct pcap_sensor *)s)->ifname;
-}
-
-/* 0 while the interface has never been seen */
-int
-pcap_sensor_linktype(const struct sensor *s)
-{
-	return ((const struct pcap_sensor *)s)->linktype;
 }

@@ -17,7 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "conf.h"
+#include "daemon.h"
 #include "hook.h"
 #include "ifwatch.h"
 #include "log.h"
@@ -31,17 +32,6 @@
 #ifndef VERSION
 #define VERSION "2.0.0"
 #endif
-
-static struct core *watch_core;
-
-static void
-on_signal(int signo)
-{
-	if (signo == SIGCHLD)
-		hook_reap();
-	else
-		core_signal(watch_core, signo);
-}
 
 /* Whatever may exec it later, -c must name an executable regular file. */
 static bool
@@ -101,14 +91,55 @@ ensure_std_fds(void)
 		close(fd);
 }
 
+/* Everything a watch needs, opened and checked; on error, err says what
+ * and nothing is left open. */
+static int
+open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
+{
+	struct sensor *sensors[SENSORS_MAX];
+	struct savefile *savefile = NULL;
+	char *path;
+	int n, i, lt;
+
+	if ((path = absolute(wc->hook)) == NULL)
+		fatal("absolute path");
+	free(wc->hook);
+	wc->hook = path;
+	if (wc->savefile != NULL) {
+		path = absolute(wc->savefile);
+		free(wc->savefile);
+		wc->savefile = path;
+	}
+	if (!check_hook(wc->hook, err, errlen))
+		return -1;
+	if ((n = sensors_open(wc, sensors, err, errlen)) == -1)
+		return -1;
+	if (wc->savefile != NULL) {
+		/* one link type per file: the first sensor's (whole frames
+		 * before NFLOG records); 0: known at the first packet */
+		lt = sensors[0]->ops->linktype(sensors[0]);
+		if ((savefile = savefile_open(wc->savefile, err,
+		    errlen)) == NULL ||
+		    (lt > 0 && savefile_bind(savefile, lt, err, errlen) == -1))
+			goto fail;
+	}
+	daemon_add(d, wc, sensors, n, savefile);
+	return 0;
+fail:
+	savefile_close(savefile);
+	for (i = 0; i < n; i++)
+		sensors[i]->ops->close(sensors[i]);
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct sensor *sensors[2];
-	struct savefile *savefile = NULL;
+	struct watch_conf *wc, *next;
+	struct daemon *d;
 	struct config cf;
-	char err[1024], usage[2048], *hook = NULL, *save = NULL;
-	int n = 0, status, i;
+	char err[1024], usage[2048];
+	int status;
 
 	ensure_std_fds();
 	if (!options_parse(&cf, argc, argv, err, sizeof err)) {
@@ -126,36 +157,15 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init("tuninetd", false);
-	cf.hook = hook = absolute(cf.hook);
-	cf.savefile = save = absolute(cf.savefile);
-	if (!check_hook(cf.hook, err, sizeof err))
-		goto refuse;
-
-	if (cf.ifname != NULL) {
-		sensors[n] = pcap_sensor_open(cf.ifname, cf.filter, cf.ack_only,
-		    cf.wait_interface, err, sizeof err);
-		if (sensors[n] == NULL)
+	d = daemon_new();
+	for (wc = cf.watches; wc != NULL; wc = next) {
+		next = wc->next;
+		wc->next = NULL;
+		cf.watches = next;	/* the daemon owns it from here */
+		if (open_watch(d, wc, err, sizeof err) == -1) {
+			watch_conf_free(wc);
 			goto refuse;
-		n++;
-	}
-	if (cf.nflog_group >= 0) {
-		sensors[n] = nflog_sensor_open(cf.nflog_group, cf.ack_only, err,
-		    sizeof err);
-		if (sensors[n] == NULL)
-			goto refuse;
-		n++;
-	}
-
-	if (cf.savefile != NULL) {
-		/* one link type per file: the pcap sensor's, else NFLOG's */
-		int lt = cf.ifname != NULL ? pcap_sensor_linktype(sensors[0]) :
-		    LINKTYPE_NFLOG;
-
-		if ((savefile = savefile_open(cf.savefile, err,
-		    sizeof err)) == NULL)
-			goto refuse;
-		if (lt > 0 && savefile_bind(savefile, lt, err, sizeof err) == -1)
-			goto refuse;
+		}
 	}
 
 	if (cf.daemonize) {
@@ -167,40 +177,19 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_init() == -1)
 		fatal("event loop");
-	watch_core = core_new(&cf, sensors, n, savefile);
-	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT,
-	    SIGCHLD }, 5, on_signal) == -1)
-		fatal("signals");
-	if (core_start(watch_core) == -1)
-		fatal("sensors");
-
 	log_info("Success! Tuninetd has been started with PID: %d",
 	    (int)getpid());
-	if (cf.ifname != NULL)
-		log_info("Binding to interface %s", cf.ifname);
-	if (cf.nflog_group >= 0)
-		log_info("Start listening nflog-group %d", cf.nflog_group);
-	notify("READY=1\nMAINPID=%d\nSTATUS=standby, waiting for a packet",
-	    (int)getpid());
-
-	status = loop_run();
-	notify("STOPPING=1");
+	status = daemon_run(d);
 	notify_close();
-	core_free(watch_core);
-	savefile_close(savefile);
+	daemon_free(d);
 	ifwatch_close();
 	log_info("CORE: exited");
-	free(hook);
-	free(save);
 	return status;
 
 refuse:
-	savefile_close(savefile);
-	for (i = 0; i < n; i++)
-		sensors[i]->ops->close(sensors[i]);
+	config_free(&cf);
+	daemon_free(d);
 	ifwatch_close();
-	free(hook);
-	free(save);
 	log_warnx("%s", err);
 	return 1;
 }

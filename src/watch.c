@@ -1,159 +1,506 @@
 /*
- * watch.c: idle -> starting -> up -> stopping -> idle.
+ * watch.c: one watch at work. Sensors report packets, the state machine
+ * (fsm.c) decides, and this file carries its decisions out: it is the
+ * only caller of hook_start, it logs every transition, it keeps the
+ * sensors in the mode the state needs and the deadline timer where the
+ * state machine puts it. It never ends the process: it tells its owner
+ * (the daemon) of each transition, and the owner decides.
  *
- * One transition function; the caller runs the hook it asks for and feeds
- * back WATCH_HOOK_DONE, so start and stop can never overlap: a hook is only
- * ever asked for from STARTING's or STOPPING's entry, and both leave only
- * on WATCH_HOOK_DONE. The deadline is last + ttl exactly; "last" moves only
- * forward, and with -a (ack_only) only for packets the sensor marked
- * keeps_up, except the packet that starts a cycle. A packet that passed
- * before the last stop began, reported late (a batch the kernel still
- * held at SIGHUP), belongs to the cycle that ended: it starts nothing.
+ * Log lines keep the original's words: "PCAP: start command done" (then
+ * the trigger packet, "|- ..."), "CORE: executing STOP command...". A
+ * watch with a name (config mode) starts each of its lines with it.
+ *
+ * Time: a stop decided "now" (deadline, signal) takes its time before the
+ * sensors are asked for what they still hold, so that a packet they see
+ * after that question is a packet of the next cycle, never lost between
+ * the two.
  */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "conf.h"
+#include "hook.h"
+#include "log.h"
+#include "loop.h"
+#include "packet.h"
+#include "savefile.h"
+#include "sensor.h"
 #include "watch.h"
 
+extern char **environ;
+
+struct trigger {
+	struct sensor	*sensor;
+	bool		 have_data;
+	uint8_t		 data[RECORD_MAX];
+	uint32_t	 caplen, len;
+	int		 linktype;
+	struct timespec	 ts;
+};
+
+struct watch {
+	struct watch_conf	*conf;
+	struct watch_owner	 owner;
+	struct fsm		 fsm;
+	struct sensor		*sensors[SENSORS_MAX];
+	int			 nsensors;
+	enum sensor_mode	 sensor_mode;
+	struct hook		 hook;
+	struct timer		 deadline;
+	struct sensor		*last_sensor;	/* of the last packet */
+	struct trigger		 trigger;	/* of the start running or due */
+	struct savefile		*savefile;	/* -w, or NULL */
+	struct timer		 flushed;	/* a signal's stop, once heard */
+	enum fsm_input		 signalled;	/* FSM_HANGUP or FSM_EXIT */
+	enum fsm_reason		 stop_reason;	/* of the stop running */
+};
+
+static void	step(struct watch *, enum fsm_input, int64_t, bool);
+
+/* The watch's log lines: its name first, in config mode. */
+static void
+wlog(const struct watch *w, void (*out)(const char *, ...), const char *fmt,
+    ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (w->conf->name != NULL)
+		out("%s: %s", w->conf->name, line);
+	else
+		out("%s", line);
+}
+
+static void
+env_packet(struct env *e, const struct trigger *t)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct packet_info pi;
+	const char *kw;
+
+	if (!t->have_data)
+		return;
+	packet_decode(t->linktype, t->data, t->caplen, &pi);
+	if (packet_addr(&pi, false, a, sizeof a) &&
+	    packet_addr(&pi, true, b, sizeof b)) {
+		env_set(e, "TUNINETD_SRC", "%s", a);
+		env_set(e, "TUNINETD_DST", "%s", b);
+	}
+	if (pi.net == NET_ARP)
+		env_set(e, "TUNINETD_PROTO", "arp");
+	else if (pi.has_proto) {
+		if ((kw = packet_proto_keyword(pi.proto)) != NULL)
+			env_set(e, "TUNINETD_PROTO", "%s", kw);
+		else
+			env_set(e, "TUNINETD_PROTO", "%u", pi.proto);
+	}
+	if (pi.has_ports) {
+		env_set(e, "TUNINETD_SPORT", "%u", pi.sport);
+		env_set(e, "TUNINETD_DPORT", "%u", pi.dport);
+	}
+	if (pi.has_nflog && pi.nflog_prefix[0] != '\0')
+		env_set(e, "TUNINETD_NFLOG_PREFIX", "%s", pi.nflog_prefix);
+}
+
+/* Spawn the hook first, log after: the time from packet to hook is what
+ * users of on-demand services wait for. */
+static int
+run_hook(struct watch *w, enum fsm_action action, enum fsm_reason reason,
+    int64_t now)
+{
+	const char *event = action == FSM_RUN_START ? "start" : "stop";
+	struct sensor *s;
+	struct env e;
+	int r;
+
+	if (env_init(&e, environ) == -1)
+		fatal("hook environment");
+	env_set(&e, "TUNINETD_EVENT", "%s", event);
+	env_set(&e, "TUNINETD_PID", "%d", (int)getpid());
+	env_set(&e, "TUNINETD_TTL", "%u", w->conf->ttl);
+	env_set(&e, "TUNINETD_REASON", "%s", fsm_reason_name(reason));
+	if (w->conf->name != NULL)
+		env_set(&e, "TUNINETD_WATCH", "%s", w->conf->name);
+	s = action == FSM_RUN_START ? w->trigger.sensor : w->last_sensor;
+	if (s != NULL)
+		s->ops->env(s, &e);
+	if (action == FSM_RUN_START)
+		env_packet(&e, &w->trigger);
+	else
+		env_set(&e, "TUNINETD_UP_SECONDS", "%lld",
+		    (long long)((now - w->fsm.up_since) / NSEC_PER_SEC));
+	r = hook_start(&w->hook, event, &e);
+	env_free(&e);
+	return r;
+}
+
+static void
+log_trigger(const struct watch *w)
+{
+	const struct trigger *t = &w->trigger;
+	struct packet_info pi;
+	char line[256];
+
+	if (!t->have_data)
+		return;
+	packet_decode(t->linktype, t->data, t->caplen, &pi);
+	if (packet_net_line(&pi, line, sizeof line))
+		wlog(w, log_info, "|- %s", line);
+	if (packet_link_line(&pi, line, sizeof line))
+		wlog(w, log_info, "|- %s", line);
+}
+
+static const char *
+trigger_tag(const struct watch *w)
+{
+	return w->trigger.sensor != NULL ? w->trigger.sensor->ops->tag : "CORE";
+}
+
+static void
+log_transition(struct watch *w, const struct fsm_step *st)
+{
+	if (st->from == FSM_STARTING) {
+		wlog(w, log_info, "%s: start command done", trigger_tag(w));
+		log_trigger(w);
+	} else if (st->from == FSM_STOPPING)
+		wlog(w, log_info, "CORE: stop command done");
+	if (st->to == FSM_IDLE && st->from != FSM_IDLE)
+		wlog(w, log_info, "CORE: standby, waiting for a packet");
+}
+
+static void
+sync_sensors_mode(struct watch *w)
+{
+	enum sensor_mode mode = fsm_sensors_up(&w->fsm) ?
+	    (w->fsm.state == FSM_UP ? SENSOR_UP : SENSOR_STARTING) :
+	    SENSOR_IDLE;
+	int i;
+
+	if (mode == w->sensor_mode)
+		return;
+	w->sensor_mode = mode;
+	for (i = 0; i < w->nsensors; i++)
+		w->sensors[i]->ops->set_mode(w->sensors[i], mode);
+}
+
+static void
+sync_deadline(struct watch *w)
+{
+	int64_t due = -1;
+	int i;
+
+	if (fsm_deadline(&w->fsm, &due))
+		timer_set(&w->deadline, due);
+	else
+		timer_stop(&w->deadline);
+	for (i = 0; i < w->nsensors; i++)
+		w->sensors[i]->ops->deadline(w->sensors[i], due);
+}
+
+static void
+save_trigger(struct watch *w)
+{
+	const struct trigger *t = &w->trigger;
+
+	if (w->savefile != NULL && t->have_data)
+		savefile_write(w->savefile, t->linktype, &t->ts, t->data,
+		    t->caplen, t->len);
+}
+
+static void
+step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
+{
+	struct fsm_step st = fsm_input(&w->fsm, in, now, keeps_up);
+	int spawned = 0;
+
+	/* A stop: sensors go back to reporting the next packet first, so
+	 * that one passing while the hook spawns starts the next cycle. */
+	if (st.action == FSM_RUN_STOP)
+		sync_sensors_mode(w);
+	if (st.action != FSM_NOTHING)
+		spawned = run_hook(w, st.action, st.reason, now);
+	if (st.from != st.to)
+		log_transition(w, &st);
+	if (st.action == FSM_RUN_START) {
+		wlog(w, log_info, "%s: executing START command...",
+		    trigger_tag(w));
+		save_trigger(w);
+	} else if (st.action == FSM_RUN_STOP) {
+		wlog(w, log_info, "CORE: executing STOP command...");
+		w->stop_reason = st.reason;
+	}
+	sync_sensors_mode(w);
+	sync_deadline(w);
+	if (spawned == -1)	/* logged; the state moves on as after a failure */
+		step(w, FSM_HOOK_DONE, now_ns(), false);
+	else if ((st.from != st.to || in != FSM_PACKET) &&
+	    w->owner.changed != NULL)	/* not per packet: that is the hot path */
+		w->owner.changed(w, w->owner.arg);
+}
+
+static void
+on_report(struct sensor *s, const struct sensor_packet *sp)
+{
+	struct watch *w = s->owner;
+	struct trigger *t = &w->trigger;
+	bool fresh = w->fsm.state == FSM_IDLE ||
+	    (w->fsm.state == FSM_STOPPING && !w->fsm.start_pending);
+
+	if (fresh && sp->when >= w->fsm.stopped_at) {
+		/* this packet fires the next start: keep it for the hook */
+		t->sensor = s;
+		t->have_data = sp->data != NULL;
+		t->caplen = sp->caplen < RECORD_MAX ? sp->caplen : RECORD_MAX;
+		t->len = sp->len;
+		t->linktype = sp->linktype;
+		t->ts = sp->ts;
+		if (t->have_data)
+			memcpy(t->data, sp->data, t->caplen);
+	}
+	if (fresh || sp->keeps_up || !w->fsm.ack_only)
+		w->last_sensor = s;
+	step(w, FSM_PACKET, sp->when, sp->keeps_up);
+}
+
+static void
+on_hook_done(struct hook *h)
+{
+	step(h->arg, FSM_HOOK_DONE, now_ns(), false);
+}
+
+/* The sensors may hold news of a later packet: hear it before deciding. */
+static void
+sync_sensors(struct watch *w)
+{
+	int i;
+
+	for (i = 0; i < w->nsensors; i++)
+		w->sensors[i]->ops->sync(w->sensors[i]);
+}
+
+static void
+on_deadline(struct timer *t)
+{
+	struct watch *w = t->arg;
+	int64_t now = now_ns();
+
+	sync_sensors(w);
+	step(w, FSM_DEADLINE, now, false);
+}
+
+static void
+log_line(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	log_info("%s", line);
+}
+
 void
-watch_init(struct watch *w, int64_t ttl, bool ack_only)
+watch_describe(struct watch *w)
 {
-	*w = (struct watch){ .ttl = ttl, .ack_only = ack_only,
-	    .state = WATCH_IDLE };
-}
+	const struct watch_conf *wc = w->conf;
+	int64_t since;
+	int i;
 
-static void
-touch(struct watch *w, int64_t now, bool keeps_up)
-{
-	if ((keeps_up || !w->ack_only) && now > w->last)
-		w->last = now;
-}
-
-static void
-go(struct watch *w, struct watch_step *st, enum watch_state to,
-    enum watch_action action, enum watch_reason reason)
-{
-	if (to == WATCH_STOPPING && w->state != WATCH_STOPPING)
-		w->stopped_at = st->now;
-	w->state = to;
-	st->to = to;
-	st->action = action;
-	st->reason = reason;
-}
-
-struct watch_step
-watch_input(struct watch *w, enum watch_input in, int64_t now, bool keeps_up)
-{
-	struct watch_step st = { .from = w->state, .to = w->state,
-	    .action = WATCH_NOTHING, .reason = REASON_NONE, .now = now };
-
-	if (in == WATCH_PACKET && now < w->stopped_at &&
-	    (w->state == WATCH_IDLE || w->state == WATCH_STOPPING))
-		return st;
-	switch (w->state) {
-	case WATCH_IDLE:
-		if (in == WATCH_PACKET && !w->exiting) {
-			w->last = now;
-			w->up_since = now;
-			go(w, &st, WATCH_STARTING, WATCH_RUN_START,
-			    REASON_PACKET);
-		} else if (in == WATCH_EXIT)
-			w->exiting = true;
+	sync_sensors(w);
+	since = (now_ns() - w->fsm.last) / NSEC_PER_SEC;
+	if (wc->name != NULL)
+		log_info("- watch: %s", wc->name);
+	for (i = 0; i < w->nsensors; i++)
+		w->sensors[i]->ops->describe(w->sensors[i], log_line);
+	if (wc->ack_only)
+		log_info("- using packets with tcp[ack] flag to reset TTL timer");
+	if (wc->savefile != NULL)
+		log_info("- file to dump start event packets (pcap format): %s",
+		    wc->savefile);
+	log_info("- event path: %s", wc->hook);
+	log_info("- TTL: %u sec.", wc->ttl);
+	log_info("- hook timeout: %u sec.%s", wc->hook_timeout,
+	    wc->hook_timeout == 0 ? " (none)" : "");
+	switch (w->fsm.state) {
+	case FSM_IDLE:
+		log_info("- current status: standby (OFF)");
 		break;
-	case WATCH_STARTING:
-		if (in == WATCH_PACKET)
-			touch(w, now, keeps_up);
-		else if (in == WATCH_HANGUP && w->stop_pending == REASON_NONE)
-			w->stop_pending = REASON_SIGNAL;
-		else if (in == WATCH_EXIT) {
-			w->exiting = true;
-			w->stop_pending = REASON_EXIT;
-		} else if (in == WATCH_HOOK_DONE) {
-			if (w->stop_pending != REASON_NONE)
-				go(w, &st, WATCH_STOPPING, WATCH_RUN_STOP,
-				    w->stop_pending);
-			else if (now >= w->last + w->ttl)
-				go(w, &st, WATCH_STOPPING, WATCH_RUN_STOP,
-				    REASON_IDLE);
-			else
-				go(w, &st, WATCH_UP, WATCH_NOTHING,
-				    REASON_NONE);
-			w->stop_pending = REASON_NONE;
-		}
+	case FSM_STARTING:
+		log_info("- current status: up (ON), start command running, "
+		    "time since last captured packet: %lld sec.",
+		    (long long)since);
 		break;
-	case WATCH_UP:
-		if (in == WATCH_PACKET)
-			touch(w, now, keeps_up);
-		else if (in == WATCH_DEADLINE && now >= w->last + w->ttl)
-			go(w, &st, WATCH_STOPPING, WATCH_RUN_STOP, REASON_IDLE);
-		else if (in == WATCH_HANGUP)
-			go(w, &st, WATCH_STOPPING, WATCH_RUN_STOP,
-			    REASON_SIGNAL);
-		else if (in == WATCH_EXIT) {
-			w->exiting = true;
-			go(w, &st, WATCH_STOPPING, WATCH_RUN_STOP, REASON_EXIT);
-		}
+	case FSM_UP:
+		log_info("- current status: up (ON), time since last captured "
+		    "packet: %lld sec.", (long long)since);
 		break;
-	case WATCH_STOPPING:
-		if (in == WATCH_PACKET && !w->exiting) {
-			if (!w->start_pending) {
-				w->start_pending = true;
-				w->last = now;
-			} else
-				touch(w, now, keeps_up);
-		} else if (in == WATCH_HANGUP)
-			w->start_pending = false;
-		else if (in == WATCH_EXIT) {
-			w->exiting = true;
-			w->start_pending = false;
-		} else if (in == WATCH_HOOK_DONE) {
-			if (w->start_pending) {
-				w->start_pending = false;
-				w->up_since = now;
-				go(w, &st, WATCH_STARTING, WATCH_RUN_START,
-				    REASON_PACKET);
-			} else
-				go(w, &st, WATCH_IDLE, WATCH_NOTHING,
-				    REASON_NONE);
-		}
+	case FSM_STOPPING:
+		log_info("- current status: standby (OFF), stop command "
+		    "running%s", w->fsm.start_pending ? ", start due after it" :
+		    "");
 		break;
 	}
-	return st;
 }
 
-/* The one instant at which WATCH_DEADLINE can move the watch: only while up. */
-bool
-watch_deadline(const struct watch *w, int64_t *due)
+/* SIGHUP and SIGTERM stop now, once the packets that already passed are
+ * heard: a sensor that batches (NFLOG) may hold some for a few ms, and
+ * the stop hook should know the last packet's sensor, not have it start
+ * a cycle of its own after the stop. */
+static void
+on_flushed(struct timer *t)
 {
-	if (w->state != WATCH_UP)
-		return false;
-	*due = w->last + w->ttl;
-	return true;
+	struct watch *w = t->arg;
+	int64_t now = now_ns();
+
+	sync_sensors(w);
+	step(w, w->signalled, now, false);
 }
 
-/* Sensors need only the time of the last packet while a start is running,
- * done or due; otherwise they must report the next packet at once, whole. */
-bool
-watch_sensors_up(const struct watch *w)
+static void
+stop_now(struct watch *w, enum fsm_input in)
 {
-	return w->state == WATCH_STARTING || w->state == WATCH_UP ||
-	    (w->state == WATCH_STOPPING && w->start_pending);
+	int64_t grace = 0, g;
+	int i;
+
+	if (w->flushed.armed) {		/* already waiting: SIGTERM wins */
+		if (in == FSM_EXIT)
+			w->signalled = in;
+		return;
+	}
+	if (fsm_sensors_up(&w->fsm))	/* batching: starting or up */
+		for (i = 0; i < w->nsensors; i++)
+			if ((g = w->sensors[i]->ops->flush(w->sensors[i])) > grace)
+				grace = g;
+	w->signalled = in;
+	if (grace > 0)
+		timer_set(&w->flushed, now_ns() + grace);
+	else
+		on_flushed(&w->flushed);
 }
 
-/* On exit, the daemon waits only for a start hook, so that stop follows it. */
-bool
-watch_may_quit(const struct watch *w)
+void
+watch_stop_now(struct watch *w)
 {
-	return w->exiting &&
-	    (w->state == WATCH_IDLE || w->state == WATCH_STOPPING);
+	if (w->fsm.state == FSM_UP || w->fsm.state == FSM_STARTING)
+		wlog(w, log_info, "CORE: SIGHUP caught, stopping now");
+	stop_now(w, FSM_HANGUP);
 }
 
+void
+watch_exit(struct watch *w)
+{
+	stop_now(w, FSM_EXIT);
+}
+
+/* Exiting, and nothing of it runs: no hook, no stop due. */
+bool
+watch_done(const struct watch *w)
+{
+	return fsm_may_quit(&w->fsm) && !w->flushed.armed;
+}
+
+enum fsm_state
+watch_state(const struct watch *w)
+{
+	return w->fsm.state;
+}
 
 const char *
-watch_reason_name(enum watch_reason r)
+watch_name(const struct watch *w)
 {
-	static const char *const names[] = {
-		[REASON_NONE] = "", [REASON_PACKET] = "packet",
-		[REASON_IDLE] = "idle", [REASON_SIGNAL] = "signal",
-		[REASON_EXIT] = "exit",
-	};
+	return w->conf->name;
+}
 
-	return names[r];
+/* What systemd's status line says of it. */
+void
+watch_status(const struct watch *w, char *buf, size_t len)
+{
+	const struct sensor *s = w->trigger.sensor;
+	const char *why;
+	int i;
+
+	switch (w->fsm.state) {
+	case FSM_IDLE:
+		for (i = 0; i < w->nsensors; i++)
+			if ((why = w->sensors[i]->ops->waiting(
+			    w->sensors[i])) != NULL) {
+				snprintf(buf, len, "standby, %s", why);
+				return;
+			}
+		snprintf(buf, len, "standby, waiting for a packet");
+		break;
+	case FSM_STARTING:
+		snprintf(buf, len, "starting, on a packet from the %s sensor",
+		    s != NULL ? s->ops->kind : "?");
+		break;
+	case FSM_UP:
+		snprintf(buf, len, "up, stop after %u s without a packet",
+		    w->conf->ttl);
+		break;
+	case FSM_STOPPING:
+		snprintf(buf, len, "stopping (%s)",
+		    fsm_reason_name(w->stop_reason));
+		break;
+	}
+}
+
+struct watch *
+watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
+    struct savefile *savefile, const struct watch_owner *owner)
+{
+	struct watch *w;
+	int i;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		fatal("calloc");
+	w->conf = wc;
+	w->owner = *owner;
+	w->savefile = savefile;
+	fsm_init(&w->fsm, (int64_t)wc->ttl * NSEC_PER_SEC, wc->ack_only);
+	hook_init(&w->hook, wc->hook, wc->hook_timeout, on_hook_done, w);
+	w->deadline = (struct timer){ .cb = on_deadline, .arg = w };
+	w->flushed = (struct timer){ .cb = on_flushed, .arg = w };
+	w->sensor_mode = SENSOR_IDLE;
+	for (i = 0; i < n && i < SENSORS_MAX; i++) {
+		w->sensors[i] = sensors[i];
+		sensors[i]->owner = w;
+		sensors[i]->report = on_report;
+	}
+	w->nsensors = i;
+	return w;
+}
+
+int
+watch_start(struct watch *w)
+{
+	int i;
+
+	for (i = 0; i < w->nsensors; i++)
+		if (w->sensors[i]->ops->start(w->sensors[i]) == -1)
+			return -1;
+	return 0;
+}
+
+void
+watch_free(struct watch *w)
+{
+	int i;
+
+	for (i = 0; i < w->nsensors; i++)
+		w->sensors[i]->ops->close(w->sensors[i]);
+	timer_stop(&w->deadline);
+	timer_stop(&w->flushed);
+	hook_free(&w->hook);
+	savefile_close(w->savefile);
+	watch_conf_free(w->conf);
+	free(w);
 }

@@ -10,13 +10,16 @@
 #include "options.h"
 
 static char err[512];
+static struct config parsed;	/* freed by the next parse, or at the end */
 
+/* cf gets a copy of the result; its watch stays owned by parsed */
 static bool
 parse(struct config *cf, ...)
 {
 	char *argv[32];
 	int argc = 0;
 	va_list ap;
+	bool ok;
 
 	argv[argc++] = (char *)"tuninetd";
 	va_start(ap, cf);
@@ -24,7 +27,18 @@ parse(struct config *cf, ...)
 		argc++;
 	va_end(ap);
 	err[0] = '\0';
-	return options_parse(cf, argc, argv, err, sizeof err);
+	config_free(&parsed);
+	ok = options_parse(&parsed, argc, argv, err, sizeof err);
+	*cf = parsed;
+	return ok;
+}
+
+static int
+free_parsed(void **state)
+{
+	(void)state;
+	config_free(&parsed);
+	return 0;
 }
 
 #define PARSE(cf, ...)	parse(cf, __VA_ARGS__, (char *)NULL)
@@ -44,16 +58,16 @@ test_defaults(void **state)
 	(void)state;
 	assert_true(PARSE(&cf, "-i", "tun0", "-c", "/bin/true"));
 	assert_int_equal(cf.mode, RUN_DAEMON);
-	assert_string_equal(cf.ifname, "tun0");
-	assert_string_equal(cf.hook, "/bin/true");
-	assert_int_equal(cf.ttl, 600);
-	assert_int_equal(cf.hook_timeout, 60);
-	assert_int_equal(cf.nflog_group, -1);
-	assert_null(cf.filter);
-	assert_null(cf.savefile);
-	assert_false(cf.ack_only);
+	assert_string_equal(cf.watches->ifname, "tun0");
+	assert_string_equal(cf.watches->hook, "/bin/true");
+	assert_int_equal(cf.watches->ttl, 600);
+	assert_int_equal(cf.watches->hook_timeout, 60);
+	assert_int_equal(cf.watches->nflog_group, -1);
+	assert_null(cf.watches->filter);
+	assert_null(cf.watches->savefile);
+	assert_false(cf.watches->ack_only);
 	assert_false(cf.daemonize);
-	assert_false(cf.wait_interface);
+	assert_false(cf.watches->wait_interface);
 }
 
 /* every example of the original README */
@@ -65,25 +79,25 @@ test_original_examples(void **state)
 	(void)state;
 	assert_true(PARSE(&cf, "-i", "tun0", "-f", "! host 1.2.3.4", "-c",
 	    "/path/to/launcher", "-t", "3600"));
-	assert_string_equal(cf.filter, "! host 1.2.3.4");
-	assert_int_equal(cf.ttl, 3600);
+	assert_string_equal(cf.watches->filter, "! host 1.2.3.4");
+	assert_int_equal(cf.watches->ttl, 3600);
 	assert_true(PARSE(&cf, "-n", "1", "-c", "/path/to/launcher"));
-	assert_int_equal(cf.nflog_group, 1);
-	assert_null(cf.ifname);
+	assert_int_equal(cf.watches->nflog_group, 1);
+	assert_null(cf.watches->ifname);
 	assert_true(PARSE(&cf, "-i", "enp3s0", "-f", "arp and host 4.3.2.1",
 	    "-n", "1", "-c", "/x/toggletunnel.sh"));
-	assert_int_equal(cf.nflog_group, 1);
-	assert_string_equal(cf.ifname, "enp3s0");
+	assert_int_equal(cf.watches->nflog_group, 1);
+	assert_string_equal(cf.watches->ifname, "enp3s0");
 	assert_true(PARSE(&cf, "-n", "1", "-c", "/x", "-w", "/p/savefile"));
-	assert_string_equal(cf.savefile, "/p/savefile");
+	assert_string_equal(cf.watches->savefile, "/p/savefile");
 	assert_true(PARSE(&cf, "-i", "tap0", "-c", "/x", "-a"));
-	assert_true(cf.ack_only);
+	assert_true(cf.watches->ack_only);
 	assert_true(PARSE(&cf, "-i", "tun0", "-f", "! host 1.2.3.4", "-c",
 	    "/x", "-t", "3600", "-d"));
 	assert_true(cf.daemonize);
 	assert_true(PARSE(&cf, "-adi", "tun0", "-c/x", "-t5"));
-	assert_true(cf.ack_only && cf.daemonize);
-	assert_int_equal(cf.ttl, 5);
+	assert_true(cf.watches->ack_only && cf.daemonize);
+	assert_int_equal(cf.watches->ttl, 5);
 }
 
 static void
@@ -96,13 +110,13 @@ test_long_options(void **state)
 	    "--nflog-group=65535", "--command", "/x", "--ttl", "1",
 	    "--ack-only", "--daemon", "--savefile", "/s",
 	    "--hook-timeout", "0", "--wait-interface"));
-	assert_string_equal(cf.ifname, "eth0");
-	assert_string_equal(cf.filter, "udp");
-	assert_int_equal(cf.nflog_group, 65535);
-	assert_int_equal(cf.ttl, 1);
-	assert_int_equal(cf.hook_timeout, 0);
-	assert_true(cf.ack_only && cf.daemonize && cf.wait_interface);
-	assert_string_equal(cf.savefile, "/s");
+	assert_string_equal(cf.watches->ifname, "eth0");
+	assert_string_equal(cf.watches->filter, "udp");
+	assert_int_equal(cf.watches->nflog_group, 65535);
+	assert_int_equal(cf.watches->ttl, 1);
+	assert_int_equal(cf.watches->hook_timeout, 0);
+	assert_true(cf.watches->ack_only && cf.daemonize && cf.watches->wait_interface);
+	assert_string_equal(cf.watches->savefile, "/s");
 }
 
 static void
@@ -145,7 +159,7 @@ test_bad_ttl(void **state)
 	refused("`+5'", PARSE(&cf, "-i", "x", "-c", "/x", "-t", "+5"));
 	refused("`'", PARSE(&cf, "-i", "x", "-c", "/x", "-t", ""));
 	assert_true(PARSE(&cf, "-i", "x", "-c", "/x", "-t", "2147483647"));
-	assert_int_equal(cf.ttl, 2147483647u);
+	assert_int_equal(cf.watches->ttl, 2147483647u);
 	refused("`x'", PARSE(&cf, "-i", "x", "-c", "/x", "--hook-timeout",
 	    "x"));
 }
@@ -161,7 +175,7 @@ test_bad_group(void **state)
 	refused("`65536'", PARSE(&cf, "-n", "65536", "-c", "/x"));
 	refused("`-1'", PARSE(&cf, "-n", "-1", "-c", "/x"));
 	assert_true(PARSE(&cf, "-n", "0", "-c", "/x"));
-	assert_int_equal(cf.nflog_group, 0);
+	assert_int_equal(cf.watches->nflog_group, 0);
 }
 
 static void
@@ -210,5 +224,5 @@ main(void)
 		cmocka_unit_test(test_unknown),
 	};
 
-	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("options", tests, NULL, free_parsed);
 }

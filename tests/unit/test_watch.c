@@ -1,373 +1,510 @@
-/* test_watch: the state machine, every state against every input, then
- * the semantics of DESIGN.md as sequences, then a random walk that checks
- * the invariants (hooks never overlap, stop never early) on a million
- * steps. */
+/* test_watch: the glue of a watch (watch.c) between its sensors, its
+ * state machine and its hook, driven through the windows that tests with
+ * real packets only hit by luck of timing: a fake sensor, a fake clock, a
+ * fake hook and a fake loop stand in for the kernel and the processes.
+ * Link seam: this file defines what watch.c calls from loop.c, hook.c,
+ * log.c and savefile.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
+#include "conf.h"
+#include "hook.h"
+#include "log.h"
+#include "loop.h"
+#include "packet.h"
+#include "savefile.h"
+#include "sensor.h"
 #include "watch.h"
 
+#define MS	1000000LL
 #define S	NSEC_PER_SEC
-#define TTL	(10 * S)
 
-static struct watch_step
-in(struct watch *w, enum watch_input i, int64_t now)
+/* ---- the fake clock and loop: timers fire only when the test says ---- */
+
+static int64_t clock_now;
+static struct timer *timers[16];
+static int ntimers;
+
+int64_t
+now_ns(void)
 {
-	return watch_input(w, i, now, true);
+	return clock_now;
 }
 
-/* Drive a fresh watch into state s at time 100 s. */
-static void
-put_in(struct watch *w, enum watch_state s, bool ack_only)
+void
+timer_set(struct timer *t, int64_t due)
 {
-	watch_init(w, TTL, ack_only);
-	if (s == WATCH_IDLE)
+	int i;
+
+	t->due = due;
+	if (t->armed)
 		return;
-	in(w, WATCH_PACKET, 100 * S);
-	if (s == WATCH_STARTING)
-		return;
-	in(w, WATCH_HOOK_DONE, 100 * S);
-	if (s == WATCH_UP)
-		return;
-	in(w, WATCH_HANGUP, 101 * S);
-	assert_int_equal(w->state, WATCH_STOPPING);
+	t->armed = true;
+	for (i = 0; i < ntimers; i++)
+		if (timers[i] == NULL)
+			break;
+	assert_true(i < 16);
+	timers[i] = t;
+	if (i == ntimers)
+		ntimers++;
+}
+
+void
+timer_stop(struct timer *t)
+{
+	int i;
+
+	for (i = 0; i < ntimers; i++)
+		if (timers[i] == t)
+			timers[i] = NULL;
+	t->armed = false;
+}
+
+/* Move the clock to `to', firing every timer due by then, in order. */
+static void
+run_until(int64_t to)
+{
+	struct timer *first;
+	int i;
+
+	for (;;) {
+		first = NULL;
+		for (i = 0; i < ntimers; i++)
+			if (timers[i] != NULL && timers[i]->due <= to &&
+			    (first == NULL || timers[i]->due < first->due))
+				first = timers[i];
+		if (first == NULL)
+			break;
+		if (first->due > clock_now)
+			clock_now = first->due;
+		timer_stop(first);
+		first->cb(first);
+	}
+	clock_now = to;
+}
+
+/* ---- the fake hook: spawns nothing, remembers what it was asked ---- */
+
+struct run {
+	char	 event[8];
+	char	 reason[16], sensor[16], src[48];
+	int64_t	 at;
+};
+static struct run runs[64];
+static int nruns;
+static bool spawn_fails;
+static struct hook *running_hook;
+
+void
+hook_init(struct hook *h, const char *path, unsigned timeout,
+    void (*done)(struct hook *), void *arg)
+{
+	memset(h, 0, sizeof *h);
+	(void)path;
+	h->timeout = timeout;
+	h->done = done;
+	h->arg = arg;
 }
 
 static void
-expect(enum watch_state from, enum watch_input i, int64_t now,
-    enum watch_state to, enum watch_action a, enum watch_reason r)
+copy_var(char *dst, size_t len, const struct env *e, const char *name)
 {
-	struct watch w;
-	struct watch_step st;
+	const char *v = env_get(e, name);
 
-	put_in(&w, from, false);
-	st = in(&w, i, now);
-	assert_int_equal(st.from, from);
-	assert_int_equal(st.to, to);
-	assert_int_equal(w.state, to);
-	assert_int_equal(st.action, a);
-	if (a != WATCH_NOTHING)
-		assert_int_equal(st.reason, r);
+	snprintf(dst, len, "%s", v != NULL ? v : "");
 }
 
-/* The whole transition table: 4 states x 5 inputs. */
+int
+hook_start(struct hook *h, const char *event, struct env *e)
+{
+	struct run *r = &runs[nruns];
+
+	assert_null(running_hook);	/* hooks never overlap */
+	assert_true(nruns < 64);
+	nruns++;
+	snprintf(r->event, sizeof r->event, "%s", event);
+	copy_var(r->reason, sizeof r->reason, e, "TUNINETD_REASON");
+	copy_var(r->sensor, sizeof r->sensor, e, "TUNINETD_SENSOR");
+	copy_var(r->src, sizeof r->src, e, "TUNINETD_SRC");
+	r->at = clock_now;
+	if (spawn_fails)
+		return -1;
+	running_hook = h;
+	h->pid = 1;
+	return 0;
+}
+
+/* the running hook exits */
 static void
-test_table(void **state)
+hook_exits(void)
+{
+	struct hook *h = running_hook;
+
+	assert_non_null(h);
+	running_hook = NULL;
+	h->pid = 0;
+	h->done(h);
+}
+
+void
+hook_free(struct hook *h)
+{
+	(void)h;
+	running_hook = NULL;
+}
+
+/* ---- log and savefile: counted ---- */
+
+static char last_log[512];
+static int nsaved;
+
+static void
+remember(const char *fmt, va_list ap)
+{
+	vsnprintf(last_log, sizeof last_log, fmt, ap);
+}
+
+#define LOGF(name)					\
+void name(const char *fmt, ...)				\
+{							\
+	va_list ap;					\
+	va_start(ap, fmt);				\
+	remember(fmt, ap);				\
+	va_end(ap);					\
+}
+LOGF(log_info)
+LOGF(log_notice)
+LOGF(log_warn)
+LOGF(log_warnx)
+
+void
+fatal(const char *fmt, ...)
+{
+	(void)fmt;
+	fail_msg("fatal");
+	abort();
+}
+
+void
+savefile_write(struct savefile *sf, int linktype, const struct timespec *ts,
+    const uint8_t *data, uint32_t caplen, uint32_t len)
+{
+	(void)sf, (void)linktype, (void)ts, (void)data, (void)caplen, (void)len;
+	nsaved++;
+}
+
+void
+savefile_close(struct savefile *sf)
+{
+	(void)sf;
+}
+
+/* ---- the fake sensor ---- */
+
+struct fake {
+	struct sensor		 base;
+	enum sensor_mode	 mode;
+	int			 syncs, flushes;
+	int64_t			 grace;		/* what flush answers */
+	void			(*on_sync)(struct fake *);
+};
+
+static int	fake_start(struct sensor *s) { (void)s; return 0; }
+static void	fake_deadline(struct sensor *s, int64_t d) { (void)s; (void)d; }
+static void	fake_close(struct sensor *s) { (void)s; }
+static int	fake_linktype(const struct sensor *s) { (void)s; return LINKTYPE_RAW; }
+static const char *fake_waiting(const struct sensor *s) { (void)s; return NULL; }
+
+static void
+fake_mode(struct sensor *s, enum sensor_mode m)
+{
+	((struct fake *)s)->mode = m;
+}
+
+static void
+fake_sync(struct sensor *s)
+{
+	struct fake *f = (struct fake *)s;
+
+	f->syncs++;
+	if (f->on_sync != NULL)
+		f->on_sync(f);
+}
+
+static int64_t
+fake_flush(struct sensor *s)
+{
+	struct fake *f = (struct fake *)s;
+
+	f->flushes++;
+	return f->grace;
+}
+
+static void
+fake_describe(struct sensor *s, void (*line)(const char *, ...))
+{
+	(void)s;
+	line("- capture engine: fake");
+}
+
+static void
+fake_label(const struct sensor *s, char *buf, size_t len)
+{
+	(void)s;
+	snprintf(buf, len, "fake");
+}
+
+static void
+fake_env(const struct sensor *s, struct env *e)
+{
+	(void)s;
+	env_set(e, "TUNINETD_SENSOR", "fake");
+}
+
+static const struct sensor_ops fake_ops = {
+	.kind = "fake", .tag = "FAKE", .start = fake_start,
+	.set_mode = fake_mode, .sync = fake_sync, .deadline = fake_deadline,
+	.flush = fake_flush, .describe = fake_describe, .label = fake_label,
+	.env = fake_env, .linktype = fake_linktype, .waiting = fake_waiting,
+	.close = fake_close,
+};
+
+/* an IPv4/UDP packet from 192.0.2.1 to 192.0.2.2, raw IP */
+static const uint8_t udp4[28] = {
+	0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+	0x9c, 0x40, 0x27, 0x0f, 0, 8, 0, 0,
+};
+
+static struct fake fake;
+static struct watch *w;
+static int changes;
+
+static void
+changed(struct watch *cw, void *arg)
+{
+	(void)cw, (void)arg;
+	changes++;
+}
+
+/* a fresh watch, TTL 10 s, on one fake sensor, at 100 s */
+static int
+setup(void **state)
+{
+	struct watch_conf *wc = watch_conf_new();
+	struct sensor *s = &fake.base;
+	const struct watch_owner owner = { .changed = changed };
+
+	(void)state;
+	memset(&fake, 0, sizeof fake);
+	fake.base.ops = &fake_ops;
+	memset(runs, 0, sizeof runs);
+	nruns = ntimers = nsaved = changes = 0;
+	spawn_fails = false;
+	running_hook = NULL;
+	clock_now = 100 * S;
+	wc->hook = strdup("/hook");
+	wc->ttl = 10;
+	w = watch_new(wc, &s, 1, NULL, &owner);
+	return 0;
+}
+
+static int
+teardown(void **state)
 {
 	(void)state;
-	expect(WATCH_IDLE, WATCH_PACKET, 200 * S, WATCH_STARTING,
-	    WATCH_RUN_START, REASON_PACKET);
-	expect(WATCH_IDLE, WATCH_HOOK_DONE, 200 * S, WATCH_IDLE, WATCH_NOTHING, 0);
-	expect(WATCH_IDLE, WATCH_DEADLINE, 200 * S, WATCH_IDLE, WATCH_NOTHING, 0);
-	expect(WATCH_IDLE, WATCH_HANGUP, 200 * S, WATCH_IDLE, WATCH_NOTHING, 0);
-	expect(WATCH_IDLE, WATCH_EXIT, 200 * S, WATCH_IDLE, WATCH_NOTHING, 0);
-
-	expect(WATCH_STARTING, WATCH_PACKET, 101 * S, WATCH_STARTING,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STARTING, WATCH_HOOK_DONE, 101 * S, WATCH_UP,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STARTING, WATCH_DEADLINE, 200 * S, WATCH_STARTING,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STARTING, WATCH_HANGUP, 101 * S, WATCH_STARTING,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STARTING, WATCH_EXIT, 101 * S, WATCH_STARTING,
-	    WATCH_NOTHING, 0);
-
-	expect(WATCH_UP, WATCH_PACKET, 105 * S, WATCH_UP, WATCH_NOTHING, 0);
-	expect(WATCH_UP, WATCH_HOOK_DONE, 105 * S, WATCH_UP, WATCH_NOTHING, 0);
-	expect(WATCH_UP, WATCH_DEADLINE, 110 * S - 1, WATCH_UP, WATCH_NOTHING, 0);
-	expect(WATCH_UP, WATCH_DEADLINE, 110 * S, WATCH_STOPPING,
-	    WATCH_RUN_STOP, REASON_IDLE);
-	expect(WATCH_UP, WATCH_HANGUP, 105 * S, WATCH_STOPPING, WATCH_RUN_STOP,
-	    REASON_SIGNAL);
-	expect(WATCH_UP, WATCH_EXIT, 105 * S, WATCH_STOPPING, WATCH_RUN_STOP,
-	    REASON_EXIT);
-
-	expect(WATCH_STOPPING, WATCH_PACKET, 102 * S, WATCH_STOPPING,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STOPPING, WATCH_HOOK_DONE, 102 * S, WATCH_IDLE,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STOPPING, WATCH_DEADLINE, 200 * S, WATCH_STOPPING,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STOPPING, WATCH_HANGUP, 102 * S, WATCH_STOPPING,
-	    WATCH_NOTHING, 0);
-	expect(WATCH_STOPPING, WATCH_EXIT, 102 * S, WATCH_STOPPING,
-	    WATCH_NOTHING, 0);
+	watch_free(w);
+	return 0;
 }
 
-/* stop at exactly last packet + TTL, wherever the packets fell */
+/* the sensor reports a packet that passed at `when' (whole if idle) */
+static void
+packet(int64_t when, bool whole)
+{
+	struct sensor_packet sp = { .when = when, .keeps_up = true,
+	    .linktype = LINKTYPE_RAW };
+
+	if (whole) {
+		sp.data = udp4;
+		sp.caplen = sp.len = sizeof udp4;
+	}
+	fake.base.report(&fake.base, &sp);
+}
+
+/* a cycle up to UP: packet at 100 s, start hook exits at once */
+static void
+bring_up(void)
+{
+	packet(clock_now, true);
+	hook_exits();
+	assert_int_equal(watch_state(w), FSM_UP);
+}
+
+static void
+test_trigger_kept(void **state)
+{
+	(void)state;
+	packet(clock_now, true);
+	assert_int_equal(nruns, 1);
+	assert_string_equal(runs[0].event, "start");
+	assert_string_equal(runs[0].reason, "packet");
+	assert_string_equal(runs[0].sensor, "fake");
+	assert_string_equal(runs[0].src, "192.0.2.1");
+	assert_int_equal(nsaved, 0);		/* no -w */
+	assert_int_equal(fake.mode, SENSOR_STARTING);
+	/* a later packet while starting is not the trigger */
+	packet(clock_now + 1 * MS, false);
+	hook_exits();
+	assert_int_equal(fake.mode, SENSOR_UP);
+	assert_int_equal(watch_state(w), FSM_UP);
+}
+
 static void
 test_deadline_exact(void **state)
 {
-	struct watch w;
-	int64_t due;
-
 	(void)state;
-	put_in(&w, WATCH_UP, false);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 100 * S + TTL);
-	in(&w, WATCH_PACKET, 103 * S + 7);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 113 * S + 7);
-	/* an older packet reported late does not move it back */
-	in(&w, WATCH_PACKET, 102 * S);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 113 * S + 7);
-	assert_int_equal(in(&w, WATCH_DEADLINE, 113 * S + 6).action,
-	    WATCH_NOTHING);
-	assert_int_equal(in(&w, WATCH_DEADLINE, 113 * S + 7).action,
-	    WATCH_RUN_STOP);
-	assert_false(watch_deadline(&w, &due));
+	bring_up();
+	packet(103 * S, false);
+	run_until(112 * S);
+	assert_int_equal(nruns, 1);		/* not yet: 103 + 10 */
+	run_until(113 * S);
+	assert_int_equal(nruns, 2);
+	assert_string_equal(runs[1].event, "stop");
+	assert_string_equal(runs[1].reason, "idle");
+	assert_true(runs[1].at == 113 * S);
+	assert_int_equal(fake.mode, SENSOR_IDLE);
 }
 
-/* packets while starting move the deadline; a start that outlives the TTL
- * goes straight to stop when it ends */
+/* A packet that passes while the final sync runs (after the deadline's
+ * time was taken) belongs to the next cycle: it must start it. */
 static void
-test_starting(void **state)
+late_in_sync(struct fake *f)
 {
-	struct watch w;
-	struct watch_step st;
-	int64_t due;
-
-	(void)state;
-	put_in(&w, WATCH_STARTING, false);
-	assert_false(watch_deadline(&w, &due));
-	in(&w, WATCH_PACKET, 104 * S);
-	st = in(&w, WATCH_HOOK_DONE, 105 * S);
-	assert_int_equal(st.to, WATCH_UP);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 114 * S);
-
-	put_in(&w, WATCH_STARTING, false);
-	st = in(&w, WATCH_HOOK_DONE, 110 * S);
-	assert_int_equal(st.to, WATCH_STOPPING);
-	assert_int_equal(st.action, WATCH_RUN_STOP);
-	assert_int_equal(st.reason, REASON_IDLE);
+	(void)f;
+	clock_now += 2 * MS;		/* the sync takes its time */
 }
 
-/* a packet while stopping: start right after the stop, once */
 static void
-test_packet_while_stopping(void **state)
+test_packet_during_final_sync(void **state)
 {
-	struct watch w;
-	struct watch_step st;
-	int64_t due;
-
 	(void)state;
-	put_in(&w, WATCH_UP, false);
-	assert_int_equal(in(&w, WATCH_DEADLINE, 110 * S).action, WATCH_RUN_STOP);
-	assert_false(watch_sensors_up(&w));
-	assert_int_equal(in(&w, WATCH_PACKET, 111 * S).action, WATCH_NOTHING);
-	assert_true(watch_sensors_up(&w));
-	assert_int_equal(in(&w, WATCH_PACKET, 112 * S).action, WATCH_NOTHING);
-	st = in(&w, WATCH_HOOK_DONE, 113 * S);
-	assert_int_equal(st.from, WATCH_STOPPING);
-	assert_int_equal(st.to, WATCH_STARTING);
-	assert_int_equal(st.action, WATCH_RUN_START);
-	assert_int_equal(st.reason, REASON_PACKET);
-	st = in(&w, WATCH_HOOK_DONE, 114 * S);
-	assert_int_equal(st.to, WATCH_UP);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 122 * S);	/* last packet 112 s + TTL */
+	bring_up();
+	fake.on_sync = late_in_sync;
+	run_until(110 * S);
+	assert_int_equal(nruns, 2);		/* stop ran */
+	fake.on_sync = NULL;
+	/* the packet passed during the sync, reported now */
+	packet(110 * S + 1 * MS, true);
+	hook_exits();				/* stop ends */
+	assert_int_equal(nruns, 3);
+	assert_string_equal(runs[2].event, "start");
 }
 
-/* a packet that passed before the stop began, reported after it (a batch
- * the kernel still held), starts nothing; one after it does */
+/* SIGHUP while up waits for what a batching sensor holds, then stops;
+ * the packets heard meanwhile are of the ended cycle. */
 static void
-test_late_report(void **state)
+test_flush_before_signal_stop(void **state)
 {
-	struct watch w;
-
 	(void)state;
-	put_in(&w, WATCH_UP, false);
-	in(&w, WATCH_HANGUP, 105 * S);
-	assert_int_equal(in(&w, WATCH_PACKET, 104 * S).action, WATCH_NOTHING);
-	assert_false(w.start_pending);
-	assert_int_equal(in(&w, WATCH_HOOK_DONE, 106 * S).to, WATCH_IDLE);
-	assert_int_equal(in(&w, WATCH_PACKET, 105 * S - 1).action,
-	    WATCH_NOTHING);
-	assert_int_equal(w.state, WATCH_IDLE);
-	assert_int_equal(in(&w, WATCH_PACKET, 105 * S).action, WATCH_RUN_START);
+	bring_up();
+	fake.grace = 20 * MS;
+	clock_now = 105 * S;
+	watch_stop_now(w);
+	assert_int_equal(fake.flushes, 1);
+	assert_int_equal(nruns, 1);		/* not yet */
+	packet(104 * S, false);			/* the batch */
+	run_until(105 * S + 20 * MS);
+	assert_int_equal(nruns, 2);
+	assert_string_equal(runs[1].event, "stop");
+	assert_string_equal(runs[1].reason, "signal");
+	hook_exits();
+	assert_int_equal(watch_state(w), FSM_IDLE);
+	assert_int_equal(nruns, 2);		/* nothing restarted */
 }
 
-/* SIGHUP: stop now when up, after the start when starting, never when
- * idle; while stopping it cancels a pending start */
+/* SIGHUP while the start hook runs flushes as well (the sensors batch
+ * while starting); the stop follows the start. */
 static void
-test_hangup(void **state)
+test_flush_while_starting(void **state)
 {
-	struct watch w;
-	struct watch_step st;
-
 	(void)state;
-	put_in(&w, WATCH_STARTING, false);
-	in(&w, WATCH_HANGUP, 100 * S);
-	in(&w, WATCH_HANGUP, 100 * S);
-	st = in(&w, WATCH_HOOK_DONE, 101 * S);
-	assert_int_equal(st.action, WATCH_RUN_STOP);
-	assert_int_equal(st.reason, REASON_SIGNAL);
-	st = in(&w, WATCH_HOOK_DONE, 102 * S);
-	assert_int_equal(st.to, WATCH_IDLE);
-
-	put_in(&w, WATCH_STOPPING, false);
-	in(&w, WATCH_PACKET, 102 * S);
-	in(&w, WATCH_HANGUP, 102 * S);
-	st = in(&w, WATCH_HOOK_DONE, 103 * S);
-	assert_int_equal(st.to, WATCH_IDLE);
-	assert_int_equal(st.action, WATCH_NOTHING);
+	fake.grace = 20 * MS;
+	packet(clock_now, true);
+	watch_stop_now(w);
+	assert_int_equal(fake.flushes, 1);
+	run_until(clock_now + 20 * MS);
+	assert_int_equal(nruns, 1);		/* the start still runs */
+	hook_exits();
+	assert_int_equal(nruns, 2);
+	assert_string_equal(runs[1].reason, "signal");
 }
 
-/* SIGTERM: quit at once when idle or stopping; stop (reason exit) when up;
- * when starting, stop once the start is done, then quit */
+/* A hook that cannot be spawned is logged and the state moves on as after
+ * a failed run: start -> up, and the stop comes at its deadline. */
 static void
-test_exit(void **state)
+test_failed_spawn(void **state)
 {
-	struct watch w;
-	struct watch_step st;
-
 	(void)state;
-	put_in(&w, WATCH_IDLE, false);
-	assert_false(watch_may_quit(&w));
-	in(&w, WATCH_EXIT, 1);
-	assert_true(watch_may_quit(&w));
-	assert_int_equal(in(&w, WATCH_PACKET, 2).action, WATCH_NOTHING);
-
-	put_in(&w, WATCH_UP, false);
-	st = in(&w, WATCH_EXIT, 101 * S);
-	assert_int_equal(st.action, WATCH_RUN_STOP);
-	assert_int_equal(st.reason, REASON_EXIT);
-	assert_true(watch_may_quit(&w));
-
-	put_in(&w, WATCH_STARTING, false);
-	in(&w, WATCH_EXIT, 100 * S);
-	assert_false(watch_may_quit(&w));
-	st = in(&w, WATCH_HOOK_DONE, 101 * S);
-	assert_int_equal(st.action, WATCH_RUN_STOP);
-	assert_int_equal(st.reason, REASON_EXIT);
-	assert_true(watch_may_quit(&w));
-
-	put_in(&w, WATCH_STOPPING, false);
-	in(&w, WATCH_PACKET, 102 * S);
-	in(&w, WATCH_EXIT, 102 * S);
-	assert_true(watch_may_quit(&w));
-	st = in(&w, WATCH_HOOK_DONE, 103 * S);
-	assert_int_equal(st.action, WATCH_NOTHING);
+	spawn_fails = true;
+	packet(clock_now, true);
+	assert_int_equal(nruns, 1);
+	assert_int_equal(watch_state(w), FSM_UP);
+	run_until(110 * S);
+	assert_int_equal(nruns, 2);
+	assert_string_equal(runs[1].event, "stop");
+	assert_int_equal(watch_state(w), FSM_IDLE);
 }
 
-/* -a: while up only keeps_up packets move the deadline; while idle any
- * packet starts, and that packet's time counts */
+/* SIGTERM while up: stop runs and the watch is done only once it ended. */
 static void
-test_ack_only(void **state)
+test_exit_waits_for_stop(void **state)
 {
-	struct watch w;
-	int64_t due;
-
 	(void)state;
-	watch_init(&w, TTL, true);
-	assert_int_equal(watch_input(&w, WATCH_PACKET, 100 * S, false).action,
-	    WATCH_RUN_START);
-	watch_input(&w, WATCH_PACKET, 101 * S, false);
-	watch_input(&w, WATCH_HOOK_DONE, 101 * S, false);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 110 * S);
-	watch_input(&w, WATCH_PACKET, 105 * S, false);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 110 * S);
-	watch_input(&w, WATCH_PACKET, 106 * S, true);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 116 * S);
-
-	/* without -a, keeps_up is ignored */
-	watch_init(&w, TTL, false);
-	watch_input(&w, WATCH_PACKET, 100 * S, false);
-	watch_input(&w, WATCH_HOOK_DONE, 100 * S, false);
-	watch_input(&w, WATCH_PACKET, 105 * S, false);
-	assert_true(watch_deadline(&w, &due));
-	assert_int_equal(due, 115 * S);
+	bring_up();
+	watch_exit(w);
+	assert_int_equal(nruns, 2);
+	assert_string_equal(runs[1].reason, "exit");
+	assert_false(watch_done(w));
+	packet(clock_now + 1 * MS, true);	/* starts nothing any more */
+	hook_exits();
+	assert_true(watch_done(w));
+	assert_int_equal(nruns, 2);
 }
 
-/* A million random inputs, fed as the core feeds them (HOOK_DONE only
- * while a hook runs, DEADLINE only at or after the deadline), against a
- * model: hooks never overlap, start and stop alternate, stop never comes
- * before last + TTL, a packet while stopping always brings a start. */
+/* SIGTERM while starting: start ends, then stop, then done. */
 static void
-test_random_walk(void **state)
+test_exit_while_starting(void **state)
 {
-	struct watch w;
-	struct watch_step st;
-	bool running = false, last_was_start = false, owed_start = false;
-	int64_t now = 0, last_pkt = -1, due;
-	unsigned seed = 12345;
-	long i, starts = 0, stops = 0;
-
 	(void)state;
-	watch_init(&w, TTL, false);
-	for (i = 0; i < 1000000; i++) {
-		enum watch_input x;
-		int r = rand_r(&seed) % 100;
-
-		now += rand_r(&seed) % (3 * S);
-		if (r < 50)
-			x = WATCH_PACKET;
-		else if (r < 80)
-			x = running ? WATCH_HOOK_DONE : WATCH_PACKET;
-		else if (r < 97) {
-			if (!watch_deadline(&w, &due))
-				continue;
-			if (now < due)
-				now = due;
-			x = WATCH_DEADLINE;
-		} else
-			x = WATCH_HANGUP;
-
-		if (x == WATCH_PACKET) {
-			if (w.state == WATCH_STOPPING)
-				owed_start = true;
-			last_pkt = now;
-		}
-		if (x == WATCH_HANGUP && w.state == WATCH_STOPPING)
-			owed_start = false;
-		st = in(&w, x, now);
-		if (x == WATCH_HOOK_DONE)
-			running = false;
-		if (st.action != WATCH_NOTHING) {
-			assert_false(running);
-			running = true;
-			if (st.action == WATCH_RUN_START) {
-				assert_false(last_was_start);
-				last_was_start = true;
-				owed_start = false;
-				starts++;
-			} else {
-				assert_true(last_was_start);
-				last_was_start = false;
-				if (st.reason == REASON_IDLE)
-					assert_true(now >= last_pkt + TTL);
-				stops++;
-			}
-		}
-		if (w.state == WATCH_IDLE)
-			assert_false(owed_start);
-	}
-	assert_true(starts > 1000 && stops > 1000);
+	packet(clock_now, true);
+	watch_exit(w);
+	assert_false(watch_done(w));
+	hook_exits();
+	assert_int_equal(nruns, 2);
+	assert_string_equal(runs[1].event, "stop");
+	assert_false(watch_done(w));
+	hook_exits();
+	assert_true(watch_done(w));
 }
 
 int
 main(void)
 {
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_deadline_exact),
-		cmocka_unit_test(test_starting),
-		cmocka_unit_test(test_packet_while_stopping),
-		cmocka_unit_test(test_late_report),
-		cmocka_unit_test(test_hangup),
-		cmocka_unit_test(test_exit),
-		cmocka_unit_test(test_ack_only),
-		cmocka_unit_test(test_random_walk),
+		T(test_trigger_kept),
+		T(test_deadline_exact),
+		T(test_packet_during_final_sync),
+		T(test_flush_before_signal_stop),
+		T(test_flush_while_starting),
+		T(test_failed_spawn),
+		T(test_exit_waits_for_stop),
+		T(test_exit_while_starting),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
