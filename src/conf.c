@@ -1,12 +1,382 @@
 /*
- * conf.c: watch settings, what every source of them shares; pure. The
- * number parsers are strict (digits only, no sign, no blanks), so that
- * "1.5", " 5" and "+5" are refused by name, not read as something else.
+ * conf.c: the settings of a watch, one table for the command line and the
+ * configuration file, so a long option and a key are the same name with
+ * the same checks. Pure. Each setter says only what is wrong with the
+ * value; the caller puts in front where it came from ("-t: ",
+ * "file:9: ttl: "). The number parsers are strict (digits only, no sign,
+ * no blanks), so that "1.5", " 5" and "+5" are refused by name, not read
+ * as something else.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+
+static bool
+take(char **field, const char *value)
+{
+	char *s;
+
+	if ((s = strdup(value)) == NULL)
+		abort();
+	free(*field);
+	*field = s;
+	return true;
+}
+
+static bool
+nonempty(char **field, const char *value, const char *what, char *err,
+    size_t len)
+{
+	if (*value == '\0') {
+		snprintf(err, len, "empty %s", what);
+		return false;
+	}
+	return take(field, value);
+}
+
+static bool
+set_ifname(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return nonempty(&wc->ifname, v, "interface name", err, len);
+}
+
+static bool
+set_filter(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	(void)err, (void)len;
+	return take(&wc->filter, v);
+}
+
+static bool
+set_keepalive_filter(struct watch_conf *wc, const char *v, char *err,
+    size_t len)
+{
+	return nonempty(&wc->keepalive_filter, v, "filter", err, len);
+}
+
+static bool
+number(const char *v, unsigned long long max, const char *what, int *out,
+    char *err, size_t len)
+{
+	unsigned long long n;
+
+	if (!parse_uint(v, 0, max, &n)) {
+		snprintf(err, len, "`%s' is not %s (0-%llu)", v, what, max);
+		return false;
+	}
+	*out = (int)n;
+	return true;
+}
+
+static bool
+set_nflog_group(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return number(v, 65535, "an NFLOG group", &wc->nflog_group, err, len);
+}
+
+static bool
+prefix(char **field, const char *v, char *err, size_t len)
+{
+	if (*v == '\0' || strlen(v) > NFLOG_PREFIX_LEN) {
+		snprintf(err, len, "`%s' is not a log prefix (1-%d characters)",
+		    v, NFLOG_PREFIX_LEN);
+		return false;
+	}
+	return take(field, v);
+}
+
+static bool
+set_nflog_prefix(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return prefix(&wc->nflog_prefix, v, err, len);
+}
+
+static bool
+set_keepalive_prefix(struct watch_conf *wc, const char *v, char *err,
+    size_t len)
+{
+	return prefix(&wc->keepalive_prefix, v, err, len);
+}
+
+static bool
+set_queue(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return number(v, 65535, "an NFQUEUE number", &wc->queue, err, len);
+}
+
+static bool
+set_queue_hold_max(struct watch_conf *wc, const char *v, char *err,
+    size_t len)
+{
+	unsigned long long n;
+
+	if (!parse_uint(v, 1, QUEUE_HOLD_MAX, &n)) {
+		snprintf(err, len, "`%s' is not a number of packets (1-%d)", v,
+		    QUEUE_HOLD_MAX);
+		return false;
+	}
+	wc->queue_hold_max = (unsigned)n;
+	return true;
+}
+
+/* 32 bits, decimal or 0x hexadecimal, as nft and iptables print marks */
+static bool
+parse_mark(const char *s, uint32_t *out)
+{
+	unsigned long long v = 0;
+	int base = 10, d;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		v = v * (unsigned)base + (unsigned)d;
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool
+set_keep_connections(struct watch_conf *wc, const char *v, char *err,
+    size_t len)
+{
+	char mark[32];
+	const char *slash = strchr(v, '/');
+	size_t n = slash != NULL ? (size_t)(slash - v) : strlen(v);
+	uint32_t m, mask = UINT32_MAX;
+
+	if (n >= sizeof mark || (memcpy(mark, v, n), mark[n] = '\0',
+	    !parse_mark(mark, &m)) ||
+	    (slash != NULL && !parse_mark(slash + 1, &mask)) || mask == 0) {
+		snprintf(err, len, "`%s' is not a connection mark: MARK or "
+		    "MARK/MASK, 32 bits each, decimal or 0x hex, mask not 0",
+		    v);
+		return false;
+	}
+	wc->keep_connections = true;
+	wc->keep_mark = m & mask;
+	wc->keep_mask = mask;
+	return true;
+}
+
+static bool
+set_hook(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	(void)err, (void)len;
+	return take(&wc->hook, v);
+}
+
+static bool
+seconds(const char *v, unsigned min, unsigned *out, const char *zero,
+    char *err, size_t len)
+{
+	if (!parse_seconds(v, min, out)) {
+		snprintf(err, len, "`%s' is not a number of seconds (%u-%u%s)",
+		    v, min, SECONDS_MAX, zero);
+		return false;
+	}
+	return true;
+}
+
+static bool
+set_ttl(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return seconds(v, 1, &wc->ttl, "", err, len);
+}
+
+static bool
+set_hook_timeout(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return seconds(v, 0, &wc->hook_timeout, ", 0 = no limit", err, len);
+}
+
+static bool
+set_holdoff(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return seconds(v, 0, &wc->holdoff, ", 0 = none", err, len);
+}
+
+static bool
+set_min_up(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return seconds(v, 0, &wc->min_up, ", 0 = none", err, len);
+}
+
+static bool
+set_max_up(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return seconds(v, 0, &wc->max_up, ", 0 = none", err, len);
+}
+
+static bool
+flag(bool *field, const char *v, char *err, size_t len)
+{
+	if (v == NULL) {		/* the command line: present */
+		*field = true;
+		return true;
+	}
+	if (!parse_bool(v, field)) {
+		snprintf(err, len, "`%s' is neither yes nor no", v);
+		return false;
+	}
+	return true;
+}
+
+static bool
+set_ack_only(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return flag(&wc->ack_only, v, err, len);
+}
+
+static bool
+set_strict_start(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return flag(&wc->strict_start, v, err, len);
+}
+
+static bool
+set_wait_interface(struct watch_conf *wc, const char *v, char *err,
+    size_t len)
+{
+	return flag(&wc->wait_interface, v, err, len);
+}
+
+static bool
+set_savefile(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return nonempty(&wc->savefile, v, "savefile name", err, len);
+}
+
+const struct setting watch_settings[] = {
+	{ "interface",		'i', false, set_ifname },
+	{ "filter",		'f', false, set_filter },
+	{ "nflog-group",	'n', false, set_nflog_group },
+	{ "nflog-prefix",	0,   false, set_nflog_prefix },
+	{ "queue",		'q', false, set_queue },
+	{ "queue-hold-max",	0,   false, set_queue_hold_max },
+	{ "command",		'c', false, set_hook },
+	{ "ttl",		't', false, set_ttl },
+	{ "ack-only",		'a', true,  set_ack_only },
+	{ "savefile",		'w', false, set_savefile },
+	{ "hook-timeout",	0,   false, set_hook_timeout },
+	{ "wait-interface",	0,   true,  set_wait_interface },
+	{ "keep-connections",	0,   false, set_keep_connections },
+	{ "strict-start",	0,   true,  set_strict_start },
+	{ "keepalive-filter",	0,   false, set_keepalive_filter },
+	{ "keepalive-prefix",	0,   false, set_keepalive_prefix },
+	{ "holdoff",		0,   false, set_holdoff },
+	{ "min-up",		0,   false, set_min_up },
+	{ "max-up",		0,   false, set_max_up },
+	{ NULL, 0, false, NULL }
+};
+
+const struct setting *
+setting_find(const char *key)
+{
+	const struct setting *s;
+
+	for (s = watch_settings; s->key != NULL; s++)
+		if (strcmp(s->key, key) == 0)
+			return s;
+	return NULL;
+}
+
+/* How a message names a setting: its key in a file, its option on the
+ * command line (the short one where there is one, as users type it). */
+static const char *
+name(const char *key, bool file, char *buf, size_t len)
+{
+	const struct setting *s = setting_find(key);
+
+	if (file)
+		snprintf(buf, len, "%s", key);
+	else if (s != NULL && s->letter != 0)
+		snprintf(buf, len, "-%c", s->letter);
+	else
+		snprintf(buf, len, "--%s", key);
+	return buf;
+}
+
+/* What no single setting can tell: settings that need one another. */
+bool
+watch_conf_check(const struct watch_conf *wc, bool file, char *err,
+    size_t len)
+{
+	char a[32], b[32];
+	const struct {
+		bool		 given, needed;
+		const char	*key, *needs;
+	} needs[] = {
+		{ wc->filter != NULL, wc->ifname != NULL, "filter", "interface" },
+		{ wc->keepalive_filter != NULL, wc->ifname != NULL,
+		    "keepalive-filter", "interface" },
+		{ wc->wait_interface, wc->ifname != NULL, "wait-interface",
+		    "interface" },
+		{ wc->nflog_prefix != NULL, wc->nflog_group >= 0,
+		    "nflog-prefix", "nflog-group" },
+		{ wc->keepalive_prefix != NULL, wc->nflog_group >= 0,
+		    "keepalive-prefix", "nflog-group" },
+		{ wc->queue_hold_max != QUEUE_HOLD_DEFAULT, wc->queue >= 0,
+		    "queue-hold-max", "queue" },
+	};
+	size_t i;
+
+	if (wc->ifname == NULL && wc->nflog_group < 0 && wc->queue < 0) {
+		if (file)
+			snprintf(err, len, "no sensor: give interface, "
+			    "nflog-group and/or queue");
+		else
+			snprintf(err, len, "no sensor: give -i <ifname> (pcap), "
+			    "-n <nflog-group> and/or -q <queue>");
+		return false;
+	}
+	if (wc->filter != NULL && wc->ifname == NULL) {
+		/* the original's case, said as it always was */
+		snprintf(err, len, "%s `%s' needs %s: the filter belongs to the "
+		    "pcap sensor (NFLOG filters live in the firewall rule)",
+		    name("filter", file, a, sizeof a), wc->filter,
+		    name("interface", file, b, sizeof b));
+		return false;
+	}
+	for (i = 0; i < sizeof needs / sizeof needs[0]; i++)
+		if (needs[i].given && !needs[i].needed) {
+			snprintf(err, len, "%s needs %s",
+			    name(needs[i].key, file, a, sizeof a),
+			    name(needs[i].needs, file, b, sizeof b));
+			return false;
+		}
+	if (wc->hook == NULL || *wc->hook == '\0') {
+		if (file)
+			snprintf(err, len, "no command: give command = <path>, "
+			    "run as `<path> start' and `<path> stop'");
+		else
+			snprintf(err, len, "no command: give -c <path> to run as "
+			    "`<path> start' and `<path> stop'");
+		return false;
+	}
+	if (wc->min_up != 0 && wc->max_up != 0 && wc->min_up > wc->max_up) {
+		snprintf(err, len, "%s %u is more than %s %u",
+		    name("min-up", file, a, sizeof a), wc->min_up,
+		    name("max-up", file, b, sizeof b), wc->max_up);
+		return false;
+	}
+	return true;
+}
 
 struct watch_conf *
 watch_conf_new(void)
@@ -16,8 +386,31 @@ watch_conf_new(void)
 	if ((wc = calloc(1, sizeof *wc)) == NULL)
 		return NULL;
 	wc->nflog_group = -1;
+	wc->queue = -1;
+	wc->queue_hold_max = QUEUE_HOLD_DEFAULT;
 	wc->ttl = TTL_DEFAULT;
 	wc->hook_timeout = HOOK_TIMEOUT_DEFAULT;
+	return wc;
+}
+
+#define STRINGS(f) \
+	f(name) f(ifname) f(filter) f(keepalive_filter) f(nflog_prefix) \
+	f(keepalive_prefix) f(hook) f(savefile)
+
+/* A copy with strings of its own: the [daemon] section's defaults, made
+ * into each watch. */
+struct watch_conf *
+watch_conf_dup(const struct watch_conf *from)
+{
+	struct watch_conf *wc;
+
+	if ((wc = malloc(sizeof *wc)) == NULL)
+		return NULL;
+	*wc = *from;
+	wc->next = NULL;
+#define DUP(f)	if (from->f != NULL && (wc->f = strdup(from->f)) == NULL) abort();
+	STRINGS(DUP)
+#undef DUP
 	return wc;
 }
 
@@ -26,11 +419,9 @@ watch_conf_free(struct watch_conf *wc)
 {
 	if (wc == NULL)
 		return;
-	free(wc->name);
-	free(wc->ifname);
-	free(wc->filter);
-	free(wc->hook);
-	free(wc->savefile);
+#define FREE(f)	free(wc->f);
+	STRINGS(FREE)
+#undef FREE
 	free(wc);
 }
 
@@ -40,16 +431,23 @@ same(const char *a, const char *b)
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Whether a reload may keep a running watch as it is. */
+/* Whether a reload may keep a running watch as it is: every setting the
+ * same (where it was written in the file does not count). */
 bool
 watch_conf_equal(const struct watch_conf *a, const struct watch_conf *b)
 {
-	return same(a->name, b->name) && same(a->ifname, b->ifname) &&
-	    same(a->filter, b->filter) && a->nflog_group == b->nflog_group &&
-	    same(a->hook, b->hook) && a->ttl == b->ttl &&
-	    a->hook_timeout == b->hook_timeout && a->ack_only == b->ack_only &&
-	    a->wait_interface == b->wait_interface &&
-	    same(a->savefile, b->savefile);
+#define SAME(f)	if (!same(a->f, b->f)) return false;
+	STRINGS(SAME)
+#undef SAME
+	return a->nflog_group == b->nflog_group && a->queue == b->queue &&
+	    a->queue_hold_max == b->queue_hold_max &&
+	    a->keep_connections == b->keep_connections &&
+	    a->keep_mark == b->keep_mark && a->keep_mask == b->keep_mask &&
+	    a->ttl == b->ttl && a->hook_timeout == b->hook_timeout &&
+	    a->holdoff == b->holdoff && a->min_up == b->min_up &&
+	    a->max_up == b->max_up && a->ack_only == b->ack_only &&
+	    a->strict_start == b->strict_start &&
+	    a->wait_interface == b->wait_interface;
 }
 
 void
@@ -63,6 +461,12 @@ config_free(struct config *cf)
 	}
 	cf->watches = NULL;
 	cf->nwatches = 0;
+	free(cf->config_file);
+	free(cf->control);
+	free(cf->control_group);
+	free(cf->state_dir);
+	cf->config_file = cf->control = cf->control_group = NULL;
+	cf->state_dir = NULL;
 }
 
 /* A whole decimal number in [min, max]: digits only, no sign, no blanks. */
@@ -96,4 +500,24 @@ parse_seconds(const char *s, unsigned min, unsigned *out)
 		return false;
 	*out = (unsigned)v;
 	return true;
+}
+
+bool
+parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
 }

@@ -6,42 +6,80 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TTL_DEFAULT		600
 #define HOOK_TIMEOUT_DEFAULT	60
+#define QUEUE_HOLD_DEFAULT	1024
+#define QUEUE_HOLD_MAX		65536
 #define SECONDS_MAX		2147483647u
+#define NFLOG_PREFIX_LEN	127	/* the kernel's NF_LOG_PREFIXLEN - 1 */
+#define WATCH_NAME_MAX		32
 
-enum run_mode { RUN_DAEMON, RUN_HELP, RUN_VERSION };
+enum run_mode { RUN_DAEMON, RUN_HELP, RUN_VERSION, RUN_CHECK_CONFIG,
+	RUN_REPLAY };
 
 /* One watch: its sensors, its timing, its hook. Strings are its own. */
 struct watch_conf {
 	char		*name;		/* [watch NAME]; NULL on the command line */
 	char		*ifname;	/* pcap sensor, or NULL */
 	char		*filter;	/* its tcpdump filter, or NULL */
+	char		*keepalive_filter; /* while up, only these keep it up */
 	int		 nflog_group;	/* NFLOG sensor: 0-65535, or -1 */
+	char		*nflog_prefix;	/* only records with this prefix */
+	char		*keepalive_prefix; /* while up, only these keep it up */
+	int		 queue;		/* NFQUEUE sensor: 0-65535, or -1 */
+	unsigned	 queue_hold_max; /* packets held at most */
+	bool		 keep_connections;
+	uint32_t	 keep_mark, keep_mask; /* conntrack mark/mask */
 	char		*hook;
 	unsigned	 ttl;		/* seconds */
 	unsigned	 hook_timeout;	/* seconds, 0 = none */
+	unsigned	 holdoff;	/* seconds after a stop, 0 = none */
+	unsigned	 min_up, max_up; /* seconds, 0 = none */
 	bool		 ack_only;
+	bool		 strict_start;
 	bool		 wait_interface;
 	char		*savefile;	/* or NULL */
+	int		 line;		/* of its [watch] line in a file, or 0 */
 	struct watch_conf *next;
+};
+
+/* The settings of a watch, by the name of their long option (and key in a
+ * configuration file). */
+struct setting {
+	const char	*key;
+	int		 letter;	/* its short option, or 0 */
+	bool		 flag;		/* no value on the command line */
+	bool		 (*set)(struct watch_conf *, const char *value,
+			    char *err, size_t);
 };
 
 struct config {
 	enum run_mode	 mode;
 	bool		 daemonize;
+	char		*config_file;	/* -C */
+	char		*control;	/* control socket path, or NULL */
+	char		*control_group;
+	char		*state_dir;
 	struct watch_conf *watches;
 	int		 nwatches;
 };
 
+extern const struct setting watch_settings[];
+
+const struct setting *setting_find(const char *key);
 struct watch_conf *watch_conf_new(void);
+struct watch_conf *watch_conf_dup(const struct watch_conf *);
 void		 watch_conf_free(struct watch_conf *);
 bool		 watch_conf_equal(const struct watch_conf *,
 		    const struct watch_conf *);
+bool		 watch_conf_check(const struct watch_conf *, bool file,
+		    char *err, size_t);
 void		 config_free(struct config *);
 bool		 parse_seconds(const char *, unsigned min, unsigned *out);
 bool		 parse_uint(const char *, unsigned long long min,
 		    unsigned long long max, unsigned long long *out);
+bool		 parse_bool(const char *, bool *out);
 
 #endif

@@ -119,6 +119,7 @@ hook_start(struct hook *h, const char *event, struct env *env)
 		child(h->path, argv, env->v, pfd[1], devnull, &error);
 	close(pfd[1]);
 	close(devnull);
+	h->result = (struct hook_result){ .started = now_ns() };
 	if (pid == -1 || error != 0) {
 		if (pid == -1)
 			error = errno;
@@ -136,6 +137,7 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	if (io_add(&h->out_io, EPOLLIN) == -1)
 		fatal("%s hook: epoll", event);
 	h->pid = pid;
+	h->result.spawned = true;
 	h->event = event;
 	h->term_sent = false;
 	h->linelen = 0;
@@ -218,6 +220,9 @@ hook_exited(struct hook *h, const siginfo_t *si)
 		log_warnx("%s command `%s' killed by signal %d (%s)", h->event,
 		    h->path, si->si_status, strsignal(si->si_status));
 
+	h->result.code = si->si_code;
+	h->result.status = si->si_status;
+	h->result.ended = now_ns();
 	if (h->term_sent) {
 		/* its group may live on; SIGKILL it when the grace ends */
 		if (h->remnant != 0)
@@ -279,4 +284,10 @@ hook_remnant(struct timer *t)
 	if (h->remnant != 0)
 		kill(-h->remnant, SIGKILL);
 	h->remnant = 0;
+}
+
+bool
+hook_result_ok(const struct hook_result *r)
+{
+	return r->spawned && r->code == CLD_EXITED && r->status == 0;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "env.h"
@@ -12,6 +13,14 @@
 
 #define HOOK_LINE_MAX	512
 #define HOOK_KILL_GRACE	5	/* seconds between SIGTERM and SIGKILL */
+
+/* how the last run ended, for the watch and its counters */
+struct hook_result {
+	bool		 spawned;
+	int		 code;		/* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+	int		 status;	/* exit status, or the signal */
+	int64_t		 started, ended;	/* now_ns() */
+};
 
 struct hook {
 	char		*path;
@@ -28,6 +37,7 @@ struct hook {
 	bool		 term_sent;
 	pid_t		 remnant;	/* group of a killed hook, due SIGKILL */
 	struct timer	 remnant_timer;
+	struct hook_result result;
 	size_t		 linelen;
 	char		 line[HOOK_LINE_MAX];
 };
@@ -37,6 +47,7 @@ void	hook_init(struct hook *, const char *path, unsigned timeout,
 int	hook_start(struct hook *, const char *event, struct env *);
 void	hook_free(struct hook *);
 void	hook_reap(void);
+bool	hook_result_ok(const struct hook_result *);
 
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * options.c: the original tuninetd's command line, letter for letter, plus
- * long options for what is new. Pure: fills a struct config with one
- * watch, or writes a message naming the bad value into err; never prints,
+ * long options for what is new: the watch's settings are conf.c's table
+ * (a long option is a configuration key), the process's own are here.
+ * Pure: fills a struct config with one watch (or names a configuration
+ * file), or writes a message naming the bad value into err; never prints,
  * never exits.
  */
 #include <getopt.h>
@@ -11,26 +13,66 @@
 
 #include "options.h"
 
-enum { OPT_HOOK_TIMEOUT = 256, OPT_WAIT_INTERFACE };
-
-static const struct option longopts[] = {
-	{ "ack-only",		no_argument,		NULL, 'a' },
-	{ "command",		required_argument,	NULL, 'c' },
-	{ "daemon",		no_argument,		NULL, 'd' },
-	{ "filter",		required_argument,	NULL, 'f' },
-	{ "interface",		required_argument,	NULL, 'i' },
-	{ "nflog-group",	required_argument,	NULL, 'n' },
-	{ "ttl",		required_argument,	NULL, 't' },
-	{ "savefile",		required_argument,	NULL, 'w' },
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "version",		no_argument,		NULL, 'v' },
-	{ "hook-timeout",	required_argument,	NULL, OPT_HOOK_TIMEOUT },
-	{ "wait-interface",	no_argument,		NULL, OPT_WAIT_INTERFACE },
-	{ NULL, 0, NULL, 0 }
+/* the process's own options: values above any letter */
+enum {
+	OPT_SETTING = 256,	/* + index in watch_settings */
+	OPT_CHECK_CONFIG = 512,
+	OPT_CONTROL,
 };
 
+static const struct option process_options[] = {
+	{ "daemon",		no_argument,		NULL, 'd' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'v' },
+	{ "config",		required_argument,	NULL, 'C' },
+	{ "check-config",	no_argument,		NULL, OPT_CHECK_CONFIG },
+	{ "control",		required_argument,	NULL, OPT_CONTROL },
+};
+
+#define NSETTINGS	32
+#define NOPTIONS	(NSETTINGS + sizeof process_options / \
+			    sizeof process_options[0] + 1)
+
+/* getopt's tables: every watch setting, then the process's options */
+static void
+build_tables(struct option *longopts, char *shortopts, size_t len)
+{
+	const struct setting *s;
+	size_t n = 0, i, k;
+
+	k = (size_t)snprintf(shortopts, len, ":dhvC:");
+	for (s = watch_settings; s->key != NULL && n < NSETTINGS; s++, n++) {
+		longopts[n] = (struct option){ s->key,
+		    s->flag ? no_argument : required_argument, NULL,
+		    s->letter != 0 ? s->letter : OPT_SETTING + (int)n };
+		if (s->letter != 0 && k + 3 < len) {
+			shortopts[k++] = (char)s->letter;
+			if (!s->flag)
+				shortopts[k++] = ':';
+			shortopts[k] = '\0';
+		}
+	}
+	for (i = 0; i < sizeof process_options / sizeof process_options[0]; i++)
+		longopts[n++] = process_options[i];
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+static const struct setting *
+setting_of(int c)
+{
+	const struct setting *s;
+
+	if (c >= OPT_SETTING && c < OPT_SETTING + NSETTINGS)
+		return &watch_settings[c - OPT_SETTING];
+	for (s = watch_settings; s->key != NULL; s++)
+		if (s->letter == c)
+			return s;
+	return NULL;
+}
+
+/* How the user wrote the option getopt complains of. */
 static const char *
-optname(int c, char *buf, size_t len)
+optname(int c, const struct option *longopts, char *buf, size_t len)
 {
 	const struct option *o;
 
@@ -45,120 +87,93 @@ optname(int c, char *buf, size_t len)
 	return buf;
 }
 
-/* The option's argument, as the watch's own string; the last given wins,
- * as with the original. */
-static void
+static bool
 take(char **field, const char *arg)
 {
 	free(*field);
 	if ((*field = strdup(arg)) == NULL)
 		abort();
+	return true;
+}
+
+/* getopt says only `?': tell an unknown option from a value given to one
+ * that takes none (--help=foo) */
+static void
+unknown(const char *arg, int opt, const struct option *longopts, char *err,
+    size_t errlen)
+{
+	const struct option *o;
+	size_t n;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		snprintf(err, errlen, "unknown option `-%c'", opt);
+		return;
+	}
+	n = strcspn(arg + 2, "=");
+	for (o = longopts; o->name != NULL; o++)
+		if (arg[2 + n] == '=' && strlen(o->name) == n &&
+		    strncmp(o->name, arg + 2, n) == 0 &&
+		    o->has_arg == no_argument) {
+			snprintf(err, errlen, "`%s': --%s takes no value", arg,
+			    o->name);
+			return;
+		}
+	snprintf(err, errlen, "unknown option `%s'", arg);
 }
 
 static bool
-parse_watch(struct config *cf, struct watch_conf *wc, int argc, char *argv[],
-    char *err, size_t errlen)
+parse(struct config *cf, struct watch_conf *wc, int *given, int argc,
+    char *argv[], char *err, size_t errlen)
 {
-	unsigned long long group;
-	char name[32];
+	struct option longopts[NOPTIONS];
+	const struct setting *s;
+	char shortopts[64], name[48], why[256];
 	int c;
 
+	build_tables(longopts, shortopts, sizeof shortopts);
 	optind = 0;	/* GNU: full re-initialisation, so tests can parse again */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ac:df:i:n:t:w:hv", longopts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'a':
-			wc->ack_only = true;
-			break;
-		case 'c':
-			take(&wc->hook, optarg);
-			break;
 		case 'd':
 			cf->daemonize = true;
-			break;
-		case 'f':
-			take(&wc->filter, optarg);
-			break;
-		case 'i':
-			if (*optarg == '\0') {
-				snprintf(err, errlen, "-i: empty interface name");
-				return false;
-			}
-			take(&wc->ifname, optarg);
-			break;
-		case 'n':
-			if (!parse_uint(optarg, 0, 65535, &group)) {
-				snprintf(err, errlen, "-n: `%s' is not an NFLOG "
-				    "group (0-65535)", optarg);
-				return false;
-			}
-			wc->nflog_group = (int)group;
-			break;
-		case 't':
-			if (!parse_seconds(optarg, 1, &wc->ttl)) {
-				snprintf(err, errlen, "-t: `%s' is not a number "
-				    "of seconds (1-%u)", optarg, SECONDS_MAX);
-				return false;
-			}
-			break;
-		case 'w':
-			take(&wc->savefile, optarg);
-			break;
+			continue;
 		case 'h':
 			cf->mode = RUN_HELP;
 			return true;
 		case 'v':
 			cf->mode = RUN_VERSION;
 			return true;
-		case OPT_HOOK_TIMEOUT:
-			if (!parse_seconds(optarg, 0, &wc->hook_timeout)) {
-				snprintf(err, errlen, "--hook-timeout: `%s' is "
-				    "not a number of seconds (0-%u, 0 = no "
-				    "limit)", optarg, SECONDS_MAX);
-				return false;
-			}
-			break;
-		case OPT_WAIT_INTERFACE:
-			wc->wait_interface = true;
-			break;
+		case 'C':
+			take(&cf->config_file, optarg);
+			continue;
+		case OPT_CHECK_CONFIG:
+			cf->mode = RUN_CHECK_CONFIG;
+			continue;
+		case OPT_CONTROL:
+			take(&cf->control, optarg);
+			continue;
 		case ':':
 			snprintf(err, errlen, "%s needs an argument",
-			    optopt ? optname(optopt, name, sizeof name) :
-			    argv[optind - 1]);
+			    optopt ? optname(optopt, longopts, name,
+			    sizeof name) : argv[optind - 1]);
 			return false;
-		default:
-			if (optopt)
-				snprintf(err, errlen, "unknown option `-%c'",
-				    optopt);
-			else
-				snprintf(err, errlen, "unknown option `%s'",
-				    argv[optind - 1]);
+		case '?':
+			unknown(argv[optind - 1], optopt, longopts, err,
+			    errlen);
+			return false;
+		}
+		if ((s = setting_of(c)) == NULL)
+			continue;
+		(*given)++;
+		if (!s->set(wc, s->flag ? NULL : optarg, why, sizeof why)) {
+			snprintf(err, errlen, "%s: %s",
+			    optname(c, longopts, name, sizeof name), why);
 			return false;
 		}
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument `%s'", argv[optind]);
-		return false;
-	}
-	if (wc->ifname == NULL && wc->nflog_group < 0) {
-		snprintf(err, errlen, "no sensor: give -i <ifname> (pcap) "
-		    "and/or -n <nflog-group>");
-		return false;
-	}
-	if (wc->filter != NULL && wc->ifname == NULL) {
-		snprintf(err, errlen, "-f `%s' needs -i: the filter belongs to "
-		    "the pcap sensor (NFLOG filters live in the firewall rule)",
-		    wc->filter);
-		return false;
-	}
-	if (wc->hook == NULL || *wc->hook == '\0') {
-		snprintf(err, errlen, "no command: give -c <path> to run as "
-		    "`<path> start' and `<path> stop'");
-		return false;
-	}
-	if (wc->wait_interface && wc->ifname == NULL) {
-		snprintf(err, errlen, "--wait-interface needs -i");
 		return false;
 	}
 	return true;
@@ -169,22 +184,42 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
     size_t errlen)
 {
 	struct watch_conf *wc;
+	int given = 0;
 
 	memset(cf, 0, sizeof *cf);
 	cf->mode = RUN_DAEMON;
 	if ((wc = watch_conf_new()) == NULL)
 		abort();
-	if (!parse_watch(cf, wc, argc, argv, err, errlen)) {
+	if (!parse(cf, wc, &given, argc, argv, err, errlen))
+		goto fail;
+	if (cf->mode == RUN_HELP || cf->mode == RUN_VERSION) {
 		watch_conf_free(wc);
-		return false;
+		return true;
 	}
-	if (cf->mode != RUN_DAEMON)
+	if (cf->config_file != NULL) {
+		/* the watches come from the file: none on the command line */
+		if (given > 0) {
+			snprintf(err, errlen, "-C `%s': the watches are in the "
+			    "file; give no watch setting beside it",
+			    cf->config_file);
+			goto fail;
+		}
 		watch_conf_free(wc);
-	else {
-		cf->watches = wc;
-		cf->nwatches = 1;
+		return true;
 	}
+	if (cf->mode == RUN_CHECK_CONFIG) {
+		snprintf(err, errlen, "--check-config needs -C <file>");
+		goto fail;
+	}
+	if (!watch_conf_check(wc, false, err, errlen))
+		goto fail;
+	cf->watches = wc;
+	cf->nwatches = 1;
 	return true;
+fail:
+	watch_conf_free(wc);
+	config_free(cf);
+	return false;
 }
 
 void
@@ -193,6 +228,8 @@ options_usage(char *buf, size_t len, const char *prog)
 	snprintf(buf, len,
 "usage: %s -i <ifname> -c <path> [-a] [-d] [-f <filter>] [-n <nflog-group>] [-t <ttl>] [-w <path>]\n"
 "       %s -n <nflog-group> -c <path> [-a] [-d] [-i <ifname> [-f <filter>]] [-t <ttl>] [-w <path>]\n"
+"       %s -q <queue> -c <path> [options]\n"
+"       %s -C <file> [-d] [--check-config]\n"
 "\n"
 "  -a, --ack-only           only TCP packets with the ACK flag reset the idle timer while up\n"
 "  -c, --command <path>     executable, run as `<path> start' and `<path> stop'\n"
@@ -200,14 +237,30 @@ options_usage(char *buf, size_t len, const char *prog)
 "  -f, --filter <filter>    tcpdump filter for the pcap sensor\n"
 "  -i, --interface <ifname> network interface for the pcap sensor\n"
 "  -n, --nflog-group <n>    netfilter NFLOG group (0-65535)\n"
+"      --nflog-prefix <p>   only NFLOG records whose rule's log prefix is p\n"
+"  -q, --queue <n>          NFQUEUE sensor: hold the packets of queue n until start is done\n"
+"      --queue-hold-max <n> hold at most n packets (default %u)\n"
 "  -t, --ttl <seconds>      idle seconds before `stop' (default %u)\n"
 "  -w, --savefile <path>    append the packets that fired `start' to this pcap savefile\n"
 "      --hook-timeout <s>   kill a hook still running after s seconds (default %u, 0 = never)\n"
-"      --wait-interface     start even if the -i interface does not exist yet\n"
+"      --wait-interface     start even if the -i interface does not exist or is down\n"
+"      --keep-connections <mark>[/<mask>]\n"
+"                           while up, open conntrack connections with this mark keep it up\n"
+"      --strict-start       a failed start hook leaves it down; retry after a back-off\n"
+"      --keepalive-filter <filter>  while up, only pcap packets matching it keep it up\n"
+"      --keepalive-prefix <p>       while up, only NFLOG records with prefix p keep it up\n"
+"      --holdoff <s>        after a stop, start again no sooner than s seconds later\n"
+"      --min-up <s>         once started, stay up at least s seconds\n"
+"      --max-up <s>         stop after s seconds up, even with traffic\n"
+"  -C, --config <file>      the watches of a configuration file (see tuninetd.conf(5))\n"
+"      --check-config       check the -C file, print `configuration OK: N watches'\n"
+"      --control <path>     answer tuninetctl on this Unix socket\n"
 "  -h, --help               print this help\n"
 "  -v, --version            print the version\n"
 "\n"
-"signals: SIGHUP  run `stop' now, without waiting for the TTL\n"
-"         SIGUSR1 log the configuration and the current state\n",
-	    prog, prog, TTL_DEFAULT, HOOK_TIMEOUT_DEFAULT);
+"signals: SIGHUP  run `stop' now, without waiting for the TTL (-C: reload the file)\n"
+"         SIGUSR1 log the configuration and the current state\n"
+"         SIGTERM run `stop' if up, wait for the hooks, exit\n",
+	    prog, prog, prog, prog, QUEUE_HOLD_DEFAULT, TTL_DEFAULT,
+	    HOOK_TIMEOUT_DEFAULT);
 }

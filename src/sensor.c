@@ -38,6 +38,10 @@ sensors_open(const struct watch_conf *wc, struct sensor **out, char *err,
 		}
 		n++;
 	}
+	if (n == 0) {
+		snprintf(err, errlen, "no sensor for this watch");
+		return -1;
+	}
 	return n;
 }
 

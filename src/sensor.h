@@ -43,6 +43,10 @@ struct sensor_ops {
 	void	(*sync)(struct sensor *);
 	/* the watch's deadline moved (up mode); due < 0: none */
 	void	(*deadline)(struct sensor *, int64_t due);
+	/* the start hook has ended, well or not (before set_mode): a
+	 * sensor that holds packets lets them through or drops them; may
+	 * be NULL */
+	void	(*start_done)(struct sensor *, bool ok);
 	/* a stop is wanted now: have packets that already passed delivered;
 	 * returns how long that may take (ns), 0 when nothing is held back */
 	int64_t	(*flush)(struct sensor *);

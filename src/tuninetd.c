@@ -138,7 +138,7 @@ main(int argc, char *argv[])
 	struct watch_conf *wc, *next;
 	struct daemon *d;
 	struct config cf;
-	char err[1024], usage[2048];
+	char err[1024], usage[8192];
 	int status;
 
 	ensure_std_fds();

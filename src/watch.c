@@ -16,6 +16,7 @@
  * the two.
  */
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@ struct watch {
 };
 
 static void	step(struct watch *, enum fsm_input, int64_t, bool);
+static void	on_hook_done(struct hook *);
 
 /* The watch's log lines: its name first, in config mode. */
 static void
@@ -164,9 +166,30 @@ trigger_tag(const struct watch *w)
 	return w->trigger.sensor != NULL ? w->trigger.sensor->ops->tag : "CORE";
 }
 
+/* --strict-start: the start failed, the watch is down again */
+static void
+log_failed_start(const struct watch *w)
+{
+	const struct hook_result *r = &w->hook.result;
+	char how[64];
+
+	if (!r->spawned)
+		snprintf(how, sizeof how, "could not run");
+	else if (r->code == CLD_EXITED)
+		snprintf(how, sizeof how, "exit %d", r->status);
+	else
+		snprintf(how, sizeof how, "signal %d", r->status);
+	wlog(w, log_warnx, "start command failed (%s), next attempt in %lld s",
+	    how, (long long)(w->fsm.backoff / NSEC_PER_SEC));
+}
+
 static void
 log_transition(struct watch *w, const struct fsm_step *st)
 {
+	if (st->from == FSM_STARTING && st->to == FSM_IDLE) {
+		log_failed_start(w);
+		return;
+	}
 	if (st->from == FSM_STARTING) {
 		wlog(w, log_info, "%s: start command done", trigger_tag(w));
 		log_trigger(w);
@@ -179,9 +202,11 @@ log_transition(struct watch *w, const struct fsm_step *st)
 static void
 sync_sensors_mode(struct watch *w)
 {
-	enum sensor_mode mode = fsm_sensors_up(&w->fsm) ?
-	    (w->fsm.state == FSM_UP ? SENSOR_UP : SENSOR_STARTING) :
-	    SENSOR_IDLE;
+	static const enum sensor_mode modes[] = {
+		[LISTEN_FIRST] = SENSOR_IDLE, [LISTEN_PENDING] = SENSOR_STARTING,
+		[LISTEN_UP] = SENSOR_UP,
+	};
+	enum sensor_mode mode = modes[fsm_listen(&w->fsm)];
 	int i;
 
 	if (mode == w->sensor_mode)
@@ -240,7 +265,7 @@ step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 	sync_sensors_mode(w);
 	sync_deadline(w);
 	if (spawned == -1)	/* logged; the state moves on as after a failure */
-		step(w, FSM_HOOK_DONE, now_ns(), false);
+		on_hook_done(&w->hook);
 	else if ((st.from != st.to || in != FSM_PACKET) &&
 	    w->owner.changed != NULL)	/* not per packet: that is the hot path */
 		w->owner.changed(w, w->owner.arg);
@@ -251,10 +276,9 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 {
 	struct watch *w = s->owner;
 	struct trigger *t = &w->trigger;
-	bool fresh = w->fsm.state == FSM_IDLE ||
-	    (w->fsm.state == FSM_STOPPING && !w->fsm.start_pending);
+	bool fresh = fsm_is_trigger(&w->fsm, sp->when);
 
-	if (fresh && sp->when >= w->fsm.stopped_at) {
+	if (fresh) {
 		/* this packet fires the next start: keep it for the hook */
 		t->sensor = s;
 		t->have_data = sp->data != NULL;
@@ -265,7 +289,7 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		if (t->have_data)
 			memcpy(t->data, sp->data, t->caplen);
 	}
-	if (fresh || sp->keeps_up || !w->fsm.ack_only)
+	if (fresh || sp->keeps_up || !w->conf->ack_only)
 		w->last_sensor = s;
 	step(w, FSM_PACKET, sp->when, sp->keeps_up);
 }
@@ -273,7 +297,15 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 static void
 on_hook_done(struct hook *h)
 {
-	step(h->arg, FSM_HOOK_DONE, now_ns(), false);
+	struct watch *w = h->arg;
+	bool ok = hook_result_ok(&h->result);
+	int i;
+
+	if (w->fsm.state == FSM_STARTING)
+		for (i = 0; i < w->nsensors; i++)
+			if (w->sensors[i]->ops->start_done != NULL)
+				w->sensors[i]->ops->start_done(w->sensors[i], ok);
+	step(w, ok ? FSM_HOOK_DONE : FSM_HOOK_FAILED, now_ns(), false);
 }
 
 /* The sensors may hold news of a later packet: hear it before deciding. */
@@ -376,7 +408,7 @@ stop_now(struct watch *w, enum fsm_input in)
 			w->signalled = in;
 		return;
 	}
-	if (fsm_sensors_up(&w->fsm))	/* batching: starting or up */
+	if (fsm_listen(&w->fsm) != LISTEN_FIRST)	/* batching */
 		for (i = 0; i < w->nsensors; i++)
 			if ((g = w->sensors[i]->ops->flush(w->sensors[i])) > grace)
 				grace = g;
@@ -465,7 +497,12 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 	w->conf = wc;
 	w->owner = *owner;
 	w->savefile = savefile;
-	fsm_init(&w->fsm, (int64_t)wc->ttl * NSEC_PER_SEC, wc->ack_only);
+	fsm_init(&w->fsm, &(const struct fsm_conf){
+	    .ttl = (int64_t)wc->ttl * NSEC_PER_SEC,
+	    .holdoff = (int64_t)wc->holdoff * NSEC_PER_SEC,
+	    .min_up = (int64_t)wc->min_up * NSEC_PER_SEC,
+	    .max_up = (int64_t)wc->max_up * NSEC_PER_SEC,
+	    .ack_only = wc->ack_only, .strict_start = wc->strict_start });
 	hook_init(&w->hook, wc->hook, wc->hook_timeout, on_hook_done, w);
 	w->deadline = (struct timer){ .cb = on_deadline, .arg = w };
 	w->flushed = (struct timer){ .cb = on_flushed, .arg = w };

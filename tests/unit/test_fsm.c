@@ -14,6 +14,14 @@
 #define S	NSEC_PER_SEC
 #define TTL	(10 * S)
 
+static void
+init(struct fsm *w, bool ack_only)
+{
+	const struct fsm_conf conf = { .ttl = TTL, .ack_only = ack_only };
+
+	fsm_init(w, &conf);
+}
+
 static struct fsm_step
 in(struct fsm *w, enum fsm_input i, int64_t now)
 {
@@ -24,7 +32,7 @@ in(struct fsm *w, enum fsm_input i, int64_t now)
 static void
 put_in(struct fsm *w, enum fsm_state s, bool ack_only)
 {
-	fsm_init(w, TTL, ack_only);
+	init(w, ack_only);
 	if (s == FSM_IDLE)
 		return;
 	in(w, FSM_PACKET, 100 * S);
@@ -160,9 +168,9 @@ test_packet_while_stopping(void **state)
 	(void)state;
 	put_in(&w, FSM_UP, false);
 	assert_int_equal(in(&w, FSM_DEADLINE, 110 * S).action, FSM_RUN_STOP);
-	assert_false(fsm_sensors_up(&w));
+	assert_int_equal(fsm_listen(&w), LISTEN_FIRST);
 	assert_int_equal(in(&w, FSM_PACKET, 111 * S).action, FSM_NOTHING);
-	assert_true(fsm_sensors_up(&w));
+	assert_int_equal(fsm_listen(&w), LISTEN_PENDING);
 	assert_int_equal(in(&w, FSM_PACKET, 112 * S).action, FSM_NOTHING);
 	st = in(&w, FSM_HOOK_DONE, 113 * S);
 	assert_int_equal(st.from, FSM_STOPPING);
@@ -271,7 +279,7 @@ test_ack_only(void **state)
 	int64_t due;
 
 	(void)state;
-	fsm_init(&w, TTL, true);
+	init(&w, true);
 	assert_int_equal(fsm_input(&w, FSM_PACKET, 100 * S, false).action,
 	    FSM_RUN_START);
 	fsm_input(&w, FSM_PACKET, 101 * S, false);
@@ -286,7 +294,7 @@ test_ack_only(void **state)
 	assert_int_equal(due, 116 * S);
 
 	/* without -a, keeps_up is ignored */
-	fsm_init(&w, TTL, false);
+	init(&w, false);
 	fsm_input(&w, FSM_PACKET, 100 * S, false);
 	fsm_input(&w, FSM_HOOK_DONE, 100 * S, false);
 	fsm_input(&w, FSM_PACKET, 105 * S, false);
@@ -309,7 +317,7 @@ test_random_walk(void **state)
 	long i, starts = 0, stops = 0;
 
 	(void)state;
-	fsm_init(&w, TTL, false);
+	init(&w, false);
 	for (i = 0; i < 1000000; i++) {
 		enum fsm_input x;
 		int r = rand_r(&seed) % 100;
@@ -360,6 +368,330 @@ test_random_walk(void **state)
 	assert_true(starts > 1000 && stops > 1000);
 }
 
+
+static void
+init_conf(struct fsm *w, int64_t holdoff, int64_t min_up, int64_t max_up,
+    bool strict)
+{
+	const struct fsm_conf conf = { .ttl = TTL, .holdoff = holdoff,
+	    .min_up = min_up, .max_up = max_up, .strict_start = strict };
+
+	fsm_init(w, &conf);
+}
+
+/* --strict-start: a failed start goes back to idle, runs no stop, and
+ * the next attempt waits 1 s, then 2, 4 ... 60 s; packets during the
+ * back-off make it due at its end; a success resets the back-off. */
+static void
+test_strict_start(void **state)
+{
+	struct fsm w;
+	struct fsm_step st;
+	int64_t due, t = 100 * S, expect_backoff = S;
+	int k;
+
+	(void)state;
+	init_conf(&w, 0, 0, 0, true);
+	st = in(&w, FSM_PACKET, t);
+	assert_int_equal(st.action, FSM_RUN_START);
+	for (k = 1; k <= 8; k++) {
+		st = in(&w, FSM_HOOK_FAILED, t + S / 10);
+		assert_int_equal(st.to, FSM_IDLE);
+		assert_int_equal(st.action, FSM_NOTHING);	/* no stop */
+		assert_true(w.backoff == expect_backoff);
+		assert_false(fsm_deadline(&w, &due));	/* nothing due yet */
+		assert_int_equal(fsm_listen(&w), LISTEN_FIRST);
+		/* a packet during the back-off starts nothing now ... */
+		st = in(&w, FSM_PACKET, t + S / 5);
+		assert_int_equal(st.action, FSM_NOTHING);
+		assert_int_equal(fsm_listen(&w), LISTEN_PENDING);
+		assert_false(fsm_is_trigger(&w, t + S / 4));
+		assert_true(fsm_deadline(&w, &due));
+		assert_true(due == t + S / 10 + expect_backoff);
+		assert_int_equal(in(&w, FSM_DEADLINE, due - 1).action,
+		    FSM_NOTHING);
+		/* ... but at its end */
+		t = due;
+		st = in(&w, FSM_DEADLINE, t);
+		assert_int_equal(st.action, FSM_RUN_START);
+		assert_int_equal(st.reason, REASON_PACKET);
+		expect_backoff *= 2;
+		if (expect_backoff > 60 * S)
+			expect_backoff = 60 * S;
+	}
+	assert_true(w.backoff == 60 * S);
+	st = in(&w, FSM_HOOK_DONE, t + 1);
+	assert_int_equal(st.to, FSM_UP);
+	assert_int_equal(w.failures, 0);
+	/* stop, then a new failure starts the back-off from 1 s again */
+	in(&w, FSM_HANGUP, t + 2);
+	in(&w, FSM_HOOK_DONE, t + 3);
+	in(&w, FSM_PACKET, t + 4);
+	in(&w, FSM_HOOK_FAILED, t + 5);
+	assert_true(w.backoff == S);
+
+	/* without --strict-start a failed start is up, as in the original */
+	init(&w, false);
+	in(&w, FSM_PACKET, 100 * S);
+	assert_int_equal(in(&w, FSM_HOOK_FAILED, 100 * S).to, FSM_UP);
+
+	/* a failed start with a stop pending: idle, the stop is not run */
+	init_conf(&w, 0, 0, 0, true);
+	in(&w, FSM_PACKET, 100 * S);
+	in(&w, FSM_HANGUP, 100 * S);
+	st = in(&w, FSM_HOOK_FAILED, 101 * S);
+	assert_int_equal(st.to, FSM_IDLE);
+	assert_int_equal(st.action, FSM_NOTHING);
+}
+
+/* --holdoff: after a stop, packets start nothing until it has passed;
+ * one that came meanwhile (or during the stop) starts it then. */
+static void
+test_holdoff(void **state)
+{
+	struct fsm w;
+	struct fsm_step st;
+	int64_t due;
+
+	(void)state;
+	init_conf(&w, 5 * S, 0, 0, false);
+	in(&w, FSM_PACKET, 100 * S);
+	in(&w, FSM_HOOK_DONE, 100 * S);
+	in(&w, FSM_DEADLINE, 110 * S);
+	st = in(&w, FSM_HOOK_DONE, 111 * S);		/* stop ended */
+	assert_int_equal(st.to, FSM_IDLE);
+	assert_false(fsm_deadline(&w, &due));
+	assert_int_equal(in(&w, FSM_PACKET, 112 * S).action, FSM_NOTHING);
+	assert_true(fsm_deadline(&w, &due));
+	assert_true(due == 116 * S);
+	st = in(&w, FSM_DEADLINE, 116 * S);
+	assert_int_equal(st.action, FSM_RUN_START);
+	in(&w, FSM_HOOK_DONE, 116 * S);
+	assert_true(fsm_deadline(&w, &due));
+	assert_true(due == 126 * S);	/* the deferred start counts */
+
+	/* a packet during the stop: the start waits for the hold-off */
+	init_conf(&w, 5 * S, 0, 0, false);
+	in(&w, FSM_PACKET, 100 * S);
+	in(&w, FSM_HOOK_DONE, 100 * S);
+	in(&w, FSM_DEADLINE, 110 * S);
+	in(&w, FSM_PACKET, 110 * S + 1);
+	st = in(&w, FSM_HOOK_DONE, 111 * S);
+	assert_int_equal(st.to, FSM_IDLE);
+	assert_int_equal(st.action, FSM_NOTHING);
+	assert_true(fsm_deadline(&w, &due));
+	assert_true(due == 116 * S);
+	/* past the hold-off a packet starts at once */
+	init_conf(&w, 5 * S, 0, 0, false);
+	in(&w, FSM_PACKET, 100 * S);
+	in(&w, FSM_HOOK_DONE, 100 * S);
+	in(&w, FSM_DEADLINE, 110 * S);
+	in(&w, FSM_HOOK_DONE, 111 * S);
+	assert_int_equal(in(&w, FSM_PACKET, 116 * S).action, FSM_RUN_START);
+}
+
+/* --min-up holds the stop back; --max-up brings it forward, reason max-up */
+static void
+test_min_max_up(void **state)
+{
+	struct fsm w;
+	struct fsm_step st;
+	int64_t due;
+
+	(void)state;
+	init_conf(&w, 0, 30 * S, 0, false);
+	in(&w, FSM_PACKET, 100 * S);
+	in(&w, FSM_HOOK_DONE, 101 * S);
+	assert_true(fsm_deadline(&w, &due));
+	assert_true(due == 130 * S);
+	assert_int_equal(in(&w, FSM_DEADLINE, 110 * S).action, FSM_NOTHING);
+	in(&w, FSM_PACKET, 125 * S);
+	assert_true(fsm_deadline(&w, &due));
+	assert_true(due == 135 * S);
+	st = in(&w, FSM_DEADLINE, 135 * S);
+	assert_int_equal(st.reason, REASON_IDLE);
+
+	init_conf(&w, 0, 0, 60 * S, false);
+	in(&w, FSM_PACKET, 100 * S);
+	in(&w, FSM_HOOK_DONE, 101 * S);
+	for (int64_t t = 105 * S; t < 160 * S; t += 5 * S)
+		in(&w, FSM_PACKET, t);
+	assert_true(fsm_deadline(&w, &due));
+	assert_true(due == 160 * S);
+	st = in(&w, FSM_DEADLINE, 160 * S);
+	assert_int_equal(st.action, FSM_RUN_STOP);
+	assert_int_equal(st.reason, REASON_MAX_UP);
+	assert_string_equal(fsm_reason_name(st.reason), "max-up");
+	/* traffic idle before max-up: idle as usual */
+	init_conf(&w, 0, 0, 60 * S, false);
+	in(&w, FSM_PACKET, 100 * S);
+	in(&w, FSM_HOOK_DONE, 101 * S);
+	assert_int_equal(in(&w, FSM_DEADLINE, 110 * S).reason, REASON_IDLE);
+}
+
+/* tuninetctl: start and stop now (reason control), a reload's stop, hold
+ * and release */
+static void
+test_control(void **state)
+{
+	struct fsm w;
+	struct fsm_step st;
+
+	(void)state;
+	init(&w, false);
+	st = in(&w, FSM_CONTROL_START, 100 * S);
+	assert_int_equal(st.action, FSM_RUN_START);
+	assert_int_equal(st.reason, REASON_CONTROL);
+	in(&w, FSM_HOOK_DONE, 100 * S);
+	assert_int_equal(in(&w, FSM_CONTROL_START, 101 * S).action,
+	    FSM_NOTHING);
+	st = in(&w, FSM_CONTROL_STOP, 102 * S);
+	assert_int_equal(st.action, FSM_RUN_STOP);
+	assert_string_equal(fsm_reason_name(st.reason), "control");
+	/* start asked for while stopping: right after it */
+	in(&w, FSM_CONTROL_START, 102 * S);
+	st = in(&w, FSM_HOOK_DONE, 103 * S);
+	assert_int_equal(st.action, FSM_RUN_START);
+	assert_int_equal(st.reason, REASON_CONTROL);
+	in(&w, FSM_HOOK_DONE, 103 * S);
+	st = in(&w, FSM_RELOAD, 104 * S);
+	assert_string_equal(fsm_reason_name(st.reason), "reload");
+	in(&w, FSM_HOOK_DONE, 104 * S);
+
+	/* held: packets start nothing, the state says so */
+	in(&w, FSM_HOLD, 105 * S);
+	assert_string_equal(fsm_state_name(&w), "held");
+	assert_int_equal(fsm_listen(&w), LISTEN_UP);
+	assert_false(fsm_is_trigger(&w, 106 * S));
+	assert_int_equal(in(&w, FSM_PACKET, 106 * S).action, FSM_NOTHING);
+	in(&w, FSM_RELEASE, 107 * S);
+	assert_string_equal(fsm_state_name(&w), "idle");
+	assert_true(fsm_is_trigger(&w, 108 * S));
+	assert_int_equal(in(&w, FSM_PACKET, 108 * S).action, FSM_RUN_START);
+	/* held while up: stays up to its TTL, then idle and held */
+	in(&w, FSM_HOOK_DONE, 108 * S);
+	in(&w, FSM_HOLD, 109 * S);
+	assert_string_equal(fsm_state_name(&w), "up");
+	in(&w, FSM_DEADLINE, 118 * S);
+	in(&w, FSM_HOOK_DONE, 118 * S);
+	assert_string_equal(fsm_state_name(&w), "held");
+	/* an explicit start overrides the hold */
+	assert_int_equal(in(&w, FSM_CONTROL_START, 119 * S).action,
+	    FSM_RUN_START);
+}
+
+/* a restarted daemon adopts a watch that was up */
+static void
+test_adopt(void **state)
+{
+	struct fsm w;
+	struct fsm_step st;
+	int64_t due;
+
+	(void)state;
+	init(&w, false);
+	st = fsm_adopt(&w, 90 * S, 95 * S, 100 * S);
+	assert_int_equal(st.to, FSM_UP);
+	assert_int_equal(st.action, FSM_NOTHING);
+	assert_true(fsm_deadline(&w, &due));
+	assert_true(due == 105 * S);
+	assert_int_equal(in(&w, FSM_DEADLINE, 105 * S).reason, REASON_IDLE);
+
+	init(&w, false);
+	st = fsm_adopt(&w, 80 * S, 85 * S, 100 * S);
+	assert_int_equal(st.to, FSM_STOPPING);
+	assert_int_equal(st.action, FSM_RUN_STOP);
+	assert_string_equal(fsm_reason_name(st.reason), "recovered");
+}
+
+/* The random walk again with every setting on: hold-off, min-up, max-up,
+ * strict start, control inputs, holds. Hooks never overlap and alternate;
+ * an idle stop never comes before last + TTL nor before min-up; a max-up
+ * stop comes at up_since + max-up; no start by a packet while held or
+ * before the back-off or hold-off ended. */
+static void
+test_random_walk_all(void **state)
+{
+	struct fsm w;
+	struct fsm_step st;
+	bool running = false, last_was_start = false;
+	int64_t now = 0, due, up_since = 0, no_start_before = 0;
+	unsigned seed = 777;
+	long i, starts = 0, stops = 0, failures = 0, maxups = 0;
+	const int64_t min_up = 15 * S, max_up = 40 * S, holdoff = 4 * S;
+
+	(void)state;
+	init_conf(&w, holdoff, min_up, max_up, true);
+	for (i = 0; i < 1000000; i++) {
+		enum fsm_input x;
+		int r = rand_r(&seed) % 100;
+
+		now += rand_r(&seed) % (2 * S);
+		if (r < 45)
+			x = FSM_PACKET;
+		else if (r < 70) {
+			if (!running)
+				continue;
+			x = rand_r(&seed) % 4 == 0 ? FSM_HOOK_FAILED :
+			    FSM_HOOK_DONE;
+		} else if (r < 92) {
+			if (!fsm_deadline(&w, &due))
+				continue;
+			if (now < due)
+				now = due;
+			x = FSM_DEADLINE;
+		} else {
+			static const enum fsm_input other[] = { FSM_HANGUP,
+			    FSM_CONTROL_STOP, FSM_CONTROL_START, FSM_HOLD,
+			    FSM_RELEASE, FSM_RELOAD };
+			x = other[rand_r(&seed) % 6];
+		}
+		enum fsm_state before = w.state;
+		bool was_held = w.held;
+		st = in(&w, x, now);
+		if (x == FSM_HOOK_DONE || x == FSM_HOOK_FAILED) {
+			running = false;
+			if (before == FSM_STARTING && x == FSM_HOOK_FAILED &&
+			    st.to == FSM_IDLE) {
+				failures++;
+				no_start_before = now + w.backoff;
+				last_was_start = false;	/* no stop owed */
+			}
+			if (before == FSM_STOPPING && st.to == FSM_IDLE)
+				no_start_before = now + holdoff;
+		}
+		if (st.action == FSM_NOTHING)
+			continue;
+		assert_false(running);
+		running = true;
+		if (st.action == FSM_RUN_START) {
+			assert_false(last_was_start);
+			last_was_start = true;
+			if (st.reason == REASON_PACKET) {
+				assert_true(now >= no_start_before);
+				if (x == FSM_PACKET)
+					assert_false(was_held);
+			}
+			up_since = now;
+			starts++;
+		} else {
+			assert_true(last_was_start);
+			last_was_start = false;
+			if (st.reason == REASON_IDLE) {
+				assert_true(now >= w.last + TTL);
+				assert_true(now >= up_since + min_up);
+			}
+			if (st.reason == REASON_MAX_UP) {
+				assert_true(now >= up_since + max_up);
+				maxups++;
+			}
+			stops++;
+		}
+	}
+	assert_true(starts > 1000 && stops > 1000);
+	assert_true(failures > 100 && maxups > 10);
+}
+
 int
 main(void)
 {
@@ -373,6 +705,12 @@ main(void)
 		cmocka_unit_test(test_exit),
 		cmocka_unit_test(test_ack_only),
 		cmocka_unit_test(test_random_walk),
+		cmocka_unit_test(test_strict_start),
+		cmocka_unit_test(test_holdoff),
+		cmocka_unit_test(test_min_max_up),
+		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_adopt),
+		cmocka_unit_test(test_random_walk_all),
 	};
 
 	return cmocka_run_group_tests_name("fsm", tests, NULL, NULL);

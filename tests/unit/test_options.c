@@ -123,7 +123,7 @@ static void
 test_help_version(void **state)
 {
 	struct config cf;
-	char buf[4096];
+	char buf[8192];
 	const char *o[] = { "-a", "-c", "-d", "-f", "-i", "-n", "-t", "-w",
 	    "-h", "-v", "--hook-timeout", "SIGHUP", "SIGUSR1" };
 	size_t i;
@@ -210,6 +210,94 @@ test_unknown(void **state)
 	refused("`extra'", PARSE(&cf, "-i", "x", "-c", "/x", "extra"));
 }
 
+/* what is new beside the original's letters */
+static void
+test_demand_options(void **state)
+{
+	struct config cf;
+
+	(void)state;
+	assert_true(PARSE(&cf, "-q", "3", "-c", "/x"));
+	assert_int_equal(cf.watches->queue, 3);
+	assert_int_equal(cf.watches->queue_hold_max, 1024);
+	assert_true(PARSE(&cf, "--queue", "65535", "--queue-hold-max", "10",
+	    "-c", "/x", "--strict-start"));
+	assert_int_equal(cf.watches->queue_hold_max, 10);
+	assert_true(cf.watches->strict_start);
+	refused("-q: `65536'", PARSE(&cf, "-q", "65536", "-c", "/x"));
+	refused("--queue-hold-max: `0'", PARSE(&cf, "-q", "1",
+	    "--queue-hold-max", "0", "-c", "/x"));
+	refused("--queue-hold-max needs -q", PARSE(&cf, "-n", "1",
+	    "--queue-hold-max", "9", "-c", "/x"));
+	assert_true(PARSE(&cf, "-n", "1", "--keep-connections", "0x5", "-c",
+	    "/x"));
+	assert_true(cf.watches->keep_connections);
+	assert_int_equal(cf.watches->keep_mark, 5);
+	assert_int_equal(cf.watches->keep_mask, 0xffffffff);
+	assert_true(PARSE(&cf, "-n", "1", "--keep-connections", "0x50/0xf0",
+	    "-c", "/x"));
+	assert_int_equal(cf.watches->keep_mark, 0x50);
+	assert_int_equal(cf.watches->keep_mask, 0xf0);
+	refused("`0x1g'", PARSE(&cf, "-n", "1", "--keep-connections", "0x1g",
+	    "-c", "/x"));
+	refused("`5/0'", PARSE(&cf, "-n", "1", "--keep-connections", "5/0",
+	    "-c", "/x"));
+	refused("`4294967296'", PARSE(&cf, "-n", "1", "--keep-connections",
+	    "4294967296", "-c", "/x"));
+	refused("`'", PARSE(&cf, "-n", "1", "--keep-connections", "", "-c",
+	    "/x"));
+}
+
+static void
+test_watch_options(void **state)
+{
+	struct config cf;
+	char prefix[200];
+
+	(void)state;
+	assert_true(PARSE(&cf, "-n", "8", "--nflog-prefix", "office", "-c",
+	    "/x", "--holdoff", "5", "--min-up", "10", "--max-up", "3600"));
+	assert_string_equal(cf.watches->nflog_prefix, "office");
+	assert_int_equal(cf.watches->holdoff, 5);
+	assert_int_equal(cf.watches->min_up, 10);
+	assert_int_equal(cf.watches->max_up, 3600);
+	refused("--nflog-prefix needs -n", PARSE(&cf, "-i", "x",
+	    "--nflog-prefix", "a", "-c", "/x"));
+	memset(prefix, 'p', 128);
+	prefix[128] = '\0';
+	refused("is not a log prefix", PARSE(&cf, "-n", "1", "--nflog-prefix",
+	    prefix, "-c", "/x"));
+	refused("--min-up 20 is more than --max-up 10", PARSE(&cf, "-n", "1",
+	    "--min-up", "20", "--max-up", "10", "-c", "/x"));
+	refused("--keepalive-filter needs -i", PARSE(&cf, "-n", "1",
+	    "--keepalive-filter", "tcp", "-c", "/x"));
+	refused("`--help=foo': --help takes no value", PARSE(&cf,
+	    "--help=foo"));
+	refused("`--ack-only=yes': --ack-only takes no value", PARSE(&cf,
+	    "-i", "x", "-c", "/x", "--ack-only=yes"));
+	refused("-w: empty savefile name", PARSE(&cf, "-i", "x", "-c", "/x",
+	    "-w", ""));
+}
+
+static void
+test_config_mode(void **state)
+{
+	struct config cf;
+
+	(void)state;
+	assert_true(PARSE(&cf, "-C", "/etc/tuninetd/tuninetd.conf"));
+	assert_null(cf.watches);
+	assert_string_equal(cf.config_file, "/etc/tuninetd/tuninetd.conf");
+	assert_true(PARSE(&cf, "--check-config", "-C", "/f"));
+	assert_int_equal(cf.mode, RUN_CHECK_CONFIG);
+	refused("give no watch setting beside it", PARSE(&cf, "-C", "/f",
+	    "-i", "eth0"));
+	refused("give no watch setting beside it", PARSE(&cf, "-C", "/f",
+	    "-t", "5"));
+	refused("--check-config needs -C", PARSE(&cf, "--check-config", "-i",
+	    "x", "-c", "/x"));
+}
+
 int
 main(void)
 {
@@ -222,6 +310,9 @@ main(void)
 		cmocka_unit_test(test_bad_group),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_demand_options),
+		cmocka_unit_test(test_watch_options),
+		cmocka_unit_test(test_config_mode),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, free_parsed);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "conf.h"
@@ -133,23 +134,40 @@ hook_start(struct hook *h, const char *event, struct env *e)
 	copy_var(r->sensor, sizeof r->sensor, e, "TUNINETD_SENSOR");
 	copy_var(r->src, sizeof r->src, e, "TUNINETD_SRC");
 	r->at = clock_now;
+	h->result = (struct hook_result){ .started = clock_now };
 	if (spawn_fails)
 		return -1;
 	running_hook = h;
 	h->pid = 1;
+	h->result.spawned = true;
 	return 0;
 }
 
-/* the running hook exits */
+bool
+hook_result_ok(const struct hook_result *r)
+{
+	return r->spawned && r->code == CLD_EXITED && r->status == 0;
+}
+
+/* the running hook exits with status */
 static void
-hook_exits(void)
+hook_exits_with(int status)
 {
 	struct hook *h = running_hook;
 
 	assert_non_null(h);
 	running_hook = NULL;
 	h->pid = 0;
+	h->result.code = CLD_EXITED;
+	h->result.status = status;
+	h->result.ended = clock_now;
 	h->done(h);
+}
+
+static void
+hook_exits(void)
+{
+	hook_exits_with(0);
 }
 
 void
@@ -210,6 +228,7 @@ savefile_close(struct savefile *sf)
 struct fake {
 	struct sensor		 base;
 	enum sensor_mode	 mode;
+	int			 accepted, dropped;	/* start_done */
 	int			 syncs, flushes;
 	int64_t			 grace;		/* what flush answers */
 	void			(*on_sync)(struct fake *);
@@ -225,6 +244,19 @@ static void
 fake_mode(struct sensor *s, enum sensor_mode m)
 {
 	((struct fake *)s)->mode = m;
+}
+
+/* a sensor that holds packets (NFQUEUE) hears how the start ended */
+static void
+fake_start_done(struct sensor *s, bool ok)
+{
+	struct fake *f = (struct fake *)s;
+
+	assert_int_equal(f->mode, SENSOR_STARTING);	/* before set_mode */
+	if (ok)
+		f->accepted++;
+	else
+		f->dropped++;
 }
 
 static void
@@ -270,6 +302,7 @@ fake_env(const struct sensor *s, struct env *e)
 static const struct sensor_ops fake_ops = {
 	.kind = "fake", .tag = "FAKE", .start = fake_start,
 	.set_mode = fake_mode, .sync = fake_sync, .deadline = fake_deadline,
+	.start_done = fake_start_done,
 	.flush = fake_flush, .describe = fake_describe, .label = fake_label,
 	.env = fake_env, .linktype = fake_linktype, .waiting = fake_waiting,
 	.close = fake_close,
@@ -292,11 +325,15 @@ changed(struct watch *cw, void *arg)
 	changes++;
 }
 
+static bool strict;
+
 /* a fresh watch, TTL 10 s, on one fake sensor, at 100 s */
 static int
 setup(void **state)
 {
 	struct watch_conf *wc = watch_conf_new();
+
+	wc->strict_start = strict;
 	struct sensor *s = &fake.base;
 	const struct watch_owner owner = { .changed = changed };
 
@@ -492,6 +529,65 @@ test_exit_while_starting(void **state)
 	assert_true(watch_done(w));
 }
 
+/* --strict-start: a start hook that fails leaves the watch idle, says
+ * when the next attempt comes, drops what the sensor held; packets in the
+ * back-off make the attempt at its end, held meanwhile */
+static void
+test_strict_backoff(void **state)
+{
+	(void)state;
+	packet(clock_now, true);
+	hook_exits_with(1);
+	assert_int_equal(watch_state(w), FSM_IDLE);
+	assert_int_equal(fake.dropped, 1);
+	assert_int_equal(fake.mode, SENSOR_IDLE);
+	assert_string_equal(last_log,
+	    "start command failed (exit 1), next attempt in 1 s");
+	packet(clock_now + 300 * MS, true);
+	assert_int_equal(nruns, 1);			/* not in the back-off */
+	assert_int_equal(fake.mode, SENSOR_STARTING);	/* held, timed */
+	run_until(clock_now + 999 * MS);
+	assert_int_equal(nruns, 1);
+	run_until(clock_now + 2 * MS);
+	assert_int_equal(nruns, 2);			/* at its end */
+	assert_string_equal(runs[1].event, "start");
+	hook_exits_with(2);
+	assert_string_equal(last_log,
+	    "start command failed (exit 2), next attempt in 2 s");
+	packet(clock_now + 1 * MS, true);
+	run_until(clock_now + 2 * S);
+	assert_int_equal(nruns, 3);
+	hook_exits();
+	assert_int_equal(fake.accepted, 1);
+	assert_int_equal(fake.mode, SENSOR_UP);
+	assert_int_equal(watch_state(w), FSM_UP);
+	/* no stop ran for the failed starts */
+	assert_string_equal(runs[0].event, "start");
+	assert_string_equal(runs[1].event, "start");
+}
+
+static int
+setup_strict(void **state)
+{
+	strict = true;
+	setup(state);
+	strict = false;
+	return 0;
+}
+
+/* without --strict-start a failed start is up, but what a sensor held
+ * does not go into a path the hook failed to make */
+static void
+test_failed_start_drops_held(void **state)
+{
+	(void)state;
+	packet(clock_now, true);
+	hook_exits_with(1);
+	assert_int_equal(fake.dropped, 1);
+	assert_int_equal(watch_state(w), FSM_UP);
+	assert_int_equal(fake.mode, SENSOR_UP);
+}
+
 int
 main(void)
 {
@@ -505,6 +601,9 @@ main(void)
 		T(test_failed_spawn),
 		T(test_exit_waits_for_stop),
 		T(test_exit_while_starting),
+		T(test_failed_start_drops_held),
+		cmocka_unit_test_setup_teardown(test_strict_backoff,
+		    setup_strict, teardown),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
