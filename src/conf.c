@@ -345,6 +345,8 @@ watch_conf_check(const struct watch_conf *wc, bool file, char *err,
 			    "-n <nflog-group> and/or -q <queue>");
 		return false;
 	}
+	/* a sensor of packets is what starts a watch; connections only
+	 * keep one up (checked after "no sensor": -q, -n or -i is one) */
 	if (wc->filter != NULL && wc->ifname == NULL) {
 		/* the original's case, said as it always was */
 		snprintf(err, len, "%s `%s' needs %s: the filter belongs to the "

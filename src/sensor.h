@@ -50,6 +50,9 @@ struct sensor_ops {
 	/* a stop is wanted now: have packets that already passed delivered;
 	 * returns how long that may take (ns), 0 when nothing is held back */
 	int64_t	(*flush)(struct sensor *);
+	/* a line to log beside "CORE: executing STOP command..." (what
+	 * held the watch up), or false; may be NULL */
+	bool	(*stop_note)(struct sensor *, char *, size_t);
 	/* SIGUSR1: "- capture engine: ..." lines */
 	void	(*describe)(struct sensor *, void (*)(const char *, ...));
 	/* where it listens, in a few words: "pcap eth0", "nflog 7" */

@@ -240,6 +240,20 @@ save_trigger(struct watch *w)
 		    t->caplen, t->len);
 }
 
+/* what held the watch up, as its sensors tell (open connections) */
+static void
+log_stop_notes(const struct watch *w)
+{
+	char note[256];
+	int i;
+
+	for (i = 0; i < w->nsensors; i++)
+		if (w->sensors[i]->ops->stop_note != NULL &&
+		    w->sensors[i]->ops->stop_note(w->sensors[i], note,
+		    sizeof note))
+			wlog(w, log_info, "CORE: %s", note);
+}
+
 static void
 step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 {
@@ -260,6 +274,7 @@ step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 		save_trigger(w);
 	} else if (st.action == FSM_RUN_STOP) {
 		wlog(w, log_info, "CORE: executing STOP command...");
+		log_stop_notes(w);
 		w->stop_reason = st.reason;
 	}
 	sync_sensors_mode(w);
