@@ -19,13 +19,13 @@ DOCDIR	?= $(PREFIX)/share/doc/tuninetd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log
+PKGS	= libpcap libmnl libnetfilter_log inih
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
 ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log)
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -linih)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -41,12 +41,12 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c conf.c loop.c fsm.c watch.c daemon.c hook.c env.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c watch.c daemon.c hook.c env.c log.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS = test_options test_fsm test_watch test_loop test_packet
+UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_packet
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
@@ -75,6 +75,8 @@ $(OBJ)/tests/test_fsm: tests/unit/test_fsm.c $(OBJ)/fsm.o | $(OBJ)/tests
 $(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/fsm.o \
 	  $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+$(OBJ)/tests/test_config: tests/unit/test_config.c $(OBJ)/config.o $(OBJ)/conf.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -linih
 $(OBJ)/tests/test_loop: tests/unit/test_loop.c $(OBJ)/loop.o $(OBJ)/log.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
@@ -118,7 +120,7 @@ soak: deps
 	$(MAKE) all build/obj/tools/sendudp build/bench/stamp
 	tests/soak.sh $(abspath $(BIN)) $(abspath build/obj/tools) $(abspath build/bench/stamp) $(SOAK_CYCLES)
 
-DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
+DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \

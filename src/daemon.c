@@ -6,7 +6,18 @@
  * start and then stops, one that is stopping finishes; the process exits
  * once none has a hook left to run (each bounded by --hook-timeout). A
  * second SIGTERM exits at once.
+ *
+ * With -C, SIGHUP reloads the file (on the command line it keeps the
+ * original's meaning, "stop now"). The new file is read whole first; an
+ * error in it refuses it and the running watches stay as they are. Then,
+ * by name: a watch whose settings did not change is kept as it is (state,
+ * sensors, deadline; no hook runs); a removed one stops if up (reason
+ * reload) and goes; a changed one does the same and is made again from
+ * its new settings once its stop hook has ended; an added one starts
+ * listening. New watches are opened before anything running is touched,
+ * so a resource they cannot have refuses the reload too.
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +25,31 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "config.h"
 #include "daemon.h"
 #include "hook.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "savefile.h"
+#include "sensor.h"
 #include "watch.h"
 
+struct slot {
+	struct watch		*w;
+	bool			 retiring;	/* removed or changed */
+	bool			 kept;		/* a reload found it unchanged */
+	struct watch_conf	*successor;	/* changed: its new settings */
+};
+
 struct daemon {
-	struct watch	**watches;
-	int		  nwatches, cap;
-	bool		  exiting;
-	char		  status[256];	/* what systemd was told last */
+	struct slot		*slots;
+	int			 nslots, cap;
+	char			*config_file;	/* -C, or NULL */
+	struct config_checks	 checks;
+	bool			 exiting;
+	struct timer		 reap;		/* retired watches to free */
+	char			 status[256];	/* what systemd was told last */
 };
 
 static struct daemon *the_daemon;	/* for the signal callback */
@@ -38,13 +62,13 @@ status_words(struct daemon *d, char *status, size_t len)
 	if (d->exiting)
 		snprintf(status, len, "exiting, once the hooks running have "
 		    "ended");
-	else if (d->nwatches == 1)
-		watch_status(d->watches[0], status, len);
+	else if (d->nslots == 1 && d->config_file == NULL)
+		watch_status(d->slots[0].w, status, len);
 	else {
-		for (i = 0; i < d->nwatches; i++)
-			n[watch_state(d->watches[i])]++;
+		for (i = 0; i < d->nslots; i++)
+			n[watch_state(d->slots[i].w)]++;
 		snprintf(status, len, "%d watches: %d up, %d starting, "
-		    "%d stopping, %d standby", d->nwatches, n[FSM_UP],
+		    "%d stopping, %d standby", d->nslots, n[FSM_UP],
 		    n[FSM_STARTING], n[FSM_STOPPING], n[FSM_IDLE]);
 	}
 }
@@ -69,8 +93,8 @@ check_exit(struct daemon *d)
 
 	if (!d->exiting)
 		return;
-	for (i = 0; i < d->nwatches; i++)
-		if (!watch_done(d->watches[i]))
+	for (i = 0; i < d->nslots; i++)
+		if (!watch_done(d->slots[i].w))
 			return;
 	loop_quit(0);
 }
@@ -79,10 +103,239 @@ static void
 watch_changed(struct watch *w, void *arg)
 {
 	struct daemon *d = arg;
+	int i;
 
-	(void)w;
 	tell_status(d);
 	check_exit(d);
+	/* freed from the loop, not from inside the watch's own call */
+	if (!d->exiting && watch_done(w))
+		for (i = 0; i < d->nslots; i++)
+			if (d->slots[i].w == w && d->slots[i].retiring)
+				timer_set(&d->reap, now_ns());
+}
+
+/* Everything a watch needs, opened and checked; on error, err says what
+ * and nothing is left open. The daemon owns wc from here, even on error. */
+static struct watch *
+open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
+{
+	const struct watch_owner owner = { .changed = watch_changed, .arg = d };
+	struct sensor *sensors[SENSORS_MAX];
+	struct savefile *savefile = NULL;
+	char why[1024];
+	int n = 0, lt;
+
+	if (d->config_file == NULL && d->checks.hook != NULL &&
+	    !d->checks.hook(wc->hook, why, sizeof why))
+		goto fail;
+	if ((n = sensors_open(wc, sensors, why, sizeof why)) == -1) {
+		n = 0;
+		goto fail;
+	}
+	if (wc->savefile != NULL) {
+		/* one link type per file: the first sensor's (whole frames
+		 * before NFLOG records); 0: known at the first packet */
+		lt = sensors[0]->ops->linktype(sensors[0]);
+		if ((savefile = savefile_open(wc->savefile, why,
+		    sizeof why)) == NULL ||
+		    (lt > 0 && savefile_bind(savefile, lt, why,
+		    sizeof why) == -1))
+			goto fail;
+	}
+	return watch_new(wc, sensors, n, savefile, &owner);
+fail:
+	if (wc->name != NULL)
+		snprintf(err, errlen, "%s:%d: [watch %s]: %s", d->config_file,
+		    wc->line, wc->name, why);
+	else
+		snprintf(err, errlen, "%s", why);
+	savefile_close(savefile);
+	while (n-- > 0)
+		sensors[n]->ops->close(sensors[n]);
+	watch_conf_free(wc);
+	return NULL;
+}
+
+static void
+add_slot(struct daemon *d, struct watch *w)
+{
+	struct slot *v;
+
+	if (d->nslots == d->cap) {
+		d->cap = d->cap != 0 ? d->cap * 2 : 8;
+		if ((v = reallocarray(d->slots, d->cap, sizeof *v)) == NULL)
+			fatal("watches");
+		d->slots = v;
+	}
+	d->slots[d->nslots++] = (struct slot){ .w = w };
+}
+
+int
+daemon_add(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
+{
+	struct watch *w;
+
+	if ((w = open_watch(d, wc, err, errlen)) == NULL)
+		return -1;
+	add_slot(d, w);
+	return 0;
+}
+
+/* Retired watches whose stop has ended: freed, and a changed one made
+ * again from its new settings. */
+static void
+reap(struct timer *t)
+{
+	struct daemon *d = t->arg;
+	struct watch_conf *next;
+	struct watch *w;
+	char err[1024];
+	int i;
+
+	for (i = 0; i < d->nslots; i++) {
+		if (!d->slots[i].retiring || !watch_done(d->slots[i].w))
+			continue;
+		next = d->slots[i].successor;
+		watch_free(d->slots[i].w);
+		if (next != NULL &&
+		    (w = open_watch(d, next, err, sizeof err)) != NULL) {
+			/* in the same place: SIGUSR1 keeps the file's order */
+			d->slots[i] = (struct slot){ .w = w };
+			if (watch_start(w) == -1)
+				log_warnx("%s: cannot start its sensors",
+				    watch_name(w));
+			continue;
+		}
+		if (next != NULL)
+			log_warnx("%s", err);
+		memmove(&d->slots[i], &d->slots[i + 1],
+		    (size_t)(d->nslots - i - 1) * sizeof *d->slots);
+		d->nslots--;
+		i--;
+	}
+	tell_status(d);
+}
+
+static struct slot *
+find_slot(struct daemon *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < d->nslots; i++)
+		if (!d->slots[i].retiring &&
+		    strcmp(watch_name(d->slots[i].w), name) == 0)
+			return &d->slots[i];
+	return NULL;
+}
+
+static void
+log_errors(const char *text)
+{
+	const char *p = text, *nl;
+
+	while (*p != '\0' && (nl = strchr(p, '\n')) != NULL) {
+		log_warnx("%.*s", (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct config cf = { 0 };
+	struct config_errors errs;
+	struct watch_conf *wc, *next, *fresh = NULL, **tail = &fresh;
+	struct watch **opened = NULL;
+	struct slot *s;
+	int kept = 0, changed = 0, added = 0, removed = 0, nopened = 0, i;
+	char err[1024];
+
+	notify("RELOADING=1\nSTATUS=reloading %s", d->config_file);
+	log_info("CORE: SIGHUP caught, reloading %s", d->config_file);
+	if (!config_load(d->config_file, &cf, &d->checks, &errs)) {
+		log_errors(errs.text);
+		log_warnx("CORE: %s refused: %d error%s; the running "
+		    "configuration stays", d->config_file, errs.n,
+		    errs.n == 1 ? "" : "s");
+		config_errors_free(&errs);
+		config_free(&cf);
+		goto out;
+	}
+	config_errors_free(&errs);
+	for (i = 0; i < d->nslots; i++) {
+		d->slots[i].successor = NULL;
+		d->slots[i].kept = false;
+	}
+	/* sort the new list: kept (freed now), changed, added */
+	if ((opened = calloc((size_t)cf.nwatches + 1, sizeof *opened)) == NULL)
+		fatal("calloc");
+	for (wc = cf.watches; wc != NULL; wc = next) {
+		next = wc->next;
+		wc->next = NULL;
+		if ((s = find_slot(d, wc->name)) == NULL) {
+			*tail = wc;		/* added: opened below */
+			tail = &wc->next;
+		} else if (watch_conf_equal(watch_conf(s->w), wc)) {
+			watch_conf_free(wc);
+			s->kept = true;
+			kept++;
+		} else {
+			s->successor = wc;
+			changed++;
+		}
+	}
+	cf.watches = NULL;
+	for (wc = fresh; wc != NULL; wc = next) {
+		next = wc->next;
+		wc->next = NULL;
+		if ((opened[nopened] = open_watch(d, wc, err,
+		    sizeof err)) == NULL) {
+			log_warnx("%s", err);
+			for (wc = next; wc != NULL; wc = next) {
+				next = wc->next;
+				watch_conf_free(wc);
+			}
+			goto refuse;
+		}
+		nopened++;
+		added++;
+	}
+	/* from here nothing can fail: apply */
+	for (i = 0; i < d->nslots; i++) {
+		s = &d->slots[i];
+		if (s->retiring || s->kept)
+			continue;
+		if (s->successor == NULL)
+			removed++;
+		s->retiring = true;
+		watch_retire(s->w);
+	}
+	for (i = 0; i < nopened; i++) {
+		add_slot(d, opened[i]);
+		if (watch_start(opened[i]) == -1)
+			log_warnx("%s: cannot start its sensors",
+			    watch_name(opened[i]));
+	}
+	log_info("CORE: %s reloaded: %d watches kept, %d changed, %d added, "
+	    "%d removed", d->config_file, kept, changed, added, removed);
+	timer_set(&d->reap, now_ns());
+	goto out_free;
+refuse:
+	for (i = 0; i < nopened; i++)
+		watch_free(opened[i]);
+	for (i = 0; i < d->nslots; i++) {
+		watch_conf_free(d->slots[i].successor);
+		d->slots[i].successor = NULL;
+	}
+	log_warnx("CORE: %s refused; the running configuration stays",
+	    d->config_file);
+out_free:
+	free(opened);
+	config_free(&cf);
+out:
+	d->status[0] = '\0';
+	status_words(d, d->status, sizeof d->status);
+	notify("READY=1\nSTATUS=%s", d->status);
 }
 
 static void
@@ -97,8 +350,8 @@ exit_signal(struct daemon *d, int signo)
 		loop_quit(0);
 		return;
 	}
-	if (d->nwatches == 1) {
-		switch (watch_state(d->watches[0])) {
+	if (d->nslots == 1 && d->config_file == NULL) {
+		switch (watch_state(d->slots[0].w)) {
 		case FSM_STARTING:
 			why = " once the start and stop commands are done";
 			break;
@@ -113,8 +366,8 @@ exit_signal(struct daemon *d, int signo)
 		why = " once the watches' stop commands are done";
 	log_info("CORE: %s caught, exiting%s", name, why);
 	d->exiting = true;
-	for (i = 0; i < d->nwatches; i++)
-		watch_exit(d->watches[i]);
+	for (i = 0; i < d->nslots; i++)
+		watch_exit(d->slots[i].w);
 	tell_status(d);
 	check_exit(d);
 }
@@ -130,13 +383,18 @@ on_signal(int signo)
 		hook_reap();
 		break;
 	case SIGHUP:
-		for (i = 0; i < d->nwatches; i++)
-			watch_stop_now(d->watches[i]);
+		if (d->exiting)
+			break;
+		if (d->config_file != NULL)
+			reload(d);
+		else
+			for (i = 0; i < d->nslots; i++)
+				watch_stop_now(d->slots[i].w);
 		break;
 	case SIGUSR1:
 		log_info("SIGUSR1 caught:");
-		for (i = 0; i < d->nwatches; i++)
-			watch_describe(d->watches[i]);
+		for (i = 0; i < d->nslots; i++)
+			watch_describe(d->slots[i].w);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -146,30 +404,17 @@ on_signal(int signo)
 }
 
 struct daemon *
-daemon_new(void)
+daemon_new(const char *config_file, const struct config_checks *checks)
 {
 	struct daemon *d;
 
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		fatal("calloc");
+	if (config_file != NULL && (d->config_file = strdup(config_file)) == NULL)
+		fatal("strdup");
+	d->checks = *checks;
+	d->reap = (struct timer){ .cb = reap, .arg = d };
 	return d;
-}
-
-void
-daemon_add(struct daemon *d, struct watch_conf *wc, struct sensor **sensors,
-    int n, struct savefile *savefile)
-{
-	const struct watch_owner owner = { .changed = watch_changed, .arg = d };
-	struct watch **v;
-
-	if (d->nwatches == d->cap) {
-		d->cap = d->cap != 0 ? d->cap * 2 : 8;
-		if ((v = reallocarray(d->watches, d->cap, sizeof *v)) == NULL)
-			fatal("watches");
-		d->watches = v;
-	}
-	d->watches[d->nwatches++] = watch_new(wc, sensors, n, savefile,
-	    &owner);
 }
 
 int
@@ -181,8 +426,8 @@ daemon_run(struct daemon *d)
 	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT,
 	    SIGCHLD }, 5, on_signal) == -1)
 		fatal("signals");
-	for (i = 0; i < d->nwatches; i++)
-		if (watch_start(d->watches[i]) == -1)
+	for (i = 0; i < d->nslots; i++)
+		if (watch_start(d->slots[i].w) == -1)
 			fatal("sensors");
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), d->status);
@@ -196,9 +441,13 @@ daemon_free(struct daemon *d)
 {
 	int i;
 
-	for (i = 0; i < d->nwatches; i++)
-		watch_free(d->watches[i]);
-	free(d->watches);
+	for (i = 0; i < d->nslots; i++) {
+		watch_conf_free(d->slots[i].successor);
+		watch_free(d->slots[i].w);
+	}
+	timer_stop(&d->reap);
+	free(d->slots);
+	free(d->config_file);
 	free(d);
 	the_daemon = NULL;
 }

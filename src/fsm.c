@@ -215,7 +215,8 @@ fsm_input(struct fsm *w, enum fsm_input in, int64_t now, bool keeps_up)
 	case FSM_CONTROL_STOP:
 		stop_now(w, &st, REASON_CONTROL);
 		break;
-	case FSM_RELOAD:
+	case FSM_RELOAD:	/* removed or replaced: stops for good */
+		w->exiting = true;
 		stop_now(w, &st, REASON_RELOAD);
 		break;
 	case FSM_CONTROL_START:

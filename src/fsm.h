@@ -19,7 +19,7 @@ enum fsm_input {
 	FSM_DEADLINE,		/* the deadline timer fired */
 	FSM_HANGUP,		/* SIGHUP: stop now */
 	FSM_CONTROL_STOP,	/* tuninetctl stop */
-	FSM_RELOAD,		/* a reload removed or changed the watch */
+	FSM_RELOAD,		/* a reload removed or changed it: stop, end */
 	FSM_CONTROL_START,	/* tuninetctl start */
 	FSM_HOLD,		/* tuninetctl hold: packets start nothing */
 	FSM_RELEASE,		/* tuninetctl release */

@@ -198,6 +198,12 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 	}
 	if (cf->config_file != NULL) {
 		/* the watches come from the file: none on the command line */
+		if (cf->control != NULL) {
+			snprintf(err, errlen, "-C `%s': give the control socket "
+			    "in the file's [daemon] section (control = <path>)",
+			    cf->config_file);
+			goto fail;
+		}
 		if (given > 0) {
 			snprintf(err, errlen, "-C `%s': the watches are in the "
 			    "file; give no watch setting beside it",

@@ -580,10 +580,11 @@ static const struct sensor_ops pcap_ops = {
 	.close = pcap_sensor_close,
 };
 
-/* --wait-interface with no interface yet: the filter can still be checked
- * for syntax, against Ethernet, so that a typo is a start-up error. */
-static int
-check_filter(const char *filter, char *err, size_t errlen)
+/* Whether a filter compiles, against Ethernet: what can be known of it
+ * with no interface yet (--wait-interface, --check-config), so that a typo
+ * is a start-up error. */
+bool
+pcap_filter_ok(const char *filter, char *err, size_t errlen)
 {
 	struct bpf_program prog;
 	pcap_t *dead;
@@ -593,11 +594,22 @@ check_filter(const char *filter, char *err, size_t errlen)
 		fatal("pcap_open_dead");
 	r = pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN);
 	if (r == -1)
-		snprintf(err, errlen, "-f: `%s': %s", filter, pcap_geterr(dead));
+		snprintf(err, errlen, "`%s': %s", filter, pcap_geterr(dead));
 	else
 		pcap_freecode(&prog);
 	pcap_close(dead);
-	return r;
+	return r == 0;
+}
+
+static bool
+filter_ok_named(const char *filter, char *err, size_t errlen)
+{
+	char why[PCAP_ERRBUF_SIZE + 256];
+
+	if (pcap_filter_ok(filter, why, sizeof why))
+		return true;
+	snprintf(err, errlen, "-f: %s", why);
+	return false;
 }
 
 bool
@@ -628,8 +640,8 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 		fatal("strdup");
 	if (open_capture(ps, err, errlen) == -1) {
 		if (!wait_interface || if_nametoindex(ifname) != 0 ||
-		    check_filter(filter != NULL ? filter : "", err,
-		    errlen) == -1) {
+		    !filter_ok_named(filter != NULL ? filter : "", err,
+		    errlen)) {
 			free(ps->ifname);
 			free(ps->filter);
 			free(ps);

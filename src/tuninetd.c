@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "config.h"
 #include "daemon.h"
 #include "hook.h"
 #include "ifwatch.h"
@@ -40,19 +41,19 @@ check_hook(const char *path, char *err, size_t len)
 	struct stat st;
 
 	if (stat(path, &st) == -1) {
-		snprintf(err, len, "-c: `%s': %s", path, strerror(errno));
+		snprintf(err, len, "`%s': %s", path, strerror(errno));
 		return false;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, len, "-c: `%s' is a directory", path);
+		snprintf(err, len, "`%s' is a directory", path);
 		return false;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, len, "-c: `%s' is not a regular file", path);
+		snprintf(err, len, "`%s' is not a regular file", path);
 		return false;
 	}
 	if (access(path, X_OK) == -1) {
-		snprintf(err, len, "-c: `%s' is not executable", path);
+		snprintf(err, len, "`%s' is not executable", path);
 		return false;
 	}
 	return true;
@@ -91,54 +92,29 @@ ensure_std_fds(void)
 		close(fd);
 }
 
-/* Everything a watch needs, opened and checked; on error, err says what
- * and nothing is left open. */
-static int
-open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
+/* The command line's -c, checked as the file's `command' is, named as
+ * the user wrote it. */
+static bool
+check_option_hook(const char *path, char *err, size_t len)
 {
-	struct sensor *sensors[SENSORS_MAX];
-	struct savefile *savefile = NULL;
-	char *path;
-	int n, i, lt;
+	char why[PATH_MAX + 128];
 
-	if ((path = absolute(wc->hook)) == NULL)
-		fatal("absolute path");
-	free(wc->hook);
-	wc->hook = path;
-	if (wc->savefile != NULL) {
-		path = absolute(wc->savefile);
-		free(wc->savefile);
-		wc->savefile = path;
-	}
-	if (!check_hook(wc->hook, err, errlen))
-		return -1;
-	if ((n = sensors_open(wc, sensors, err, errlen)) == -1)
-		return -1;
-	if (wc->savefile != NULL) {
-		/* one link type per file: the first sensor's (whole frames
-		 * before NFLOG records); 0: known at the first packet */
-		lt = sensors[0]->ops->linktype(sensors[0]);
-		if ((savefile = savefile_open(wc->savefile, err,
-		    errlen)) == NULL ||
-		    (lt > 0 && savefile_bind(savefile, lt, err, errlen) == -1))
-			goto fail;
-	}
-	daemon_add(d, wc, sensors, n, savefile);
-	return 0;
-fail:
-	savefile_close(savefile);
-	for (i = 0; i < n; i++)
-		sensors[i]->ops->close(sensors[i]);
-	return -1;
+	if (check_hook(path, why, sizeof why))
+		return true;
+	snprintf(err, len, "-c: %s", why);
+	return false;
 }
 
 int
 main(int argc, char *argv[])
 {
+	struct config_checks checks = { .filter = pcap_filter_ok,
+	    .hook = check_hook };
+	struct config_errors errs;
 	struct watch_conf *wc, *next;
 	struct daemon *d;
 	struct config cf;
-	char err[1024], usage[8192];
+	char err[1024], usage[8192], *path;
 	int status;
 
 	ensure_std_fds();
@@ -157,15 +133,47 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init("tuninetd", false);
-	d = daemon_new();
+	if (cf.config_file != NULL) {
+		/* read again on SIGHUP, after -d made the directory / */
+		path = absolute(cf.config_file);
+		free(cf.config_file);
+		cf.config_file = path;
+		if (!config_load(cf.config_file, &cf, &checks, &errs)) {
+			fputs(errs.text, stderr);
+			fprintf(stderr, "tuninetd: %s: %d error%s\n",
+			    cf.config_file, errs.n, errs.n == 1 ? "" : "s");
+			config_errors_free(&errs);
+			config_free(&cf);
+			return 1;
+		}
+		config_errors_free(&errs);
+		if (cf.mode == RUN_CHECK_CONFIG) {
+			printf("configuration OK: %d watch%s\n", cf.nwatches,
+			    cf.nwatches == 1 ? "" : "es");
+			config_free(&cf);
+			return 0;
+		}
+	} else {
+		/* daemonized, the directory is /: keep relative paths meaning
+		 * what they meant */
+		wc = cf.watches;
+		path = absolute(wc->hook);
+		free(wc->hook);
+		wc->hook = path;
+		if (wc->savefile != NULL) {
+			path = absolute(wc->savefile);
+			free(wc->savefile);
+			wc->savefile = path;
+		}
+		checks.hook = check_option_hook;
+	}
+	d = daemon_new(cf.config_file, &checks);
 	for (wc = cf.watches; wc != NULL; wc = next) {
 		next = wc->next;
 		wc->next = NULL;
 		cf.watches = next;	/* the daemon owns it from here */
-		if (open_watch(d, wc, err, sizeof err) == -1) {
-			watch_conf_free(wc);
+		if (daemon_add(d, wc, err, sizeof err) == -1)
 			goto refuse;
-		}
 	}
 
 	if (cf.daemonize) {
@@ -182,6 +190,7 @@ main(int argc, char *argv[])
 	status = daemon_run(d);
 	notify_close();
 	daemon_free(d);
+	config_free(&cf);
 	ifwatch_close();
 	log_info("CORE: exited");
 	return status;

@@ -419,7 +419,7 @@ stop_now(struct watch *w, enum fsm_input in)
 	int i;
 
 	if (w->flushed.armed) {		/* already waiting: SIGTERM wins */
-		if (in == FSM_EXIT)
+		if (in == FSM_EXIT || in == FSM_RELOAD)
 			w->signalled = in;
 		return;
 	}
@@ -446,6 +446,20 @@ void
 watch_exit(struct watch *w)
 {
 	stop_now(w, FSM_EXIT);
+}
+
+/* A reload removed or changed it: stop if up (reason reload), start no
+ * more; the owner frees it once watch_done. */
+void
+watch_retire(struct watch *w)
+{
+	stop_now(w, FSM_RELOAD);
+}
+
+const struct watch_conf *
+watch_conf(const struct watch *w)
+{
+	return w->conf;
 }
 
 /* Exiting, and nothing of it runs: no hook, no stop due. */

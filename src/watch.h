@@ -24,6 +24,8 @@ struct watch	*watch_new(struct watch_conf *, struct sensor **, int n,
 int		 watch_start(struct watch *);
 void		 watch_stop_now(struct watch *);
 void		 watch_exit(struct watch *);
+void		 watch_retire(struct watch *);
+const struct watch_conf *watch_conf(const struct watch *);
 void		 watch_describe(struct watch *);
 bool		 watch_done(const struct watch *);
 enum fsm_state	 watch_state(const struct watch *);

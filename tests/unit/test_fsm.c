@@ -556,9 +556,13 @@ test_control(void **state)
 	in(&w, FSM_HOOK_DONE, 103 * S);
 	st = in(&w, FSM_RELOAD, 104 * S);
 	assert_string_equal(fsm_reason_name(st.reason), "reload");
+	assert_int_equal(in(&w, FSM_PACKET, 104 * S + 1).action, FSM_NOTHING);
 	in(&w, FSM_HOOK_DONE, 104 * S);
+	assert_true(fsm_may_quit(&w));		/* it can go */
+	assert_int_equal(in(&w, FSM_PACKET, 105 * S).action, FSM_NOTHING);
 
 	/* held: packets start nothing, the state says so */
+	init(&w, false);
 	in(&w, FSM_HOLD, 105 * S);
 	assert_string_equal(fsm_state_name(&w), "held");
 	assert_int_equal(fsm_listen(&w), LISTEN_UP);
@@ -641,9 +645,10 @@ test_random_walk_all(void **state)
 				now = due;
 			x = FSM_DEADLINE;
 		} else {
+			/* not FSM_RELOAD: it ends the watch for good */
 			static const enum fsm_input other[] = { FSM_HANGUP,
 			    FSM_CONTROL_STOP, FSM_CONTROL_START, FSM_HOLD,
-			    FSM_RELEASE, FSM_RELOAD };
+			    FSM_RELEASE, FSM_HANGUP };
 			x = other[rand_r(&seed) % 6];
 		}
 		enum fsm_state before = w.state;

@@ -1,0 +1,512 @@
+/*
+ * config.c: -C FILE. A [daemon] section for the process (control socket,
+ * state directory, `include = <glob>' of watch files, and defaults for
+ * every watch's settings) and one [watch NAME] section per watch, whose
+ * keys are the long options (conf.c's table). libinih reads the lines;
+ * this file says what they mean.
+ *
+ * Every error is reported, each as "file:line: key: what is wrong" (the
+ * compiler's form, so editors jump to it), and one error refuses the whole
+ * file: nothing is started, and on a reload the running configuration
+ * stays. inih's handler is not told line numbers or empty sections, so
+ * the reader it is given counts lines and reads the section headers
+ * itself; inih still parses every line and reports what it cannot parse.
+ *
+ * Values are taken to the end of the line (no inline comments: a filter
+ * may hold a `;'); one pair of surrounding double quotes is removed. A
+ * relative command or savefile path is relative to the file's directory.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <glob.h>
+#include <ini.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define NSETTINGS	32
+#define MAX_ERRORS	50
+
+/* where each setting of a watch was given: for the checks made once the
+ * whole file is read (a filter, a command), and to apply defaults */
+struct origin {
+	const char	*file;
+	int		 line;
+};
+
+struct watch_origin {
+	struct origin	 section;
+	struct origin	 at[NSETTINGS];
+};
+
+struct parser {
+	struct config		*cf;
+	struct config_errors	*errs;
+	const char		*file;		/* being read */
+	FILE			*fp;
+	int			 line;		/* of the text last read */
+	bool			 mid_line;	/* the last read ended mid-line */
+	bool			 included;
+	enum { SEC_NONE, SEC_DAEMON, SEC_WATCH, SEC_SKIP } sec;
+	struct watch_conf	*cur, **tail;
+	struct watch_origin	*origins;	/* one per watch, in order */
+	size_t			 norigins, cap;
+	char			*defaults[NSETTINGS];	/* [daemon] values */
+	struct origin		 default_at[NSETTINGS];
+	struct origin		 daemon_at[4];	/* control... include */
+	char			**includes;
+	size_t			 nincludes;
+	char			**files;	/* names kept for messages */
+	size_t			 nfiles;
+};
+
+static void
+error(struct parser *p, const char *file, int line, const char *fmt, ...)
+{
+	struct config_errors *e = p->errs;
+	char msg[1024], *t;
+	va_list ap;
+	int n;
+
+	if (e->n++ >= MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (e->n > MAX_ERRORS)
+		snprintf(msg, sizeof msg, "too many errors; the rest are not "
+		    "shown");
+	n = line > 0 ? snprintf(NULL, 0, "%s:%d: %s\n", file, line, msg) :
+	    snprintf(NULL, 0, "%s: %s\n", file, msg);
+	if ((t = realloc(e->text, e->len + (size_t)n + 1)) == NULL)
+		abort();
+	e->text = t;
+	if (line > 0)
+		snprintf(t + e->len, (size_t)n + 1, "%s:%d: %s\n", file, line, msg);
+	else
+		snprintf(t + e->len, (size_t)n + 1, "%s: %s\n", file, msg);
+	e->len += (size_t)n;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *d;
+
+	if ((d = strdup(s)) == NULL)
+		abort();
+	return d;
+}
+
+static const char *
+keep_name(struct parser *p, const char *file)
+{
+	char **v;
+
+	if ((v = reallocarray(p->files, p->nfiles + 1, sizeof *v)) == NULL)
+		abort();
+	p->files = v;
+	return v[p->nfiles++] = xstrdup(file);
+}
+
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > WATCH_NAME_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == n;
+}
+
+static struct watch_origin *
+find_watch(struct parser *p, const char *name, struct watch_conf **wcp)
+{
+	struct watch_conf *wc;
+	size_t i = 0;
+
+	for (wc = p->cf->watches; wc != NULL; wc = wc->next, i++)
+		if (strcmp(wc->name, name) == 0) {
+			*wcp = wc;
+			return &p->origins[i];
+		}
+	return NULL;
+}
+
+static void
+new_watch(struct parser *p, const char *name)
+{
+	struct watch_origin *o;
+	struct watch_conf *wc;
+
+	if (!valid_name(name)) {
+		error(p, p->file, p->line, "[watch %s]: a watch name is 1-%d "
+		    "letters, digits, `_', `.' or `-'", name, WATCH_NAME_MAX);
+		p->sec = SEC_SKIP;
+		return;
+	}
+	if ((o = find_watch(p, name, &wc)) != NULL) {
+		error(p, p->file, p->line, "[watch %s]: a watch of that name "
+		    "is defined already, at %s:%d", name, o->section.file,
+		    o->section.line);
+		p->sec = SEC_SKIP;
+		return;
+	}
+	if (p->norigins == p->cap) {
+		p->cap = p->cap != 0 ? p->cap * 2 : 16;
+		if ((o = reallocarray(p->origins, p->cap, sizeof *o)) == NULL)
+			abort();
+		p->origins = o;
+	}
+	o = &p->origins[p->norigins++];
+	memset(o, 0, sizeof *o);
+	o->section = (struct origin){ p->file, p->line };
+	if ((wc = watch_conf_new()) == NULL)
+		abort();
+	wc->name = xstrdup(name);
+	wc->line = p->line;
+	*p->tail = wc;
+	p->tail = &wc->next;
+	p->cf->nwatches++;
+	p->cur = wc;
+	p->sec = SEC_WATCH;
+}
+
+/* A section header, seen by the reader before inih reads the line. */
+static void
+header(struct parser *p, const char *s)
+{
+	const char *end;
+	char name[256];
+	size_t n;
+
+	s += strspn(s, " \t");
+	if (*s != '[' || (end = strchr(s, ']')) == NULL)
+		return;		/* not a header; a broken one inih reports */
+	s++;
+	s += strspn(s, " \t");
+	n = (size_t)(end - s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= sizeof name)
+		n = sizeof name - 1;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	p->cur = NULL;
+	if (strcmp(name, "daemon") == 0) {
+		if (p->included) {
+			error(p, p->file, p->line, "[daemon]: only in the main "
+			    "configuration file, not in an included one");
+			p->sec = SEC_SKIP;
+		} else
+			p->sec = SEC_DAEMON;
+	} else if (strncmp(name, "watch", 5) == 0 &&
+	    (name[5] == ' ' || name[5] == '\t'))
+		new_watch(p, name + 5 + strspn(name + 5, " \t"));
+	else {
+		error(p, p->file, p->line, "[%s]: unknown section (expected "
+		    "[daemon] or [watch NAME])", name);
+		p->sec = SEC_SKIP;
+	}
+}
+
+/* inih's reader: fgets that counts lines and sees section headers. */
+static char *
+reader(char *buf, int size, void *arg)
+{
+	struct parser *p = arg;
+	size_t n;
+
+	if (fgets(buf, size, p->fp) == NULL)
+		return NULL;
+	if (!p->mid_line) {
+		p->line++;
+		header(p, buf);
+	}
+	n = strlen(buf);
+	p->mid_line = n > 0 && buf[n - 1] != '\n';
+	return buf;
+}
+
+/* value without one pair of surrounding double quotes */
+static const char *
+unquote(const char *v, char *buf, size_t len)
+{
+	size_t n = strlen(v);
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"' && n - 2 < len) {
+		memcpy(buf, v + 1, n - 2);
+		buf[n - 2] = '\0';
+		return buf;
+	}
+	return v;
+}
+
+static bool
+set_daemon_key(struct parser *p, const char *key, const char *value)
+{
+	static const char *const keys[] = { "control", "control-group",
+	    "state-dir", "include" };
+	char **fields[] = { &p->cf->control, &p->cf->control_group,
+	    &p->cf->state_dir };
+	char **v;
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(key, keys[i]) == 0)
+			break;
+	if (i == 4)
+		return false;
+	if (i < 3 && p->daemon_at[i].line != 0) {
+		error(p, p->file, p->line, "%s: given twice in [daemon] (first "
+		    "at line %d)", key, p->daemon_at[i].line);
+		return true;
+	}
+	p->daemon_at[i < 3 ? i : 3] = (struct origin){ p->file, p->line };
+	if (*value == '\0') {
+		error(p, p->file, p->line, "%s: empty value", key);
+		return true;
+	}
+	if (i < 3) {
+		free(*fields[i]);
+		*fields[i] = xstrdup(value);
+		return true;
+	}
+	v = reallocarray(p->includes, p->nincludes + 1, sizeof *v);
+	if (v == NULL)
+		abort();
+	p->includes = v;
+	v[p->nincludes++] = xstrdup(value);
+	return true;
+}
+
+static int
+on_key(void *arg, const char *section, const char *key, const char *raw)
+{
+	struct parser *p = arg;
+	const struct setting *s;
+	struct watch_conf scratch;
+	struct origin *at;
+	char why[512], buf[4096];
+	const char *value = unquote(raw, buf, sizeof buf);
+	size_t i;
+
+	(void)section;		/* the reader knows it, and its line */
+	if (p->sec == SEC_SKIP)
+		return 1;
+	if (p->sec == SEC_NONE) {
+		error(p, p->file, p->line, "%s: outside any section (expected "
+		    "[daemon] or [watch NAME] first)", key);
+		return 1;
+	}
+	if (p->sec == SEC_DAEMON && set_daemon_key(p, key, value))
+		return 1;
+	if ((s = setting_find(key)) == NULL) {
+		error(p, p->file, p->line, "%s: unknown key", key);
+		return 1;
+	}
+	i = (size_t)(s - watch_settings);
+	at = p->sec == SEC_WATCH ? &p->origins[p->norigins - 1].at[i] :
+	    &p->default_at[i];
+	if (at->line != 0) {
+		error(p, p->file, p->line, "%s: given twice in this section "
+		    "(first at line %d)", key, at->line);
+		return 1;
+	}
+	*at = (struct origin){ p->file, p->line };
+	if (p->sec == SEC_WATCH) {
+		if (!s->set(p->cur, value, why, sizeof why))
+			error(p, p->file, p->line, "%s: %s", key, why);
+		return 1;
+	}
+	/* a default for every watch: checked now, applied at the end */
+	memset(&scratch, 0, sizeof scratch);
+	if (!s->set(&scratch, value, why, sizeof why))
+		error(p, p->file, p->line, "%s: %s", key, why);
+	else
+		p->defaults[i] = xstrdup(value);
+	free(scratch.ifname);
+	free(scratch.filter);
+	free(scratch.keepalive_filter);
+	free(scratch.nflog_prefix);
+	free(scratch.keepalive_prefix);
+	free(scratch.hook);
+	free(scratch.savefile);
+	return 1;
+}
+
+static void
+read_file(struct parser *p, const char *path, bool included)
+{
+	int r;
+
+	if ((p->fp = fopen(path, "re")) == NULL) {
+		error(p, path, 0, "%s", strerror(errno));
+		return;
+	}
+	p->file = keep_name(p, path);
+	p->line = 0;
+	p->mid_line = false;
+	p->included = included;
+	p->sec = SEC_NONE;
+	p->cur = NULL;
+	r = ini_parse_stream(reader, p, on_key, p);
+	if (r > 0)
+		error(p, p->file, r, "not `key = value', `[daemon]' or "
+		    "`[watch NAME]'");
+	fclose(p->fp);
+	p->fp = NULL;
+}
+
+static void
+read_includes(struct parser *p, const char *dir)
+{
+	char pattern[4096];
+	glob_t g;
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < p->nincludes; i++) {
+		if (p->includes[i][0] == '/')
+			snprintf(pattern, sizeof pattern, "%s", p->includes[i]);
+		else
+			snprintf(pattern, sizeof pattern, "%s/%s", dir,
+			    p->includes[i]);
+		r = glob(pattern, 0, NULL, &g);
+		if (r == GLOB_NOMATCH)
+			continue;	/* an empty directory of watches */
+		if (r != 0) {
+			error(p, p->daemon_at[3].file, p->daemon_at[3].line,
+			    "include: `%s': cannot be read", pattern);
+			continue;
+		}
+		for (k = 0; k < g.gl_pathc; k++)
+			read_file(p, g.gl_pathv[k], true);
+		globfree(&g);
+	}
+}
+
+/* a relative path in the file means relative to the file's directory */
+static void
+anchor(char **path, const char *file)
+{
+	char *copy, *joined;
+
+	if (*path == NULL || (*path)[0] == '/')
+		return;
+	copy = xstrdup(file);
+	if (asprintf(&joined, "%s/%s", dirname(copy), *path) == -1)
+		abort();
+	free(copy);
+	free(*path);
+	*path = joined;
+}
+
+/* Once every file is read: defaults, then what needs the whole watch. */
+static void
+finish(struct parser *p, const struct config_checks *checks)
+{
+	const struct setting *s;
+	struct watch_origin *o;
+	struct watch_conf *wc;
+	const struct origin *at;
+	char why[1024], *last_hook = NULL;
+	bool last_ok = false;
+	size_t i, k;
+
+	for (wc = p->cf->watches, k = 0; wc != NULL; wc = wc->next, k++) {
+		o = &p->origins[k];
+		for (s = watch_settings, i = 0; s->key != NULL; s++, i++)
+			if (o->at[i].line == 0 && p->defaults[i] != NULL) {
+				s->set(wc, p->defaults[i], why, sizeof why);
+				o->at[i] = p->default_at[i];
+			}
+		i = (size_t)(setting_find("command") - watch_settings);
+		anchor(&wc->hook, o->at[i].line != 0 ? o->at[i].file :
+		    o->section.file);
+		anchor(&wc->savefile, o->section.file);
+		if (!watch_conf_check(wc, true, why, sizeof why)) {
+			error(p, o->section.file, o->section.line,
+			    "[watch %s]: %s", wc->name, why);
+			continue;
+		}
+		if (checks == NULL)
+			continue;
+		for (i = 0; checks->filter != NULL && i < 2; i++) {
+			const char *key = i == 0 ? "filter" : "keepalive-filter";
+			const char *f = i == 0 ? wc->filter : wc->keepalive_filter;
+
+			at = &o->at[setting_find(key) - watch_settings];
+			if (f != NULL && !checks->filter(f, why, sizeof why))
+				error(p, at->file, at->line, "%s: %s", key, why);
+		}
+		at = &o->at[setting_find("command") - watch_settings];
+		if (checks->hook != NULL) {
+			/* many watches often share one hook: check it once */
+			if (last_hook == NULL || strcmp(last_hook, wc->hook) != 0) {
+				free(last_hook);
+				last_hook = xstrdup(wc->hook);
+				last_ok = checks->hook(wc->hook, why, sizeof why);
+			}
+			if (!last_ok)
+				error(p, at->file, at->line, "command: %s", why);
+		}
+	}
+	free(last_hook);
+}
+
+bool
+config_load(const char *path, struct config *cf,
+    const struct config_checks *checks, struct config_errors *errs)
+{
+	struct parser p = { .cf = cf, .errs = errs };
+	char *copy;
+	size_t i;
+
+	memset(errs, 0, sizeof *errs);
+	cf->watches = NULL;
+	cf->nwatches = 0;
+	p.tail = &cf->watches;
+	/* values to the end of the line, any length, one line each */
+	ini_allow_inline_comments = false;
+	ini_allow_multiline = false;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 65536;
+	read_file(&p, path, false);
+	copy = xstrdup(path);
+	read_includes(&p, dirname(copy));
+	free(copy);
+	finish(&p, checks);
+	if (cf->control == NULL)
+		cf->control = xstrdup(CONTROL_DEFAULT);
+	else if (strcmp(cf->control, "off") == 0) {
+		free(cf->control);
+		cf->control = NULL;
+	}
+	if (cf->state_dir == NULL)
+		cf->state_dir = xstrdup(STATE_DIR_DEFAULT);
+
+	for (i = 0; i < NSETTINGS; i++)
+		free(p.defaults[i]);
+	for (i = 0; i < p.nincludes; i++)
+		free(p.includes[i]);
+	free(p.includes);
+	for (i = 0; i < p.nfiles; i++)
+		free(p.files[i]);
+	free(p.files);
+	free(p.origins);
+	return errs->n == 0;
+}
+
+void
+config_errors_free(struct config_errors *e)
+{
+	free(e->text);
+	memset(e, 0, sizeof *e);
+}

@@ -1,0 +1,31 @@
+/* config.h: -C FILE, a configuration file of many watches -> struct config */
+#ifndef TUNINETD_CONFIG_H
+#define TUNINETD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+
+#define CONTROL_DEFAULT		"/run/tuninetd/control"
+#define STATE_DIR_DEFAULT	"/run/tuninetd"
+
+/* What only the system can tell of a value: whether a filter compiles,
+ * whether a hook may be run. NULL: not checked. */
+struct config_checks {
+	bool	(*filter)(const char *filter, char *err, size_t);
+	bool	(*hook)(const char *path, char *err, size_t);
+};
+
+/* Every error found, one "file:line: key: what is wrong" per line. */
+struct config_errors {
+	char	*text;
+	size_t	 len;
+	int	 n;
+};
+
+bool	config_load(const char *path, struct config *,
+	    const struct config_checks *, struct config_errors *);
+void	config_errors_free(struct config_errors *);
+
+#endif

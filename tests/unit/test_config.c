@@ -1,0 +1,282 @@
+/* test_config: configuration files, written to a temporary directory and
+ * read back: sections, keys, defaults from [daemon], include, relative
+ * paths; every error as file:line: key: what, all of them at once. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static char dir[64];
+static char path[128];
+static struct config cf;
+static struct config_errors errs;
+
+static void
+write_file(const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	assert_non_null(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool
+load(const char *text)
+{
+	config_free(&cf);
+	config_errors_free(&errs);
+	memset(&cf, 0, sizeof cf);
+	write_file("t.conf", text);
+	return config_load(path, &cf, NULL, &errs);
+}
+
+/* the error text holds "t.conf:LINE: what" */
+static void
+refused_at(int line, const char *what)
+{
+	char want[256];
+
+	snprintf(want, sizeof want, "t.conf:%d: %s", line, what);
+	if (errs.text == NULL || strstr(errs.text, want) == NULL)
+		fail_msg("wanted `%s' in: %s", want, errs.text ? errs.text : "");
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/tuninetd-config.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.conf", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	config_free(&cf);
+	config_errors_free(&errs);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static struct watch_conf *
+watch(const char *name)
+{
+	struct watch_conf *wc;
+
+	for (wc = cf.watches; wc != NULL; wc = wc->next)
+		if (strcmp(wc->name, name) == 0)
+			return wc;
+	fail_msg("no watch %s", name);
+	return NULL;
+}
+
+static void
+test_good(void **state)
+{
+	char want[256];
+
+	(void)state;
+	assert_true(load(
+	    "# comment\n"
+	    "; another\n"
+	    "[daemon]\n"
+	    "hook-timeout = 30\n"
+	    "ttl = 120\n"
+	    "control = /run/x/ctl\n"
+	    "\n"
+	    "[watch office-vpn]\n"
+	    "interface = tun0\n"
+	    "filter = \"udp port 53; or tcp\"\n"
+	    "command = hooks/vpn\n"
+	    "ttl = 2\n"
+	    "ack-only = yes\n"
+	    "\n"
+	    "[ watch   beta ]\n"
+	    "nflog-group = 8\n"
+	    "nflog-prefix = beta\n"
+	    "command = /bin/true\n"
+	    "hook-timeout = 5\n"
+	    "strict-start = no\n"
+	    "keep-connections = 0x5/0xff\n"));
+	assert_int_equal(cf.nwatches, 2);
+	assert_string_equal(cf.watches->name, "office-vpn");
+	assert_string_equal(watch("office-vpn")->ifname, "tun0");
+	/* quotes removed, `;' kept: no inline comments */
+	assert_string_equal(watch("office-vpn")->filter, "udp port 53; or tcp");
+	snprintf(want, sizeof want, "%s/hooks/vpn", dir);
+	assert_string_equal(watch("office-vpn")->hook, want);
+	assert_int_equal(watch("office-vpn")->ttl, 2);
+	assert_int_equal(watch("office-vpn")->hook_timeout, 30);  /* default */
+	assert_true(watch("office-vpn")->ack_only);
+	assert_int_equal(watch("office-vpn")->line, 8);
+	assert_int_equal(watch("beta")->ttl, 120);		/* default */
+	assert_int_equal(watch("beta")->hook_timeout, 5);	/* its own */
+	assert_string_equal(watch("beta")->nflog_prefix, "beta");
+	assert_int_equal(watch("beta")->keep_mask, 0xff);
+	assert_int_equal(watch("beta")->line, 15);
+	assert_string_equal(cf.control, "/run/x/ctl");
+	assert_string_equal(cf.state_dir, "/run/tuninetd");
+	assert_int_equal(errs.n, 0);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	assert_false(load(
+	    "ttl = 5\n"						/* 1 */
+	    "[watch a]\n"					/* 2 */
+	    "nflog-group = 70000\n"				/* 3 */
+	    "ttl = 2x\n"					/* 4 */
+	    "nflog-prefx = beta\n"				/* 5 */
+	    "command = /bin/true\n"				/* 6 */
+	    "ttl = 3\n"						/* 7 */
+	    "[watch a]\n"					/* 8 */
+	    "[nonsense]\n"					/* 9 */
+	    "[watch bad/name]\n"				/* 10 */
+	    "this line has no equals sign\n"			/* 11 */
+	    "[watch b]\n"					/* 12 */
+	    "command = /bin/true\n"				/* 13 */
+	    "[watch c]\n"					/* 14 */
+	    "interface = eth0\n"				/* 15 */
+	    "min-up = 20\n"					/* 16 */
+	    "max-up = 10\n"					/* 17 */
+	    "command = /bin/true\n"				/* 18 */
+	    "wait-interface = maybe\n"));			/* 19 */
+	refused_at(1, "ttl: outside any section");
+	refused_at(3, "nflog-group: `70000' is not an NFLOG group (0-65535)");
+	refused_at(4, "ttl: `2x' is not a number of seconds");
+	refused_at(5, "nflog-prefx: unknown key");
+	refused_at(7, "ttl: given twice in this section (first at line 4)");
+	refused_at(8, "[watch a]: a watch of that name is defined already");
+	refused_at(9, "[nonsense]: unknown section");
+	refused_at(10, "[watch bad/name]: a watch name is 1-32 letters");
+	refused_at(11, "not `key = value'");
+	refused_at(12, "[watch b]: no sensor: give interface, nflog-group "
+	    "and/or queue");
+	refused_at(14, "[watch c]: min-up 20 is more than max-up 10");
+	refused_at(19, "wait-interface: `maybe' is neither yes nor no");
+	assert_true(errs.n >= 12);
+}
+
+/* [daemon] only in the main file; include reads a directory of watches,
+ * in order, errors named by the included file */
+static void
+test_include(void **state)
+{
+	char sub[128];
+
+	(void)state;
+	snprintf(sub, sizeof sub, "%s/watches.d", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file("watches.d/10-a.conf",
+	    "[watch a]\nnflog-group = 1\ncommand = /bin/true\n");
+	write_file("watches.d/20-b.conf",
+	    "[watch b]\nnflog-group = 2\ncommand = /bin/true\n");
+	write_file("watches.d/README", "not a watch file\n");
+	assert_true(load("[daemon]\ninclude = watches.d/*.conf\nttl = 7\n"));
+	assert_int_equal(cf.nwatches, 2);
+	assert_string_equal(cf.watches->name, "a");
+	assert_int_equal(watch("b")->ttl, 7);
+	write_file("watches.d/30-c.conf",
+	    "[daemon]\nttl = 1\n[watch c]\nnflog-group = x\n");
+	assert_false(load("[daemon]\ninclude = watches.d/*.conf\n"));
+	if (strstr(errs.text, "30-c.conf:1: [daemon]: only in the main") ==
+	    NULL || strstr(errs.text, "30-c.conf:4: nflog-group: `x'") == NULL)
+		fail_msg("%s", errs.text);
+	/* an empty match is no error: a directory of no watches yet */
+	assert_true(load("[daemon]\ninclude = nothing.d/*.conf\n"));
+	assert_int_equal(cf.nwatches, 0);
+}
+
+/* a filter longer than inih's default line, and control = off */
+static void
+test_long_line(void **state)
+{
+	char *text, *f;
+	size_t i;
+
+	(void)state;
+	assert_non_null(f = malloc(3000));
+	strcpy(f, "udp port 1");
+	for (i = 2; strlen(f) < 2900; i++)
+		sprintf(f + strlen(f), " or udp port %zu", i);
+	assert_true(asprintf(&text, "[daemon]\ncontrol = off\n[watch long]\n"
+	    "interface = eth0\nfilter = %s\ncommand = /bin/true\nttl = 9\n",
+	    f) > 0);
+	assert_true(load(text));
+	assert_string_equal(watch("long")->filter, f);
+	assert_int_equal(watch("long")->ttl, 9);
+	assert_null(cf.control);
+	free(text);
+	free(f);
+}
+
+static bool
+fake_filter(const char *filter, char *err, size_t len)
+{
+	if (strstr(filter, "prot") == NULL)
+		return true;
+	snprintf(err, len, "`%s': syntax error", filter);
+	return false;
+}
+
+static bool
+fake_hook(const char *p, char *err, size_t len)
+{
+	if (strcmp(p, "/bin/true") == 0)
+		return true;
+	snprintf(err, len, "`%s': No such file or directory", p);
+	return false;
+}
+
+/* what only the system can tell is checked at the key's own line */
+static void
+test_checks(void **state)
+{
+	const struct config_checks checks = { fake_filter, fake_hook };
+
+	(void)state;
+	config_free(&cf);
+	write_file("t.conf",
+	    "[daemon]\nfilter = udp prot 1\n"
+	    "[watch a]\ninterface = x\ncommand = /bin/true\n"
+	    "[watch b]\ninterface = y\nfilter = udp dst prot 9\n"
+	    "command = /nope\n");
+	assert_false(config_load(path, &cf, &checks, &errs));
+	refused_at(2, "filter: `udp prot 1': syntax error");	/* a's default */
+	refused_at(8, "filter: `udp dst prot 9': syntax error");
+	refused_at(9, "command: `/nope': No such file or directory");
+	assert_int_equal(errs.n, 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_checks),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}
