@@ -3,19 +3,39 @@
  * iptables -j NFLOG --nflog-group N), read with libmnl and
  * libnetfilter_log's message helpers.
  *
+ * A group is bound once, by one socket, however many watches read it:
+ * each watch's sensor is a member of the group, told apart from the others
+ * by the rule's log prefix (`log prefix "office" group 8'), found in a
+ * hash table, so a record costs the same with a thousand members as with
+ * one. A member with no prefix takes every record of the group. All
+ * groups share one receive buffer (the daemon has one thread).
+ *
  * Idle: the kernel sends each packet at once (queue threshold 1) with its
  * first SNAPLEN bytes, so start fires on the first packet and knows it.
  *
  * Up: packets come batched (what fills UP_BUFSIZ, or UP_FLUSH_CS after
- * the first of a batch), with no payload
- * (or just the headers -a needs), and of each batch only the last
- * message is parsed, for its kernel timestamp. A batch can wait in the
- * kernel for UP_FLUSH_CS, so FINAL_NS before the watch's deadline the
- * group is switched back to threshold 1: whatever is queued by then is
- * flushed by its timer before the deadline, and any later packet comes at
- * once. At the deadline the last packet is known exactly. A stop asked
- * for now (SIGHUP, SIGTERM) gets the same switch, and waits FLUSH_NS for
- * what the kernel held.
+ * the first of a batch), with no payload (or just the headers -a needs).
+ * A group whose only member takes every record parses only the last
+ * message of each batch, for its kernel timestamp; a shared group reads
+ * each message's prefix and timestamp. A batch can wait in the kernel for
+ * UP_FLUSH_CS, so FINAL_NS before a member's deadline the group is
+ * switched back to threshold 1: whatever is queued by then is flushed by
+ * its timer before the deadline, and any later packet comes at once. At
+ * the deadline the last packet is known exactly. A stop asked for now
+ * (SIGHUP, SIGTERM) gets the same switch, and waits FLUSH_NS for what the
+ * kernel held. The group is in the mode its neediest member needs: idle
+ * if any is idle, else final if any is near its deadline, else up.
+ *
+ * Records logged in up mode carry a sequence number (NFULNL_CFG_F_SEQ,
+ * set only in up mode): one that reaches a member after it went idle was
+ * logged before its stop began, in a batch the kernel still held, and
+ * belongs to the cycle that ended, timestamp or not (rules in the output
+ * hook give none). It starts nothing.
+ *
+ * The receive buffer overflowing (ENOBUFS) means packets were lost, so
+ * packets were passing: for the members that are up, that counts as a
+ * packet now; the datagrams still queued are older and do not move it
+ * back. A lone member that is idle starts, without the packet.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,96 +71,219 @@
 
 enum nflog_phase { NFLOG_IDLE, NFLOG_UP, NFLOG_FINAL };
 
-struct nflog_sensor {
-	struct sensor		 base;
+struct nflog_sensor;
+
+/* a prefix -> member, or a keep-alive prefix -> member */
+struct slot {
+	const char		*prefix;	/* NULL: empty slot */
+	struct nflog_sensor	*member;
+	bool			 keepalive;
+};
+
+struct nflog_group {
 	int			 group;
 	struct mnl_socket	*nl;
 	unsigned		 portid, seq;
-	enum nflog_phase	 phase;
+	enum nflog_phase	 phase;		/* as configured in the kernel */
+	bool			 copy_acks;	/* a member needs -a's headers */
 	struct io		 io;
-	struct timer		 final;
 	int			 rcvbuf;
 	unsigned long		 overflows;	/* ENOBUFS since the last log */
 	int64_t			 overflow_logged;
-	uint8_t			 first[RECORD_MAX];
-	uint8_t			 buf[UP_BUFSIZ + 8192];	/* touched as used */
+	struct slot		*slots;		/* open addressing, power of 2 */
+	size_t			 nslots, nkeys;
+	struct nflog_sensor	*any;		/* the member with no prefix */
+	int			 members, idle, final;
+	struct nflog_group	*next;
 };
 
+struct nflog_sensor {
+	struct sensor		 base;
+	struct nflog_group	*g;
+	char			*prefix;	/* NULL: every record */
+	char			*keepalive;	/* while up, only these count */
+	enum sensor_mode	 mode;
+	bool			 final;		/* its deadline is near */
+	struct timer		 final_timer;
+	/* the newest record of the current read that may keep it up */
+	bool			 have_last;
+	struct timespec		 last_ts;
+	struct nflog_sensor	*next_pending;
+};
+
+static struct nflog_group *groups;
+/* one receive buffer for every group, touched as it is used */
+static uint8_t rbuf[UP_BUFSIZ + 8192];
+static uint8_t first[RECORD_MAX];
+static struct nflog_sensor *pending;	/* members with have_last */
+
 static void	nflog_readable(struct io *, uint32_t);
-static void	nflog_final(struct timer *);
 
 /* One NFULNL_MSG_CONFIG for the group: mode, range, threshold, timeout,
- * buffer size, and optionally the bind command first. */
+ * buffer size, flags, and optionally a command first. */
 static int
-send_config(struct nflog_sensor *ns, bool bind, uint8_t copy, uint32_t range,
-    uint32_t qthresh, bool ack)
+send_config(struct nflog_group *g, int cmd, uint8_t copy, uint32_t range,
+    uint32_t qthresh, uint16_t flags, bool ack)
 {
 	char buf[256] = { 0 };	/* zeroed: attribute padding goes out too */
 	struct nlmsghdr *nlh;
 
 	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC,
-	    (uint16_t)ns->group);
-	nlh->nlmsg_seq = ++ns->seq;
+	    (uint16_t)g->group);
+	nlh->nlmsg_seq = ++g->seq;
 	if (ack)
 		nlh->nlmsg_flags |= NLM_F_ACK;
-	if (bind)
-		nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_BIND);
+	if (cmd != 0)
+		nflog_attr_put_cfg_cmd(nlh, (uint8_t)cmd);
 	nflog_attr_put_cfg_mode(nlh, copy, range);
 	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(qthresh));
 	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(UP_FLUSH_CS));
 	mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(UP_BUFSIZ));
-	if (mnl_socket_sendto(ns->nl, nlh, nlh->nlmsg_len) == -1)
+	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(flags));
+	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) == -1)
 		return -1;
 	return 0;
 }
 
 static int
-configure(struct nflog_sensor *ns, enum nflog_phase phase)
+configure(struct nflog_group *g, enum nflog_phase phase)
 {
 	uint8_t copy = NFULNL_COPY_PACKET;
 	uint32_t range = SNAPLEN, qthresh = 1;
+	uint16_t flags = 0;
 
 	if (phase != NFLOG_IDLE) {
-		copy = ns->base.ack_only ? NFULNL_COPY_PACKET : NFULNL_COPY_META;
-		range = ns->base.ack_only ? ACK_RANGE : 0;
+		copy = g->copy_acks ? NFULNL_COPY_PACKET : NFULNL_COPY_META;
+		range = g->copy_acks ? ACK_RANGE : 0;
 		qthresh = phase == NFLOG_UP ? UP_QTHRESH : 1;
+		flags = NFULNL_CFG_F_SEQ;	/* marks up mode's records */
 	}
-	ns->phase = phase;
-	if (send_config(ns, false, copy, range, qthresh, false) == -1) {
-		log_warn("NFLOG: group %d: configuration", ns->group);
+	g->phase = phase;
+	if (send_config(g, 0, copy, range, qthresh, flags, false) == -1) {
+		log_warn("NFLOG: group %d: configuration", g->group);
 		return -1;
 	}
 	return 0;
 }
 
+/* The mode the neediest member needs. */
 static void
-grow_rcvbuf(struct nflog_sensor *ns)
+regroup(struct nflog_group *g)
+{
+	enum nflog_phase want = g->idle > 0 ? NFLOG_IDLE :
+	    g->final > 0 ? NFLOG_FINAL : NFLOG_UP;
+
+	if (g->members > 0 && want != g->phase)
+		configure(g, want);
+}
+
+static void
+set_final(struct nflog_sensor *ns, bool final)
+{
+	if (ns->final == final)
+		return;
+	ns->final = final;
+	ns->g->final += final ? 1 : -1;
+}
+
+/* ---- the prefix table ---- */
+
+static uint32_t
+hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static struct slot *
+lookup(const struct nflog_group *g, const char *prefix)
+{
+	size_t i, mask = g->nslots - 1;
+
+	if (g->nslots == 0)
+		return NULL;
+	for (i = hash(prefix) & mask; g->slots[i].prefix != NULL;
+	    i = (i + 1) & mask)
+		if (strcmp(g->slots[i].prefix, prefix) == 0)
+			return &g->slots[i];
+	return NULL;
+}
+
+static void
+place(struct slot *slots, size_t n, struct slot s)
+{
+	size_t i;
+
+	for (i = hash(s.prefix) & (n - 1); slots[i].prefix != NULL;
+	    i = (i + 1) & (n - 1))
+		;
+	slots[i] = s;
+}
+
+/* Keys in, out: the table is rebuilt (at most half full), which happens
+ * only when watches come and go. */
+static void
+rebuild(struct nflog_group *g, struct nflog_sensor *add,
+    struct nflog_sensor *remove)
+{
+	size_t n = 16, i;
+	struct slot *slots;
+
+	while (n < 2 * (g->nkeys + 2))
+		n *= 2;
+	if ((slots = calloc(n, sizeof *slots)) == NULL)
+		fatal("calloc");
+	g->nkeys = 0;
+	for (i = 0; i < g->nslots; i++)
+		if (g->slots[i].prefix != NULL &&
+		    g->slots[i].member != remove) {
+			place(slots, n, g->slots[i]);
+			g->nkeys++;
+		}
+	if (add != NULL && add->prefix != NULL) {
+		place(slots, n, (struct slot){ add->prefix, add, false });
+		g->nkeys++;
+	}
+	if (add != NULL && add->keepalive != NULL) {
+		place(slots, n, (struct slot){ add->keepalive, add, true });
+		g->nkeys++;
+	}
+	free(g->slots);
+	g->slots = slots;
+	g->nslots = n;
+}
+
+/* ---- reading ---- */
+
+static void
+grow_rcvbuf(struct nflog_group *g)
 {
 	int64_t now = now_ns();
 
-	ns->overflows++;
-	if (ns->rcvbuf < RCVBUF_MAX) {
-		ns->rcvbuf *= 2;
-		setsockopt(mnl_socket_get_fd(ns->nl), SOL_SOCKET,
-		    SO_RCVBUFFORCE, &ns->rcvbuf, sizeof ns->rcvbuf);
+	g->overflows++;
+	if (g->rcvbuf < RCVBUF_MAX) {
+		g->rcvbuf *= 2;
+		setsockopt(mnl_socket_get_fd(g->nl), SOL_SOCKET,
+		    SO_RCVBUFFORCE, &g->rcvbuf, sizeof g->rcvbuf);
 	}
-	if (ns->overflow_logged == 0 || now - ns->overflow_logged >= DROP_LOG_NS) {
+	if (g->overflow_logged == 0 || now - g->overflow_logged >= DROP_LOG_NS) {
 		log_warnx("NFLOG: group %d: receive buffer overflowed, packets "
 		    "lost (%lu times since last said); buffer now %d KiB",
-		    ns->group, ns->overflows, ns->rcvbuf / 1024);
-		ns->overflows = 0;
-		ns->overflow_logged = now;
+		    g->group, g->overflows, g->rcvbuf / 1024);
+		g->overflows = 0;
+		g->overflow_logged = now;
 	}
 }
 
 static void
-packet_time(const struct nlmsghdr *nlh, struct timespec *ts)
+packet_time(struct nlattr **attr, struct timespec *ts)
 {
-	struct nlattr *attr[NFULA_MAX + 1] = { NULL };
 	struct nfulnl_msg_packet_timestamp t;
 
-	if (nflog_nlmsg_parse(nlh, attr) == MNL_CB_OK &&
-	    attr[NFULA_TIMESTAMP] != NULL &&
+	if (attr[NFULA_TIMESTAMP] != NULL &&
 	    mnl_attr_get_payload_len(attr[NFULA_TIMESTAMP]) >= sizeof t) {
 		/* attributes are 4-aligned, the struct wants 8: copy it */
 		memcpy(&t, mnl_attr_get_payload(attr[NFULA_TIMESTAMP]), sizeof t);
@@ -149,6 +292,26 @@ packet_time(const struct nlmsghdr *nlh, struct timespec *ts)
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+static bool
+later(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec :
+	    a->tv_nsec > b->tv_nsec;
+}
+
+/* the newest record of this read that may keep ns up */
+static void
+note_last(struct nflog_sensor *ns, const struct timespec *ts)
+{
+	if (!ns->have_last) {
+		ns->have_last = true;
+		ns->last_ts = *ts;
+		ns->next_pending = pending;
+		pending = ns;
+	} else if (later(ts, &ns->last_ts))
+		ns->last_ts = *ts;
 }
 
 static bool
@@ -161,112 +324,194 @@ is_ack(const struct nlmsghdr *nlh)
 	return packet_is_tcp_ack(&pi);
 }
 
+/* An idle member's first record, whole, reported at once: the watch
+ * starts on it and keeps it. */
 static void
-config_error(struct nflog_sensor *ns, const struct nlmsghdr *nlh)
+report_first(struct nflog_sensor *ns, const struct nlmsghdr *nlh,
+    struct nlattr **attr)
+{
+	struct sensor_packet sp = { .linktype = LINKTYPE_NFLOG };
+	size_t n = mnl_nlmsg_get_payload_len(nlh);
+
+	sp.len = (uint32_t)n;
+	sp.caplen = (uint32_t)(n < RECORD_MAX ? n : RECORD_MAX);
+	memcpy(first, mnl_nlmsg_get_payload(nlh), sp.caplen);
+	sp.data = first;
+	sp.keeps_up = !ns->base.ack_only || is_ack(nlh);
+	packet_time(attr, &sp.ts);
+	sp.when = realtime_to_loop(&sp.ts);
+	ns->base.report(&ns->base, &sp);
+}
+
+static void
+config_error(struct nflog_group *g, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof *e && e->error != 0)
 		log_warnx("NFLOG: group %d: configuration refused: %s",
-		    ns->group, strerror(-e->error));
+		    g->group, strerror(-e->error));
 }
 
-/* Walk one datagram: the first packet whole (idle), the last that may
- * keep the watch up (any mode). */
+/* One record, to the member it is for. */
 static void
-walk(struct nflog_sensor *ns, int len, struct sensor_packet *first,
-    const struct nlmsghdr **last)
+dispatch(struct nflog_group *g, const struct nlmsghdr *nlh)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)ns->buf;
+	struct nlattr *attr[NFULA_MAX + 1] = { NULL };
+	struct nflog_sensor *ns = g->any;
+	struct timespec ts;
+	struct slot *s = NULL;
+	bool keepalive = false;
+
+	if (nflog_nlmsg_parse(nlh, attr) != MNL_CB_OK)
+		return;
+	if (attr[NFULA_PREFIX] != NULL &&
+	    mnl_attr_validate(attr[NFULA_PREFIX], MNL_TYPE_NUL_STRING) >= 0)
+		s = lookup(g, mnl_attr_get_str(attr[NFULA_PREFIX]));
+	if (s != NULL) {
+		ns = s->member;
+		keepalive = s->keepalive;
+	}
+	if (ns == NULL)
+		return;			/* a prefix no watch takes */
+	if (ns->mode == SENSOR_IDLE) {
+		/* logged in up mode: before its stop began, of that cycle */
+		if (attr[NFULA_SEQ] != NULL || keepalive)
+			return;
+		report_first(ns, nlh, attr);
+		return;
+	}
+	/* while up, with a keep-alive prefix only those records count */
+	if (ns->keepalive != NULL && !keepalive)
+		return;
+	if (ns->base.ack_only && !is_ack(nlh))
+		return;
+	packet_time(attr, &ts);
+	note_last(ns, &ts);
+}
+
+/* A group's only member, taking every record, while up: only the last
+ * message of a batch is parsed, for its time. */
+static void
+walk_alone(struct nflog_group *g, const uint8_t *buf, int len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf, *last = NULL;
 	const uint16_t packet = NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET;
-	size_t n;
+	struct nlattr *attr[NFULA_MAX + 1] = { NULL };
+	struct nflog_sensor *ns = g->any;
+	struct timespec ts;
 
 	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			config_error(ns, nlh);
-			continue;
-		}
-		if (nlh->nlmsg_type != packet)
-			continue;
-		if (ns->phase == NFLOG_IDLE && first->data == NULL) {
-			n = mnl_nlmsg_get_payload_len(nlh);
-			first->len = (uint32_t)n;
-			first->caplen = (uint32_t)(n < RECORD_MAX ? n : RECORD_MAX);
-			memcpy(ns->first, mnl_nlmsg_get_payload(nlh),
-			    first->caplen);
-			first->data = ns->first;
-			first->keeps_up = !ns->base.ack_only || is_ack(nlh);
-			packet_time(nlh, &first->ts);
-			continue;
-		}
-		if (!ns->base.ack_only || is_ack(nlh))
-			*last = nlh;
+		if (nlh->nlmsg_type == NLMSG_ERROR)
+			config_error(g, nlh);
+		else if (nlh->nlmsg_type == packet &&
+		    (!ns->base.ack_only || is_ack(nlh)))
+			last = nlh;
 	}
+	if (last == NULL || nflog_nlmsg_parse(last, attr) != MNL_CB_OK)
+		return;
+	packet_time(attr, &ts);
+	note_last(ns, &ts);
+}
+
+static void
+walk(struct nflog_group *g, const uint8_t *buf, int len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	const uint16_t packet = NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET;
+
+	if (g->members == 1 && g->any != NULL && g->any->keepalive == NULL &&
+	    g->any->mode != SENSOR_IDLE) {
+		walk_alone(g, buf, len);
+		return;
+	}
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR)
+			config_error(g, nlh);
+		else if (nlh->nlmsg_type == packet)
+			dispatch(g, nlh);
+	}
+}
+
+/* packets were lost: for the members up, a packet now */
+static void
+overflowed(struct nflog_group *g)
+{
+	struct sensor_packet sp = { .linktype = LINKTYPE_NFLOG,
+	    .keeps_up = true };
+	struct timespec now;
+	size_t i;
+
+	grow_rcvbuf(g);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (g->members == 1 && g->any != NULL) {
+		if (g->any->mode != SENSOR_IDLE)
+			note_last(g->any, &now);
+		else {
+			/* lost before any was read: start without it */
+			sp.ts = now;
+			sp.when = realtime_to_loop(&now);
+			g->any->base.report(&g->any->base, &sp);
+		}
+		return;
+	}
+	if (g->any != NULL && g->any->mode != SENSOR_IDLE)
+		note_last(g->any, &now);
+	for (i = 0; i < g->nslots; i++)
+		if (g->slots[i].prefix != NULL && !g->slots[i].keepalive &&
+		    g->slots[i].member->mode != SENSOR_IDLE)
+			note_last(g->slots[i].member, &now);
 }
 
 static void
 nflog_readable(struct io *io, uint32_t events)
 {
-	struct nflog_sensor *ns = io->arg;
-	struct sensor_packet first = { .linktype = LINKTYPE_NFLOG };
-	struct sensor_packet last = { .linktype = LINKTYPE_NFLOG,
-	    .keeps_up = true };
-	const struct nlmsghdr *lastmsg;
-	bool have_last = false;
+	struct nflog_group *g = io->arg;
+	struct sensor_packet sp;
+	struct nflog_sensor *ns;
 	ssize_t n;
 	int i;
 
 	(void)events;
 	for (i = 0; i < READS_PER_WAKE; i++) {
-		n = recv(io->fd, ns->buf, sizeof ns->buf, MSG_DONTWAIT);
+		n = recv(io->fd, rbuf, sizeof rbuf, MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == ENOBUFS) {
-			/* packets were lost, so packets were passing: now */
-			grow_rcvbuf(ns);
-			clock_gettime(CLOCK_REALTIME, &last.ts);
-			have_last = true;
-			if (ns->phase == NFLOG_IDLE && first.data == NULL)
-				first.ts = last.ts;
+			overflowed(g);
 			continue;
 		}
 		if (n == -1) {
 			if (errno != EAGAIN)
-				log_warn("NFLOG: group %d: recv", ns->group);
+				log_warn("NFLOG: group %d: recv", g->group);
 			break;
 		}
-		lastmsg = NULL;
-		walk(ns, (int)n, &first, &lastmsg);
-		if (lastmsg != NULL) {
-			packet_time(lastmsg, &last.ts);
-			have_last = true;
-		}
+		walk(g, rbuf, (int)n);
 	}
-
-	if (ns->phase == NFLOG_FINAL && (first.data != NULL || have_last))
-		configure(ns, NFLOG_UP);	/* traffic again: batch it */
-	if (first.data != NULL) {
-		first.when = realtime_to_loop(&first.ts);
-		ns->base.report(&ns->base, &first);
-	} else if (ns->phase == NFLOG_IDLE && have_last) {
-		/* lost before any was read: start without the packet */
-		last.when = realtime_to_loop(&last.ts);
-		ns->base.report(&ns->base, &last);
-		return;
+	/* each member that saw traffic: its newest record, once */
+	while ((ns = pending) != NULL) {
+		pending = ns->next_pending;
+		ns->have_last = false;
+		set_final(ns, false);	/* traffic again: batch it */
+		sp = (struct sensor_packet){ .linktype = LINKTYPE_NFLOG,
+		    .keeps_up = true, .ts = ns->last_ts };
+		sp.when = realtime_to_loop(&sp.ts);
+		ns->base.report(&ns->base, &sp);
 	}
-	if (have_last) {
-		last.when = realtime_to_loop(&last.ts);
-		ns->base.report(&ns->base, &last);
-	}
+	regroup(g);
 }
+
+/* ---- a member's operations ---- */
 
 static void
 nflog_final(struct timer *t)
 {
 	struct nflog_sensor *ns = t->arg;
 
-	if (ns->phase == NFLOG_UP)
-		configure(ns, NFLOG_FINAL);
+	if (ns->mode == SENSOR_IDLE)
+		return;
+	set_final(ns, true);
+	regroup(ns->g);
 }
 
 static void
@@ -274,8 +519,12 @@ nflog_sensor_mode(struct sensor *s, enum sensor_mode mode)
 {
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
 
-	timer_stop(&ns->final);
-	configure(ns, mode == SENSOR_IDLE ? NFLOG_IDLE : NFLOG_UP);
+	timer_stop(&ns->final_timer);
+	set_final(ns, false);
+	if ((ns->mode == SENSOR_IDLE) != (mode == SENSOR_IDLE))
+		ns->g->idle += mode == SENSOR_IDLE ? 1 : -1;
+	ns->mode = mode;
+	regroup(ns->g);
 }
 
 static void
@@ -283,10 +532,10 @@ nflog_deadline(struct sensor *s, int64_t due)
 {
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
 
-	if (due < 0 || ns->phase == NFLOG_IDLE)
-		timer_stop(&ns->final);
-	else if (ns->phase == NFLOG_UP)
-		timer_set(&ns->final, due - FINAL_NS);
+	if (due < 0 || ns->mode == SENSOR_IDLE)
+		timer_stop(&ns->final_timer);
+	else if (!ns->final)
+		timer_set(&ns->final_timer, due - FINAL_NS);
 }
 
 static int64_t
@@ -294,10 +543,11 @@ nflog_flush(struct sensor *s)
 {
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
 
-	if (ns->phase != NFLOG_UP)
+	if (ns->mode == SENSOR_IDLE || ns->g->phase != NFLOG_UP)
 		return 0;
-	timer_stop(&ns->final);
-	return configure(ns, NFLOG_FINAL) == 0 ? FLUSH_NS : 0;
+	timer_stop(&ns->final_timer);
+	set_final(ns, true);
+	return configure(ns->g, NFLOG_FINAL) == 0 ? FLUSH_NS : 0;
 }
 
 static void
@@ -305,48 +555,52 @@ nflog_sync(struct sensor *s)
 {
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
 
-	nflog_readable(&ns->io, EPOLLIN);
+	nflog_readable(&ns->g->io, EPOLLIN);
 }
 
 static int
 nflog_start(struct sensor *s)
 {
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
+	struct nflog_group *g = ns->g;
 
-	ns->io = (struct io){ .fd = mnl_socket_get_fd(ns->nl),
-	    .cb = nflog_readable, .arg = ns };
-	log_info("Start listening nflog-group %d", ns->group);
-	return io_add(&ns->io, EPOLLIN);
+	if (ns->prefix != NULL)
+		log_info("Start listening nflog-group %d, prefix %s", g->group,
+		    ns->prefix);
+	else
+		log_info("Start listening nflog-group %d", g->group);
+	if (g->io.fd != -1)
+		return 0;
+	g->io = (struct io){ .fd = mnl_socket_get_fd(g->nl),
+	    .cb = nflog_readable, .arg = g };
+	return io_add(&g->io, EPOLLIN);
 }
 
 static void
 nflog_describe(struct sensor *s, void (*line)(const char *, ...))
 {
-	line("- capture engine: nflog group %d",
-	    ((struct nflog_sensor *)s)->group);
-}
-
-static void
-nflog_sensor_close(struct sensor *s)
-{
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
-	char buf[256] = { 0 };
-	struct nlmsghdr *nlh;
 
-	timer_stop(&ns->final);
-	/* closing the socket unbinds too; saying so is immediate and polite */
-	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC,
-	    (uint16_t)ns->group);
-	nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_UNBIND);
-	(void)mnl_socket_sendto(ns->nl, nlh, nlh->nlmsg_len);
-	mnl_socket_close(ns->nl);
-	free(ns);
+	if (ns->prefix != NULL)
+		line("- capture engine: nflog group %d, prefix \"%s\"",
+		    ns->g->group, ns->prefix);
+	else
+		line("- capture engine: nflog group %d", ns->g->group);
+	if (ns->keepalive != NULL)
+		line("-- while up, only prefix \"%s\" keeps it up",
+		    ns->keepalive);
 }
 
 static void
 nflog_label(const struct sensor *s, char *buf, size_t len)
 {
-	snprintf(buf, len, "nflog %d", ((const struct nflog_sensor *)s)->group);
+	const struct nflog_sensor *ns = (const struct nflog_sensor *)s;
+
+	if (ns->prefix != NULL)
+		snprintf(buf, len, "nflog %d prefix %s", ns->g->group,
+		    ns->prefix);
+	else
+		snprintf(buf, len, "nflog %d", ns->g->group);
 }
 
 static void
@@ -354,7 +608,7 @@ nflog_env(const struct sensor *s, struct env *e)
 {
 	env_set(e, "TUNINETD_SENSOR", "nflog");
 	env_set(e, "TUNINETD_NFLOG_GROUP", "%d",
-	    ((const struct nflog_sensor *)s)->group);
+	    ((const struct nflog_sensor *)s)->g->group);
 }
 
 static int
@@ -369,6 +623,76 @@ nflog_waiting(const struct sensor *s)
 {
 	(void)s;
 	return NULL;
+}
+
+/* whether a member still needs -a's headers copied while up */
+static void
+recount_acks(struct nflog_group *g)
+{
+	bool acks = g->any != NULL && g->any->base.ack_only;
+	size_t i;
+
+	for (i = 0; i < g->nslots && !acks; i++)
+		acks = g->slots[i].prefix != NULL &&
+		    g->slots[i].member->base.ack_only;
+	if (acks != g->copy_acks) {
+		g->copy_acks = acks;
+		if (g->phase != NFLOG_IDLE)
+			configure(g, g->phase);
+	}
+}
+
+static void
+close_group(struct nflog_group *g)
+{
+	char buf[256] = { 0 };
+	struct nflog_group **pp;
+	struct nlmsghdr *nlh;
+
+	for (pp = &groups; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	if (g->io.fd != -1)
+		io_del(&g->io);
+	/* closing the socket unbinds too; saying so is immediate and polite */
+	nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC,
+	    (uint16_t)g->group);
+	nflog_attr_put_cfg_cmd(nlh, NFULNL_CFG_CMD_UNBIND);
+	(void)mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len);
+	mnl_socket_close(g->nl);
+	free(g->slots);
+	free(g);
+}
+
+static void
+nflog_sensor_close(struct sensor *s)
+{
+	struct nflog_sensor *ns = (struct nflog_sensor *)s, **pp;
+	struct nflog_group *g = ns->g;
+
+	timer_stop(&ns->final_timer);
+	for (pp = &pending; *pp != NULL; pp = &(*pp)->next_pending)
+		if (*pp == ns) {
+			*pp = ns->next_pending;
+			break;
+		}
+	set_final(ns, false);
+	if (ns->mode == SENSOR_IDLE)
+		g->idle--;
+	if (g->any == ns)
+		g->any = NULL;
+	rebuild(g, NULL, ns);
+	if (--g->members == 0)
+		close_group(g);
+	else {
+		recount_acks(g);
+		regroup(g);
+	}
+	free(ns->prefix);
+	free(ns->keepalive);
+	free(ns);
 }
 
 static const struct sensor_ops nflog_ops = {
@@ -387,37 +711,83 @@ static const struct sensor_ops nflog_ops = {
 	.close = nflog_sensor_close,
 };
 
+/* ---- opening ---- */
+
 /* Bind the group in idle mode and wait for the kernel's answer, so that
  * a group held elsewhere or a missing privilege is a start-up error. */
 static int
-bind_group(struct nflog_sensor *ns, char *err, size_t errlen)
+bind_group(struct nflog_group *g, char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
 	int r;
 
-	if (send_config(ns, true, NFULNL_COPY_PACKET, SNAPLEN, 1, true) == -1) {
-		snprintf(err, errlen, "-n: NFLOG group %d: %s", ns->group,
+	if (send_config(g, NFULNL_CFG_CMD_BIND, NFULNL_COPY_PACKET, SNAPLEN, 1,
+	    0, true) == -1) {
+		snprintf(err, errlen, "-n: NFLOG group %d: %s", g->group,
 		    strerror(errno));
 		return -1;
 	}
 	do {
-		n = mnl_socket_recvfrom(ns->nl, buf, sizeof buf);
+		n = mnl_socket_recvfrom(g->nl, buf, sizeof buf);
 		r = n == -1 ? MNL_CB_ERROR :
-		    mnl_cb_run(buf, (size_t)n, ns->seq, ns->portid, NULL, NULL);
+		    mnl_cb_run(buf, (size_t)n, g->seq, g->portid, NULL, NULL);
 	} while (r == MNL_CB_OK);
 	if (r == MNL_CB_STOP)
 		return 0;
 	if (errno == EPERM && !have_capability(CAP_NET_ADMIN))
 		snprintf(err, errlen, "-n: binding NFLOG group %d needs the "
-		    "CAP_NET_ADMIN capability (run as root)", ns->group);
+		    "CAP_NET_ADMIN capability (run as root)", g->group);
 	else if (errno == EPERM || errno == EBUSY)
 		snprintf(err, errlen, "-n: NFLOG group %d is already bound by "
-		    "another process", ns->group);
+		    "another process", g->group);
 	else
-		snprintf(err, errlen, "-n: NFLOG group %d: %s", ns->group,
+		snprintf(err, errlen, "-n: NFLOG group %d: %s", g->group,
 		    strerror(errno));
 	return -1;
+}
+
+static struct nflog_group *
+open_group(int group, char *err, size_t errlen)
+{
+	struct nflog_group *g;
+	int fd;
+
+	for (g = groups; g != NULL; g = g->next)
+		if (g->group == group)
+			return g;
+	if ((g = calloc(1, sizeof *g)) == NULL)
+		fatal("calloc");
+	g->group = group;
+	g->seq = (unsigned)time(NULL);
+	g->rcvbuf = RCVBUF_MIN;
+	g->io.fd = -1;
+	g->phase = NFLOG_IDLE;
+	g->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (g->nl == NULL || mnl_socket_bind(g->nl, 0, MNL_SOCKET_AUTOPID)) {
+		snprintf(err, errlen, "-n: NFLOG group %d: netlink socket: %s",
+		    group, strerror(errno));
+		goto fail;
+	}
+	g->portid = mnl_socket_get_portid(g->nl);
+	fd = mnl_socket_get_fd(g->nl);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &g->rcvbuf,
+	    sizeof g->rcvbuf) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &g->rcvbuf,
+		    sizeof g->rcvbuf);
+	/* NFULA_TIMESTAMP is only sent for packets the kernel stamped on
+	 * receipt; asking for stamps on any socket makes it stamp them. */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &(int){ 1 }, sizeof(int));
+	if (bind_group(g, err, errlen) == -1)
+		goto fail;
+	g->next = groups;
+	groups = g;
+	return g;
+fail:
+	if (g->nl != NULL)
+		mnl_socket_close(g->nl);
+	free(g);
+	return NULL;
 }
 
 bool
@@ -429,41 +799,45 @@ nflog_sensor_wanted(const struct watch_conf *wc)
 struct sensor *
 nflog_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 {
-	int group = wc->nflog_group, fd;
 	struct nflog_sensor *ns;
+	struct nflog_group *g;
+	const char *taken = NULL;
 
+	if ((g = open_group(wc->nflog_group, err, errlen)) == NULL)
+		return NULL;
+	if (wc->nflog_prefix == NULL && g->any != NULL)
+		taken = "every record (no prefix)";
+	else if (wc->nflog_prefix != NULL && lookup(g, wc->nflog_prefix))
+		taken = wc->nflog_prefix;
+	else if (wc->keepalive_prefix != NULL &&
+	    lookup(g, wc->keepalive_prefix))
+		taken = wc->keepalive_prefix;
+	if (taken != NULL) {
+		snprintf(err, errlen, "-n: NFLOG group %d: %s is read by "
+		    "another watch already", g->group, taken);
+		if (g->members == 0)
+			close_group(g);
+		return NULL;
+	}
 	if ((ns = calloc(1, sizeof *ns)) == NULL)
 		fatal("calloc");
 	ns->base.ops = &nflog_ops;
 	ns->base.ack_only = wc->ack_only;
 	ns->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
-	ns->group = group;
-	ns->final = (struct timer){ .cb = nflog_final, .arg = ns };
-	ns->seq = (unsigned)time(NULL);
-	ns->rcvbuf = RCVBUF_MIN;
-
-	ns->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (ns->nl == NULL || mnl_socket_bind(ns->nl, 0, MNL_SOCKET_AUTOPID)) {
-		snprintf(err, errlen, "-n: NFLOG group %d: netlink socket: %s",
-		    group, strerror(errno));
-		goto fail;
-	}
-	ns->portid = mnl_socket_get_portid(ns->nl);
-	fd = mnl_socket_get_fd(ns->nl);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &ns->rcvbuf,
-	    sizeof ns->rcvbuf) == -1)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ns->rcvbuf,
-		    sizeof ns->rcvbuf);
-	/* NFULA_TIMESTAMP is only sent for packets the kernel stamped on
-	 * receipt; asking for stamps on any socket makes it stamp them. */
-	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &(int){ 1 }, sizeof(int));
-	if (bind_group(ns, err, errlen) == -1)
-		goto fail;
-	ns->phase = NFLOG_IDLE;
+	ns->g = g;
+	ns->mode = SENSOR_IDLE;
+	ns->final_timer = (struct timer){ .cb = nflog_final, .arg = ns };
+	if ((wc->nflog_prefix != NULL &&
+	    (ns->prefix = strdup(wc->nflog_prefix)) == NULL) ||
+	    (wc->keepalive_prefix != NULL &&
+	    (ns->keepalive = strdup(wc->keepalive_prefix)) == NULL))
+		fatal("strdup");
+	if (ns->prefix == NULL)
+		g->any = ns;
+	rebuild(g, ns, NULL);
+	g->members++;
+	g->idle++;
+	recount_acks(g);
+	regroup(g);
 	return &ns->base;
-fail:
-	if (ns->nl != NULL)
-		mnl_socket_close(ns->nl);
-	free(ns);
-	return NULL;
 }

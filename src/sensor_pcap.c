@@ -65,6 +65,7 @@ struct pcap_sensor {
 	struct sensor		 base;
 	char			*ifname;
 	char			*filter;
+	char			*keepalive;	/* while up, in place of filter */
 	pcap_t			*p;		/* NULL while the interface is absent */
 	unsigned		 ifindex;	/* of the interface captured on */
 	int			 linktype;
@@ -334,6 +335,8 @@ pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 	    ps->p == NULL ? " (interface absent, waiting for it)" : "");
 	if (ps->filter != NULL && *ps->filter != '\0')
 		line("-- pcap filter: \"%s\"", ps->filter);
+	if (ps->keepalive != NULL)
+		line("-- while up, only \"%s\" keeps it up", ps->keepalive);
 }
 
 /* Open and activate the capture, compile both filters; on error, err says
@@ -385,16 +388,29 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
 		goto fail;
 	}
-	if (ps->base.ack_only) {
-		if ((*f != '\0' ? asprintf(&upf, "(%s) and %s", f, ACK_FILTER) :
-		    asprintf(&upf, "%s", ACK_FILTER)) == -1)
+	if (ps->base.ack_only || ps->keepalive != NULL) {
+		/* while up: --keepalive-filter in place of the filter, and
+		 * with -a only what carries an ACK */
+		const char *k = ps->keepalive != NULL ? ps->keepalive : f;
+
+		if (!ps->base.ack_only)
+			r = asprintf(&upf, "%s", k);
+		else if (*k != '\0')
+			r = asprintf(&upf, "(%s) and %s", k, ACK_FILTER);
+		else
+			r = asprintf(&upf, "%s", ACK_FILTER);
+		if (r == -1)
 			fatal("asprintf");
 		r = pcap_compile(ps->p, &ps->up_prog, upf, 1,
 		    PCAP_NETMASK_UNKNOWN);
 		free(upf);
 		if (r == -1) {
-			snprintf(err, errlen, "-f: `%s' with -a: %s", f,
-			    pcap_geterr(ps->p));
+			if (ps->keepalive != NULL)
+				snprintf(err, errlen, "--keepalive-filter: "
+				    "`%s': %s", k, pcap_geterr(ps->p));
+			else
+				snprintf(err, errlen, "-f: `%s' with -a: %s",
+				    f, pcap_geterr(ps->p));
 			pcap_freecode(&ps->idle_prog);
 			goto fail;
 		}
@@ -533,6 +549,7 @@ pcap_sensor_close(struct sensor *s)
 	close_capture(ps);
 	free(ps->ifname);
 	free(ps->filter);
+	free(ps->keepalive);
 	free(ps);
 }
 
@@ -636,7 +653,9 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	ps->io.fd = -1;
 	ps->mode = SENSOR_IDLE;
 	if ((ps->ifname = strdup(ifname)) == NULL ||
-	    (filter != NULL && (ps->filter = strdup(filter)) == NULL))
+	    (filter != NULL && (ps->filter = strdup(filter)) == NULL) ||
+	    (wc->keepalive_filter != NULL &&
+	    (ps->keepalive = strdup(wc->keepalive_filter)) == NULL))
 		fatal("strdup");
 	if (open_capture(ps, err, errlen) == -1) {
 		if (!wait_interface || if_nametoindex(ifname) != 0 ||
@@ -644,6 +663,7 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 		    errlen)) {
 			free(ps->ifname);
 			free(ps->filter);
+			free(ps->keepalive);
 			free(ps);
 			return NULL;
 		}
