@@ -408,7 +408,7 @@ core_new(const struct config *cf, struct sensor **sensors, int n,
 	c->cf = cf;
 	c->savefile = savefile;
 	watch_init(&c->w, (int64_t)cf->ttl * NSEC_PER_SEC, cf->ack_only);
-	hook_init(&c->hook, cf->hook, cf->hook_timeout, on_hook_done, c);
+	hook_init(&c->hook, NULL, cf->hook, cf->hook_timeout, on_hook_done, c);
 	c->deadline = (struct timer){ .cb = on_deadline, .arg = c };
 	c->flushed = (struct timer){ .cb = on_flushed, .arg = c };
 	for (i = 0; i < n && i < 2; i++) {

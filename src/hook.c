@@ -43,12 +43,18 @@ static void	hook_remnant(struct timer *);
 static void	close_output(struct hook *);
 
 void
-hook_init(struct hook *h, const char *path, unsigned timeout,
-    void (*done)(struct hook *), void *arg)
+hook_init(struct hook *h, const char *tag, const char *path,
+    unsigned timeout, void (*done)(struct hook *), void *arg)
 {
 	memset(h, 0, sizeof *h);
 	if ((h->path = strdup(path)) == NULL)
 		fatal("strdup");
+	if (tag == NULL)
+		h->prefix = strdup("");
+	else if (asprintf(&h->prefix, "%s: ", tag) == -1)
+		h->prefix = NULL;
+	if (h->prefix == NULL)
+		fatal("hook log tag");
 	h->timeout = timeout;
 	h->done = done;
 	h->arg = arg;
@@ -72,7 +78,14 @@ hook_free(struct hook *h)
 	timer_stop(&h->kill_timer);
 	timer_stop(&h->remnant_timer);
 	free(h->path);
-	h->path = NULL;
+	free(h->prefix);
+	h->path = h->prefix = NULL;
+}
+
+bool
+hook_result_ok(const struct hook_result *r)
+{
+	return r->spawned && r->code == CLD_EXITED && r->status == 0;
 }
 
 
@@ -106,12 +119,14 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	pid_t pid;
 
 	snprintf(word, sizeof word, "%s", event);
+	h->result = (struct hook_result){ .started = now_ns() };
+	h->result.ended = h->result.started;
 	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1) {
-		log_warn("%s hook: pipe", event);
+		log_warn("%s%s hook: pipe", h->prefix, event);
 		return -1;
 	}
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("%s hook: /dev/null", event);
+		log_warn("%s%s hook: /dev/null", h->prefix, event);
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
@@ -127,8 +142,8 @@ hook_start(struct hook *h, const char *event, struct env *env)
 		else
 			waitpid(pid, NULL, 0);	/* it has exited: reap it */
 		close(pfd[0]);
-		log_warnx("%s command `%s' cannot run: %s", event, h->path,
-		    strerror(error));
+		log_warnx("%s%s command `%s' cannot run: %s", h->prefix, event,
+		    h->path, strerror(error));
 		return -1;
 	}
 
@@ -136,11 +151,12 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	running = h;
 	h->out_io.fd = pfd[0];
 	if (io_add(&h->out_io, EPOLLIN) == -1)
-		fatal("%s hook: epoll", event);
+		fatal("%s%s hook: epoll", h->prefix, event);
 	h->pid = pid;
 	h->event = event;
 	h->term_sent = false;
 	h->linelen = 0;
+	h->result.spawned = true;
 	if (h->timeout > 0)
 		timer_set(&h->kill_timer,
 		    now_ns() + (int64_t)h->timeout * 1000000000LL);
@@ -151,7 +167,8 @@ static void
 flush_line(struct hook *h)
 {
 	if (h->linelen > 0)
-		log_info("%s hook: %.*s", h->event, (int)h->linelen, h->line);
+		log_info("%s%s hook: %.*s", h->prefix, h->event,
+		    (int)h->linelen, h->line);
 	h->linelen = 0;
 }
 
@@ -214,11 +231,12 @@ hook_exited(struct hook *h, const siginfo_t *si)
 	timer_stop(&h->kill_timer);
 
 	if (si->si_code == CLD_EXITED && si->si_status != 0)
-		log_warnx("%s command `%s' exited with status %d", h->event,
-		    h->path, si->si_status);
+		log_warnx("%s%s command `%s' exited with status %d", h->prefix,
+		    h->event, h->path, si->si_status);
 	else if (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED)
-		log_warnx("%s command `%s' killed by signal %d (%s)", h->event,
-		    h->path, si->si_status, strsignal(si->si_status));
+		log_warnx("%s%s command `%s' killed by signal %d (%s)",
+		    h->prefix, h->event, h->path, si->si_status,
+		    strsignal(si->si_status));
 
 	if (h->term_sent) {
 		/* its group may live on; SIGKILL it when the grace ends */
@@ -229,6 +247,9 @@ hook_exited(struct hook *h, const siginfo_t *si)
 		    now_ns() + HOOK_KILL_GRACE * 1000000000LL);
 	}
 	h->pid = 0;
+	h->result.code = si->si_code;
+	h->result.status = si->si_status;
+	h->result.ended = now_ns();
 	h->done(h);
 }
 
@@ -259,16 +280,16 @@ hook_timeout(struct timer *t)
 	if (h->pid == 0)
 		return;
 	if (!h->term_sent) {
-		log_warnx("%s command `%s' still running after %u s: "
-		    "SIGTERM to its process group", h->event, h->path,
-		    h->timeout);
+		log_warnx("%s%s command `%s' still running after %u s: "
+		    "SIGTERM to its process group", h->prefix, h->event,
+		    h->path, h->timeout);
 		kill(-h->pid, SIGTERM);
 		h->term_sent = true;
 		timer_set(t, now_ns() + HOOK_KILL_GRACE * 1000000000LL);
 	} else {
-		log_warnx("%s command `%s' still running %d s after SIGTERM: "
-		    "SIGKILL to its process group", h->event, h->path,
-		    HOOK_KILL_GRACE);
+		log_warnx("%s%s command `%s' still running %d s after SIGTERM: "
+		    "SIGKILL to its process group", h->prefix, h->event,
+		    h->path, HOOK_KILL_GRACE);
 		kill(-h->pid, SIGKILL);
 	}
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "loop.h"
@@ -12,8 +13,17 @@
 #define HOOK_LINE_MAX	512
 #define HOOK_KILL_GRACE	5	/* seconds between SIGTERM and SIGKILL */
 
+/* How the last run ended; set before done() is called. */
+struct hook_result {
+	bool	 spawned;	/* false: it could not run (that is logged) */
+	int	 code;		/* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
+	int	 status;	/* the exit status, or the signal */
+	int64_t	 started, ended;	/* now_ns() */
+};
+
 struct hook {
 	char		*path;
+	char		*prefix;	/* "TAG: " before each log line, or "" */
 	unsigned	 timeout;	/* seconds, 0 = no limit */
 	void		(*done)(struct hook *);
 	void		*arg;
@@ -29,6 +39,7 @@ struct hook {
 	struct timer	 remnant_timer;
 	size_t		 linelen;
 	char		 line[HOOK_LINE_MAX];
+	struct hook_result result;
 };
 
 /* The hook's environment: tuninetd's own minus TUNINETD_*, plus ours. */
@@ -38,11 +49,12 @@ struct env {
 	size_t	  nbase;	/* borrowed from the base environment */
 };
 
-void	hook_init(struct hook *, const char *path, unsigned timeout,
-	    void (*done)(struct hook *), void *arg);
+void	hook_init(struct hook *, const char *tag, const char *path,
+	    unsigned timeout, void (*done)(struct hook *), void *arg);
 int	hook_start(struct hook *, const char *event, struct env *);
 void	hook_free(struct hook *);
 void	hook_reap(void);
+bool	hook_result_ok(const struct hook_result *);
 
 int	env_init(struct env *, char *const *base);
 int	env_set(struct env *, const char *name, const char *fmt, ...)
