@@ -11,13 +11,21 @@
  * (half the spawn time here). That is safe because the daemon installs no
  * signal handler at all (signals come through a signalfd; SIGPIPE is
  * ignored), so nothing of ours can run in the child, and the child only
- * makes system calls and writes one int the parent reads after it. The exit is learnt from
- * SIGCHLD, read from the loop's signalfd (a pidfd would do as well, but
- * valgrind does not know pidfd_open), and each running hook is then
- * reaped with a non-blocking waitid: the loop never blocks and no child
- * is left a zombie, however many SIGCHLD arrive. The hook
- * counts as done when its process exits, not when the pipe closes: a hook
- * that leaves a daemon holding stdout does not hold us.
+ * makes system calls and writes one int the parent reads after it. The
+ * exit is learnt from SIGCHLD, read from the loop's signalfd (a pidfd
+ * would do as well, but valgrind does not know pidfd_open), and each
+ * running hook is then reaped with a non-blocking waitid: the loop never
+ * blocks and no child is left a zombie, however many SIGCHLD arrive.
+ *
+ * The hook counts as done when its process exits, not when the pipe
+ * closes: a hook that leaves a daemon holding stdout does not hold us.
+ * That daemon's output is still the hook's, so each run's pipe has a
+ * reader of its own, logging under that run's event until end of file
+ * while later runs go on. Only the daemon's end of the pipe is
+ * non-blocking: the hook writes as to any pipe, waiting while it is full.
+ * A reader takes at most OUTPUT_READS_PER_WAKE reads per wake-up, so a
+ * hook that never stops printing cannot keep the loop from its sensors,
+ * signals and timers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,14 +41,27 @@
 #include "hook.h"
 #include "log.h"
 
-#define ENV_PREFIX	"TUNINETD_"
+#define ENV_PREFIX		"TUNINETD_"
+#define OUTPUT_READ		4096
+#define OUTPUT_READS_PER_WAKE	4	/* 16 KiB, then the other fds' turn */
+#define OUTPUT_READS_AT_EXIT	16	/* a default pipe's 64 KiB */
+#define OUTPUTS_MAX		16	/* pipes open at once, a running hook's too */
+
+struct hook_output {
+	struct io		 io;
+	struct hook		*hook;
+	struct hook_output	*next;
+	char			 event[8];
+	size_t			 len;
+	char			 line[HOOK_LINE_MAX];
+};
 
 static struct hook *running;	/* hooks whose process has not been reaped */
 
-static void	hook_output(struct io *, uint32_t);
 static void	hook_timeout(struct timer *);
 static void	hook_remnant(struct timer *);
-static void	close_output(struct hook *);
+static void	output_ready(struct io *, uint32_t);
+static void	output_free(struct hook_output *);
 
 void
 hook_init(struct hook *h, const char *tag, const char *path,
@@ -58,12 +79,12 @@ hook_init(struct hook *h, const char *tag, const char *path,
 	h->timeout = timeout;
 	h->done = done;
 	h->arg = arg;
-	h->out_io = (struct io){ .fd = -1, .cb = hook_output, .arg = h };
 	h->kill_timer = (struct timer){ .cb = hook_timeout, .arg = h };
 	h->remnant_timer = (struct timer){ .cb = hook_remnant, .arg = h };
 }
 
-/* At exit: a running hook is left to finish on its own, unwatched. */
+/* At exit: a running hook is left to finish on its own, unwatched, and
+ * the pipes its children still hold are closed. */
 void
 hook_free(struct hook *h)
 {
@@ -74,7 +95,8 @@ hook_free(struct hook *h)
 			*pp = h->next_running;
 			break;
 		}
-	close_output(h);
+	while (h->outputs != NULL)
+		output_free(h->outputs);
 	timer_stop(&h->kill_timer);
 	timer_stop(&h->remnant_timer);
 	free(h->path);
@@ -87,7 +109,6 @@ hook_result_ok(const struct hook_result *r)
 {
 	return r->spawned && r->code == CLD_EXITED && r->status == 0;
 }
-
 
 /* The child between vfork and execve: system calls only. On failure the
  * errno is left in *error for the parent, which resumes after _exit. */
@@ -110,25 +131,53 @@ child(const char *path, char *const argv[], char *const envp[], int out,
 	_exit(127);
 }
 
+/* Children a hook leaves may hold its pipe for a few runs, not for ever:
+ * past OUTPUTS_MAX the oldest is closed, as at the daemon's exit. */
+static void
+output_limit(struct hook *h)
+{
+	struct hook_output *o, *oldest = NULL;
+	int n = 0;
+
+	for (o = h->outputs; o != NULL; o = o->next, n++)
+		oldest = o;
+	if (n < OUTPUTS_MAX)
+		return;
+	log_warnx("%s%s hook: output of %d earlier runs still open, held by "
+	    "children they left: the oldest closed", h->prefix, oldest->event,
+	    n);
+	output_free(oldest);
+}
+
 int
 hook_start(struct hook *h, const char *event, struct env *env)
 {
 	char word[8], *argv[] = { h->path, word, NULL };
 	volatile int error = 0;
+	struct hook_output *o;
 	int pfd[2], devnull;
 	pid_t pid;
 
 	snprintf(word, sizeof word, "%s", event);
 	h->result = (struct hook_result){ .started = now_ns() };
 	h->result.ended = h->result.started;
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1) {
+	output_limit(h);
+	if ((o = calloc(1, sizeof *o)) == NULL) {
+		log_warn("%s%s hook: output", h->prefix, event);
+		return -1;
+	}
+	/* the daemon's end only: the hook's stdout blocks as usual */
+	if (pipe2(pfd, O_CLOEXEC) == -1 ||
+	    fcntl(pfd[0], F_SETFL, O_NONBLOCK) == -1) {
 		log_warn("%s%s hook: pipe", h->prefix, event);
+		free(o);
 		return -1;
 	}
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("%s%s hook: /dev/null", h->prefix, event);
 		close(pfd[0]);
 		close(pfd[1]);
+		free(o);
 		return -1;
 	}
 	pid = vfork();
@@ -142,20 +191,25 @@ hook_start(struct hook *h, const char *event, struct env *env)
 		else
 			waitpid(pid, NULL, 0);	/* it has exited: reap it */
 		close(pfd[0]);
+		free(o);
 		log_warnx("%s%s command `%s' cannot run: %s", h->prefix, event,
 		    h->path, strerror(error));
 		return -1;
 	}
 
+	o->io = (struct io){ .fd = pfd[0], .cb = output_ready, .arg = o };
+	o->hook = h;
+	memcpy(o->event, word, sizeof o->event);
+	if (io_add(&o->io, EPOLLIN) == -1)
+		fatal("%s%s hook: epoll", h->prefix, event);
+	o->next = h->outputs;
+	h->outputs = h->out = o;
+
 	h->next_running = running;
 	running = h;
-	h->out_io.fd = pfd[0];
-	if (io_add(&h->out_io, EPOLLIN) == -1)
-		fatal("%s%s hook: epoll", h->prefix, event);
 	h->pid = pid;
 	h->event = event;
 	h->term_sent = false;
-	h->linelen = 0;
 	h->result.spawned = true;
 	if (h->timeout > 0)
 		timer_set(&h->kill_timer,
@@ -164,70 +218,88 @@ hook_start(struct hook *h, const char *event, struct env *env)
 }
 
 static void
-flush_line(struct hook *h)
+output_flush(struct hook_output *o)
 {
-	if (h->linelen > 0)
-		log_info("%s%s hook: %.*s", h->prefix, h->event,
-		    (int)h->linelen, h->line);
-	h->linelen = 0;
+	if (o->len > 0)
+		log_info("%s%s hook: %.*s", o->hook->prefix, o->event,
+		    (int)o->len, o->line);
+	o->len = 0;
 }
 
-/* Read what the pipe holds now; returns false at end of file or error. */
-static bool
-drain_output(struct hook *h)
+static void
+output_feed(struct hook_output *o, const char *buf, size_t n)
 {
-	char buf[4096];
-	ssize_t n, i;
+	size_t i;
 
-	for (;;) {
-		n = read(h->out_io.fd, buf, sizeof buf);
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			output_flush(o);
+		else if (buf[i] != '\r') {
+			if (o->len == sizeof o->line)
+				output_flush(o);
+			o->line[o->len++] = buf[i];
+		}
+	}
+}
+
+/* At most `reads' reads; false at end of file or on an error. */
+static bool
+output_drain(struct hook_output *o, int reads)
+{
+	char buf[OUTPUT_READ];
+	ssize_t n;
+
+	while (reads-- > 0) {
+		n = read(o->io.fd, buf, sizeof buf);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return errno == EAGAIN;
 		if (n == 0)
 			return false;
-		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n')
-				flush_line(h);
-			else if (buf[i] != '\r') {
-				if (h->linelen == sizeof h->line)
-					flush_line(h);
-				h->line[h->linelen++] = buf[i];
-			}
-		}
+		output_feed(o, buf, (size_t)n);
 	}
+	return true;
 }
 
 static void
-close_output(struct hook *h)
+output_free(struct hook_output *o)
 {
-	if (h->out_io.fd == -1)
-		return;
-	flush_line(h);
-	io_del(&h->out_io);
-	close(h->out_io.fd);
-	h->out_io.fd = -1;
+	struct hook_output **pp;
+	struct hook *h = o->hook;
+
+	output_flush(o);
+	io_del(&o->io);
+	close(o->io.fd);
+	for (pp = &h->outputs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			break;
+		}
+	if (h->out == o)
+		h->out = NULL;
+	free(o);
 }
 
+/* Level-triggered: what is left after this turn wakes the loop again. */
 static void
-hook_output(struct io *io, uint32_t events)
+output_ready(struct io *io, uint32_t events)
 {
-	struct hook *h = io->arg;
+	struct hook_output *o = io->arg;
 
 	(void)events;
-	if (!drain_output(h))
-		close_output(h);
+	if (!output_drain(o, OUTPUT_READS_PER_WAKE))
+		output_free(o);
 }
 
 static void
 hook_exited(struct hook *h, const siginfo_t *si)
 {
-	/* What the hook wrote before it exited is in the pipe now; whatever
-	 * a child it left behind writes later is not ours to wait for. */
-	if (h->out_io.fd != -1)
-		drain_output(h);
-	close_output(h);
+	/* What the hook wrote before it exited is in the pipe now: log it
+	 * before the transition it ends. Its children may write on. */
+	if (h->out != NULL && !output_drain(h->out, OUTPUT_READS_AT_EXIT))
+		output_free(h->out);
+	h->out = NULL;
 	timer_stop(&h->kill_timer);
 
 	if (si->si_code == CLD_EXITED && si->si_status != 0)

@@ -21,6 +21,8 @@ struct hook_result {
 	int64_t	 started, ended;	/* now_ns() */
 };
 
+struct hook_output;	/* a run's output, read until its end of file */
+
 struct hook {
 	char		*path;
 	char		*prefix;	/* "TAG: " before each log line, or "" */
@@ -32,13 +34,12 @@ struct hook {
 	const char	*event;
 	pid_t		 pid;		/* 0 when not running */
 	struct hook	*next_running;
-	struct io	 out_io;	/* read end of the stdout/stderr pipe */
+	struct hook_output *out;	/* the running process's output */
+	struct hook_output *outputs;	/* every run's output not at EOF */
 	struct timer	 kill_timer;
 	bool		 term_sent;
 	pid_t		 remnant;	/* group of a killed hook, due SIGKILL */
 	struct timer	 remnant_timer;
-	size_t		 linelen;
-	char		 line[HOOK_LINE_MAX];
 	struct hook_result result;
 };
 
