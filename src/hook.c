@@ -52,6 +52,7 @@ struct hook_output {
 	struct hook		*hook;
 	struct hook_output	*next;
 	char			 event[8];
+	bool			 cr;		/* a CR, unless LF follows */
 	size_t			 len;
 	char			 line[HOOK_LINE_MAX];
 };
@@ -226,19 +227,45 @@ output_flush(struct hook_output *o)
 	o->len = 0;
 }
 
+/* Control bytes would reach a terminal or syslog raw, and a NUL would cut
+ * the line: each becomes \xHH. A backslash stays as it is. A line longer
+ * than HOOK_LINE_MAX characters, escapes counted as written, is logged
+ * in pieces, and an escape is never split. */
+static void
+output_byte(struct hook_output *o, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	bool ctl = (c < 0x20 && c != '\t') || c == 0x7f;
+
+	if (o->len + (ctl ? 4 : 1) > sizeof o->line)
+		output_flush(o);
+	if (ctl) {
+		o->line[o->len++] = '\\';
+		o->line[o->len++] = 'x';
+		o->line[o->len++] = hex[c >> 4];
+		o->line[o->len++] = hex[c & 0xf];
+	} else
+		o->line[o->len++] = (char)c;
+}
+
+/* LF ends a line, and so does CR LF */
 static void
 output_feed(struct hook_output *o, const char *buf, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		if (o->cr) {
+			o->cr = false;
+			if (buf[i] != '\n')
+				output_byte(o, '\r');
+		}
 		if (buf[i] == '\n')
 			output_flush(o);
-		else if (buf[i] != '\r') {
-			if (o->len == sizeof o->line)
-				output_flush(o);
-			o->line[o->len++] = buf[i];
-		}
+		else if (buf[i] == '\r')
+			o->cr = true;
+		else
+			output_byte(o, (unsigned char)buf[i]);
 	}
 }
 
@@ -268,6 +295,8 @@ output_free(struct hook_output *o)
 	struct hook_output **pp;
 	struct hook *h = o->hook;
 
+	if (o->cr)
+		output_byte(o, '\r');
 	output_flush(o);
 	io_del(&o->io);
 	close(o->io.fd);

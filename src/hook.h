@@ -10,7 +10,7 @@
 
 #include "loop.h"
 
-#define HOOK_LINE_MAX	512
+#define HOOK_LINE_MAX	512	/* logged characters of output per line */
 #define HOOK_KILL_GRACE	5	/* seconds between SIGTERM and SIGKILL */
 
 /* How the last run ended; set before done() is called. */

@@ -2,8 +2,8 @@
 # stdout is an ordinary blocking pipe); a child it leaves behind writes on
 # after it exited, logged as its run's while the next run goes on, and its
 # pipe is closed at end of file; a hook that never stops printing does not
-# freeze the daemon; children that never close the pipe keep at most 16
-# pipes open.
+# freeze the daemon; control bytes are escaped, long lines split; children
+# that never close the pipe keep at most 16 pipes open.
 . "$(dirname "$0")/lib.sh"
 bed_up
 
@@ -87,7 +87,35 @@ check "the flooding hook is gone, the state moved on" \
 stop_daemon
 : > "$T/log"	# a few hundred MB of chatter: not kept in log.all
 
-# 4. children that hold the pipe for ever: at most 16 pipes open at once,
+# 4. control bytes escaped, a backslash kept, CR LF a line end; a line
+# longer than 512 characters (escapes counted as written) split
+mkhook '[ "$1" = start ] || exit 0
+printf "esc:\033[31mred\033[0m bel:\007 nul:\000 after back\\\\slash tab:\tx del:\177 end\n"
+printf "crlf-line\r\n"
+printf "lone\rcr\n"
+awk "BEGIN { for (i = 0; i < 1200; i++) printf \"a\"; print \"\" }"
+awk "BEGIN { for (i = 0; i < 200; i++) printf \"\033\"; print \"\" }"
+printf "no newline at the end"'
+daemon -i "$VB" -f "udp port 9999" -t 30 -c "$T/hook"
+send > /dev/null; wait_ev start 1 2 || bail "start"
+wait_log "start command done" 30 || note "no start command done"
+line() { grep -qxF -- "tuninetd: start hook: $1" "$T/log"; }
+check "ESC, BEL, NUL, DEL escaped as \\xHH, a backslash and a tab kept, the rest of the line after NUL kept" \
+    line "esc:\\x1b[31mred\\x1b[0m bel:\\x07 nul:\\x00 after back\\slash tab:$(printf '\t')x del:\\x7f end"
+check "CR LF ends a line" line "crlf-line"
+check "a lone CR escaped" line "lone\\x0dcr"
+a512=$(printf '%0512d' 0 | tr 0 a)
+check "a line of 1200 characters logged as 512, 512 and 176" bash -c "
+    grep -xF 'tuninetd: start hook: $a512' '$T/log' | wc -l | grep -qx 2 &&
+    grep -qxF 'tuninetd: start hook: ${a512:0:176}' '$T/log'"
+e128=$(for i in $(seq 128); do printf '\\x1b'; done)
+check "200 escaped ESC (800 characters) logged as 128 and 72, no escape cut" bash -c "
+    grep -qxF 'tuninetd: start hook: $e128' '$T/log' &&
+    grep -qxF 'tuninetd: start hook: ${e128:0:288}' '$T/log'"
+check "a last line without newline logged at end of file" line "no newline at the end"
+stop_daemon
+
+# 5. children that hold the pipe for ever: at most 16 pipes open at once,
 # the running hook's included; past that the oldest is closed
 mkhook '[ "$1" = start ] || exit 0
 sleep 600 & echo $! >> "'"$T"'/sleepers"'
