@@ -3,19 +3,20 @@
  *
  * vfork and execve with an explicit argv and environment, no shell; stdin
  * from /dev/null, stdout and stderr into one pipe whose lines are logged,
- * every other fd closed, SIGPIPE back to default and an empty signal
+ * every other fd closed, default signal dispositions and an empty signal
  * mask, and a process group of its own so a timeout can kill everything
  * the hook started. The time from packet to hook is the figure users wait
  * on: vfork does not copy the page tables, and this child makes seven
- * system calls before execve where posix_spawn's walks all 64 signals
- * (half the spawn time here). That is safe because the daemon installs no
- * signal handler at all (signals come through a signalfd; SIGPIPE is
- * ignored), so nothing of ours can run in the child, and the child only
- * makes system calls and writes one int the parent reads after it. The
- * exit is learnt from SIGCHLD, read from the loop's signalfd (a pidfd
- * would do as well, but valgrind does not know pidfd_open), and each
- * running hook is then reaped with a non-blocking waitid: the loop never
- * blocks and no child is left a zombie, however many SIGCHLD arrive.
+ * system calls before execve (one more per signal the daemon was started
+ * with ignored) where posix_spawn's walks all 64 signals (half the spawn
+ * time here). That is safe because the daemon installs no signal handler
+ * at all (signals come through a signalfd; SIGPIPE is ignored), so nothing
+ * of ours can run in the child, and the child only makes system calls and
+ * writes one int the parent reads after it. The exit is learnt from
+ * SIGCHLD, read from the loop's signalfd (a pidfd would do as well, but
+ * valgrind does not know pidfd_open), and each running hook is then
+ * reaped with a non-blocking waitid: the loop never blocks and no child
+ * is left a zombie, however many SIGCHLD arrive.
  *
  * The hook counts as done when its process exits, not when the pipe
  * closes: a hook that leaves a daemon holding stdout does not hold us.
@@ -28,13 +29,16 @@
  * signals and timers.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +62,8 @@ struct hook_output {
 };
 
 static struct hook *running;	/* hooks whose process has not been reaped */
+static int ignored[NSIG];	/* signals the daemon ignores, for the child */
+static int nignored = -1;
 
 static void	hook_timeout(struct timer *);
 static void	hook_remnant(struct timer *);
@@ -111,24 +117,87 @@ hook_result_ok(const struct hook_result *r)
 	return r->spawned && r->code == CLD_EXITED && r->status == 0;
 }
 
+/* Listed once, after start-up has set them: SIG_IGN survives execve, and
+ * a hook started from a shell's `&' would ignore SIGINT and SIGQUIT. */
+static void
+list_ignored(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	nignored = 0;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			ignored[nignored++] = sig;
+}
+
+/* The fds /proc lists, read with getdents64 into the stack: no malloc
+ * or opendir between vfork and execve. */
+static int
+close_listed(int lowfd)
+{
+	char buf[2048] __attribute__((aligned(8)));
+	struct dirent64 *d;
+	ssize_t n, off;
+	const char *p;
+	int dir, fd;
+
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir == -1)
+		return -1;
+	while ((n = getdents64(dir, buf, sizeof buf)) > 0)
+		for (off = 0; off < n; off += d->d_reclen) {
+			d = (struct dirent64 *)(buf + off);
+			for (fd = 0, p = d->d_name; *p >= '0' && *p <= '9'; p++)
+				fd = fd * 10 + (*p - '0');
+			if (p != d->d_name && *p == '\0' && fd >= lowfd &&
+			    fd != dir)
+				close(fd);
+		}
+	close(dir);
+	return n == 0 ? 0 : -1;
+}
+
+/* close_range is Linux 5.9, and a seccomp filter may refuse it; without
+ * /proc either, every fd the limit allows is closed one by one. */
+static int
+close_from(int lowfd)
+{
+	struct rlimit rl;
+	int fd;
+
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0 ||
+	    close_listed(lowfd) == 0)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	for (fd = lowfd; (rlim_t)fd < rl.rlim_cur && fd < INT_MAX; fd++)
+		(void)close(fd);
+	return 0;
+}
+
 /* The child between vfork and execve: system calls only. On failure the
  * errno is left in *error for the parent, which resumes after _exit. */
 static void
 child(const char *path, char *const argv[], char *const envp[], int out,
     int devnull, volatile int *error)
 {
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
+	int i;
 
+	for (i = 0; i < nignored; i++)
+		if (sigaction(ignored[i], &dfl, NULL) == -1)
+			goto fail;
 	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1 ||
-	    signal(SIGPIPE, SIG_DFL) == SIG_ERR || setpgid(0, 0) == -1 ||
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1 || setpgid(0, 0) == -1 ||
 	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1 ||
-	    close_range(3, ~0U, 0) == -1)
-		*error = errno;
-	else {
-		execve(path, argv, envp);
-		*error = errno;
-	}
+	    close_from(3) == -1)
+		goto fail;
+	execve(path, argv, envp);
+fail:
+	*error = errno;
 	_exit(127);
 }
 
@@ -162,6 +231,8 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	snprintf(word, sizeof word, "%s", event);
 	h->result = (struct hook_result){ .started = now_ns() };
 	h->result.ended = h->result.started;
+	if (nignored == -1)
+		list_ignored();
 	output_limit(h);
 	if ((o = calloc(1, sizeof *o)) == NULL) {
 		log_warn("%s%s hook: output", h->prefix, event);
