@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +116,130 @@ bool
 hook_result_ok(const struct hook_result *r)
 {
 	return r->spawned && r->code == CLD_EXITED && r->status == 0;
+}
+
+/*
+ * Start-up. The hook runs as root at every event, so whoever may rewrite
+ * it, or rename another file into its place, owns the machine. As sshd's
+ * StrictModes: the file, and each directory above it on the path as given
+ * and on the path its symlinks lead to, must belong to root or to us and
+ * be writable by no one else; a sticky directory (/tmp) is writable by
+ * all, but there only an entry's owner may replace it.
+ */
+static bool
+check_entry(const char *what, const char *hook, const char *path,
+    char *err, size_t len)
+{
+	char name[2 * PATH_MAX + 16];
+	struct stat st;
+	uid_t us = geteuid();
+
+	if (strcmp(path, hook) == 0)
+		snprintf(name, sizeof name, "%s: `%s'", what, hook);
+	else
+		snprintf(name, sizeof name, "%s: `%s': `%s'", what, hook, path);
+	if (lstat(path, &st) == -1) {
+		snprintf(err, len, "%s: %s", name, strerror(errno));
+		return false;
+	}
+	if (st.st_uid != 0 && st.st_uid != us) {
+		snprintf(err, len, "%s belongs to uid %u, not to root%s", name,
+		    (unsigned)st.st_uid, us != 0 ? " or to the daemon's uid" : "");
+		return false;
+	}
+	if (S_ISLNK(st.st_mode) || (S_ISDIR(st.st_mode) &&
+	    (st.st_mode & S_ISVTX)) || !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	snprintf(err, len, "%s is writable by group or others (mode %04o)",
+	    name, (unsigned)(st.st_mode & 07777));
+	return false;
+}
+
+/* path and every directory above it, up to / */
+static bool
+check_tree(const char *what, const char *hook, const char *path,
+    char *err, size_t len)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (!check_entry(what, hook, path, err, len))
+		return false;
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
+		snprintf(err, len, "%s: `%s': %s", what, hook,
+		    strerror(ENAMETOOLONG));
+		return false;
+	}
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		if (slash == dir) {
+			dir[1] = '\0';
+			return check_entry(what, hook, dir, err, len);
+		}
+		*slash = '\0';
+		if (!check_entry(what, hook, dir, err, len))
+			return false;
+	}
+	return true;
+}
+
+/* execve would refuse anything else, at every event instead of now */
+static bool
+check_format(const char *what, const char *path, char *err, size_t len)
+{
+	unsigned char magic[4];
+	ssize_t n;
+	int fd;
+
+	/* an execute-only binary may be run but not read: execve will tell */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		if (errno == EACCES)
+			return true;
+		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
+		return false;
+	}
+	n = read(fd, magic, sizeof magic);
+	close(fd);
+	if ((n == 4 && memcmp(magic, "\177ELF", 4) == 0) ||
+	    (n >= 2 && magic[0] == '#' && magic[1] == '!'))
+		return true;
+	snprintf(err, len, "%s: `%s': not an executable format: no #! line?",
+	    what, path);
+	return false;
+}
+
+/* what names the option in the messages: "-c" */
+bool
+hook_check(const char *what, const char *path, char *err, size_t len)
+{
+	struct stat st;
+	char *real;
+	bool ok;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
+		return false;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "%s: `%s' is a directory", what, path);
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, len, "%s: `%s' is not a regular file", what, path);
+		return false;
+	}
+	if (access(path, X_OK) == -1) {
+		snprintf(err, len, "%s: `%s' is not executable", what, path);
+		return false;
+	}
+	if (!check_tree(what, path, path, err, len))
+		return false;
+	if ((real = realpath(path, NULL)) == NULL) {
+		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
+		return false;
+	}
+	ok = check_tree(what, path, real, err, len) &&
+	    check_format(what, path, err, len);
+	free(real);
+	return ok;
 }
 
 /* Listed once, after start-up has set them: SIG_IGN survives execve, and

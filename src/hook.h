@@ -50,6 +50,7 @@ struct env {
 	size_t	  nbase;	/* borrowed from the base environment */
 };
 
+bool	hook_check(const char *what, const char *path, char *err, size_t len);
 void	hook_init(struct hook *, const char *tag, const char *path,
 	    unsigned timeout, void (*done)(struct hook *), void *arg);
 int	hook_start(struct hook *, const char *event, struct env *);

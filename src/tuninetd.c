@@ -47,25 +47,7 @@ on_signal(int signo)
 static bool
 check_hook(const char *path, char *err, size_t len)
 {
-	struct stat st;
-
-	if (stat(path, &st) == -1) {
-		snprintf(err, len, "-c: `%s': %s", path, strerror(errno));
-		return false;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, len, "-c: `%s' is a directory", path);
-		return false;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, len, "-c: `%s' is not a regular file", path);
-		return false;
-	}
-	if (access(path, X_OK) == -1) {
-		snprintf(err, len, "-c: `%s' is not executable", path);
-		return false;
-	}
-	return true;
+	return hook_check("-c", path, err, len);
 }
 
 /* Daemonized, the working directory is /: keep a relative path meaning
