@@ -453,8 +453,8 @@ finish(struct parser *p, const struct config_checks *checks)
 				last_hook = xstrdup(wc->hook);
 				last_ok = checks->hook(wc->hook, why, sizeof why);
 			}
-			if (!last_ok)
-				error(p, at->file, at->line, "command: %s", why);
+			if (!last_ok)	/* it names the key itself */
+				error(p, at->file, at->line, "%s", why);
 		}
 	}
 	free(last_hook);

@@ -3,59 +3,95 @@
  *
  * vfork and execve with an explicit argv and environment, no shell; stdin
  * from /dev/null, stdout and stderr into one pipe whose lines are logged,
- * every other fd closed, SIGPIPE back to default and an empty signal
+ * every other fd closed, default signal dispositions and an empty signal
  * mask, and a process group of its own so a timeout can kill everything
  * the hook started. The time from packet to hook is the figure users wait
  * on: vfork does not copy the page tables, and this child makes seven
- * system calls before execve where posix_spawn's walks all 64 signals
- * (half the spawn time here). That is safe because the daemon installs no
- * signal handler at all (signals come through a signalfd; SIGPIPE is
- * ignored), so nothing of ours can run in the child, and the child only
- * makes system calls and writes one int the parent reads after it. The exit is learnt from
+ * system calls before execve (one more per signal the daemon was started
+ * with ignored) where posix_spawn's walks all 64 signals (half the spawn
+ * time here). That is safe because the daemon installs no signal handler
+ * at all (signals come through a signalfd; SIGPIPE is ignored), so nothing
+ * of ours can run in the child, and the child only makes system calls and
+ * writes one int the parent reads after it. The exit is learnt from
  * SIGCHLD, read from the loop's signalfd (a pidfd would do as well, but
  * valgrind does not know pidfd_open), and each running hook is then
  * reaped with a non-blocking waitid: the loop never blocks and no child
- * is left a zombie, however many SIGCHLD arrive. The hook
- * counts as done when its process exits, not when the pipe closes: a hook
- * that leaves a daemon holding stdout does not hold us.
+ * is left a zombie, however many SIGCHLD arrive.
+ *
+ * The hook counts as done when its process exits, not when the pipe
+ * closes: a hook that leaves a daemon holding stdout does not hold us.
+ * That daemon's output is still the hook's, so each run's pipe has a
+ * reader of its own, logging under that run's event until end of file
+ * while later runs go on. Only the daemon's end of the pipe is
+ * non-blocking: the hook writes as to any pipe, waiting while it is full.
+ * A reader takes at most OUTPUT_READS_PER_WAKE reads per wake-up, so a
+ * hook that never stops printing cannot keep the loop from its sensors,
+ * signals and timers.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "hook.h"
 #include "log.h"
 
-static struct hook *running;	/* hooks whose process has not been reaped */
+#define OUTPUT_READ		4096
+#define OUTPUT_READS_PER_WAKE	4	/* 16 KiB, then the other fds' turn */
+#define OUTPUT_READS_AT_EXIT	16	/* a default pipe's 64 KiB */
+#define OUTPUTS_MAX		16	/* pipes open at once, a running hook's too */
 
-static void	hook_output(struct io *, uint32_t);
+struct hook_output {
+	struct io		 io;
+	struct hook		*hook;
+	struct hook_output	*next;
+	char			 event[8];
+	bool			 cr;		/* a CR, unless LF follows */
+	size_t			 len;
+	char			 line[HOOK_LINE_MAX];
+};
+
+static struct hook *running;	/* hooks whose process has not been reaped */
+static int ignored[NSIG];	/* signals the daemon ignores, for the child */
+static int nignored = -1;
+
 static void	hook_timeout(struct timer *);
 static void	hook_remnant(struct timer *);
-static void	close_output(struct hook *);
+static void	output_ready(struct io *, uint32_t);
+static void	output_free(struct hook_output *);
 
 void
-hook_init(struct hook *h, const char *path, unsigned timeout,
-    void (*done)(struct hook *), void *arg)
+hook_init(struct hook *h, const char *tag, const char *path,
+    unsigned timeout, void (*done)(struct hook *), void *arg)
 {
 	memset(h, 0, sizeof *h);
 	if ((h->path = strdup(path)) == NULL)
 		fatal("strdup");
+	if (tag == NULL)
+		h->prefix = strdup("");
+	else if (asprintf(&h->prefix, "%s: ", tag) == -1)
+		h->prefix = NULL;
+	if (h->prefix == NULL)
+		fatal("hook log tag");
 	h->timeout = timeout;
 	h->done = done;
 	h->arg = arg;
-	h->out_io = (struct io){ .fd = -1, .cb = hook_output, .arg = h };
 	h->kill_timer = (struct timer){ .cb = hook_timeout, .arg = h };
 	h->remnant_timer = (struct timer){ .cb = hook_remnant, .arg = h };
 }
 
-/* At exit: a running hook is left to finish on its own, unwatched. */
+/* At exit: a running hook is left to finish on its own, unwatched, and
+ * the pipes its children still hold are closed. */
 void
 hook_free(struct hook *h)
 {
@@ -66,13 +102,204 @@ hook_free(struct hook *h)
 			*pp = h->next_running;
 			break;
 		}
-	close_output(h);
+	while (h->outputs != NULL)
+		output_free(h->outputs);
 	timer_stop(&h->kill_timer);
 	timer_stop(&h->remnant_timer);
 	free(h->path);
-	h->path = NULL;
+	free(h->prefix);
+	h->path = h->prefix = NULL;
 }
 
+bool
+hook_result_ok(const struct hook_result *r)
+{
+	return r->spawned && r->code == CLD_EXITED && r->status == 0;
+}
+
+/*
+ * Start-up. The hook runs as root at every event, so whoever may rewrite
+ * it, or rename another file into its place, owns the machine. As sshd's
+ * StrictModes: the file, and each directory above it on the path as given
+ * and on the path its symlinks lead to, must belong to root or to us and
+ * be writable by no one else; a sticky directory (/tmp) is writable by
+ * all, but there only an entry's owner may replace it.
+ */
+static bool
+check_entry(const char *what, const char *hook, const char *path,
+    char *err, size_t len)
+{
+	char name[2 * PATH_MAX + 16];
+	struct stat st;
+	uid_t us = geteuid();
+
+	if (strcmp(path, hook) == 0)
+		snprintf(name, sizeof name, "%s: `%s'", what, hook);
+	else
+		snprintf(name, sizeof name, "%s: `%s': `%s'", what, hook, path);
+	if (lstat(path, &st) == -1) {
+		snprintf(err, len, "%s: %s", name, strerror(errno));
+		return false;
+	}
+	if (st.st_uid != 0 && st.st_uid != us) {
+		snprintf(err, len, "%s belongs to uid %u, not to root%s", name,
+		    (unsigned)st.st_uid, us != 0 ? " or to the daemon's uid" : "");
+		return false;
+	}
+	if (S_ISLNK(st.st_mode) || (S_ISDIR(st.st_mode) &&
+	    (st.st_mode & S_ISVTX)) || !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	snprintf(err, len, "%s is writable by group or others (mode %04o)",
+	    name, (unsigned)(st.st_mode & 07777));
+	return false;
+}
+
+/* path and every directory above it, up to / */
+static bool
+check_tree(const char *what, const char *hook, const char *path,
+    char *err, size_t len)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (!check_entry(what, hook, path, err, len))
+		return false;
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
+		snprintf(err, len, "%s: `%s': %s", what, hook,
+		    strerror(ENAMETOOLONG));
+		return false;
+	}
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		if (slash == dir) {
+			dir[1] = '\0';
+			return check_entry(what, hook, dir, err, len);
+		}
+		*slash = '\0';
+		if (!check_entry(what, hook, dir, err, len))
+			return false;
+	}
+	return true;
+}
+
+/* execve would refuse anything else, at every event instead of now */
+static bool
+check_format(const char *what, const char *path, char *err, size_t len)
+{
+	unsigned char magic[4];
+	ssize_t n;
+	int fd;
+
+	/* an execute-only binary may be run but not read: execve will tell */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		if (errno == EACCES)
+			return true;
+		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
+		return false;
+	}
+	n = read(fd, magic, sizeof magic);
+	close(fd);
+	if ((n == 4 && memcmp(magic, "\177ELF", 4) == 0) ||
+	    (n >= 2 && magic[0] == '#' && magic[1] == '!'))
+		return true;
+	snprintf(err, len, "%s: `%s': not an executable format: no #! line?",
+	    what, path);
+	return false;
+}
+
+/* what names the option in the messages: "-c" */
+bool
+hook_check(const char *what, const char *path, char *err, size_t len)
+{
+	struct stat st;
+	char *real;
+	bool ok;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
+		return false;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "%s: `%s' is a directory", what, path);
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, len, "%s: `%s' is not a regular file", what, path);
+		return false;
+	}
+	if (access(path, X_OK) == -1) {
+		snprintf(err, len, "%s: `%s' is not executable", what, path);
+		return false;
+	}
+	if (!check_tree(what, path, path, err, len))
+		return false;
+	if ((real = realpath(path, NULL)) == NULL) {
+		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
+		return false;
+	}
+	ok = check_tree(what, path, real, err, len) &&
+	    check_format(what, path, err, len);
+	free(real);
+	return ok;
+}
+
+/* Listed once, after start-up has set them: SIG_IGN survives execve, and
+ * a hook started from a shell's `&' would ignore SIGINT and SIGQUIT. */
+static void
+list_ignored(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	nignored = 0;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			ignored[nignored++] = sig;
+}
+
+/* The fds /proc lists, read with getdents64 into the stack: no malloc
+ * or opendir between vfork and execve. */
+static int
+close_listed(int lowfd)
+{
+	char buf[2048] __attribute__((aligned(8)));
+	struct dirent64 *d;
+	ssize_t n, off;
+	const char *p;
+	int dir, fd;
+
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir == -1)
+		return -1;
+	while ((n = getdents64(dir, buf, sizeof buf)) > 0)
+		for (off = 0; off < n; off += d->d_reclen) {
+			d = (struct dirent64 *)(buf + off);
+			for (fd = 0, p = d->d_name; *p >= '0' && *p <= '9'; p++)
+				fd = fd * 10 + (*p - '0');
+			if (p != d->d_name && *p == '\0' && fd >= lowfd &&
+			    fd != dir)
+				close(fd);
+		}
+	close(dir);
+	return n == 0 ? 0 : -1;
+}
+
+/* close_range is Linux 5.9, and a seccomp filter may refuse it; without
+ * /proc either, every fd the limit allows is closed one by one. */
+static int
+close_from(int lowfd)
+{
+	struct rlimit rl;
+	int fd;
+
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0 ||
+	    close_listed(lowfd) == 0)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	for (fd = lowfd; (rlim_t)fd < rl.rlim_cur && fd < INT_MAX; fd++)
+		(void)close(fd);
+	return 0;
+}
 
 /* The child between vfork and execve: system calls only. On failure the
  * errno is left in *error for the parent, which resumes after _exit. */
@@ -80,19 +307,40 @@ static void
 child(const char *path, char *const argv[], char *const envp[], int out,
     int devnull, volatile int *error)
 {
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
+	int i;
 
+	for (i = 0; i < nignored; i++)
+		if (sigaction(ignored[i], &dfl, NULL) == -1)
+			goto fail;
 	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1 ||
-	    signal(SIGPIPE, SIG_DFL) == SIG_ERR || setpgid(0, 0) == -1 ||
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1 || setpgid(0, 0) == -1 ||
 	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1 ||
-	    close_range(3, ~0U, 0) == -1)
-		*error = errno;
-	else {
-		execve(path, argv, envp);
-		*error = errno;
-	}
+	    close_from(3) == -1)
+		goto fail;
+	execve(path, argv, envp);
+fail:
+	*error = errno;
 	_exit(127);
+}
+
+/* Children a hook leaves may hold its pipe for a few runs, not for ever:
+ * past OUTPUTS_MAX the oldest is closed, as at the daemon's exit. */
+static void
+output_limit(struct hook *h)
+{
+	struct hook_output *o, *oldest = NULL;
+	int n = 0;
+
+	for (o = h->outputs; o != NULL; o = o->next, n++)
+		oldest = o;
+	if (n < OUTPUTS_MAX)
+		return;
+	log_warnx("%s%s hook: output of %d earlier runs still open, held by "
+	    "children they left: the oldest closed", h->prefix, oldest->event,
+	    n);
+	output_free(oldest);
 }
 
 int
@@ -100,18 +348,32 @@ hook_start(struct hook *h, const char *event, struct env *env)
 {
 	char word[8], *argv[] = { h->path, word, NULL };
 	volatile int error = 0;
+	struct hook_output *o;
 	int pfd[2], devnull;
 	pid_t pid;
 
 	snprintf(word, sizeof word, "%s", event);
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1) {
-		log_warn("%s hook: pipe", event);
+	h->result = (struct hook_result){ .started = now_ns() };
+	h->result.ended = h->result.started;
+	if (nignored == -1)
+		list_ignored();
+	output_limit(h);
+	if ((o = calloc(1, sizeof *o)) == NULL) {
+		log_warn("%s%s hook: output", h->prefix, event);
+		return -1;
+	}
+	/* the daemon's end only: the hook's stdout blocks as usual */
+	if (pipe2(pfd, O_CLOEXEC) == -1 ||
+	    fcntl(pfd[0], F_SETFL, O_NONBLOCK) == -1) {
+		log_warn("%s%s hook: pipe", h->prefix, event);
+		free(o);
 		return -1;
 	}
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("%s hook: /dev/null", event);
+		log_warn("%s%s hook: /dev/null", h->prefix, event);
 		close(pfd[0]);
 		close(pfd[1]);
+		free(o);
 		return -1;
 	}
 	pid = vfork();
@@ -119,28 +381,32 @@ hook_start(struct hook *h, const char *event, struct env *env)
 		child(h->path, argv, env->v, pfd[1], devnull, &error);
 	close(pfd[1]);
 	close(devnull);
-	h->result = (struct hook_result){ .started = now_ns() };
 	if (pid == -1 || error != 0) {
 		if (pid == -1)
 			error = errno;
 		else
 			waitpid(pid, NULL, 0);	/* it has exited: reap it */
 		close(pfd[0]);
-		log_warnx("%s command `%s' cannot run: %s", event, h->path,
-		    strerror(error));
+		free(o);
+		log_warnx("%s%s command `%s' cannot run: %s", h->prefix, event,
+		    h->path, strerror(error));
 		return -1;
 	}
 
+	o->io = (struct io){ .fd = pfd[0], .cb = output_ready, .arg = o };
+	o->hook = h;
+	memcpy(o->event, word, sizeof o->event);
+	if (io_add(&o->io, EPOLLIN) == -1)
+		fatal("%s%s hook: epoll", h->prefix, event);
+	o->next = h->outputs;
+	h->outputs = h->out = o;
+
 	h->next_running = running;
 	running = h;
-	h->out_io.fd = pfd[0];
-	if (io_add(&h->out_io, EPOLLIN) == -1)
-		fatal("%s hook: epoll", event);
 	h->pid = pid;
-	h->result.spawned = true;
 	h->event = event;
 	h->term_sent = false;
-	h->linelen = 0;
+	h->result.spawned = true;
 	if (h->timeout > 0)
 		timer_set(&h->kill_timer,
 		    now_ns() + (int64_t)h->timeout * 1000000000LL);
@@ -148,81 +414,126 @@ hook_start(struct hook *h, const char *event, struct env *env)
 }
 
 static void
-flush_line(struct hook *h)
+output_flush(struct hook_output *o)
 {
-	if (h->linelen > 0)
-		log_info("%s hook: %.*s", h->event, (int)h->linelen, h->line);
-	h->linelen = 0;
+	if (o->len > 0)
+		log_info("%s%s hook: %.*s", o->hook->prefix, o->event,
+		    (int)o->len, o->line);
+	o->len = 0;
 }
 
-/* Read what the pipe holds now; returns false at end of file or error. */
-static bool
-drain_output(struct hook *h)
+/* Control bytes would reach a terminal or syslog raw, and a NUL would cut
+ * the line: each becomes \xHH. A backslash stays as it is. A line longer
+ * than HOOK_LINE_MAX characters, escapes counted as written, is logged
+ * in pieces, and an escape is never split. */
+static void
+output_byte(struct hook_output *o, unsigned char c)
 {
-	char buf[4096];
-	ssize_t n, i;
+	static const char hex[] = "0123456789abcdef";
+	bool ctl = (c < 0x20 && c != '\t') || c == 0x7f;
 
-	for (;;) {
-		n = read(h->out_io.fd, buf, sizeof buf);
+	if (o->len + (ctl ? 4 : 1) > sizeof o->line)
+		output_flush(o);
+	if (ctl) {
+		o->line[o->len++] = '\\';
+		o->line[o->len++] = 'x';
+		o->line[o->len++] = hex[c >> 4];
+		o->line[o->len++] = hex[c & 0xf];
+	} else
+		o->line[o->len++] = (char)c;
+}
+
+/* LF ends a line, and so does CR LF */
+static void
+output_feed(struct hook_output *o, const char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (o->cr) {
+			o->cr = false;
+			if (buf[i] != '\n')
+				output_byte(o, '\r');
+		}
+		if (buf[i] == '\n')
+			output_flush(o);
+		else if (buf[i] == '\r')
+			o->cr = true;
+		else
+			output_byte(o, (unsigned char)buf[i]);
+	}
+}
+
+/* At most `reads' reads; false at end of file or on an error. */
+static bool
+output_drain(struct hook_output *o, int reads)
+{
+	char buf[OUTPUT_READ];
+	ssize_t n;
+
+	while (reads-- > 0) {
+		n = read(o->io.fd, buf, sizeof buf);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return errno == EAGAIN;
 		if (n == 0)
 			return false;
-		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n')
-				flush_line(h);
-			else if (buf[i] != '\r') {
-				if (h->linelen == sizeof h->line)
-					flush_line(h);
-				h->line[h->linelen++] = buf[i];
-			}
-		}
+		output_feed(o, buf, (size_t)n);
 	}
+	return true;
 }
 
 static void
-close_output(struct hook *h)
+output_free(struct hook_output *o)
 {
-	if (h->out_io.fd == -1)
-		return;
-	flush_line(h);
-	io_del(&h->out_io);
-	close(h->out_io.fd);
-	h->out_io.fd = -1;
+	struct hook_output **pp;
+	struct hook *h = o->hook;
+
+	if (o->cr)
+		output_byte(o, '\r');
+	output_flush(o);
+	io_del(&o->io);
+	close(o->io.fd);
+	for (pp = &h->outputs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			break;
+		}
+	if (h->out == o)
+		h->out = NULL;
+	free(o);
 }
 
+/* Level-triggered: what is left after this turn wakes the loop again. */
 static void
-hook_output(struct io *io, uint32_t events)
+output_ready(struct io *io, uint32_t events)
 {
-	struct hook *h = io->arg;
+	struct hook_output *o = io->arg;
 
 	(void)events;
-	if (!drain_output(h))
-		close_output(h);
+	if (!output_drain(o, OUTPUT_READS_PER_WAKE))
+		output_free(o);
 }
 
 static void
 hook_exited(struct hook *h, const siginfo_t *si)
 {
-	/* What the hook wrote before it exited is in the pipe now; whatever
-	 * a child it left behind writes later is not ours to wait for. */
-	if (h->out_io.fd != -1)
-		drain_output(h);
-	close_output(h);
+	/* What the hook wrote before it exited is in the pipe now: log it
+	 * before the transition it ends. Its children may write on. */
+	if (h->out != NULL && !output_drain(h->out, OUTPUT_READS_AT_EXIT))
+		output_free(h->out);
+	h->out = NULL;
 	timer_stop(&h->kill_timer);
 
 	if (si->si_code == CLD_EXITED && si->si_status != 0)
-		log_warnx("%s command `%s' exited with status %d", h->event,
-		    h->path, si->si_status);
+		log_warnx("%s%s command `%s' exited with status %d", h->prefix,
+		    h->event, h->path, si->si_status);
 	else if (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED)
-		log_warnx("%s command `%s' killed by signal %d (%s)", h->event,
-		    h->path, si->si_status, strsignal(si->si_status));
+		log_warnx("%s%s command `%s' killed by signal %d (%s)",
+		    h->prefix, h->event, h->path, si->si_status,
+		    strsignal(si->si_status));
 
-	h->result.code = si->si_code;
-	h->result.status = si->si_status;
-	h->result.ended = now_ns();
 	if (h->term_sent) {
 		/* its group may live on; SIGKILL it when the grace ends */
 		if (h->remnant != 0)
@@ -232,6 +543,9 @@ hook_exited(struct hook *h, const siginfo_t *si)
 		    now_ns() + HOOK_KILL_GRACE * 1000000000LL);
 	}
 	h->pid = 0;
+	h->result.code = si->si_code;
+	h->result.status = si->si_status;
+	h->result.ended = now_ns();
 	h->done(h);
 }
 
@@ -262,16 +576,16 @@ hook_timeout(struct timer *t)
 	if (h->pid == 0)
 		return;
 	if (!h->term_sent) {
-		log_warnx("%s command `%s' still running after %u s: "
-		    "SIGTERM to its process group", h->event, h->path,
-		    h->timeout);
+		log_warnx("%s%s command `%s' still running after %u s: "
+		    "SIGTERM to its process group", h->prefix, h->event,
+		    h->path, h->timeout);
 		kill(-h->pid, SIGTERM);
 		h->term_sent = true;
 		timer_set(t, now_ns() + HOOK_KILL_GRACE * 1000000000LL);
 	} else {
-		log_warnx("%s command `%s' still running %d s after SIGTERM: "
-		    "SIGKILL to its process group", h->event, h->path,
-		    HOOK_KILL_GRACE);
+		log_warnx("%s%s command `%s' still running %d s after SIGTERM: "
+		    "SIGKILL to its process group", h->prefix, h->event,
+		    h->path, HOOK_KILL_GRACE);
 		kill(-h->pid, SIGKILL);
 	}
 }
@@ -284,10 +598,4 @@ hook_remnant(struct timer *t)
 	if (h->remnant != 0)
 		kill(-h->remnant, SIGKILL);
 	h->remnant = 0;
-}
-
-bool
-hook_result_ok(const struct hook_result *r)
-{
-	return r->spawned && r->code == CLD_EXITED && r->status == 0;
 }

@@ -11,19 +11,22 @@
 #include "env.h"
 #include "loop.h"
 
-#define HOOK_LINE_MAX	512
+#define HOOK_LINE_MAX	512	/* logged characters of output per line */
 #define HOOK_KILL_GRACE	5	/* seconds between SIGTERM and SIGKILL */
 
-/* how the last run ended, for the watch and its counters */
+/* How the last run ended; set before done() is called. */
 struct hook_result {
-	bool		 spawned;
-	int		 code;		/* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
-	int		 status;	/* exit status, or the signal */
-	int64_t		 started, ended;	/* now_ns() */
+	bool	 spawned;	/* false: it could not run (that is logged) */
+	int	 code;		/* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
+	int	 status;	/* the exit status, or the signal */
+	int64_t	 started, ended;	/* now_ns() */
 };
+
+struct hook_output;	/* a run's output, read until its end of file */
 
 struct hook {
 	char		*path;
+	char		*prefix;	/* "TAG: " before each log line, or "" */
 	unsigned	 timeout;	/* seconds, 0 = no limit */
 	void		(*done)(struct hook *);
 	void		*arg;
@@ -32,22 +35,21 @@ struct hook {
 	const char	*event;
 	pid_t		 pid;		/* 0 when not running */
 	struct hook	*next_running;
-	struct io	 out_io;	/* read end of the stdout/stderr pipe */
+	struct hook_output *out;	/* the running process's output */
+	struct hook_output *outputs;	/* every run's output not at EOF */
 	struct timer	 kill_timer;
 	bool		 term_sent;
 	pid_t		 remnant;	/* group of a killed hook, due SIGKILL */
 	struct timer	 remnant_timer;
 	struct hook_result result;
-	size_t		 linelen;
-	char		 line[HOOK_LINE_MAX];
 };
 
-void	hook_init(struct hook *, const char *path, unsigned timeout,
-	    void (*done)(struct hook *), void *arg);
+void	hook_init(struct hook *, const char *tag, const char *path,
+	    unsigned timeout, void (*done)(struct hook *), void *arg);
 int	hook_start(struct hook *, const char *event, struct env *);
 void	hook_free(struct hook *);
 void	hook_reap(void);
 bool	hook_result_ok(const struct hook_result *);
-
+bool	hook_check(const char *what, const char *path, char *err, size_t len);
 
 #endif

@@ -34,29 +34,12 @@
 #define VERSION "2.0.0"
 #endif
 
-/* Whatever may exec it later, -c must name an executable regular file. */
+/* Whatever may exec it later, a hook must be an executable regular file
+ * that only root (or we) can change: the file's `command', named so. */
 static bool
-check_hook(const char *path, char *err, size_t len)
+check_command(const char *path, char *err, size_t len)
 {
-	struct stat st;
-
-	if (stat(path, &st) == -1) {
-		snprintf(err, len, "`%s': %s", path, strerror(errno));
-		return false;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, len, "`%s' is a directory", path);
-		return false;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, len, "`%s' is not a regular file", path);
-		return false;
-	}
-	if (access(path, X_OK) == -1) {
-		snprintf(err, len, "`%s' is not executable", path);
-		return false;
-	}
-	return true;
+	return hook_check("command", path, err, len);
 }
 
 /* Daemonized, the working directory is /: keep a relative path meaning
@@ -92,24 +75,18 @@ ensure_std_fds(void)
 		close(fd);
 }
 
-/* The command line's -c, checked as the file's `command' is, named as
- * the user wrote it. */
+/* the command line's -c, named as the user wrote it */
 static bool
 check_option_hook(const char *path, char *err, size_t len)
 {
-	char why[PATH_MAX + 128];
-
-	if (check_hook(path, why, sizeof why))
-		return true;
-	snprintf(err, len, "-c: %s", why);
-	return false;
+	return hook_check("-c", path, err, len);
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct config_checks checks = { .filter = pcap_filter_ok,
-	    .hook = check_hook };
+	    .hook = check_command };
 	struct config_errors errs;
 	struct watch_conf *wc, *next;
 	struct daemon *d;

@@ -532,7 +532,7 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 	    .min_up = (int64_t)wc->min_up * NSEC_PER_SEC,
 	    .max_up = (int64_t)wc->max_up * NSEC_PER_SEC,
 	    .ack_only = wc->ack_only, .strict_start = wc->strict_start });
-	hook_init(&w->hook, wc->hook, wc->hook_timeout, on_hook_done, w);
+	hook_init(&w->hook, wc->name, wc->hook, wc->hook_timeout, on_hook_done, w);
 	w->deadline = (struct timer){ .cb = on_deadline, .arg = w };
 	w->flushed = (struct timer){ .cb = on_flushed, .arg = w };
 	w->sensor_mode = SENSOR_IDLE;

@@ -1,8 +1,9 @@
 # Hooks never block the daemon and never overlap: a slow start hook while
 # SIGUSR1 is answered, a packet during a slow stop brings a start right
-# after it; the hook's exit status, output lines, environment, stdin and
-# fds; a hook that outlives --hook-timeout is killed (SIGTERM, then SIGKILL
-# 5 s later) and the state moves on.
+# after it; the hook's exit status, output lines, environment, stdin,
+# fds (also where close_range fails) and signal dispositions; a hook that
+# outlives --hook-timeout is killed (SIGTERM, then SIGKILL 5 s later) and
+# the state moves on.
 . "$(dirname "$0")/lib.sh"
 bed_up
 mkhook '
@@ -12,12 +13,17 @@ echo "line one from $1"; echo "to stderr from $1" >&2
 ls -l /proc/self/fd/0 | grep -q " -> /dev/null$" && echo "stdin-null"
 echo "child fds: $(ls /proc/self/fd | tr "\n" " ")"
 [ "$(ps -o pgid= -p $$ | tr -d " ")" = "$$" ] && echo "own-group"
+echo "ignored signals: $(sed -n "s/^SigIgn:[[:space:]]*//p" /proc/$$/status)"
 echo "myvar=${MYVAR:-unset} stale=${TUNINETD_STALE:-unset}"
 [ -f "'"$T"'/fail" ] && exit 3
 [ -f "'"$T"'/bg" ] && (sleep 31 &)
 exit 0'
 touch "$T/slow"
+# SIG_IGN survives execve: the daemon gets SIGUSR2 ignored from us (and
+# SIGINT, SIGQUIT from bash's `&'); its hooks must not
+trap '' USR2
 MYVAR=kept TUNINETD_STALE=leak daemon -i "$VB" -f "udp port 9999" -t 1 -c "$T/hook"
+trap - USR2
 
 send > /dev/null; wait_ev start 1 2 || bail "start"
 sleep 0.5; kill -USR1 "$DPID"; sleep 0.3
@@ -39,6 +45,8 @@ check "hook stderr lines logged, tagged" logged "stop hook: to stderr from stop"
 check "hook stdin is /dev/null" logged "start hook: stdin-null"
 check "hook inherits only fds 0-2 (ls opens 3)" logged "start hook: child fds: 0 1 2 3 "
 check "hook runs in its own process group" logged "start hook: own-group"
+check "hook starts with no signal ignored (the daemon ignores $(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$DPID/status))" \
+    logged "start hook: ignored signals: 0000000000000000"
 check "hook keeps the daemon's environment, minus TUNINETD_*" logged "start hook: myvar=kept stale=unset"
 check "TUNINETD_STALE absent from the recorded environment" bash -c "! grep -q STALE '$T/events'"
 
@@ -74,3 +82,65 @@ sleep 0.3
 check "no zombie children after the kills" bash -c "! ps -o stat= --ppid $DPID | grep -q Z"
 check "no process left of the killed hook" bash -c "! pgrep -f '^sleep 30$' >/dev/null"
 pkill -f '^sleep 31$' 
+kill "$DPID"; wait "$DPID"; DPID=
+
+# close_range refused (an old kernel, a seccomp filter): every fd above 2
+# still closed, with /proc and without it. A shim preloaded into the
+# daemon refuses close_range (and getdents64), and leaves fd 200 open
+# without O_CLOEXEC, as a careless library would.
+cat > "$T/shim.c" <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int
+close_range(unsigned int first, unsigned int last, int flags)
+{
+	(void)first; (void)last; (void)flags;
+	errno = ENOSYS;
+	return -1;
+}
+
+#ifdef NO_PROC
+ssize_t
+getdents64(int fd, void *buf, size_t len)
+{
+	(void)fd; (void)buf; (void)len;
+	errno = ENOSYS;
+	return -1;
+}
+#endif
+
+__attribute__((constructor)) static void
+leak(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd >= 0 && fd != 200 && dup2(fd, 200) == 200)
+		close(fd);
+	unsetenv("LD_PRELOAD");		/* the daemon's, not its hooks' */
+}
+EOF
+cc -shared -fPIC -o "$T/noclose.so" "$T/shim.c" &&
+    cc -shared -fPIC -DNO_PROC -o "$T/noclose-noproc.so" "$T/shim.c" ||
+    bail "build the close_range shim"
+mkhook 'echo "fds: $(ls /proc/self/fd | tr "\n" " ")"'
+real=$TUNINETD
+for shim in noclose noclose-noproc; do
+	TUNINETD=env daemon LD_PRELOAD="$T/$shim.so" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    "$real" -i "$VB" -f "udp port 9999" -t 1 -c "$T/hook"
+	send > /dev/null
+	wait_ev start 1 2
+	for i in $(seq 40); do logged "start command done" && break; sleep 0.05; done
+	check "$shim: the daemon holds fd 200, not close-on-exec" \
+	    [ -e "/proc/$DPID/fd/200" ]
+	check "$shim: the hook runs and inherits only fds 0-2 (ls opens 3)" \
+	    logged "start hook: fds: 0 1 2 3 "
+	wait_ev stop 1 3
+	kill "$DPID"; wait "$DPID"; DPID=
+	: > "$T/events"
+done
+TUNINETD=$real

@@ -243,7 +243,7 @@ fake_hook(const char *p, char *err, size_t len)
 {
 	if (strcmp(p, "/bin/true") == 0)
 		return true;
-	snprintf(err, len, "`%s': No such file or directory", p);
+	snprintf(err, len, "command: `%s': No such file or directory", p);
 	return false;
 }
 

@@ -103,11 +103,11 @@ static bool spawn_fails;
 static struct hook *running_hook;
 
 void
-hook_init(struct hook *h, const char *path, unsigned timeout,
-    void (*done)(struct hook *), void *arg)
+hook_init(struct hook *h, const char *tag, const char *path,
+    unsigned timeout, void (*done)(struct hook *), void *arg)
 {
 	memset(h, 0, sizeof *h);
-	(void)path;
+	(void)tag, (void)path;
 	h->timeout = timeout;
 	h->done = done;
 	h->arg = arg;
