@@ -81,7 +81,7 @@ $(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 
 # test helpers: small C programs that send and record for the tests
-TOOLS = sendudp tcpchat vlansend notifylisten
+TOOLS = sendudp tcpchat vlansend notifylisten udpecho
 TOOL_BINS = $(TOOLS:%=$(OBJ)/tools/%)
 $(OBJ)/tools/%: tests/tools/%.c
 	@mkdir -p $(OBJ)/tools
