@@ -19,13 +19,13 @@ DOCDIR	?= $(PREFIX)/share/doc/tuninetd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log inih
+PKGS	= libpcap libmnl libnetfilter_log libnetfilter_conntrack inih
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
 ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -linih)
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_conntrack -linih)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -42,7 +42,7 @@ ALL_CFLAGS += -Werror
 endif
 
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c watch.c daemon.c hook.c env.c log.c \
-	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c \
+	  sensor.c sensor_pcap.c sensor_nflog.c sensor_conntrack.c packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
@@ -83,7 +83,7 @@ $(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 
 # test helpers: small C programs that send and record for the tests
-TOOLS = sendudp tcpchat vlansend notifylisten
+TOOLS = sendudp tcpchat vlansend notifylisten udpecho
 TOOL_BINS = $(TOOLS:%=$(OBJ)/tools/%)
 $(OBJ)/tools/%: tests/tools/%.c
 	@mkdir -p $(OBJ)/tools
@@ -121,7 +121,7 @@ soak: deps
 	tests/soak.sh $(abspath $(BIN)) $(abspath build/obj/tools) $(abspath build/bench/stamp) $(SOAK_CYCLES)
 
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
-	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
+	  libnetfilter-log-dev libnetfilter-conntrack-dev conntrack libcmocka-dev nftables iproute2 tcpdump \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils

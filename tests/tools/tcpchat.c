@@ -1,8 +1,9 @@
 /* tcpchat: a TCP conversation for the tests, IPv4 or IPv6.
  *   tcpchat listen ADDR PORT              accept, read and discard, forever
- *   tcpchat talk ADDR PORT COUNT INTERVAL_MS
- *       connect, send one byte COUNT times INTERVAL_MS apart, close; print
- *       the CLOCK_REALTIME seconds of the connect and of the close */
+ *   tcpchat talk ADDR PORT COUNT INTERVAL_MS [QUIET_MS]
+ *       connect, send one byte COUNT times INTERVAL_MS apart, stay quiet
+ *       QUIET_MS (an open, idle connection), close; print the
+ *       CLOCK_REALTIME seconds of the connect and of the close */
 #define _GNU_SOURCE
 #include <netdb.h>
 #include <stdio.h>
@@ -28,10 +29,10 @@ main(int argc, char **argv)
 	char buf[4096];
 	double t0, t1;
 	int fd, c;
-	long i, count, interval;
+	long i, count, interval, quiet;
 
 	if (argc < 4 || getaddrinfo(argv[2], argv[3], &hints, &ai) != 0) {
-		fprintf(stderr, "usage: tcpchat listen|talk ADDR PORT [COUNT INTERVAL_MS]\n");
+		fprintf(stderr, "usage: tcpchat listen|talk ADDR PORT [COUNT INTERVAL_MS [QUIET_MS]]\n");
 		return 2;
 	}
 	if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) == -1) {
@@ -55,6 +56,7 @@ main(int argc, char **argv)
 	}
 	count = argc > 4 ? atol(argv[4]) : 1;
 	interval = argc > 5 ? atol(argv[5]) : 0;
+	quiet = argc > 6 ? atol(argv[6]) : 0;
 	t0 = realtime();
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		perror("tcpchat: connect");
@@ -68,6 +70,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (quiet > 0)
+		usleep((useconds_t)quiet * 1000);
 	close(fd);
 	t1 = realtime();
 	printf("%.6f %.6f\n", t0, t1);
