@@ -19,13 +19,13 @@ DOCDIR	?= $(PREFIX)/share/doc/tuninetd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log
+PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
 ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log)
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -42,7 +42,7 @@ ALL_CFLAGS += -Werror
 endif
 
 DAEMON_SRCS = tuninetd.c options.c conf.c loop.c fsm.c watch.c daemon.c hook.c env.c log.c \
-	  sensor.c sensor_pcap.c sensor_nflog.c packet.c packet_text.c \
+	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
@@ -119,7 +119,8 @@ soak: deps
 	tests/soak.sh $(abspath $(BIN)) $(abspath build/obj/tools) $(abspath build/bench/stamp) $(SOAK_CYCLES)
 
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev \
-	  libnetfilter-log-dev libcmocka-dev nftables iproute2 tcpdump \
+	  libnetfilter-log-dev libnetfilter-queue-dev libcmocka-dev nftables \
+	  iptables curl iproute2 tcpdump \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils

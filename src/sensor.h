@@ -91,6 +91,11 @@ struct sensor	*pcap_sensor_open(const struct watch_conf *, char *err, size_t);
 bool		 nflog_sensor_wanted(const struct watch_conf *);
 struct sensor	*nflog_sensor_open(const struct watch_conf *, char *err, size_t);
 
+/* sensor_nfqueue.c */
+bool		 nfqueue_sensor_wanted(const struct watch_conf *);
+struct sensor	*nfqueue_sensor_open(const struct watch_conf *, char *err,
+		    size_t);
+
 /* helpers shared by the sensors */
 bool		 have_capability(int cap);
 int64_t		 realtime_to_loop(const struct timespec *);
