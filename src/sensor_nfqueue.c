@@ -183,18 +183,24 @@ held_at(struct nfqueue_sensor *qs, unsigned i)
 	return &qs->held[(qs->head + i) % qs->hold_max];
 }
 
+static const char *
+plural(unsigned long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* The drops of an episode, said once it ends. */
 static void
 say_drops(struct nfqueue_sensor *qs)
 {
 	if (qs->over_max > 0)
-		log_warnx("NFQUEUE: queue %d: dropped %lu packets beyond "
+		log_warnx("NFQUEUE: queue %d: dropped %lu packet%s beyond "
 		    "--queue-hold-max %u", qs->queue, qs->over_max,
-		    qs->hold_max);
+		    plural(qs->over_max), qs->hold_max);
 	if (qs->expired > 0)
-		log_warnx("NFQUEUE: queue %d: dropped %lu held packets older "
+		log_warnx("NFQUEUE: queue %d: dropped %lu held packet%s older "
 		    "than --hook-timeout %lld s", qs->queue, qs->expired,
-		    (long long)(qs->hold_ns / NSEC_PER_SEC));
+		    plural(qs->expired), (long long)(qs->hold_ns / NSEC_PER_SEC));
 	qs->over_max = qs->expired = 0;
 }
 
@@ -209,10 +215,10 @@ release(struct nfqueue_sensor *qs, int v, const char *why)
 		verdict(qs, true, held_at(qs, n - 1)->id, v);
 		if (v == NF_ACCEPT)
 			log_info("NFQUEUE: queue %d: accepted %u held packet%s",
-			    qs->queue, n, n == 1 ? "" : "s");
+			    qs->queue, n, plural(n));
 		else
 			log_warnx("NFQUEUE: queue %d: %s: dropped %u held "
-			    "packet%s", qs->queue, why, n, n == 1 ? "" : "s");
+			    "packet%s", qs->queue, why, n, plural(n));
 	}
 	qs->head = qs->nheld = 0;
 	say_drops(qs);
