@@ -3,9 +3,12 @@
 # fd00:77::2); in A, a server for curl on TCP 8080 (both families) behind
 # a gate, an iptables and ip6tables drop rule standing for the tunnel that
 # is down, which the start hook lifts and the stop hook puts back, and an
-# nftables counter of the SYNs that reach A, ahead of the gate; in B, a
-# counter of the UDP 9000 packets that got past B's input hook (after the
-# NFQUEUE rule). The NFQUEUE rules themselves are the test's.
+# nftables counter of the SYNs that reach A, ahead of the gate; in B,
+# counters of the UDP 9000 packets that reach B's input hook and of those
+# that got past it (before and after iptables, so its NFQUEUE rules). The
+# NFQUEUE rules themselves are the test's. Nothing listens on UDP 9000 in
+# B: its port-unreachable errors are dropped, so that the sender's next
+# datagrams are not refused.
 Q=9
 bed_up
 in_a ip addr add fd00:77::1/64 dev "$VA" nodad && in_b ip addr add fd00:77::2/64 dev "$VB" nodad ||
@@ -19,11 +22,19 @@ table inet cnt {
 	}
 }
 NFT
-in_b nft -f - <<'NFT' || bail "UDP counter in B"
+in_b nft -f - <<'NFT' || bail "UDP counters in B"
 table inet cnt {
+	chain pre {
+		type filter hook input priority -10;
+		udp dport 9000 counter
+	}
 	chain in {
 		type filter hook input priority 10;
 		udp dport 9000 counter
+	}
+	chain out {
+		type filter hook output priority 0;
+		icmp type destination-unreachable drop
 	}
 }
 NFT
@@ -40,9 +51,11 @@ GATE
 chmod +x "$T/gate"
 "$T/gate" up || bail "gate"
 
-counter() { ip netns exec "$1" nft list table inet cnt | awk '/counter/ {for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'; }
-syns() { counter "$NS_A"; }		# SYNs that reached A
-udps() { counter "$NS_B"; }		# UDP 9000 packets past B's input
+# counter NS CHAIN: the packets its rule counted
+counter() { ip netns exec "$1" nft list chain inet cnt "$2" | awk '/counter/ {for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'; }
+syns() { counter "$NS_A" in; }		# SYNs that reached A
+udps() { counter "$NS_B" in; }		# UDP 9000 packets past B's input
+udps_in() { counter "$NS_B" pre; }	# UDP 9000 packets that reached it
 # the queue's line in B's /proc: total held in the kernel, copy mode,
 # or nothing while it is not bound
 qline() { in_b awk -v q=$Q '$1 == q' /proc/net/netfilter/nfnetlink_queue; }
@@ -76,3 +89,5 @@ exit 0'
 }
 # hook_ms N: how long the Nth start hook ran
 hook_ms() { ms "$(evtime end-start "$1")" "$(evtime start "$1")"; }
+# stop_daemon: SIGTERM, and wait for it
+stop_daemon() { kill "$DPID" 2> /dev/null; wait "$DPID" 2> /dev/null; DPID=; }
