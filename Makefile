@@ -107,9 +107,16 @@ build/bench/blast: bench/blast.c
 build/bench/stamp: bench/stamp.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -static -o $@ $<
+build/bench/tcpchat: tests/tools/tcpchat.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -o $@ $<
+build/bench/gatehook: bench/gatehook.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -static -o $@ $<
 
 bench: deps
-	$(MAKE) all build/bench/blast build/bench/stamp
+	$(MAKE) all build/bench/blast build/bench/stamp build/bench/gatehook \
+	  build/bench/tcpchat
 	bench/bench.sh $(abspath $(BIN)) $(abspath build/bench) $(QUICK)
 
 # the soak test: thousands of cycles, memory and fds flat (as root)
