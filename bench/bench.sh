@@ -2,8 +2,9 @@
 # bench/bench.sh BINDIR TOOLDIR [QUICK]: the performance figures of tuninetd,
 # measured on this machine against tcpdump (and no sensor at all) in the
 # same run, on a veth pair between two network namespaces of its own, with
-# 64-byte UDP. Prints one table of medians and exits non-zero when a goal
-# is missed. Run as root (make bench; make bench QUICK=1 for < 1 minute).
+# 64-byte UDP, and the first TCP connection through an on-demand gate
+# (-q against pcap). Prints tables of medians and exits non-zero when a goal
+# is missed. Run as root (make bench; make bench QUICK=1 for < 2 minutes).
 set -u
 TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0}
 if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=5 IDLE=3
