@@ -40,13 +40,15 @@ table inet cnt {
 NFT
 cat > "$T/gate" <<GATE
 #!/bin/sh
-# down: lift the gate (the tunnel is up); up: put it back
+# down: lift the gate (the tunnel is up); up: put it back; either once
 for t in iptables ip6tables; do
-	case \$1 in
-	down) ip netns exec $NS_A \$t -D INPUT -p tcp --dport 8080 -j DROP ;;
-	up) ip netns exec $NS_A \$t -I INPUT -p tcp --dport 8080 -j DROP ;;
-	esac
+	while ip netns exec $NS_A \$t -C INPUT -p tcp --dport 8080 -j DROP 2> /dev/null; do
+		[ \$1 = up ] && continue 2
+		ip netns exec $NS_A \$t -D INPUT -p tcp --dport 8080 -j DROP
+	done
+	[ \$1 = up ] && ip netns exec $NS_A \$t -I INPUT -p tcp --dport 8080 -j DROP
 done
+exit 0
 GATE
 chmod +x "$T/gate"
 "$T/gate" up || bail "gate"

@@ -65,7 +65,7 @@ for k in $(seq 9); do cs="$cs $(connect "$ADDR_A")"; sleep 0.35; done
 note "connect times while up: $cs"
 check "up alone: 9 connections in 3 s kept the watch up (TTL 2)" [ "$(nev stop)" = $((s - 1)) ]
 check "up alone: each connected at once (< 50 ms):$cs" \
-    awk -v l="$cs" 'BEGIN{n = split(l, a, " "); for (i = 1; i <= n; i++) if (a[i] > 0.05 || a[i] == "") exit 1; exit !(n == 9)}'
+    awk -v l="$cs" 'BEGIN{n = split(l, a, " "); for (i = 1; i <= n; i++) if (a[i] > 0.05 || a[i] <= 0) exit 1; exit !(n == 9)}'
 wait_ev end-stop $s 5 || bail "stop after the stream"
 
 # a connection during the stop hook (0.6 s): held, then the next start
@@ -124,7 +124,7 @@ cs=
 for k in $(seq 9); do cs="$cs $(connect "$ADDR_A")"; sleep 0.35; done
 check "beside NFLOG, up: connections kept it up (TTL 2)" [ "$(nev stop)" = $((s - 1)) ]
 check "beside NFLOG, up: each connected at once (< 50 ms):$cs" \
-    awk -v l="$cs" 'BEGIN{n = split(l, a, " "); for (i = 1; i <= n; i++) if (a[i] > 0.05 || a[i] == "") exit 1; exit !(n == 9)}'
+    awk -v l="$cs" 'BEGIN{n = split(l, a, " "); for (i = 1; i <= n; i++) if (a[i] > 0.05 || a[i] <= 0) exit 1; exit !(n == 9)}'
 wait_ev end-stop $s 5 || bail "stop"
 check "after the stop: queue $Q bound again, copying packets (mode 2)" [ "$(awk '{print $4}' <<< "$(qline)")" = 2 ]
 first_connect "-q with -n, the next cycle" "$ADDR_A"
