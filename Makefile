@@ -5,7 +5,7 @@
 #   make install     PREFIX=/usr/local DESTDIR=
 #   make deb         the Debian package (dpkg-buildpackage -us -uc -b)
 #   make deps        the Debian packages to build and test (as root)
-#   make bench       the performance figures against tcpdump (QUICK=1: < 1 min)
+#   make bench       the performance figures against tcpdump (QUICK=1: < 2 min)
 #   make soak        thousands of start/stop cycles; memory and fds flat
 #   make fuzz        the decoder under libFuzzer for FUZZ_SECONDS (default 60)
 #   SANITIZE=1       build with ASan+UBSan into build/san/ (make check SANITIZE=1)
@@ -19,13 +19,13 @@ DOCDIR	?= $(PREFIX)/share/doc/tuninetd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log libnetfilter_conntrack inih
+PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
 ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_conntrack -linih)
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -42,7 +42,8 @@ ALL_CFLAGS += -Werror
 endif
 
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c watch.c daemon.c hook.c env.c log.c \
-	  sensor.c sensor_pcap.c sensor_nflog.c sensor_conntrack.c packet.c packet_text.c \
+	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
+	  packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
@@ -109,9 +110,16 @@ build/bench/blast: bench/blast.c
 build/bench/stamp: bench/stamp.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -static -o $@ $<
+build/bench/tcpchat: tests/tools/tcpchat.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -o $@ $<
+build/bench/gatehook: bench/gatehook.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -static -o $@ $<
 
 bench: deps
-	$(MAKE) all build/bench/blast build/bench/stamp
+	$(MAKE) all build/bench/blast build/bench/stamp build/bench/gatehook \
+	  build/bench/tcpchat
 	bench/bench.sh $(abspath $(BIN)) $(abspath build/bench) $(QUICK)
 
 # the soak test: thousands of cycles, memory and fds flat (as root)
@@ -121,7 +129,8 @@ soak: deps
 	tests/soak.sh $(abspath $(BIN)) $(abspath build/obj/tools) $(abspath build/bench/stamp) $(SOAK_CYCLES)
 
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
-	  libnetfilter-log-dev libnetfilter-conntrack-dev conntrack libcmocka-dev nftables iproute2 tcpdump \
+	  libnetfilter-log-dev libnetfilter-queue-dev libnetfilter-conntrack-dev \
+	  conntrack libcmocka-dev nftables iptables curl iproute2 tcpdump \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils

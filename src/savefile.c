@@ -74,7 +74,10 @@ savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 {
 	char proc[64];
 
-	sf->dead = pcap_open_dead_with_tstamp_precision(linktype, FILE_SNAPLEN,
+	/* libpcap takes a DLT: raw IP is DLT_RAW here, LINKTYPE_RAW in
+	 * the file; the rest are equal */
+	sf->dead = pcap_open_dead_with_tstamp_precision(
+	    linktype == LINKTYPE_RAW ? DLT_RAW : linktype, FILE_SNAPLEN,
 	    PCAP_TSTAMP_PRECISION_MICRO);
 	if (sf->dead == NULL) {
 		snprintf(err, errlen, "-w: `%s': no pcap handle", sf->path);

@@ -12,15 +12,17 @@
 /* A new kind of sensor is one file and one row here: whether a watch's
  * settings ask for it, and how to open it. The order is the order of a
  * watch's sensors: the savefile takes the first one's link type, so
- * whole frames (pcap) come before NFLOG records; conntrack, which never
- * starts a watch and has no packets, comes last, and its sync, at a
- * deadline, after the others have said what they still held. */
+ * whole frames (pcap) come before NFLOG records and raw IP packets
+ * (NFQUEUE); conntrack, which never starts a watch and has no packets,
+ * comes last, and its sync, at a deadline, after the others have said
+ * what they still held. */
 static const struct sensor_kind {
 	bool		 (*wanted)(const struct watch_conf *);
 	struct sensor	*(*open)(const struct watch_conf *, char *, size_t);
 } kinds[] = {
 	{ pcap_sensor_wanted, pcap_sensor_open },
 	{ nflog_sensor_wanted, nflog_sensor_open },
+	{ nfqueue_sensor_wanted, nfqueue_sensor_open },
 	{ conntrack_sensor_wanted, conntrack_sensor_open },
 };
 

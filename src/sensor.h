@@ -92,6 +92,11 @@ bool		 pcap_filter_ok(const char *filter, char *err, size_t);
 bool		 nflog_sensor_wanted(const struct watch_conf *);
 struct sensor	*nflog_sensor_open(const struct watch_conf *, char *err, size_t);
 
+/* sensor_nfqueue.c */
+bool		 nfqueue_sensor_wanted(const struct watch_conf *);
+struct sensor	*nfqueue_sensor_open(const struct watch_conf *, char *err,
+		    size_t);
+
 /* sensor_conntrack.c */
 bool		 conntrack_sensor_wanted(const struct watch_conf *);
 struct sensor	*conntrack_sensor_open(const struct watch_conf *, char *err,

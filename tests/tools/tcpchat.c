@@ -1,5 +1,7 @@
 /* tcpchat: a TCP conversation for the tests, IPv4 or IPv6.
  *   tcpchat listen ADDR PORT              accept, read and discard, forever
+ *   tcpchat serve ADDR PORT               accept, read a request, answer an
+ *       empty HTTP 200 and close, forever (curl's other end)
  *   tcpchat talk ADDR PORT COUNT INTERVAL_MS [QUIET_MS]
  *       connect, send one byte COUNT times INTERVAL_MS apart, stay quiet
  *       QUIET_MS (an open, idle connection), close; print the
@@ -39,7 +41,7 @@ main(int argc, char **argv)
 		perror("tcpchat: socket");
 		return 1;
 	}
-	if (strcmp(argv[1], "listen") == 0) {
+	if (strcmp(argv[1], "listen") == 0 || strcmp(argv[1], "serve") == 0) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 		    listen(fd, 8) == -1) {
@@ -49,8 +51,16 @@ main(int argc, char **argv)
 		for (;;) {
 			if ((c = accept(fd, NULL, NULL)) == -1)
 				continue;
-			while (read(c, buf, sizeof buf) > 0)
-				;
+			if (argv[1][0] == 's') {
+				static const char ok[] = "HTTP/1.0 200 OK\r\n"
+				    "Content-Length: 0\r\n\r\n";
+
+				if (read(c, buf, sizeof buf) > 0 &&
+				    write(c, ok, sizeof ok - 1) < 0)
+					perror("tcpchat: write");
+			} else
+				while (read(c, buf, sizeof buf) > 0)
+					;
 			close(c);
 		}
 	}
