@@ -1,0 +1,197 @@
+/*
+ * json.c: writing JSON (RFC 8259): values separated by commas where they
+ * follow one another, keys and strings escaped (quotes, backslashes and
+ * every control byte; bytes of 0x80 and up are passed as they are: names
+ * and packets summaries are ASCII or UTF-8). Pure, no I/O. A failure
+ * (memory, nesting deeper than JSON_DEPTH) is remembered and json_text
+ * then answers NULL.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+void
+json_init(struct json *j)
+{
+	memset(j, 0, sizeof *j);
+	j->first[0] = true;
+}
+
+void
+json_free(struct json *j)
+{
+	free(j->buf);
+	json_init(j);
+}
+
+const char *
+json_text(const struct json *j)
+{
+	return j->failed ? NULL : j->buf != NULL ? j->buf : "";
+}
+
+static void
+put(struct json *j, const char *s, size_t n)
+{
+	char *b;
+	size_t cap;
+
+	if (j->failed)
+		return;
+	if (j->len + n + 1 > j->cap) {
+		cap = j->cap != 0 ? j->cap : 256;
+		while (cap < j->len + n + 1)
+			cap *= 2;
+		if ((b = realloc(j->buf, cap)) == NULL) {
+			j->failed = true;
+			return;
+		}
+		j->buf = b;
+		j->cap = cap;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+/* a comma before any value but the first at its depth, or after a key */
+static void
+value(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		put(j, ",", 1);
+	j->first[j->depth] = false;
+}
+
+static void
+quoted(struct json *j, const char *s)
+{
+	char esc[8];
+	const char *run = s;
+
+	put(j, "\"", 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(j, run, (size_t)(s - run));
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof esc, "\\%c", c);
+		else if (c == '\n')
+			snprintf(esc, sizeof esc, "\\n");
+		else if (c == '\t')
+			snprintf(esc, sizeof esc, "\\t");
+		else
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+		put(j, esc, strlen(esc));
+		run = s + 1;
+	}
+	put(j, run, (size_t)(s - run));
+	put(j, "\"", 1);
+}
+
+static void
+open_(struct json *j, const char *c, char closer)
+{
+	value(j);
+	put(j, c, 1);
+	if (j->depth + 1 >= JSON_DEPTH) {
+		j->failed = true;
+		return;
+	}
+	j->first[++j->depth] = true;
+	j->closer[j->depth] = closer;
+}
+
+void
+json_object(struct json *j)
+{
+	open_(j, "{", '}');
+}
+
+void
+json_array(struct json *j)
+{
+	open_(j, "[", ']');
+}
+
+void
+json_end(struct json *j)
+{
+	if (j->failed || j->depth == 0) {
+		j->failed = true;
+		return;
+	}
+	put(j, &j->closer[j->depth], 1);
+	j->depth--;
+}
+
+void
+json_key(struct json *j, const char *key)
+{
+	value(j);
+	quoted(j, key);
+	put(j, ":", 1);
+	j->after_key = true;
+}
+
+void
+json_string(struct json *j, const char *s)
+{
+	value(j);
+	quoted(j, s != NULL ? s : "");
+}
+
+void
+json_stringf(struct json *j, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	json_string(j, buf);
+}
+
+void
+json_int(struct json *j, long long v)
+{
+	char buf[32];
+
+	value(j);
+	snprintf(buf, sizeof buf, "%lld", v);
+	put(j, buf, strlen(buf));
+}
+
+void
+json_double(struct json *j, double v, int decimals)
+{
+	char buf[64];
+
+	value(j);
+	snprintf(buf, sizeof buf, "%.*f", decimals, v);
+	put(j, buf, strlen(buf));
+}
+
+void
+json_bool(struct json *j, bool v)
+{
+	value(j);
+	put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void
+json_null(struct json *j)
+{
+	value(j);
+	put(j, "null", 4);
+}
