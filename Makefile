@@ -41,7 +41,7 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c watch.c daemon.c hook.c env.c json.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c daemon.c statefile.c hook.c env.c json.c log.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c
@@ -73,7 +73,7 @@ $(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o $(OBJ)/con
 $(OBJ)/tests/test_fsm: tests/unit/test_fsm.c $(OBJ)/fsm.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 # the watch's glue, against a fake sensor, clock, hook and loop
-$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/fsm.o \
+$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/fsm.o $(OBJ)/stats.o \
 	  $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_config: tests/unit/test_config.c $(OBJ)/config.o $(OBJ)/conf.o | $(OBJ)/tests

@@ -33,7 +33,10 @@
 #include "notify.h"
 #include "savefile.h"
 #include "sensor.h"
+#include "statefile.h"
 #include "watch.h"
+
+#define EVENTS_MAX	256	/* tuninetctl events: the last hook runs */
 
 struct slot {
 	struct watch		*w;
@@ -46,6 +49,9 @@ struct daemon {
 	struct slot		*slots;
 	int			 nslots, cap;
 	char			*config_file;	/* -C, or NULL */
+	char			*state_dir;	/* or NULL: no state kept */
+	struct daemon_event	 events[EVENTS_MAX];	/* a ring */
+	unsigned		 nevents;		/* in all */
 	struct config_checks	 checks;
 	bool			 exiting;
 	struct timer		 reap;		/* retired watches to free */
@@ -114,12 +120,83 @@ watch_changed(struct watch *w, void *arg)
 				timer_set(&d->reap, now_ns());
 }
 
+static void
+hook_done(struct watch *w, const char *event, enum fsm_reason reason,
+    const struct hook_result *r, void *arg)
+{
+	struct daemon *d = arg;
+	struct daemon_event *e = &d->events[d->nevents++ % EVENTS_MAX];
+
+	*e = (struct daemon_event){ .result = *r, .reason = reason };
+	e->when = loop_to_realtime(r->started);
+	snprintf(e->watch, sizeof e->watch, "%s", watch_name(w) != NULL ?
+	    watch_name(w) : "default");
+	snprintf(e->event, sizeof e->event, "%s", event);
+}
+
+static const char *
+source(const struct daemon *d)
+{
+	return d->config_file != NULL ? d->config_file : "-";
+}
+
+/* The state file: each transition, and once a second while packets move
+ * the deadline. A write that fails is said once. */
+static void
+persist(struct watch *w, void *arg)
+{
+	static bool said;
+	struct daemon *d = arg;
+	struct watch_info in;
+	struct saved sv;
+
+	if (d->state_dir == NULL)
+		return;
+	watch_info(w, &in);
+	sv = (struct saved){ .up_since = in.up_since,
+	    .last_packet = in.last_packet };
+	if (strcmp(in.state, "starting") == 0)
+		sv.state = SAVED_STARTING;
+	else if (strcmp(in.state, "up") == 0)
+		sv.state = SAVED_UP;
+	else if (strcmp(in.state, "stopping") == 0)
+		sv.state = SAVED_STOPPING;
+	if (in.have_trigger)
+		snprintf(sv.trigger, sizeof sv.trigger, "%s", in.trigger);
+	snprintf(sv.source, sizeof sv.source, "%s", source(d));
+	if (statefile_write(d->state_dir, in.name, &sv) == -1 && !said) {
+		log_warn("state-dir: `%s': cannot save %s's state", d->state_dir,
+		    in.name);
+		said = true;
+	}
+}
+
+/* A watch that was up when the daemon last ended (a crash, kill -9) is
+ * taken over as up, not started again. */
+static void
+adopt(struct daemon *d, struct watch *w)
+{
+	const struct watch_conf *wc = watch_conf(w);
+	struct saved sv;
+
+	if (d->state_dir == NULL || statefile_read(d->state_dir,
+	    wc->name != NULL ? wc->name : "default", &sv) == -1)
+		return;
+	/* a start that may have failed is not up, with --strict-start */
+	if (strcmp(sv.source, source(d)) != 0 || sv.state == SAVED_IDLE ||
+	    (sv.state == SAVED_STARTING && wc->strict_start) ||
+	    sv.up_since == 0 || sv.last_packet == 0)
+		return;
+	watch_adopt(w, sv.up_since, sv.last_packet);
+}
+
 /* Everything a watch needs, opened and checked; on error, err says what
  * and nothing is left open. The daemon owns wc from here, even on error. */
 static struct watch *
 open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 {
-	const struct watch_owner owner = { .changed = watch_changed, .arg = d };
+	const struct watch_owner owner = { .changed = watch_changed,
+	    .hook_done = hook_done, .persist = persist, .arg = d };
 	struct sensor *sensors[SENSORS_MAX];
 	struct savefile *savefile = NULL;
 	char why[1024];
@@ -196,6 +273,9 @@ reap(struct timer *t)
 		if (!d->slots[i].retiring || !watch_done(d->slots[i].w))
 			continue;
 		next = d->slots[i].successor;
+		if (next == NULL && d->state_dir != NULL)
+			statefile_remove(d->state_dir,
+			    watch_name(d->slots[i].w));
 		watch_free(d->slots[i].w);
 		if (next != NULL &&
 		    (w = open_watch(d, next, err, sizeof err)) != NULL) {
@@ -403,14 +483,79 @@ on_signal(int signo)
 	}
 }
 
+/* ---- what the control socket asks ---- */
+
+int
+daemon_count(const struct daemon *d)
+{
+	return d->nslots;
+}
+
+/* the i-th watch, in the file's order; retiring ones are skipped */
+struct watch *
+daemon_watch(const struct daemon *d, int i)
+{
+	int k;
+
+	for (k = 0; k < d->nslots; k++)
+		if (!d->slots[k].retiring && i-- == 0)
+			return d->slots[k].w;
+	return NULL;
+}
+
+struct watch *
+daemon_find(const struct daemon *d, const char *name)
+{
+	struct watch *w;
+	int i;
+
+	for (i = 0; (w = daemon_watch(d, i)) != NULL; i++)
+		if (strcmp(watch_name(w) != NULL ? watch_name(w) : "default",
+		    name) == 0)
+			return w;
+	return NULL;
+}
+
+/* the last hook runs, newest first */
+int
+daemon_events(const struct daemon *d, const struct daemon_event **out,
+    int max)
+{
+	unsigned k, n = d->nevents < EVENTS_MAX ? d->nevents : EVENTS_MAX;
+	int i = 0;
+
+	for (k = 0; k < n && i < max; k++)
+		out[i++] = &d->events[(d->nevents - 1 - k) % EVENTS_MAX];
+	return i;
+}
+
+bool
+daemon_reload(struct daemon *d, char *why, size_t len)
+{
+	if (d->config_file == NULL) {
+		snprintf(why, len, "no configuration file to reload: the "
+		    "watch comes from the command line");
+		return false;
+	}
+	if (d->exiting) {
+		snprintf(why, len, "exiting");
+		return false;
+	}
+	reload(d);
+	return true;
+}
+
 struct daemon *
-daemon_new(const char *config_file, const struct config_checks *checks)
+daemon_new(const char *config_file, const char *state_dir,
+    const struct config_checks *checks)
 {
 	struct daemon *d;
 
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		fatal("calloc");
-	if (config_file != NULL && (d->config_file = strdup(config_file)) == NULL)
+	if ((config_file != NULL &&
+	    (d->config_file = strdup(config_file)) == NULL) ||
+	    (state_dir != NULL && (d->state_dir = strdup(state_dir)) == NULL))
 		fatal("strdup");
 	d->checks = *checks;
 	d->reap = (struct timer){ .cb = reap, .arg = d };
@@ -426,9 +571,11 @@ daemon_run(struct daemon *d)
 	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT,
 	    SIGCHLD }, 5, on_signal) == -1)
 		fatal("signals");
-	for (i = 0; i < d->nslots; i++)
+	for (i = 0; i < d->nslots; i++) {
 		if (watch_start(d->slots[i].w) == -1)
 			fatal("sensors");
+		adopt(d, d->slots[i].w);
+	}
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), d->status);
 	status = loop_run();
@@ -448,6 +595,7 @@ daemon_free(struct daemon *d)
 	timer_stop(&d->reap);
 	free(d->slots);
 	free(d->config_file);
+	free(d->state_dir);
 	free(d);
 	the_daemon = NULL;
 }

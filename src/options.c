@@ -18,6 +18,7 @@ enum {
 	OPT_SETTING = 256,	/* + index in watch_settings */
 	OPT_CHECK_CONFIG = 512,
 	OPT_CONTROL,
+	OPT_STATE_DIR,
 };
 
 static const struct option process_options[] = {
@@ -27,6 +28,7 @@ static const struct option process_options[] = {
 	{ "config",		required_argument,	NULL, 'C' },
 	{ "check-config",	no_argument,		NULL, OPT_CHECK_CONFIG },
 	{ "control",		required_argument,	NULL, OPT_CONTROL },
+	{ "state-dir",		required_argument,	NULL, OPT_STATE_DIR },
 };
 
 #define NSETTINGS	32
@@ -153,6 +155,9 @@ parse(struct config *cf, struct watch_conf *wc, int *given, int argc,
 		case OPT_CONTROL:
 			take(&cf->control, optarg);
 			continue;
+		case OPT_STATE_DIR:
+			take(&cf->state_dir, optarg);
+			continue;
 		case ':':
 			snprintf(err, errlen, "%s needs an argument",
 			    optopt ? optname(optopt, longopts, name,
@@ -198,10 +203,10 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 	}
 	if (cf->config_file != NULL) {
 		/* the watches come from the file: none on the command line */
-		if (cf->control != NULL) {
-			snprintf(err, errlen, "-C `%s': give the control socket "
-			    "in the file's [daemon] section (control = <path>)",
-			    cf->config_file);
+		if (cf->control != NULL || cf->state_dir != NULL) {
+			snprintf(err, errlen, "-C `%s': give %s in the file's "
+			    "[daemon] section", cf->config_file, cf->control !=
+			    NULL ? "control = <path>" : "state-dir = <path>");
 			goto fail;
 		}
 		if (given > 0) {
@@ -261,6 +266,7 @@ options_usage(char *buf, size_t len, const char *prog)
 "  -C, --config <file>      the watches of a configuration file (see tuninetd.conf(5))\n"
 "      --check-config       check the -C file, print `configuration OK: N watches'\n"
 "      --control <path>     answer tuninetctl on this Unix socket\n"
+"      --state-dir <dir>    keep the watch's state there, to take it over after a crash\n"
 "  -h, --help               print this help\n"
 "  -v, --version            print the version\n"
 "\n"

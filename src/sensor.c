@@ -77,3 +77,14 @@ realtime_to_loop(const struct timespec *ts)
 	    (real.tv_nsec - ts->tv_nsec);
 	return age > 0 ? now - age : now;
 }
+
+/* A time of the loop's clock as CLOCK_REALTIME ns, for people and files. */
+int64_t
+loop_to_realtime(int64_t t)
+{
+	struct timespec real;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (int64_t)real.tv_sec * NSEC_PER_SEC + real.tv_nsec -
+	    (now_ns() - t);
+}

@@ -32,6 +32,13 @@ struct sensor_packet {
 	struct timespec	 ts;		/* CLOCK_REALTIME capture time */
 };
 
+/* what a sensor has in hand, for tuninetctl; -1: not its kind */
+struct sensor_counts {
+	long		 held;		/* packets held now (NFQUEUE) */
+	long		 dropped;	/* held packets dropped, in all */
+	long		 connections;	/* marked connections open (conntrack) */
+};
+
 struct sensor;
 
 struct sensor_ops {
@@ -50,6 +57,9 @@ struct sensor_ops {
 	/* a stop is wanted now: have packets that already passed delivered;
 	 * returns how long that may take (ns), 0 when nothing is held back */
 	int64_t	(*flush)(struct sensor *);
+	/* what it has in hand (held packets, open connections); may be
+	 * NULL */
+	void	(*counts)(const struct sensor *, struct sensor_counts *);
 	/* a line to log beside "CORE: executing STOP command..." (what
 	 * held the watch up), or false; may be NULL */
 	bool	(*stop_note)(struct sensor *, char *, size_t);
@@ -105,5 +115,6 @@ struct sensor	*conntrack_sensor_open(const struct watch_conf *, char *err,
 /* helpers shared by the sensors */
 bool		 have_capability(int cap);
 int64_t		 realtime_to_loop(const struct timespec *);
+int64_t		 loop_to_realtime(int64_t);
 
 #endif

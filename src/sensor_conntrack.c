@@ -338,6 +338,12 @@ ct_close(struct sensor *s)
 	free(cs);
 }
 
+static void
+ct_counts(const struct sensor *s, struct sensor_counts *c)
+{
+	c->connections = ((const struct ct_sensor *)s)->open;
+}
+
 static const struct sensor_ops ct_ops = {
 	.kind = "conntrack",
 	.tag = "CONNTRACK",
@@ -348,6 +354,7 @@ static const struct sensor_ops ct_ops = {
 	.start_done = ct_start_done,
 	.flush = ct_flush,
 	.stop_note = ct_stop_note,
+	.counts = ct_counts,
 	.describe = ct_describe,
 	.label = ct_label,
 	.env = ct_env,

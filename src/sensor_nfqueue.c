@@ -93,6 +93,7 @@ struct nfqueue_sensor {
 	unsigned		 head, nheld;
 	/* dropped in this episode, said when it ends */
 	unsigned long		 over_max, expired;
+	unsigned long		 dropped;	/* in all, for tuninetctl */
 	int			 rcvbuf;
 	unsigned long		 overflows;
 	int64_t			 overflow_logged;
@@ -220,9 +221,11 @@ release(struct nfqueue_sensor *qs, int v, const char *why)
 		if (v == NF_ACCEPT)
 			log_info("NFQUEUE: queue %d: accepted %u held packet%s",
 			    qs->queue, n, plural(n));
-		else
+		else {
+			qs->dropped += n;
 			log_warnx("NFQUEUE: queue %d: %s: dropped %u held "
 			    "packet%s", qs->queue, why, n, plural(n));
+		}
 	}
 	qs->head = qs->nheld = 0;
 	say_drops(qs);
@@ -236,6 +239,7 @@ hold(struct nfqueue_sensor *qs, uint32_t id)
 	if (qs->nheld == qs->hold_max) {
 		verdict(qs, false, id, NF_DROP);
 		qs->over_max++;
+		qs->dropped++;
 		return;
 	}
 	*held_at(qs, qs->nheld) = (struct held){ .id = id, .at = now };
@@ -258,6 +262,7 @@ nfqueue_expire(struct timer *t)
 		qs->head = (qs->head + n) % qs->hold_max;
 		qs->nheld -= n;
 		qs->expired += n;
+		qs->dropped += n;
 	}
 	if (qs->nheld > 0)
 		timer_set(&qs->expire, held_at(qs, 0)->at + qs->hold_ns);
@@ -623,6 +628,15 @@ nfqueue_sensor_close(struct sensor *s)
 	free(qs);
 }
 
+static void
+nfqueue_counts(const struct sensor *s, struct sensor_counts *c)
+{
+	const struct nfqueue_sensor *qs = (const struct nfqueue_sensor *)s;
+
+	c->held = qs->nheld;
+	c->dropped = (long)qs->dropped;
+}
+
 static const struct sensor_ops nfqueue_ops = {
 	.kind = "nfqueue",
 	.tag = "NFQUEUE",
@@ -637,6 +651,7 @@ static const struct sensor_ops nfqueue_ops = {
 	.env = nfqueue_env,
 	.linktype = nfqueue_linktype,
 	.waiting = nfqueue_waiting,
+	.counts = nfqueue_counts,
 	.close = nfqueue_sensor_close,
 };
 

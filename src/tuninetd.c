@@ -29,6 +29,7 @@
 #include "packet.h"
 #include "savefile.h"
 #include "sensor.h"
+#include "statefile.h"
 
 #ifndef VERSION
 #define VERSION "2.0.0"
@@ -144,7 +145,13 @@ main(int argc, char *argv[])
 		}
 		checks.hook = check_option_hook;
 	}
-	d = daemon_new(cf.config_file, &checks);
+	if (cf.state_dir != NULL &&
+	    statefile_dir(cf.state_dir, err, sizeof err) == -1) {
+		config_free(&cf);
+		log_warnx("%s", err);
+		return 1;
+	}
+	d = daemon_new(cf.config_file, cf.state_dir, &checks);
 	for (wc = cf.watches; wc != NULL; wc = next) {
 		next = wc->next;
 		wc->next = NULL;

@@ -31,12 +31,14 @@
 #include "packet.h"
 #include "savefile.h"
 #include "sensor.h"
+#include "stats.h"
 #include "watch.h"
 
 extern char **environ;
 
 struct trigger {
 	struct sensor	*sensor;
+	int64_t		 when;		/* loop clock */
 	bool		 have_data;
 	uint8_t		 data[RECORD_MAX];
 	uint32_t	 caplen, len;
@@ -54,11 +56,23 @@ struct watch {
 	struct hook		 hook;
 	struct timer		 deadline;
 	struct sensor		*last_sensor;	/* of the last packet */
+	int			 last_index;	/* its place in sensors[] */
 	struct trigger		 trigger;	/* of the start running or due */
 	struct savefile		*savefile;	/* -w, or NULL */
 	struct timer		 flushed;	/* a signal's stop, once heard */
 	enum fsm_input		 signalled;	/* FSM_HANGUP or FSM_EXIT */
 	enum fsm_reason		 stop_reason;	/* of the stop running */
+	enum fsm_reason		 hook_reason;	/* of the hook running */
+	int64_t			 since;		/* the state's, loop clock */
+	struct watch_stats	 stats;
+	/* the last packets that moved the deadline: when, which sensor */
+	struct {
+		int64_t		 when;
+		uint8_t		 sensor;
+	}			 moved[WHY_MAX];
+	unsigned		 nmoved;	/* in all; the ring holds WHY_MAX */
+	int64_t			 last_seen;	/* fsm.last when last looked at */
+	struct timer		 persist;	/* at most once a second while up */
 };
 
 static void	step(struct watch *, enum fsm_input, int64_t, bool);
@@ -255,19 +269,70 @@ log_stop_notes(const struct watch *w)
 }
 
 static void
-step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
+count_hook(struct watch *w, const struct fsm_step *st)
 {
-	struct fsm_step st = fsm_input(&w->fsm, in, now, keeps_up);
+	const struct trigger *t = &w->trigger;
+
+	w->hook_reason = st->reason;
+	if (st->action == FSM_RUN_START) {
+		w->stats.starts++;
+		if (st->reason == REASON_PACKET && t->sensor != NULL &&
+		    w->hook.result.started >= t->when)
+			hist_add(&w->stats.start_latency,
+			    (double)(w->hook.result.started - t->when) /
+			    NSEC_PER_SEC);
+	} else
+		w->stats.stops[st->reason]++;
+}
+
+static void
+persist_now(struct watch *w)
+{
+	timer_stop(&w->persist);
+	if (w->owner.persist != NULL)
+		w->owner.persist(w, w->owner.arg);
+}
+
+static void
+on_persist(struct timer *t)
+{
+	persist_now(t->arg);
+}
+
+/* The deadline moved: remembered for `tuninetctl why', as the sensors
+ * reported it (in up mode, its time and its sensor). */
+static void
+moved(struct watch *w)
+{
+	w->moved[w->nmoved % WHY_MAX].when = w->fsm.last;
+	w->moved[w->nmoved % WHY_MAX].sensor = (uint8_t)w->last_index;
+	w->nmoved++;
+	w->last_seen = w->fsm.last;
+}
+
+/* What a step of the state machine asks for: the hook, the log lines,
+ * the sensors' mode, the deadline; and the owner told of it (tell: not
+ * for a mere packet, the hot path). */
+static void
+carry_out(struct watch *w, struct fsm_step st, bool tell)
+{
+	int64_t now = st.now;
 	int spawned = 0;
 
 	/* A stop: sensors go back to reporting the next packet first, so
 	 * that one passing while the hook spawns starts the next cycle. */
 	if (st.action == FSM_RUN_STOP)
 		sync_sensors_mode(w);
-	if (st.action != FSM_NOTHING)
+	if (st.action != FSM_NOTHING) {
 		spawned = run_hook(w, st.action, st.reason, now);
-	if (st.from != st.to)
+		count_hook(w, &st);
+	}
+	if (st.from != st.to) {
 		log_transition(w, &st);
+		if (st.from == FSM_STOPPING)
+			w->stats.up_ns += now - w->fsm.up_since;
+		w->since = now;
+	}
 	if (st.action == FSM_RUN_START) {
 		wlog(w, log_info, "%s: executing START command...",
 		    trigger_tag(w));
@@ -279,11 +344,38 @@ step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 	}
 	sync_sensors_mode(w);
 	sync_deadline(w);
-	if (spawned == -1)	/* logged; the state moves on as after a failure */
+	if (w->fsm.last != w->last_seen)
+		moved(w);
+	if (spawned == -1) {
+		/* logged; the state moves on as after a failure, and that
+		 * step tells the owner */
 		on_hook_done(&w->hook);
-	else if ((st.from != st.to || in != FSM_PACKET) &&
-	    w->owner.changed != NULL)	/* not per packet: that is the hot path */
-		w->owner.changed(w, w->owner.arg);
+		return;
+	}
+	if (st.from != st.to || tell) {
+		if (w->owner.changed != NULL)
+			w->owner.changed(w, w->owner.arg);
+		persist_now(w);
+	} else if (!w->persist.armed && w->owner.persist != NULL &&
+	    w->fsm.state != FSM_IDLE)	/* the state file, once a second */
+		timer_set(&w->persist, now_ns() + NSEC_PER_SEC);
+}
+
+static void
+step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
+{
+	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), in != FSM_PACKET);
+}
+
+static int
+sensor_index(const struct watch *w, const struct sensor *s)
+{
+	int i;
+
+	for (i = 0; i < w->nsensors; i++)
+		if (w->sensors[i] == s)
+			return i;
+	return 0;
 }
 
 static void
@@ -296,6 +388,7 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 	if (fresh) {
 		/* this packet fires the next start: keep it for the hook */
 		t->sensor = s;
+		t->when = sp->when;
 		t->have_data = sp->data != NULL;
 		t->caplen = sp->caplen < RECORD_MAX ? sp->caplen : RECORD_MAX;
 		t->len = sp->len;
@@ -304,8 +397,10 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		if (t->have_data)
 			memcpy(t->data, sp->data, t->caplen);
 	}
-	if (fresh || sp->keeps_up || !w->conf->ack_only)
+	if (fresh || sp->keeps_up || !w->conf->ack_only) {
 		w->last_sensor = s;
+		w->last_index = sensor_index(w, s);
+	}
 	step(w, FSM_PACKET, sp->when, sp->keeps_up);
 }
 
@@ -314,7 +409,17 @@ on_hook_done(struct hook *h)
 {
 	struct watch *w = h->arg;
 	bool ok = hook_result_ok(&h->result);
+	int event = w->fsm.state == FSM_STARTING ? HOOK_START : HOOK_STOP;
 	int i;
+
+	if (!ok)
+		w->stats.hook_failures[event]++;
+	if (h->result.spawned)
+		hist_add(&w->stats.hook_duration[event],
+		    (double)(h->result.ended - h->result.started) / NSEC_PER_SEC);
+	if (w->owner.hook_done != NULL)
+		w->owner.hook_done(w, event == HOOK_START ? "start" : "stop",
+		    w->hook_reason, &h->result, w->owner.arg);
 
 	if (w->fsm.state == FSM_STARTING)
 		for (i = 0; i < w->nsensors; i++)
@@ -514,6 +619,191 @@ watch_status(const struct watch *w, char *buf, size_t len)
 	}
 }
 
+static const char *
+display_name(const struct watch *w)
+{
+	return w->conf->name != NULL ? w->conf->name : "default";
+}
+
+static int64_t
+real(int64_t t)
+{
+	return t != 0 ? loop_to_realtime(t) : 0;
+}
+
+void
+watch_info(const struct watch *w, struct watch_info *in)
+{
+	const struct trigger *t = &w->trigger;
+	struct sensor_counts c;
+	struct packet_info pi;
+	const char *kw;
+	int64_t due;
+	size_t len;
+	int i;
+
+	memset(in, 0, sizeof *in);
+	in->name = display_name(w);
+	in->state = fsm_state_name(&w->fsm);
+	in->held = w->fsm.held;
+	in->since = real(w->since);
+	in->stats = &w->stats;
+	in->up_ns = w->stats.up_ns;
+	if (w->fsm.state != FSM_IDLE) {
+		in->up_since = real(w->fsm.up_since);
+		in->up_ns += now_ns() - w->fsm.up_since;
+	}
+	if (w->nmoved > 0 || w->fsm.state != FSM_IDLE) {
+		in->last_packet = real(w->fsm.last);
+		if (w->last_sensor != NULL)
+			in->last_sensor = w->last_sensor->ops->kind;
+	}
+	if (fsm_deadline(&w->fsm, &due))
+		in->deadline = real(due);
+	in->failures = w->fsm.failures;
+	if (w->fsm.state == FSM_IDLE && w->fsm.not_before > now_ns())
+		in->backoff_until = real(w->fsm.not_before);
+	in->counts = (struct sensor_counts){ -1, -1, -1 };
+	for (i = 0; i < w->nsensors; i++) {
+		len = strlen(in->sensors);
+		w->sensors[i]->ops->label(w->sensors[i], in->sensors + len +
+		    (i > 0 ? 2 : 0), sizeof in->sensors - len - (i > 0 ? 2 : 0));
+		if (i > 0)
+			memcpy(in->sensors + len, ", ", 2);
+		if (w->sensors[i]->ops->counts == NULL)
+			continue;
+		c = (struct sensor_counts){ -1, -1, -1 };
+		w->sensors[i]->ops->counts(w->sensors[i], &c);
+		if (c.held >= 0)
+			in->counts.held = c.held;
+		if (c.dropped >= 0)
+			in->counts.dropped = c.dropped;
+		if (c.connections >= 0)
+			in->counts.connections = c.connections;
+	}
+	in->sport = in->dport = -1;
+	if (t->sensor == NULL)
+		return;
+	in->have_trigger = true;
+	in->trigger_sensor = t->sensor->ops->kind;
+	in->trigger_time = (int64_t)t->ts.tv_sec * NSEC_PER_SEC + t->ts.tv_nsec;
+	if (!t->have_data) {
+		snprintf(in->trigger, sizeof in->trigger, "a packet seen by "
+		    "the %s sensor, not kept", t->sensor->ops->kind);
+		return;
+	}
+	packet_decode(t->linktype, t->data, t->caplen, &pi);
+	if (!packet_net_line(&pi, in->trigger, sizeof in->trigger) &&
+	    !packet_link_line(&pi, in->trigger, sizeof in->trigger))
+		snprintf(in->trigger, sizeof in->trigger, "%u bytes, not "
+		    "decoded", t->len);
+	if (packet_addr(&pi, false, in->src, sizeof in->src))
+		packet_addr(&pi, true, in->dst, sizeof in->dst);
+	else
+		in->src[0] = '\0';
+	if (pi.net == NET_ARP)
+		snprintf(in->proto, sizeof in->proto, "arp");
+	else if (pi.has_proto) {
+		if ((kw = packet_proto_keyword(pi.proto)) != NULL)
+			snprintf(in->proto, sizeof in->proto, "%s", kw);
+		else
+			snprintf(in->proto, sizeof in->proto, "%u", pi.proto);
+	}
+	if (pi.has_ports) {
+		in->sport = pi.sport;
+		in->dport = pi.dport;
+	}
+}
+
+/* The packets that moved the deadline, newest first. */
+int
+watch_why(const struct watch *w, struct watch_moved *out, int max)
+{
+	unsigned k, n = w->nmoved < WHY_MAX ? w->nmoved : WHY_MAX;
+	const struct sensor *s;
+	int i = 0;
+
+	for (k = 0; k < n && i < max; k++, i++) {
+		unsigned at = (w->nmoved - 1 - k) % WHY_MAX;
+
+		out[i].when = loop_to_realtime(w->moved[at].when);
+		s = w->sensors[w->moved[at].sensor < w->nsensors ?
+		    w->moved[at].sensor : 0];
+		s->ops->label(s, out[i].sensor, sizeof out[i].sensor);
+	}
+	return i;
+}
+
+/* tuninetctl start, stop, hold, release: 0, or -1 with why it changes
+ * nothing. */
+int
+watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
+{
+	switch (in) {
+	case FSM_CONTROL_START:
+		if (w->fsm.state == FSM_STARTING || w->fsm.state == FSM_UP) {
+			snprintf(why, len, "%s is %s already", display_name(w),
+			    fsm_state_name(&w->fsm));
+			return -1;
+		}
+		wlog(w, log_info, "CORE: start asked for (control)");
+		step(w, in, now_ns(), true);
+		return 0;
+	case FSM_CONTROL_STOP:
+		if (w->fsm.state == FSM_IDLE) {
+			snprintf(why, len, "%s is %s already", display_name(w),
+			    fsm_state_name(&w->fsm));
+			return -1;
+		}
+		wlog(w, log_info, "CORE: stop asked for (control)");
+		stop_now(w, in);
+		return 0;
+	case FSM_HOLD:
+	case FSM_RELEASE:
+		if (w->fsm.held == (in == FSM_HOLD)) {
+			snprintf(why, len, "%s is %s already", display_name(w),
+			    in == FSM_HOLD ? "held" : "not held");
+			return -1;
+		}
+		wlog(w, log_info, "CORE: %s (control): packets %s", in ==
+		    FSM_HOLD ? "held" : "released", in == FSM_HOLD ?
+		    "start nothing" : "start it again");
+		step(w, in, now_ns(), true);
+		return 0;
+	default:
+		snprintf(why, len, "not a control");
+		return -1;
+	}
+}
+
+/* A restarted daemon takes over a watch its state file says was up (times
+ * CLOCK_REALTIME ns): no start hook; the stop at the saved last packet +
+ * TTL, or at once (reason recovered) if that has passed. */
+void
+watch_adopt(struct watch *w, int64_t up_since, int64_t last)
+{
+	int64_t now = now_ns(), nowr = loop_to_realtime(now);
+	struct fsm_step st;
+
+	if (last > nowr)
+		last = nowr;
+	st = fsm_adopt(&w->fsm, now - (nowr - up_since), now - (nowr - last),
+	    now);
+	w->last_seen = w->fsm.last;
+	if (st.action == FSM_RUN_STOP)
+		wlog(w, log_warnx, "CORE: adopted from the state file: up since "
+		    "%lld s ago, its deadline passed: stopping",
+		    (long long)((nowr - up_since) / NSEC_PER_SEC));
+	else
+		wlog(w, log_notice, "CORE: adopted from the state file: up since "
+		    "%lld s ago, stop due in %lld s unless packets come",
+		    (long long)((nowr - up_since) / NSEC_PER_SEC),
+		    (long long)((w->fsm.last + w->fsm.conf.ttl - now) /
+		    NSEC_PER_SEC));
+	st.from = FSM_IDLE;
+	carry_out(w, st, true);
+}
+
 struct watch *
 watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
     struct savefile *savefile, const struct watch_owner *owner)
@@ -535,6 +825,8 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 	hook_init(&w->hook, wc->name, wc->hook, wc->hook_timeout, on_hook_done, w);
 	w->deadline = (struct timer){ .cb = on_deadline, .arg = w };
 	w->flushed = (struct timer){ .cb = on_flushed, .arg = w };
+	w->persist = (struct timer){ .cb = on_persist, .arg = w };
+	w->since = now_ns();
 	w->sensor_mode = SENSOR_IDLE;
 	for (i = 0; i < n && i < SENSORS_MAX; i++) {
 		w->sensors[i] = sensors[i];
@@ -565,6 +857,7 @@ watch_free(struct watch *w)
 		w->sensors[i]->ops->close(w->sensors[i]);
 	timer_stop(&w->deadline);
 	timer_stop(&w->flushed);
+	timer_stop(&w->persist);
 	hook_free(&w->hook);
 	savefile_close(w->savefile);
 	watch_conf_free(w->conf);

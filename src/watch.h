@@ -7,16 +7,58 @@
 #include <stddef.h>
 
 #include "fsm.h"
+#include "sensor.h"
 
 struct savefile;
 struct sensor;
+struct watch_stats;
 struct watch;
 struct watch_conf;
 
-/* The process's side of a watch: told of every transition. */
+struct hook_result;
+
+#define WHY_MAX		16	/* packets that moved the deadline, kept */
+
+/* The process's side of a watch: told of every transition, of every hook
+ * run that ended, and when its state is worth saving (each transition,
+ * and at most once a second while packets move its deadline). */
 struct watch_owner {
 	void	(*changed)(struct watch *, void *arg);
+	void	(*hook_done)(struct watch *, const char *event,
+		    enum fsm_reason, const struct hook_result *, void *arg);
+	void	(*persist)(struct watch *, void *arg);
 	void	 *arg;
+};
+
+/* What tuninetctl shows of a watch; times are CLOCK_REALTIME ns, 0 when
+ * there is none. */
+struct watch_info {
+	const char		*name;		/* "default" on the command line */
+	const char		*state;		/* idle starting up stopping held */
+	bool			 held;
+	int64_t			 since;		/* in this state since */
+	int64_t			 up_since;	/* a start began, 0 if idle */
+	int64_t			 last_packet;	/* that moved the deadline */
+	const char		*last_sensor;	/* its sensor's kind */
+	int64_t			 deadline;	/* the stop, or the next start */
+	int64_t			 up_ns;		/* in all, this cycle's too */
+	unsigned		 failures;	/* --strict-start, in a row */
+	int64_t			 backoff_until;
+	struct sensor_counts	 counts;	/* -1: no such sensor */
+	char			 sensors[256];	/* labels, ", " between */
+	bool			 have_trigger;	/* of the start running or last */
+	const char		*trigger_sensor;
+	int64_t			 trigger_time;
+	char			 trigger[256];	/* its one-line summary */
+	char			 src[48], dst[48], proto[16];
+	int			 sport, dport;	/* -1: none */
+	const struct watch_stats *stats;
+};
+
+/* a packet that moved the deadline, as its sensor reported it */
+struct watch_moved {
+	int64_t			 when;		/* CLOCK_REALTIME ns */
+	char			 sensor[64];	/* its label */
 };
 
 struct watch	*watch_new(struct watch_conf *, struct sensor **, int n,
@@ -31,6 +73,11 @@ bool		 watch_done(const struct watch *);
 enum fsm_state	 watch_state(const struct watch *);
 const char	*watch_name(const struct watch *);
 void		 watch_status(const struct watch *, char *, size_t);
+void		 watch_info(const struct watch *, struct watch_info *);
+int		 watch_why(const struct watch *, struct watch_moved *, int max);
+int		 watch_control(struct watch *, enum fsm_input, char *why,
+		    size_t);
+void		 watch_adopt(struct watch *, int64_t up_since, int64_t last);
 void		 watch_free(struct watch *);
 
 #endif

@@ -21,6 +21,7 @@
 #include "packet.h"
 #include "savefile.h"
 #include "sensor.h"
+#include "stats.h"
 #include "watch.h"
 
 #define MS	1000000LL
@@ -65,6 +66,15 @@ timer_stop(struct timer *t)
 		if (timers[i] == t)
 			timers[i] = NULL;
 	t->armed = false;
+}
+
+/* the wall clock runs a million seconds ahead of the loop's */
+#define REAL_OFFSET	(1000000 * S)
+
+int64_t
+loop_to_realtime(int64_t t)
+{
+	return t + REAL_OFFSET;
 }
 
 /* Move the clock to `to', firing every timer due by then, in order. */
@@ -316,13 +326,28 @@ static const uint8_t udp4[28] = {
 
 static struct fake fake;
 static struct watch *w;
-static int changes;
+static int changes, persists, hooks_done;
 
 static void
 changed(struct watch *cw, void *arg)
 {
 	(void)cw, (void)arg;
 	changes++;
+}
+
+static void
+persisted(struct watch *cw, void *arg)
+{
+	(void)cw, (void)arg;
+	persists++;
+}
+
+static void
+hook_ended(struct watch *cw, const char *event, enum fsm_reason r,
+    const struct hook_result *res, void *arg)
+{
+	(void)cw, (void)event, (void)r, (void)res, (void)arg;
+	hooks_done++;
 }
 
 static bool strict;
@@ -335,13 +360,14 @@ setup(void **state)
 
 	wc->strict_start = strict;
 	struct sensor *s = &fake.base;
-	const struct watch_owner owner = { .changed = changed };
+	const struct watch_owner owner = { .changed = changed,
+	    .hook_done = hook_ended, .persist = persisted };
 
 	(void)state;
 	memset(&fake, 0, sizeof fake);
 	fake.base.ops = &fake_ops;
 	memset(runs, 0, sizeof runs);
-	nruns = ntimers = nsaved = changes = 0;
+	nruns = ntimers = nsaved = changes = persists = hooks_done = 0;
 	spawn_fails = false;
 	running_hook = NULL;
 	clock_now = 100 * S;
@@ -588,6 +614,117 @@ test_failed_start_drops_held(void **state)
 	assert_int_equal(fake.mode, SENSOR_UP);
 }
 
+/* A restarted daemon takes over a watch that was up: no start hook, the
+ * stop at the saved last packet + TTL; past it, at once (recovered). */
+static void
+test_adopt(void **state)
+{
+	struct watch_info in;
+
+	(void)state;
+	watch_adopt(w, loop_to_realtime(90 * S), loop_to_realtime(95 * S));
+	assert_int_equal(nruns, 0);
+	assert_int_equal(watch_state(w), FSM_UP);
+	assert_int_equal(fake.mode, SENSOR_UP);
+	watch_info(w, &in);
+	assert_string_equal(in.state, "up");
+	assert_true(in.deadline == loop_to_realtime(105 * S));
+	assert_true(in.up_since == loop_to_realtime(90 * S));
+	run_until(105 * S);
+	assert_int_equal(nruns, 1);
+	assert_string_equal(runs[0].reason, "idle");
+}
+
+static void
+test_adopt_past(void **state)
+{
+	(void)state;
+	watch_adopt(w, loop_to_realtime(80 * S), loop_to_realtime(85 * S));
+	assert_int_equal(nruns, 1);
+	assert_string_equal(runs[0].event, "stop");
+	assert_string_equal(runs[0].reason, "recovered");
+	hook_exits();
+	assert_int_equal(watch_state(w), FSM_IDLE);
+}
+
+/* tuninetctl's start, stop, hold, release */
+static void
+test_control(void **state)
+{
+	struct watch_info in;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(watch_control(w, FSM_CONTROL_STOP, why, sizeof why),
+	    -1);
+	assert_string_equal(why, "default is idle already");
+	assert_int_equal(watch_control(w, FSM_CONTROL_START, why, sizeof why),
+	    0);
+	assert_string_equal(runs[0].reason, "control");
+	assert_string_equal(runs[0].src, "");		/* no packet */
+	assert_int_equal(watch_control(w, FSM_CONTROL_START, why, sizeof why),
+	    -1);
+	hook_exits();
+	clock_now += S;
+	assert_int_equal(watch_control(w, FSM_CONTROL_STOP, why, sizeof why),
+	    0);
+	assert_string_equal(runs[1].event, "stop");
+	assert_string_equal(runs[1].reason, "control");
+	hook_exits();
+	assert_int_equal(watch_control(w, FSM_HOLD, why, sizeof why), 0);
+	watch_info(w, &in);
+	assert_string_equal(in.state, "held");
+	assert_int_equal(fake.mode, SENSOR_UP);		/* cheapest */
+	clock_now += S;
+	packet(clock_now, true);
+	assert_int_equal(nruns, 2);
+	assert_int_equal(watch_control(w, FSM_HOLD, why, sizeof why), -1);
+	assert_int_equal(watch_control(w, FSM_RELEASE, why, sizeof why), 0);
+	assert_int_equal(fake.mode, SENSOR_IDLE);
+	packet(clock_now + 1, true);
+	assert_int_equal(nruns, 3);
+}
+
+/* counters, the packets that moved the deadline, the state file's rhythm:
+ * every transition, and at most once a second while packets come */
+static void
+test_stats_why_persist(void **state)
+{
+	struct watch_moved m[WHY_MAX + 4];
+	struct watch_info in;
+	int n, k;
+
+	(void)state;
+	packet(clock_now, true);
+	clock_now += 20 * MS;
+	hook_exits();
+	assert_int_equal(persists, 2);		/* starting, up */
+	for (k = 1; k <= 30; k++)		/* 3 s of packets */
+		run_until(100 * S + k * 100 * MS), packet(clock_now, false);
+	assert_true(persists >= 4 && persists <= 6);
+	n = watch_why(w, m, WHY_MAX + 4);
+	assert_int_equal(n, WHY_MAX);
+	assert_true(m[0].when == loop_to_realtime(103 * S));	/* newest */
+	assert_true(m[0].when > m[1].when);
+	assert_string_equal(m[0].sensor, "fake");
+	run_until(113 * S);
+	hook_exits_with(2);
+	watch_info(w, &in);
+	assert_int_equal(in.stats->starts, 1);
+	assert_int_equal(in.stats->stops[REASON_IDLE], 1);
+	assert_int_equal(in.stats->hook_failures[HOOK_STOP], 1);
+	assert_int_equal(in.stats->hook_duration[HOOK_START].count, 1);
+	assert_true(in.stats->hook_duration[HOOK_START].sum > 0.019 &&
+	    in.stats->hook_duration[HOOK_START].sum < 0.021);
+	assert_int_equal(in.stats->start_latency.count, 1);
+	assert_true(in.up_ns == 13 * S);
+	assert_true(in.have_trigger);
+	assert_string_equal(in.src, "192.0.2.1");
+	assert_string_equal(in.proto, "udp");
+	assert_int_equal(in.dport, 9999);
+	assert_int_equal(hooks_done, 2);
+}
+
 int
 main(void)
 {
@@ -604,6 +741,10 @@ main(void)
 		T(test_failed_start_drops_held),
 		cmocka_unit_test_setup_teardown(test_strict_backoff,
 		    setup_strict, teardown),
+		T(test_adopt),
+		T(test_adopt_past),
+		T(test_control),
+		T(test_stats_why_persist),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);

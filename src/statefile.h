@@ -1,0 +1,24 @@
+/* statefile.h: a watch's state, kept across a restart of the daemon */
+#ifndef TUNINETD_STATEFILE_H
+#define TUNINETD_STATEFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum saved_state { SAVED_IDLE, SAVED_STARTING, SAVED_UP, SAVED_STOPPING };
+
+struct saved {
+	enum saved_state state;
+	int64_t		 up_since;	/* CLOCK_REALTIME ns */
+	int64_t		 last_packet;
+	char		 trigger[256];	/* the start's packet, one line */
+	char		 source[512];	/* the configuration file, or "-" */
+};
+
+int	statefile_dir(const char *dir, char *err, size_t);
+int	statefile_write(const char *dir, const char *name, const struct saved *);
+int	statefile_read(const char *dir, const char *name, struct saved *);
+void	statefile_remove(const char *dir, const char *name);
+
+#endif
