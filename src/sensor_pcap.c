@@ -31,6 +31,7 @@
  * that name appears again (ifwatch.c), and the capture is reopened.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -333,6 +334,31 @@ pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 		line("-- pcap filter: \"%s\"", ps->filter);
 }
 
+/* libpcap opens its packet socket without O_CLOEXEC, and (1.10 on) the
+ * eventfd that wakes pcap_breakloop, which pcap_setnonblock closes again
+ * today; it names only the socket. Every fd of ours is opened
+ * close-on-exec, so whatever is not, past the standard three, is
+ * libpcap's (or was inherited, and no hook gets that either). */
+static void
+set_cloexec_all(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, flags;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = atoi(de->d_name);
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		if ((flags = fcntl(fd, F_GETFD)) != -1 &&
+		    (flags & FD_CLOEXEC) == 0)
+			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 /* Open and activate the capture, compile both filters; on error, err says
  * what, naming the bad value, and nothing is left open. */
 static int
@@ -352,6 +378,7 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 	pcap_set_buffer_size(ps->p, RING_BYTES);
 	pcap_set_tstamp_precision(ps->p, PCAP_TSTAMP_PRECISION_NANO);
 	r = pcap_activate(ps->p);
+	set_cloexec_all();
 	if (r == PCAP_ERROR_NO_SUCH_DEVICE) {
 		snprintf(err, errlen, "-i: `%s': no such interface",
 		    ps->ifname);
@@ -373,7 +400,6 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
 		goto fail;
 	}
-	fcntl(pcap_get_selectable_fd(ps->p), F_SETFD, FD_CLOEXEC);
 	ps->linktype = map_linktype(pcap_datalink(ps->p));
 	ps->ifindex = if_nametoindex(ps->ifname);
 
