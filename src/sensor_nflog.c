@@ -150,6 +150,13 @@ packet_time(const struct nlmsghdr *nlh, struct timespec *ts)
 }
 
 static bool
+later(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec :
+	    a->tv_nsec > b->tv_nsec;
+}
+
+static bool
 is_ack(const struct nlmsghdr *nlh)
 {
 	struct packet_info pi;
@@ -210,6 +217,7 @@ nflog_readable(struct io *io, uint32_t events)
 	struct sensor_packet last = { .linktype = LINKTYPE_NFLOG,
 	    .keeps_up = true };
 	const struct nlmsghdr *lastmsg;
+	struct timespec ts;
 	bool have_last = false;
 	ssize_t n;
 	int i;
@@ -235,8 +243,12 @@ nflog_readable(struct io *io, uint32_t events)
 		}
 		lastmsg = NULL;
 		walk(ns, (int)n, &first, &lastmsg);
+		/* the newest wins: the kernel reports ENOBUFS before the
+		 * datagrams it still holds, which are older than "now" */
 		if (lastmsg != NULL) {
-			packet_time(lastmsg, &last.ts);
+			packet_time(lastmsg, &ts);
+			if (!have_last || later(&ts, &last.ts))
+				last.ts = ts;
 			have_last = true;
 		}
 	}
