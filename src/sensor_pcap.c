@@ -25,6 +25,15 @@
  * the kernel filter is swapped while up for one that passes only TCP
  * ACKs, so the counters count only packets that may keep the watch up.
  *
+ * All that holds only while the filter runs in the kernel. libpcap runs
+ * it in user space when the kernel refuses the program, or when it reads
+ * the cooked header of `any' (link[6:4]...), which the kernel's socket
+ * filter does not see: the counters then count every packet on the
+ * interface, matching or not, and busy would last as long as any traffic
+ * does. Such a sensor reads every packet while up, as while idle, and
+ * takes the newest matching one's time (SO_GET_FILTER tells: no kernel
+ * filter attached).
+ *
  * The interface may vanish (deleted, a tun closed by its owner, moved to
  * another namespace): the capture fails, is closed, and the sensor is
  * silent, which the watch reads as idle. rtnetlink tells us when a link of
@@ -40,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ifwatch.h"
@@ -70,6 +80,8 @@ struct pcap_sensor {
 	enum sensor_mode	 mode;		/* as the watch wants it */
 	struct ifwatch_client	 link;
 	bool			 lost;		/* capture lost, not yet back */
+	bool			 userland;	/* libpcap filters in user space */
+	bool			 said_userland;
 	char			 why[PCAP_ERRBUF_SIZE + 128]; /* last said */
 	struct bpf_program	 idle_prog, up_prog;
 	bool			 have_up_prog;
@@ -91,6 +103,7 @@ struct pcap_sensor {
 static void	pcap_readable(struct io *, uint32_t);
 static void	pcap_check(struct timer *);
 static void	capture_failed(struct pcap_sensor *, const char *);
+static void	note_filter_place(struct pcap_sensor *);
 
 static int
 map_linktype(int dlt)
@@ -212,7 +225,7 @@ pcap_readable(struct io *io, uint32_t events)
 	(void)events;
 	if (drain(ps) == -1)
 		return;
-	if (ps->phase == PHASE_QUIET && ps->batch > 0)
+	if (ps->phase == PHASE_QUIET && ps->batch > 0 && !ps->userland)
 		go_busy(ps);
 	report_batch(ps);
 }
@@ -285,10 +298,13 @@ pcap_sync(struct sensor *s)
 static void
 apply_mode(struct pcap_sensor *ps)
 {
-	if (ps->have_up_prog &&
-	    pcap_setfilter(ps->p, ps->mode == SENSOR_UP ? &ps->up_prog :
-	    &ps->idle_prog) == -1)
-		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
+	if (ps->have_up_prog) {
+		if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP ?
+		    &ps->up_prog : &ps->idle_prog) == -1)
+			log_warnx("PCAP: %s: %s", ps->ifname,
+			    pcap_geterr(ps->p));
+		note_filter_place(ps);
+	}
 	if (ps->mode == SENSOR_UP)
 		go_quiet(ps);
 	else {
@@ -332,6 +348,22 @@ pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 	    ps->p == NULL ? " (interface absent, waiting for it)" : "");
 	if (ps->filter != NULL && *ps->filter != '\0')
 		line("-- pcap filter: \"%s\"", ps->filter);
+}
+
+/* Whether libpcap put the filter in the kernel: on Linux, SO_GET_FILTER
+ * with no room answers how many instructions are attached, 0 for none,
+ * and libpcap attaches one even for an empty filter. */
+static void
+note_filter_place(struct pcap_sensor *ps)
+{
+	socklen_t len = 0;
+
+	ps->userland = getsockopt(pcap_get_selectable_fd(ps->p), SOL_SOCKET,
+	    SO_GET_FILTER, NULL, &len) == 0 && len == 0;
+	if (ps->userland && !ps->said_userland)
+		log_notice("PCAP: %s: libpcap runs this filter in user space; "
+		    "every packet is read while up", ps->ifname);
+	ps->said_userland |= ps->userland;
 }
 
 /* libpcap opens its packet socket without O_CLOEXEC, and (1.10 on) the
@@ -428,6 +460,7 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
 		goto fail_code;
 	}
+	note_filter_place(ps);
 	return 0;
 fail_code:
 	pcap_freecode(&ps->idle_prog);
