@@ -207,7 +207,7 @@ options_usage(char *buf, size_t len, const char *prog)
 "  -t, --ttl <seconds>      idle seconds before `stop' (default %u)\n"
 "  -w, --savefile <path>    append the packets that fired `start' to this pcap savefile\n"
 "      --hook-timeout <s>   kill a hook still running after s seconds (default %u, 0 = never)\n"
-"      --wait-interface     start even if the -i interface does not exist yet\n"
+"      --wait-interface     start even if the -i interface is missing or down\n"
 "  -h, --help               print this help\n"
 "  -v, --version            print the version\n"
 "\n"

@@ -56,6 +56,7 @@ struct sensor	*pcap_sensor_open(const char *ifname, const char *filter,
 		    bool ack_only, bool wait_interface, char *err, size_t);
 const char	*pcap_sensor_ifname(const struct sensor *);
 int		 pcap_sensor_linktype(const struct sensor *);
+bool		 pcap_sensor_waiting(const struct sensor *);
 
 /* sensor_nflog.c */
 struct sensor	*nflog_sensor_open(int group, bool ack_only, char *err, size_t);

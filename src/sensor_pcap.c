@@ -37,7 +37,10 @@
  * The interface may vanish (deleted, a tun closed by its owner, moved to
  * another namespace): the capture fails, is closed, and the sensor is
  * silent, which the watch reads as idle. rtnetlink tells us when a link of
- * that name appears again (ifwatch.c), and the capture is reopened.
+ * that name appears again (ifwatch.c), and the capture is reopened. Taken
+ * down, it keeps its capture, which the kernel feeds again once it is up;
+ * both are logged. An interface that is down cannot be opened: with
+ * --wait-interface the sensor waits for it to come up (IFF_UP).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -61,6 +64,7 @@
 #define RING_BYTES	(64 * 1024)	/* counts in the resident set */
 #define CHECK_MIN_NS	(10 * 1000000LL)
 #define CHECK_MAX_NS	(100 * 1000000LL)
+#define DOWN_SAY_NS	(250 * 1000000LL)	/* a deletion goes down first */
 
 /* Only TCP segments with ACK set: IPv4 through libpcap's tcp[] (which
  * skips IPv4 options), IPv6 when TCP follows the fixed header. */
@@ -80,6 +84,9 @@ struct pcap_sensor {
 	enum sensor_mode	 mode;		/* as the watch wants it */
 	struct ifwatch_client	 link;
 	bool			 lost;		/* capture lost, not yet back */
+	bool			 down;		/* the interface is, as far as we know */
+	bool			 said_down;
+	struct timer		 say_down;
 	bool			 userland;	/* libpcap filters in user space */
 	bool			 said_userland;
 	char			 why[PCAP_ERRBUF_SIZE + 128]; /* last said */
@@ -345,7 +352,8 @@ pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 	struct pcap_sensor *ps = (struct pcap_sensor *)s;
 
 	line("- capture engine: pcap, %s%s", ps->ifname,
-	    ps->p == NULL ? " (interface absent, waiting for it)" : "");
+	    ps->p == NULL && !ps->down ? " (interface absent, waiting for it)" :
+	    ps->down ? " (interface down, waiting for it to come up)" : "");
 	if (ps->filter != NULL && *ps->filter != '\0')
 		line("-- pcap filter: \"%s\"", ps->filter);
 }
@@ -392,7 +400,9 @@ set_cloexec_all(void)
 }
 
 /* Open and activate the capture, compile both filters; on error, err says
- * what, naming the bad value, and nothing is left open. */
+ * what, naming the bad value, nothing is left open, and the result is
+ * libpcap's status (PCAP_ERROR_NO_SUCH_DEVICE, PCAP_ERROR_IFACE_NOT_UP...)
+ * or -1. */
 static int
 open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 {
@@ -414,6 +424,10 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 	if (r == PCAP_ERROR_NO_SUCH_DEVICE) {
 		snprintf(err, errlen, "-i: `%s': no such interface",
 		    ps->ifname);
+		goto fail;
+	}
+	if (r == PCAP_ERROR_IFACE_NOT_UP) {
+		snprintf(err, errlen, "-i: `%s' is down", ps->ifname);
 		goto fail;
 	}
 	if (r == PCAP_ERROR_PERM_DENIED) {
@@ -461,6 +475,7 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		goto fail_code;
 	}
 	note_filter_place(ps);
+	ps->down = false;	/* libpcap opens only an interface that is up */
 	return 0;
 fail_code:
 	pcap_freecode(&ps->idle_prog);
@@ -470,7 +485,7 @@ fail_code:
 fail:
 	pcap_close(ps->p);
 	ps->p = NULL;
-	return -1;
+	return r < 0 ? r : -1;
 }
 
 static void
@@ -479,6 +494,8 @@ close_capture(struct pcap_sensor *ps)
 	if (ps->p == NULL)
 		return;
 	timer_stop(&ps->check);
+	timer_stop(&ps->say_down);
+	ps->said_down = false;
 	if (ps->io.fd != -1)
 		io_del(&ps->io);
 	ps->io.fd = -1;
@@ -522,7 +539,7 @@ try_attach(struct pcap_sensor *ps)
 
 	if (ps->p != NULL)
 		return;
-	if (open_capture(ps, msg, sizeof msg) == -1) {
+	if (open_capture(ps, msg, sizeof msg) != 0) {
 		snprintf(err, sizeof err, "%s: cannot capture yet: %s",
 		    ps->ifname, msg);
 		say(ps, err);
@@ -553,19 +570,71 @@ capture_failed(struct pcap_sensor *ps, const char *pcap_error)
 	try_attach(ps);		/* it may be back already */
 }
 
+/* An interface deleted or moved away goes down first, and RTM_DELLINK
+ * may come some milliseconds later (the kernel waits for RCU between the
+ * two): the loss is what to say then, so a down is said only once it
+ * has lasted DOWN_SAY_NS with the capture still open. */
 static void
-link_changed(struct ifwatch_client *c, bool exists, unsigned ifindex)
+pcap_say_down(struct timer *t)
+{
+	struct pcap_sensor *ps = t->arg;
+
+	if (ps->p == NULL || !ps->down ||
+	    if_nametoindex(ps->ifname) != ps->ifindex)
+		return;
+	log_warnx("PCAP: %s: interface down; no packets until it is up again",
+	    ps->ifname);
+	ps->said_down = true;
+}
+
+/* Taken down, a packet socket stays bound and is fed again once the
+ * interface is up: nothing to reopen, but worth saying, once each way. */
+static void
+up_or_down(struct pcap_sensor *ps, bool up)
+{
+	char why[IFNAMSIZ + 64];
+
+	if (ps->p == NULL) {
+		ps->down = !up;
+		if (ps->down) {
+			snprintf(why, sizeof why, "%s: interface is down; "
+			    "waiting for it to come up", ps->ifname);
+			say(ps, why);
+		}
+		return;
+	}
+	if (up == !ps->down)
+		return;
+	ps->down = !up;
+	if (ps->down) {
+		timer_set(&ps->say_down, now_ns() + DOWN_SAY_NS);
+		return;
+	}
+	timer_stop(&ps->say_down);
+	if (ps->said_down)
+		log_notice("PCAP: %s: interface up again, capturing",
+		    ps->ifname);
+	ps->said_down = false;
+}
+
+static void
+link_changed(struct ifwatch_client *c, bool exists, unsigned ifindex,
+    bool up)
 {
 	struct pcap_sensor *ps = c->arg;
 
 	if (!exists) {
-		if (ps->p != NULL && ifindex == ps->ifindex)
+		ps->down = false;
+		if (ps->p != NULL && (ifindex == 0 || ifindex == ps->ifindex))
 			capture_failed(ps, "interface removed");
 		return;
 	}
-	if (ps->p != NULL && ifindex != 0 && ifindex != ps->ifindex)
+	if (ps->p != NULL && ifindex != 0 && ifindex != ps->ifindex) {
 		capture_failed(ps, "interface replaced");
-	else
+		return;
+	}
+	up_or_down(ps, up);
+	if (up)
 		try_attach(ps);
 }
 
@@ -626,7 +695,14 @@ pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
     bool wait_interface, char *err, size_t errlen)
 {
 	struct pcap_sensor *ps;
+	int r;
 
+	/* longer would be cut to another name, or never appear */
+	if (strlen(ifname) >= IFNAMSIZ) {
+		snprintf(err, errlen, "-i: `%s' is too long for an interface "
+		    "name (at most %d characters)", ifname, IFNAMSIZ - 1);
+		return NULL;
+	}
 	if (ifwatch_open(err, errlen) == -1)
 		return NULL;
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
@@ -636,13 +712,19 @@ pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
 	ps->base.tag = "PCAP";
 	ps->base.ack_only = ack_only;
 	ps->check = (struct timer){ .cb = pcap_check, .arg = ps };
+	ps->say_down = (struct timer){ .cb = pcap_say_down, .arg = ps };
 	ps->io.fd = -1;
 	ps->mode = SENSOR_IDLE;
 	if ((ps->ifname = strdup(ifname)) == NULL ||
 	    (filter != NULL && (ps->filter = strdup(filter)) == NULL))
 		fatal("strdup");
-	if (open_capture(ps, err, errlen) == -1) {
-		if (!wait_interface || if_nametoindex(ifname) != 0 ||
+	if ((r = open_capture(ps, err, errlen)) != 0) {
+		ps->down = r == PCAP_ERROR_IFACE_NOT_UP;
+		if (ps->down && !wait_interface)
+			snprintf(err, errlen, "-i: `%s' is down: bring it up "
+			    "first, or give --wait-interface", ifname);
+		if (!wait_interface || (!ps->down &&
+		    if_nametoindex(ifname) != 0) ||
 		    check_filter(filter != NULL ? filter : "", err,
 		    errlen) == -1) {
 			free(ps->ifname);
@@ -651,8 +733,11 @@ pcap_sensor_open(const char *ifname, const char *filter, bool ack_only,
 			return NULL;
 		}
 		ps->lost = true;
-		log_notice("PCAP: %s: no such interface yet; waiting for it",
-		    ifname);
+		/* said once: say() repeats no reason */
+		snprintf(ps->why, sizeof ps->why, ps->down ? "%s: interface is "
+		    "down; waiting for it to come up" : "%s: no such interface "
+		    "yet; waiting for it", ifname);
+		log_notice("PCAP: %s", ps->why);
 	}
 	ps->link = (struct ifwatch_client){ .ifname = ps->ifname,
 	    .changed = link_changed, .arg = ps };
@@ -671,4 +756,14 @@ int
 pcap_sensor_linktype(const struct sensor *s)
 {
 	return ((const struct pcap_sensor *)s)->linktype;
+}
+
+/* The interface is absent or down: the sensor waits for it, and sees no
+ * packet until then. */
+bool
+pcap_sensor_waiting(const struct sensor *s)
+{
+	const struct pcap_sensor *ps = (const struct pcap_sensor *)s;
+
+	return ps->p == NULL || ps->down;
 }
