@@ -76,6 +76,23 @@ optname(int c, char *buf, size_t len)
 	return buf;
 }
 
+/* getopt_long reports a long option given an argument it does not take
+ * (--help=foo) with optopt set to that option's value, as it reports an
+ * unknown short option with optopt set to its letter: tell them apart. */
+static bool
+unwanted_argument(const char *arg, int c)
+{
+	const struct option *o;
+	size_t n = strcspn(arg, "=");
+
+	if (c == 0 || strncmp(arg, "--", 2) != 0 || arg[n] != '=')
+		return false;
+	for (o = longopts; o->name != NULL; o++)
+		if (o->val == c && strncmp(o->name, arg + 2, n - 2) == 0)
+			return true;
+	return false;
+}
+
 bool
 options_parse(struct config *cf, int argc, char *argv[], char *err,
     size_t errlen)
@@ -130,6 +147,10 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 			}
 			break;
 		case 'w':
+			if (*optarg == '\0') {
+				snprintf(err, errlen, "-w: empty path");
+				return false;
+			}
 			cf->savefile = optarg;
 			break;
 		case 'h':
@@ -155,7 +176,11 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 			    argv[optind - 1]);
 			return false;
 		default:
-			if (optopt)
+			if (unwanted_argument(argv[optind - 1], optopt))
+				snprintf(err, errlen, "`%.*s' takes no argument: "
+				    "`%s'", (int)strcspn(argv[optind - 1], "="),
+				    argv[optind - 1], argv[optind - 1]);
+			else if (optopt)
 				snprintf(err, errlen, "unknown option `-%c'",
 				    optopt);
 			else

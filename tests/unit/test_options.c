@@ -196,6 +196,24 @@ test_unknown(void **state)
 	refused("`extra'", PARSE(&cf, "-i", "x", "-c", "/x", "extra"));
 }
 
+/* a long option given an argument it takes not is named as given, not
+ * as the letter getopt_long reports; an empty -w path is no path */
+static void
+test_unwanted_argument(void **state)
+{
+	struct config cf;
+
+	(void)state;
+	refused("`--help' takes no argument: `--help=foo'", PARSE(&cf,
+	    "--help=foo"));
+	refused("`--wait-interface' takes no argument: `--wait-interface=1'",
+	    PARSE(&cf, "-i", "x", "-c", "/x", "--wait-interface=1"));
+	refused("`--he' takes no argument: `--he=x'", PARSE(&cf, "--he=x"));
+	refused("unknown option `-x'", PARSE(&cf, "-i", "x", "-c", "/x",
+	    "--ttl=5", "-xa"));
+	refused("-w: empty path", PARSE(&cf, "-i", "x", "-c", "/x", "-w", ""));
+}
+
 int
 main(void)
 {
@@ -208,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_bad_group),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_unwanted_argument),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
