@@ -2,9 +2,10 @@
 # tree; lintian reports no error or warning; it holds the binaries, man
 # pages, the unit and the examples; installed, tuninetd@NAME's ExecStart
 # (run as systemd would: its environment file, NOTIFY_SOCKET) reports
-# READY=1 and fires the hook; removed and purged, nothing is left. When a
-# tuninetd package is already installed it is not touched: the install
-# part is skipped and says so.
+# READY=1 and fires the hook, and so does its helper run by hand, reading
+# the file itself; removed and purged, nothing is left. When a tuninetd
+# package is already installed it is not touched: the install part is
+# skipped and says so.
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 bed_up; mkhook
@@ -71,6 +72,16 @@ send > /dev/null; wait_ev stop 1 4
 check "tuninetd@$name: a packet runs the hook, start then stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
 kill -USR1 "$DPID"; sleep 0.3
 check "tuninetd@$name: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
+kill "$DPID"; wait "$DPID"; DPID=
+
+# the same helper run by hand, with nothing read for it: it reads the file
+mkhook
+ip netns exec "$NS_B" /usr/libexec/tuninetd/tuninetd-instance "$name" > "$T/log" 2>&1 & DPID=$!
+sleep 0.8
+send > /dev/null; wait_ev stop 1 4
+check "tuninetd-instance $name by hand: a packet runs the hook, start then stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
+kill -USR1 "$DPID"; sleep 0.3
+check "tuninetd-instance $name by hand: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
 kill "$DPID"; wait "$DPID"; DPID=
 rm -f /etc/default/tuninetd-$name
 
