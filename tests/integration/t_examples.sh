@@ -4,7 +4,8 @@
 # an ssh -w tunnel up and down between two namespaces, driven by tuninetd
 # on a tun device held by tuntapd; the OpenVPN hook does the same with an
 # OpenVPN client and server. "Already up" and "already down" exit 0. The
-# instance settings run a watch through the unit's helper by hand.
+# instance settings run a watch through the unit's helper by hand, and the
+# README's nftables lines work on an empty ruleset.
 . "$(dirname "$0")/lib.sh"
 EX=$(cd "$(dirname "$0")/../../examples" && pwd)
 bed_up; mkhook
@@ -195,3 +196,11 @@ check "tuninetd-instance by hand: the hook got its setting (SSH_TUNNEL_OPTS=$(ca
     grep -qx -- "-i /etc/tuninetd/id_ed25519" "$T/hook-opts"
 kill "$DPID"; wait "$DPID"; DPID=
 rm -f "$conf"
+
+# 6. the README's nftables example, as shown, on an empty ruleset (a
+# network namespace of its own, gone when the shell exits)
+grep '^    nft add ' "$EX/../README.md" | sed 's/^    //' > "$T/readme.nft"
+unshare --net sh -ec ". '$T/readme.nft'; nft list ruleset" > "$T/nft.out" 2>&1
+check "README: its nft example ($(wc -l < "$T/readme.nft") lines) runs on an empty ruleset and makes the rule" \
+    grep -q 'log prefix "vpn" group 1' "$T/nft.out"
+grep -q 'log prefix' "$T/nft.out" || sed 's/^/# nft: /' "$T/nft.out" | head -3
