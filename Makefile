@@ -3,7 +3,7 @@
 #   make check       unit and integration tests (as root), ends "N passed, N failed"
 #   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
 #   make install     PREFIX=/usr/local DESTDIR=
-#   make deb         the Debian package (dpkg-buildpackage -us -uc -b)
+#   make deb         the Debian package (dpkg-buildpackage -us -uc -b), in ..
 #   make deps        the Debian packages to build and test (as root)
 #   make bench       the performance figures against tcpdump (QUICK=1: < 2 min)
 #   make soak        thousands of start/stop cycles; memory and fds flat
@@ -196,6 +196,8 @@ clean:
 
 .PHONY: all check check-unit demo deps install clean fuzz bench soak deb
 
-# the Debian package, in ..: make deb
+# the Debian package, in ..: make deb; --post-clean leaves the tree as it
+# was (debhelper's files under debian/ removed, and build/ and bin/, which
+# the build cleaned first anyway)
 deb:
-	dpkg-buildpackage -us -uc -b
+	dpkg-buildpackage -us -uc -b --post-clean

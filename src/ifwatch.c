@@ -1,18 +1,23 @@
 /*
  * ifwatch.c: the kernel tells us when a link appears, changes or goes
  * (RTM_NEWLINK, RTM_DELLINK on the RTNLGRP_LINK multicast group), so a
- * sensor whose interface vanished learns at once that it is back, without
- * polling. One socket for all clients; it is opened before daemonizing so
- * that a failure is a start-up error.
+ * sensor whose interface vanished learns at once that it is back, and one
+ * whose interface is down that it is up (IFF_UP), without polling. One
+ * socket for all clients; it is opened before daemonizing so that a
+ * failure is a start-up error.
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ifwatch.h"
 #include "log.h"
@@ -51,9 +56,38 @@ on_link(const struct nlmsghdr *nlh, void *data)
 		next = c->next;
 		if (strcmp(c->ifname, name) == 0)
 			c->changed(c, nlh->nlmsg_type == RTM_NEWLINK,
-			    (unsigned)ifm->ifi_index);
+			    (unsigned)ifm->ifi_index, ifm->ifi_flags & IFF_UP);
 	}
 	return MNL_CB_OK;
+}
+
+/* Notifications were lost: ask the kernel how each client's link is. */
+static void
+recheck(void)
+{
+	struct ifwatch_client *c, *next;
+	struct ifreq ifr;
+	unsigned ifindex;
+	int s;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (c = clients; c != NULL; c = next) {
+		next = c->next;
+		memset(&ifr, 0, sizeof ifr);
+		snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", c->ifname);
+		if (s != -1 && ioctl(s, SIOCGIFINDEX, &ifr) == -1 &&
+		    errno == ENODEV) {
+			c->changed(c, false, 0, false);
+			continue;
+		}
+		ifindex = s != -1 ? (unsigned)ifr.ifr_ifindex : 0;
+		/* unknown flags read as up: the client then tries */
+		c->changed(c, true, ifindex, s == -1 ||
+		    ioctl(s, SIOCGIFFLAGS, &ifr) == -1 ||
+		    (ifr.ifr_flags & IFF_UP));
+	}
+	if (s != -1)
+		close(s);
 }
 
 static void
@@ -67,12 +101,8 @@ readable(struct io *io, uint32_t events)
 	for (;;) {
 		n = mnl_socket_recvfrom(nl, buf, sizeof buf);
 		if (n == -1 && errno == ENOBUFS) {
-			/* notifications were lost: tell every client what is */
-			struct ifwatch_client *c;
-
 			log_warnx("CORE: link notifications lost; rechecking");
-			for (c = clients; c != NULL; c = c->next)
-				c->changed(c, true, 0);
+			recheck();
 			continue;
 		}
 		if (n <= 0)

@@ -7,9 +7,10 @@
 
 struct ifwatch_client {
 	const char		*ifname;
-	/* the interface of that name exists (with this index) or not */
+	/* the interface of that name exists (with this index, and up:
+	 * IFF_UP) or not */
 	void			(*changed)(struct ifwatch_client *, bool exists,
-				    unsigned ifindex);
+				    unsigned ifindex, bool up);
 	void			*arg;
 	struct ifwatch_client	*next;
 };

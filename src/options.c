@@ -99,7 +99,10 @@ take(char **field, const char *arg)
 }
 
 /* getopt says only `?': tell an unknown option from a value given to one
- * that takes none (--help=foo) */
+ * that takes none (--help=foo, or --he=foo: getopt takes a unique
+ * prefix). For both, optopt holds a value: the unknown letter, or the
+ * option's; argv[optind - 1] is the last word read, which for a letter in
+ * a cluster (-xa) is the word before it. */
 static void
 unknown(const char *arg, int opt, const struct option *longopts, char *err,
     size_t errlen)
@@ -107,20 +110,19 @@ unknown(const char *arg, int opt, const struct option *longopts, char *err,
 	const struct option *o;
 	size_t n;
 
-	if (strncmp(arg, "--", 2) != 0) {
+	if (strncmp(arg, "--", 2) == 0 && arg[2 + (n = strcspn(arg + 2,
+	    "="))] == '=')
+		for (o = longopts; o->name != NULL; o++)
+			if (o->val == opt && o->has_arg == no_argument &&
+			    strncmp(o->name, arg + 2, n) == 0) {
+				snprintf(err, errlen, "`%s': --%s takes no "
+				    "value", arg, o->name);
+				return;
+			}
+	if (opt != 0)
 		snprintf(err, errlen, "unknown option `-%c'", opt);
-		return;
-	}
-	n = strcspn(arg + 2, "=");
-	for (o = longopts; o->name != NULL; o++)
-		if (arg[2 + n] == '=' && strlen(o->name) == n &&
-		    strncmp(o->name, arg + 2, n) == 0 &&
-		    o->has_arg == no_argument) {
-			snprintf(err, errlen, "`%s': --%s takes no value", arg,
-			    o->name);
-			return;
-		}
-	snprintf(err, errlen, "unknown option `%s'", arg);
+	else
+		snprintf(err, errlen, "unknown option `%s'", arg);
 }
 
 static bool

@@ -4,9 +4,11 @@
  *
  * The file is opened by us first, O_NOFOLLOW and mode 0600 when created,
  * so a symbolic link in its place is refused and the file is the one we
- * checked; libpcap then appends through /proc/self/fd, which reopens that
- * very file, and checks an existing file's header: another link type or
- * time stamp precision is refused, at start-up.
+ * checked; O_NONBLOCK, so that a FIFO in its place cannot hold start-up
+ * until a reader comes (it is refused like any non-regular file). libpcap
+ * then appends through /proc/self/fd, which reopens that very file, and
+ * checks an existing file's header: another link type or time stamp
+ * precision is refused, at start-up.
  *
  * The file has one link type: the pcap sensor's when there is one (its
  * NFLOG packets are then written as that link type: raw IP, or behind the
@@ -46,11 +48,22 @@ savefile_open(const char *path, char *err, size_t errlen)
 	struct stat st;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Not even opened when it is there and not a file: opening a device
+	 * may do something. fstat below closes the race with a swap. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "-w: `%s' is not a regular file", path);
+		return NULL;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		if (errno == ELOOP)
 			snprintf(err, errlen, "-w: `%s' is a symbolic link; "
 			    "refusing to write through it", path);
+		else if (errno == ENXIO)	/* a FIFO with no reader */
+			snprintf(err, errlen, "-w: `%s' is not a regular "
+			    "file", path);
 		else
 			snprintf(err, errlen, "-w: `%s': %s", path,
 			    strerror(errno));
@@ -69,16 +82,37 @@ savefile_open(const char *path, char *err, size_t errlen)
 	return sf;
 }
 
+/* pcap_open_dead takes a DLT_ value and writes the LINKTYPE_ libpcap maps
+ * it to into the file header. The two differ for a few link types, raw IP
+ * among them (DLT_RAW is 12 on Linux, LINKTYPE_RAW 101), and libpcap
+ * exports no LINKTYPE_ to DLT_ mapping: these are the ones its table
+ * (pcap-common.c) maps apart on Linux; all others are equal. */
+static int
+dlt_of(int linktype)
+{
+	switch (linktype) {
+	case 100:		/* LINKTYPE_ATM_RFC1483 */
+		return DLT_ATM_RFC1483;
+	case LINKTYPE_RAW:
+		return DLT_RAW;
+	case 102:		/* LINKTYPE_SLIP_BSDOS */
+		return DLT_SLIP_BSDOS;
+	case 103:		/* LINKTYPE_PPP_BSDOS */
+		return DLT_PPP_BSDOS;
+	case 106:		/* LINKTYPE_ATM_CLIP */
+		return DLT_ATM_CLIP;
+	default:
+		return linktype;
+	}
+}
+
 int
 savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 {
 	char proc[64];
 
-	/* libpcap takes a DLT: raw IP is DLT_RAW here, LINKTYPE_RAW in
-	 * the file; the rest are equal */
-	sf->dead = pcap_open_dead_with_tstamp_precision(
-	    linktype == LINKTYPE_RAW ? DLT_RAW : linktype, FILE_SNAPLEN,
-	    PCAP_TSTAMP_PRECISION_MICRO);
+	sf->dead = pcap_open_dead_with_tstamp_precision(dlt_of(linktype),
+	    FILE_SNAPLEN, PCAP_TSTAMP_PRECISION_MICRO);
 	if (sf->dead == NULL) {
 		snprintf(err, errlen, "-w: `%s': no pcap handle", sf->path);
 		return -1;
@@ -97,6 +131,8 @@ savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 		sf->dead = NULL;
 		return -1;
 	}
+	/* libpcap's own stream is not close-on-exec: a hook must not get it */
+	fcntl(fileno(pcap_dump_file(sf->dumper)), F_SETFD, FD_CLOEXEC);
 	close(sf->fd);
 	sf->fd = -1;
 	sf->linktype = linktype;

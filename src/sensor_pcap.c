@@ -25,12 +25,25 @@
  * the kernel filter is swapped while up for one that passes only TCP
  * ACKs, so the counters count only packets that may keep the watch up.
  *
+ * All that holds only while the filter runs in the kernel. libpcap runs
+ * it in user space when the kernel refuses the program, or when it reads
+ * the cooked header of `any' (link[6:4]...), which the kernel's socket
+ * filter does not see: the counters then count every packet on the
+ * interface, matching or not, and busy would last as long as any traffic
+ * does. Such a sensor reads every packet while up, as while idle, and
+ * takes the newest matching one's time (SO_GET_FILTER tells: no kernel
+ * filter attached).
+ *
  * The interface may vanish (deleted, a tun closed by its owner, moved to
  * another namespace): the capture fails, is closed, and the sensor is
  * silent, which the watch reads as idle. rtnetlink tells us when a link of
- * that name appears again (ifwatch.c), and the capture is reopened.
+ * that name appears again (ifwatch.c), and the capture is reopened. Taken
+ * down, it keeps its capture, which the kernel feeds again once it is up;
+ * both are logged. An interface that is down cannot be opened: with
+ * --wait-interface the sensor waits for it to come up (IFF_UP).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -39,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -52,6 +66,7 @@
 #define RING_BYTES	(64 * 1024)	/* counts in the resident set */
 #define CHECK_MIN_NS	(10 * 1000000LL)
 #define CHECK_MAX_NS	(100 * 1000000LL)
+#define DOWN_SAY_NS	(250 * 1000000LL)	/* a deletion goes down first */
 
 /* Only TCP segments with ACK set: IPv4 through libpcap's tcp[] (which
  * skips IPv4 options), IPv6 when TCP follows the fixed header. */
@@ -72,6 +87,11 @@ struct pcap_sensor {
 	enum sensor_mode	 mode;		/* as the watch wants it */
 	struct ifwatch_client	 link;
 	bool			 lost;		/* capture lost, not yet back */
+	bool			 down;		/* the interface is, as far as we know */
+	bool			 said_down;
+	struct timer		 say_down;
+	bool			 userland;	/* libpcap filters in user space */
+	bool			 said_userland;
 	char			 why[PCAP_ERRBUF_SIZE + 128]; /* last said */
 	struct bpf_program	 idle_prog, up_prog;
 	bool			 have_up_prog;
@@ -93,6 +113,7 @@ struct pcap_sensor {
 static void	pcap_readable(struct io *, uint32_t);
 static void	pcap_check(struct timer *);
 static void	capture_failed(struct pcap_sensor *, const char *);
+static void	note_filter_place(struct pcap_sensor *);
 
 static int
 map_linktype(int dlt)
@@ -214,7 +235,7 @@ pcap_readable(struct io *io, uint32_t events)
 	(void)events;
 	if (drain(ps) == -1)
 		return;
-	if (ps->phase == PHASE_QUIET && ps->batch > 0)
+	if (ps->phase == PHASE_QUIET && ps->batch > 0 && !ps->userland)
 		go_busy(ps);
 	report_batch(ps);
 }
@@ -287,10 +308,13 @@ pcap_sync(struct sensor *s)
 static void
 apply_mode(struct pcap_sensor *ps)
 {
-	if (ps->have_up_prog &&
-	    pcap_setfilter(ps->p, ps->mode == SENSOR_UP ? &ps->up_prog :
-	    &ps->idle_prog) == -1)
-		log_warnx("PCAP: %s: %s", ps->ifname, pcap_geterr(ps->p));
+	if (ps->have_up_prog) {
+		if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP ?
+		    &ps->up_prog : &ps->idle_prog) == -1)
+			log_warnx("PCAP: %s: %s", ps->ifname,
+			    pcap_geterr(ps->p));
+		note_filter_place(ps);
+	}
 	if (ps->mode == SENSOR_UP)
 		go_quiet(ps);
 	else {
@@ -332,15 +356,59 @@ pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 	struct pcap_sensor *ps = (struct pcap_sensor *)s;
 
 	line("- capture engine: pcap, %s%s", ps->ifname,
-	    ps->p == NULL ? " (interface absent, waiting for it)" : "");
+	    ps->p == NULL && !ps->down ? " (interface absent, waiting for it)" :
+	    ps->down ? " (interface down, waiting for it to come up)" : "");
 	if (ps->filter != NULL && *ps->filter != '\0')
 		line("-- pcap filter: \"%s\"", ps->filter);
 	if (ps->keepalive != NULL)
 		line("-- while up, only \"%s\" keeps it up", ps->keepalive);
 }
 
+/* Whether libpcap put the filter in the kernel: on Linux, SO_GET_FILTER
+ * with no room answers how many instructions are attached, 0 for none,
+ * and libpcap attaches one even for an empty filter. */
+static void
+note_filter_place(struct pcap_sensor *ps)
+{
+	socklen_t len = 0;
+
+	ps->userland = getsockopt(pcap_get_selectable_fd(ps->p), SOL_SOCKET,
+	    SO_GET_FILTER, NULL, &len) == 0 && len == 0;
+	if (ps->userland && !ps->said_userland)
+		log_notice("PCAP: %s: libpcap runs this filter in user space; "
+		    "every packet is read while up", ps->ifname);
+	ps->said_userland |= ps->userland;
+}
+
+/* libpcap opens its packet socket without O_CLOEXEC, and (1.10 on) the
+ * eventfd that wakes pcap_breakloop, which pcap_setnonblock closes again
+ * today; it names only the socket. Every fd of ours is opened
+ * close-on-exec, so whatever is not, past the standard three, is
+ * libpcap's (or was inherited, and no hook gets that either). */
+static void
+set_cloexec_all(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, flags;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = atoi(de->d_name);
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		if ((flags = fcntl(fd, F_GETFD)) != -1 &&
+		    (flags & FD_CLOEXEC) == 0)
+			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 /* Open and activate the capture, compile both filters; on error, err says
- * what, naming the bad value, and nothing is left open. */
+ * what, naming the bad value, nothing is left open, and the result is
+ * libpcap's status (PCAP_ERROR_NO_SUCH_DEVICE, PCAP_ERROR_IFACE_NOT_UP...)
+ * or -1. */
 static int
 open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 {
@@ -358,9 +426,14 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 	pcap_set_buffer_size(ps->p, RING_BYTES);
 	pcap_set_tstamp_precision(ps->p, PCAP_TSTAMP_PRECISION_NANO);
 	r = pcap_activate(ps->p);
+	set_cloexec_all();
 	if (r == PCAP_ERROR_NO_SUCH_DEVICE) {
 		snprintf(err, errlen, "-i: `%s': no such interface",
 		    ps->ifname);
+		goto fail;
+	}
+	if (r == PCAP_ERROR_IFACE_NOT_UP) {
+		snprintf(err, errlen, "-i: `%s' is down", ps->ifname);
 		goto fail;
 	}
 	if (r == PCAP_ERROR_PERM_DENIED) {
@@ -379,7 +452,6 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
 		goto fail;
 	}
-	fcntl(pcap_get_selectable_fd(ps->p), F_SETFD, FD_CLOEXEC);
 	ps->linktype = map_linktype(pcap_datalink(ps->p));
 	ps->ifindex = if_nametoindex(ps->ifname);
 
@@ -421,6 +493,8 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
 		goto fail_code;
 	}
+	note_filter_place(ps);
+	ps->down = false;	/* libpcap opens only an interface that is up */
 	return 0;
 fail_code:
 	pcap_freecode(&ps->idle_prog);
@@ -430,7 +504,7 @@ fail_code:
 fail:
 	pcap_close(ps->p);
 	ps->p = NULL;
-	return -1;
+	return r < 0 ? r : -1;
 }
 
 static void
@@ -439,6 +513,8 @@ close_capture(struct pcap_sensor *ps)
 	if (ps->p == NULL)
 		return;
 	timer_stop(&ps->check);
+	timer_stop(&ps->say_down);
+	ps->said_down = false;
 	if (ps->io.fd != -1)
 		io_del(&ps->io);
 	ps->io.fd = -1;
@@ -482,7 +558,7 @@ try_attach(struct pcap_sensor *ps)
 
 	if (ps->p != NULL)
 		return;
-	if (open_capture(ps, msg, sizeof msg) == -1) {
+	if (open_capture(ps, msg, sizeof msg) != 0) {
 		snprintf(err, sizeof err, "%s: cannot capture yet: %s",
 		    ps->ifname, msg);
 		say(ps, err);
@@ -513,19 +589,71 @@ capture_failed(struct pcap_sensor *ps, const char *pcap_error)
 	try_attach(ps);		/* it may be back already */
 }
 
+/* An interface deleted or moved away goes down first, and RTM_DELLINK
+ * may come some milliseconds later (the kernel waits for RCU between the
+ * two): the loss is what to say then, so a down is said only once it
+ * has lasted DOWN_SAY_NS with the capture still open. */
 static void
-link_changed(struct ifwatch_client *c, bool exists, unsigned ifindex)
+pcap_say_down(struct timer *t)
+{
+	struct pcap_sensor *ps = t->arg;
+
+	if (ps->p == NULL || !ps->down ||
+	    if_nametoindex(ps->ifname) != ps->ifindex)
+		return;
+	log_warnx("PCAP: %s: interface down; no packets until it is up again",
+	    ps->ifname);
+	ps->said_down = true;
+}
+
+/* Taken down, a packet socket stays bound and is fed again once the
+ * interface is up: nothing to reopen, but worth saying, once each way. */
+static void
+up_or_down(struct pcap_sensor *ps, bool up)
+{
+	char why[IFNAMSIZ + 64];
+
+	if (ps->p == NULL) {
+		ps->down = !up;
+		if (ps->down) {
+			snprintf(why, sizeof why, "%s: interface is down; "
+			    "waiting for it to come up", ps->ifname);
+			say(ps, why);
+		}
+		return;
+	}
+	if (up == !ps->down)
+		return;
+	ps->down = !up;
+	if (ps->down) {
+		timer_set(&ps->say_down, now_ns() + DOWN_SAY_NS);
+		return;
+	}
+	timer_stop(&ps->say_down);
+	if (ps->said_down)
+		log_notice("PCAP: %s: interface up again, capturing",
+		    ps->ifname);
+	ps->said_down = false;
+}
+
+static void
+link_changed(struct ifwatch_client *c, bool exists, unsigned ifindex,
+    bool up)
 {
 	struct pcap_sensor *ps = c->arg;
 
 	if (!exists) {
-		if (ps->p != NULL && ifindex == ps->ifindex)
+		ps->down = false;
+		if (ps->p != NULL && (ifindex == 0 || ifindex == ps->ifindex))
 			capture_failed(ps, "interface removed");
 		return;
 	}
-	if (ps->p != NULL && ifindex != 0 && ifindex != ps->ifindex)
+	if (ps->p != NULL && ifindex != 0 && ifindex != ps->ifindex) {
 		capture_failed(ps, "interface replaced");
-	else
+		return;
+	}
+	up_or_down(ps, up);
+	if (up)
 		try_attach(ps);
 }
 
@@ -574,11 +702,16 @@ pcap_linktype(const struct sensor *s)
 	return ((const struct pcap_sensor *)s)->linktype;
 }
 
+/* The interface is absent or down: the sensor waits for it, and sees no
+ * packet until then. */
 static const char *
 pcap_waiting(const struct sensor *s)
 {
-	return ((const struct pcap_sensor *)s)->p == NULL ?
-	    "waiting for the interface" : NULL;
+	const struct pcap_sensor *ps = (const struct pcap_sensor *)s;
+
+	if (ps->p == NULL)
+		return "waiting for the interface";
+	return ps->down ? "waiting for the interface to come up" : NULL;
 }
 
 static const struct sensor_ops pcap_ops = {
@@ -641,7 +774,14 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	const char *ifname = wc->ifname, *filter = wc->filter;
 	bool wait_interface = wc->wait_interface;
 	struct pcap_sensor *ps;
+	int r;
 
+	/* longer would be cut to another name, or never appear */
+	if (strlen(ifname) >= IFNAMSIZ) {
+		snprintf(err, errlen, "-i: `%s' is too long for an interface "
+		    "name (at most %d characters)", ifname, IFNAMSIZ - 1);
+		return NULL;
+	}
 	if (ifwatch_open(err, errlen) == -1)
 		return NULL;
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
@@ -650,6 +790,7 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	ps->base.ack_only = wc->ack_only;
 	ps->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
 	ps->check = (struct timer){ .cb = pcap_check, .arg = ps };
+	ps->say_down = (struct timer){ .cb = pcap_say_down, .arg = ps };
 	ps->io.fd = -1;
 	ps->mode = SENSOR_IDLE;
 	if ((ps->ifname = strdup(ifname)) == NULL ||
@@ -657,8 +798,13 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	    (wc->keepalive_filter != NULL &&
 	    (ps->keepalive = strdup(wc->keepalive_filter)) == NULL))
 		fatal("strdup");
-	if (open_capture(ps, err, errlen) == -1) {
-		if (!wait_interface || if_nametoindex(ifname) != 0 ||
+	if ((r = open_capture(ps, err, errlen)) != 0) {
+		ps->down = r == PCAP_ERROR_IFACE_NOT_UP;
+		if (ps->down && !wait_interface)
+			snprintf(err, errlen, "-i: `%s' is down: bring it up "
+			    "first, or give --wait-interface", ifname);
+		if (!wait_interface || (!ps->down &&
+		    if_nametoindex(ifname) != 0) ||
 		    !filter_ok_named(filter != NULL ? filter : "", err,
 		    errlen)) {
 			free(ps->ifname);
@@ -668,8 +814,11 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 			return NULL;
 		}
 		ps->lost = true;
-		log_notice("PCAP: %s: no such interface yet; waiting for it",
-		    ifname);
+		/* said once: say() repeats no reason */
+		snprintf(ps->why, sizeof ps->why, ps->down ? "%s: interface is "
+		    "down; waiting for it to come up" : "%s: no such interface "
+		    "yet; waiting for it", ifname);
+		log_notice("PCAP: %s", ps->why);
 	}
 	ps->link = (struct ifwatch_client){ .ifname = ps->ifname,
 	    .changed = link_changed, .arg = ps };

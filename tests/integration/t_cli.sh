@@ -32,6 +32,13 @@ refused "-f \`udp' needs -i" -n 7 -f udp -c "$H"
 refused "\`-Z'" -i "$VB" -c "$H" -Z
 refused "\`--bogus'" -i "$VB" -c "$H" --bogus
 refused "\`-1'" -i "$VB" -c "$H" --hook-timeout -1
+# an interface name the kernel cannot hold (IFNAMSIZ 16, with its NUL):
+# too long, not missing, and refused even with --wait-interface (it could
+# never appear); a long option given an argument, by its name; no -w path
+refused "\`abcdefghijklmnop' is too long for an interface name (at most 15 characters)" -i abcdefghijklmnop -c "$H"
+refused "is too long for an interface name" --wait-interface -i abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrs -c "$H"
+refused "\`--help=foo': --help takes no value" --help=foo
+refused "-w: empty savefile name" -i "$VB" -c "$H" -w ''
 
 ip netns exec "$NS_B" tcpdump -i nflog:7 -w /dev/null > /dev/null 2>&1 & tp=$!
 EXTRA_PIDS=$tp; sleep 1

@@ -1,10 +1,12 @@
-# The Debian package: dpkg-buildpackage builds it from a clean copy of the
-# tree; lintian reports no error or warning; it holds the binaries, man
-# pages, the unit and the examples; installed, tuninetd@NAME's ExecStart
-# (run as systemd would: its environment file, NOTIFY_SOCKET) reports
-# READY=1 and fires the hook; removed and purged, nothing is left. When a
-# tuninetd package is already installed it is not touched: the install
-# part is skipped and says so.
+# The Debian package: make deb (dpkg-buildpackage) builds it from a clean
+# copy of the tree, and leaves that tree as it was (git status shows
+# nothing new, ignored or not); lintian reports no error or warning; it
+# holds the binaries, man pages, the unit and the examples; installed,
+# tuninetd@NAME's ExecStart (run as systemd would: its environment file,
+# NOTIFY_SOCKET) reports READY=1 and fires the hook, and so does its
+# helper run by hand, reading the file itself; removed and purged, nothing
+# is left. When a tuninetd package is already installed it is not touched:
+# the install part is skipped and says so.
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 bed_up; mkhook
@@ -18,10 +20,22 @@ if git -C "$SRC" rev-parse --git-dir > /dev/null 2>&1; then
 else
 	cp -a "$SRC/." "$T/b/src" && rm -rf "$T/b/src/build" "$T/b/src/bin"
 fi
-(cd "$T/b/src" && timeout 300 dpkg-buildpackage -us -uc -b > "$T/build.log" 2>&1)
+# the copy as a git tree of its own, to see what the build leaves in it
+tracked=
+if git -C "$SRC" rev-parse --git-dir > /dev/null 2>&1; then
+	(cd "$T/b/src" && git init -q && git add -A &&
+	    git -c user.name=test -c user.email=test@localhost commit -qm tree) && tracked=1
+fi
+(cd "$T/b/src" && timeout 300 make deb > "$T/build.log" 2>&1)
 rc=$?
-check "dpkg-buildpackage -us -uc -b succeeds" [ $rc = 0 ]
+check "make deb (dpkg-buildpackage -us -uc -b) succeeds" [ $rc = 0 ]
 [ $rc = 0 ] || { tail -n 8 "$T/build.log" | sed 's/^/# /'; exit 1; }
+if [ -n "$tracked" ]; then
+	left=$(cd "$T/b/src" && git status --porcelain --ignored | tr '\n' ' ')
+	check "make deb leaves the tree as it was (git status --porcelain --ignored: ${left:-nothing})" [ -z "$left" ]
+else
+	note "not a git checkout: the check that make deb leaves no file in the tree is skipped"
+fi
 deb=$(ls "$T"/b/tuninetd_*.deb | head -1)
 note "built $(basename "$deb")"
 c=$(dpkg-deb -c "$deb")
@@ -71,6 +85,16 @@ send > /dev/null; wait_ev stop 1 4
 check "tuninetd@$name: a packet runs the hook, start then stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
 kill -USR1 "$DPID"; sleep 0.3
 check "tuninetd@$name: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
+kill "$DPID"; wait "$DPID"; DPID=
+
+# the same helper run by hand, with nothing read for it: it reads the file
+mkhook
+ip netns exec "$NS_B" /usr/libexec/tuninetd/tuninetd-instance "$name" > "$T/log" 2>&1 & DPID=$!
+sleep 0.8
+send > /dev/null; wait_ev stop 1 4
+check "tuninetd-instance $name by hand: a packet runs the hook, start then stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
+kill -USR1 "$DPID"; sleep 0.3
+check "tuninetd-instance $name by hand: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
 kill "$DPID"; wait "$DPID"; DPID=
 rm -f /etc/default/tuninetd-$name
 

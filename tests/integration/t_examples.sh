@@ -3,7 +3,9 @@
 # lines into their own file in a real rsyslogd; the SSH tunnel hook brings
 # an ssh -w tunnel up and down between two namespaces, driven by tuninetd
 # on a tun device held by tuntapd; the OpenVPN hook does the same with an
-# OpenVPN client and server. "Already up" and "already down" exit 0.
+# OpenVPN client and server. "Already up" and "already down" exit 0. The
+# instance settings run a watch through the unit's helper by hand, and the
+# README's nftables lines work on an empty ruleset.
 . "$(dirname "$0")/lib.sh"
 EX=$(cd "$(dirname "$0")/../../examples" && pwd)
 bed_up; mkhook
@@ -165,3 +167,41 @@ CONF
 else
 	not_ok "openvpn: openvpn and openssl are installed (make deps)"
 fi
+
+# 5. examples/tuninetd-instance.default through the unit's helper, run by
+# hand (no systemd): the helper reads the file itself, quoted values keep
+# their spaces, and the hook's own settings reach the hook
+name=tnd$ID conf=/etc/default/tuninetd-tnd$ID
+# tuninetd(8) FILES names each setting the helper reads, and nothing else
+vars=$(sed -n 's/^unset //p' "$EX/../systemd/tuninetd-instance.in")
+files=$(sed -n '/^\.Sh FILES/,/^\.Sh EXIT/p' "$EX/../man/tuninetd.8")
+check "tuninetd(8) FILES names the settings the helper reads ($vars), no other variable" \
+    bash -c 'for v in $1; do grep -q "^\.Ev $v\( \|$\)" <<< "$2" || exit 1; done
+	    ! grep "^\.Ev " <<< "$2" | grep -vqE "^\.Ev ($(tr " " "|" <<< "$1"))( |$)"' _ "$vars" "$files"
+sed -e "s|@SBINDIR@|$(dirname "$TUNINETD")|" -e "s|@DOCDIR@|$EX/..|" \
+    "$EX/../systemd/tuninetd-instance.in" > "$T/tuninetd-instance"
+sed -e "s|^INTERFACE=.*|INTERFACE=$VB|" -e 's|^FILTER=.*|FILTER="udp port 9999"|' \
+    -e "s|^HOOK=.*|HOOK=$T/hook|" -e 's|^TTL=.*|TTL=1|' -e 's|^#SSH_TUNNEL_OPTS=|SSH_TUNNEL_OPTS=|' \
+    "$EX/tuninetd-instance.default" > "$conf"
+mkhook 'echo "$SSH_TUNNEL_OPTS" > "'"$T"'/hook-opts"'
+ip netns exec "$NS_B" env -u INTERFACE -u FILTER -u HOOK -u TTL -u OPTIONS \
+    sh "$T/tuninetd-instance" "$name" > "$T/log" 2>&1 & DPID=$!
+sleep 0.5
+check "tuninetd-instance $name by hand: reads $conf and becomes tuninetd" kill -0 "$DPID"
+send > /dev/null; wait_ev stop 1 4
+check "tuninetd-instance by hand: a packet runs the hook, start then stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
+kill -USR1 "$DPID"; sleep 0.3
+check "tuninetd-instance by hand: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
+check "tuninetd-instance by hand: the hook got its setting (SSH_TUNNEL_OPTS=$(cat "$T/hook-opts" 2>/dev/null))" \
+    grep -qx -- "-i /etc/tuninetd/id_ed25519" "$T/hook-opts"
+kill "$DPID"; wait "$DPID"; DPID=
+rm -f "$conf"
+
+# 6. the README's nftables example, as shown, on an empty ruleset (a
+# network namespace of its own, gone when the shell exits)
+# the first block of `nft add' lines: the NFLOG sensor's example
+awk '/^    nft add /{print substr($0, 5); n++; next} n{exit}' "$EX/../README.md" > "$T/readme.nft"
+unshare --net sh -ec ". '$T/readme.nft'; nft list ruleset" > "$T/nft.out" 2>&1
+check "README: its nft example ($(wc -l < "$T/readme.nft") lines) runs on an empty ruleset and makes the rule" \
+    grep -q 'log prefix "vpn" group 1' "$T/nft.out"
+grep -q 'log prefix' "$T/nft.out" || sed 's/^/# nft: /' "$T/nft.out" | head -3

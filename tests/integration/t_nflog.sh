@@ -36,3 +36,22 @@ check "SIGTERM: exit status 0 (got $rc)" [ "$rc" = 0 ]
 timeout 3 ip netns exec "$NS_B" tcpdump -i nflog:7 -c 1 -w /dev/null > /dev/null 2>&1 & tp=$!
 sleep 1; send > /dev/null
 wait $tp; check "NFLOG group 7 free again after exit" [ $? = 0 ]
+
+# an overflow while up never makes the stop early: the daemon frozen
+# (SIGSTOP) through a 5.5 s flood that overflows its socket, thawed right
+# after the flood's last packet. The kernel reports ENOBUFS before the
+# datagrams it still holds, which are seconds older: the overflow means
+# packets passed until now, so stop comes at last packet + TTL, not at once.
+mkhook
+daemon -n 7 -t 3 -c "$T/hook"
+send > /dev/null; wait_ev start 1 2 || bail "start before the flood"
+in_a "$TOOLS/sendudp" "$ADDR_B" 9999 100000000 32 0 5.5 > "$T/flood" & fl=$!
+sleep 0.3; kill -STOP "$DPID"
+wait $fl; kill -CONT "$DPID"
+tl=$(cut -d' ' -f2 "$T/flood")
+wait_ev stop 1 8 || bail "stop after the overflow"
+e=$(stop_err "$(evtime stop 1)" "$tl" 3)
+note "nflog after an overflow while frozen: stop_err_ms $e"
+check "the overflow logged" logged "receive buffer overflowed"
+check "after an overflow while frozen: stop ${e} ms from the flood's last packet + TTL (-300..800)" within "$e" -300 800
+kill "$DPID"; wait "$DPID"; DPID=

@@ -43,3 +43,27 @@ e=$(stop_err "$(evtime stop $((n + 1)))" "$tl" 2)
 note "pcap after a 60000-packet flood: stop_err_ms $e"
 check "stop ${e} ms from the flood's last packet + TTL (0-60)" within "$e" 0 60
 check "one start and one stop for the flood" [ "$(nev start)/$(nev stop)" = 3/3 ]
+kill "$DPID"; wait "$DPID"; DPID=
+
+# a filter libpcap runs in user space: on `any', one that reads the cooked
+# header's link-layer address (the sender's MAC), which the kernel's
+# socket filter never sees. The kernel counters then count every packet,
+# matching or not: unrelated traffic (20,000/s to another port) must not
+# keep the watch up; stop at the last matching packet + TTL.
+mkhook
+m=$(ip -n "$NS_A" -br link show "$VA" | awk '{print $3}' | tr -d :)
+daemon -i any -f "udp port 9999 and ether[6:4] = 0x${m:0:8} and ether[10:2] = 0x${m:8:4}" -t 2 -c "$T/hook"
+check "any + a link-layer filter: no kernel filter on the packet socket (ss -0 -b)" \
+    bash -c "ip netns exec $NS_B ss -0 -b -p | grep -A1 'pid=$DPID,' | grep -q 'p_dgr' && ! ip netns exec $NS_B ss -0 -b -p | grep -A1 'pid=$DPID,' | grep -q 'bpf filter'"
+check "the filter's place is logged" logged "PCAP: any: libpcap runs this filter in user space"
+in_a "$TOOLS/sendudp" "$ADDR_B" 9998 1000000 32 0.05 4.5 > /dev/null & fl=$!
+sleep 0.3
+send 1 > /dev/null; wait_ev start 1 2 || bail "start on a matching packet amid unrelated traffic"
+for k in 1 2 3; do sleep 0.3; tl=$(send | cut -d' ' -f2); done
+wait_ev stop 1 4
+e=$(stop_err "$(evtime stop 1)" "$tl" 2)
+note "pcap, user-space filter, unrelated traffic: stop_err_ms $e"
+check "user-space filter amid unrelated traffic: stop ${e} ms from the last matching packet + TTL (-100..300)" \
+    bash -c "[ $(nev stop) = 1 ] && awk -v v='$e' 'BEGIN{exit !(v >= -100 && v <= 300)}'"
+check "the unrelated traffic still flowed at the stop" kill -0 $fl
+wait $fl

@@ -2,9 +2,12 @@
 # 0600, flushed at once) that tcpdump reads; tcpdump's reading of each
 # record agrees field by field with tuninetd's log lines for it (IPv4/UDP,
 # 802.1Q and QinQ tagged frames, IPv6/ICMPv6); NFLOG-only files are LINKTYPE_NFLOG;
-# with both sensors NFLOG packets go in behind their MAC header; an
-# existing file is appended to; a symlink, a directory or a file of
-# another link type is refused at start-up.
+# with both sensors NFLOG packets go in behind their MAC header; a tun's
+# file is raw IP and a tap's Ethernet, both read back by tcpdump; an
+# existing file is appended to; a symlink, a directory, a FIFO (at once,
+# with no reader) or a file of another link type is refused at start-up;
+# every fd of the daemon, libpcap's and the savefile's too, is
+# close-on-exec.
 . "$(dirname "$0")/lib.sh"
 bed_up; mkhook
 smac=$(ip -n "$NS_A" -br link show "$VA" | awk '{print $3}')
@@ -84,8 +87,54 @@ check "NFLOG packet in the Ethernet file behind its MAC header" \
     bash -c "tcpdump -nn -e -r '$T/both.pcap' 2>/dev/null | grep -q '^[0-9:.]* $smac > .* $ADDR_A\.[0-9]* > $ADDR_B\.9999: UDP'"
 kill "$DPID"; wait "$DPID"; DPID=
 
+# the daemon's own fds are close-on-exec (the hook gets none of them
+# anyway, but a library's exec must not either): O_CLOEXEC in fdinfo
+daemon -i "$VB" -f "udp port 9999" -n 7 -t 1 -w "$T/cx.pcap" -c "$T/hook"
+n=$(nev stop); send > /dev/null; wait_ev stop $((n + 1)) 4 || bail "cycle for the fd check"
+bad=
+for fd in /proc/$DPID/fd/*; do
+	k=${fd##*/}; [ "$k" -le 2 ] && continue
+	fl=$(awk '/^flags:/{print $2}' "/proc/$DPID/fdinfo/$k" 2>/dev/null) || continue
+	[ -n "$fl" ] && (( (8#$fl & 8#2000000) == 0 )) && bad="$bad $k=$(readlink "$fd")"
+done
+check "every fd of the daemon past 0-2 is close-on-exec (pcap socket and eventfd, NFLOG, savefile)${bad:+; not:$bad}" [ -z "$bad" ]
+kill "$DPID"; wait "$DPID"; DPID=
+
+# a tun (DLT_RAW, 12 on Linux, is LINKTYPE_RAW, 101, in a file) and a tap
+TUN=tu$ID TAP=ta$ID
+ip netns exec "$NS_B" "$TUNTAPD" -i "$TUN" -m tun > /dev/null 2>&1 & t1=$!
+ip netns exec "$NS_B" "$TUNTAPD" -i "$TAP" -m tap > /dev/null 2>&1 & t2=$!
+EXTRA_PIDS="$t1 $t2"; sleep 0.5
+in_b ip addr add 10.78.0.1/24 dev "$TUN" && in_b ip link set "$TUN" up &&
+in_b ip addr add 10.79.0.1/24 dev "$TAP" && in_b ip link set "$TAP" up || bail "tun and tap"
+# on_dev NAME DEV FILTER PING-ADDR LINK-TYPE PATTERN: -w on DEV, one start,
+# the file read back by tcpdump -r
+on_dev() {
+	local f=$T/$1.pcap n
+	n=$(nev start)
+	cat "$T/log" >> "$T/log.all"
+	ip netns exec "$NS_B" "$TUNINETD" -i "$2" -f "$3" -t 1 -w "$f" -c "$T/hook" > "$T/log" 2>&1 & DPID=$!
+	sleep 0.5
+	if ! kill -0 "$DPID" 2> /dev/null; then
+		wait "$DPID"; DPID=
+		not_ok "-w on a $1: refused at start-up: $(tail -n 1 "$T/log")"
+		return
+	fi
+	in_b ping -c 1 -W 1 "$4" > /dev/null
+	wait_ev start $((n + 1)) 2
+	kill "$DPID"; wait "$DPID"; DPID=
+	tcpdump -nn -r "$f" > "$T/read" 2>&1
+	check "-w on a $1: tcpdump -r reads link type $5 and the packet ($(tr '\n' ' ' < "$T/read" | head -c 160))" \
+	    bash -c "grep -q 'link-type $5 ' '$T/read' && grep -q '$6' '$T/read'"
+}
+on_dev tun "$TUN" icmp 10.78.0.2 RAW "IP 10.78.0.1 > 10.78.0.2: ICMP echo request"
+on_dev tap "$TAP" arp 10.79.0.2 EN10MB "ARP, Request who-has 10.79.0.2 tell 10.79.0.1"
+kill $t1 $t2; wait $t1 $t2; EXTRA_PIDS=
+
 # refusals
 refused() { refused_by "$TUNINETD" "$@"; }
+mkfifo "$T/fifo"
+refused "fifo' is not a regular file" -i "$VB" -c "$T/hook" -w "$T/fifo"
 echo "precious" > "$T/target"; ln -s "$T/target" "$T/link.pcap"
 refused "link.pcap' is a symbolic link" -i "$VB" -c "$T/hook" -w "$T/link.pcap"
 check "the symlink's target was not touched" [ "$(cat "$T/target")" = precious ]

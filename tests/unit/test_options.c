@@ -298,6 +298,25 @@ test_config_mode(void **state)
 	    "x", "-c", "/x"));
 }
 
+/* a long option given an argument it takes not is named as given, not
+ * as the letter getopt_long reports; an empty -w path is no path */
+static void
+test_unwanted_argument(void **state)
+{
+	struct config cf;
+
+	(void)state;
+	refused("`--help=foo': --help takes no value", PARSE(&cf,
+	    "--help=foo"));
+	refused("`--wait-interface=1': --wait-interface takes no value",
+	    PARSE(&cf, "-i", "x", "-c", "/x", "--wait-interface=1"));
+	refused("`--he=x': --help takes no value", PARSE(&cf, "--he=x"));
+	refused("unknown option `-x'", PARSE(&cf, "-i", "x", "-c", "/x",
+	    "--ttl=5", "-xa"));
+	refused("-w: empty savefile name", PARSE(&cf, "-i", "x", "-c", "/x",
+	    "-w", ""));
+}
+
 int
 main(void)
 {
@@ -313,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_demand_options),
 		cmocka_unit_test(test_watch_options),
 		cmocka_unit_test(test_config_mode),
+		cmocka_unit_test(test_unwanted_argument),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, free_parsed);
