@@ -1,5 +1,7 @@
 /* sensor.c: what the sensors share, and the table of sensor kinds */
+#include <errno.h>
 #include <linux/capability.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -87,4 +89,24 @@ loop_to_realtime(int64_t t)
 	clock_gettime(CLOCK_REALTIME, &real);
 	return (int64_t)real.tv_sec * NSEC_PER_SEC + real.tv_nsec -
 	    (now_ns() - t);
+}
+
+/* A sensor's log line, its watch's name first in config mode, as the
+ * watch's own lines; errno kept for log_warn. */
+void
+sensor_log(const struct sensor *s, void (*out)(const char *, ...),
+    const char *fmt, ...)
+{
+	int saved = errno;
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	errno = saved;
+	if (s->watch != NULL)
+		out("%s: %s", s->watch, line);
+	else
+		out("%s", line);
 }

@@ -81,6 +81,7 @@ struct sensor {
 	void			(*report)(struct sensor *,
 				    const struct sensor_packet *);
 	void			*owner;
+	const char		*watch;		/* its name, in config mode */
 	bool			 ack_only;
 	int64_t			 ttl;		/* the watch's, in ns */
 };
@@ -116,5 +117,8 @@ struct sensor	*conntrack_sensor_open(const struct watch_conf *, char *err,
 bool		 have_capability(int cap);
 int64_t		 realtime_to_loop(const struct timespec *);
 int64_t		 loop_to_realtime(int64_t);
+void		 sensor_log(const struct sensor *,
+		    void (*)(const char *, ...), const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -159,7 +159,8 @@ check(struct ct_sensor *cs, bool force)
 
 	if ((n = dump(cs)) == -1) {
 		if (!cs->failing)
-			log_warn("--keep-connections: reading conntrack");
+			sensor_log(&cs->base, log_warn,
+			    "--keep-connections: reading conntrack");
 		cs->failing = true;
 		n = 0;
 	} else
@@ -293,8 +294,8 @@ ct_start(struct sensor *s)
 {
 	struct ct_sensor *cs = (struct ct_sensor *)s;
 
-	log_info("Keeping it up while connections with conntrack mark "
-	    "0x%x/0x%x are open", cs->mark, cs->mask);
+	sensor_log(&cs->base, log_info, "Keeping it up while connections with "
+	    "conntrack mark 0x%x/0x%x are open", cs->mark, cs->mask);
 	return 0;
 }
 

@@ -565,10 +565,12 @@ nflog_start(struct sensor *s)
 	struct nflog_group *g = ns->g;
 
 	if (ns->prefix != NULL)
-		log_info("Start listening nflog-group %d, prefix %s", g->group,
+		sensor_log(&ns->base, log_info,
+		    "Start listening nflog-group %d, prefix %s", g->group,
 		    ns->prefix);
 	else
-		log_info("Start listening nflog-group %d", g->group);
+		sensor_log(&ns->base, log_info,
+		    "Start listening nflog-group %d", g->group);
 	if (g->io.fd != -1)
 		return 0;
 	g->io = (struct io){ .fd = mnl_socket_get_fd(g->nl),

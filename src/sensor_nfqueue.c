@@ -178,7 +178,8 @@ verdict(struct nfqueue_sensor *qs, bool batch, uint32_t id, int v)
 	    batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT);
 	nfq_nlmsg_verdict_put(nlh, (int)id, v);
 	if (mnl_socket_sendto(qs->nl, nlh, nlh->nlmsg_len) == -1)
-		log_warn("NFQUEUE: queue %d: verdict for packet %u", qs->queue,
+		sensor_log(&qs->base, log_warn,
+		    "NFQUEUE: queue %d: verdict for packet %u", qs->queue,
 		    id);
 }
 
@@ -199,11 +200,13 @@ static void
 say_drops(struct nfqueue_sensor *qs)
 {
 	if (qs->over_max > 0)
-		log_warnx("NFQUEUE: queue %d: dropped %lu packet%s beyond "
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: dropped %lu packet%s beyond "
 		    "--queue-hold-max %u", qs->queue, qs->over_max,
 		    plural(qs->over_max), qs->hold_max);
 	if (qs->expired > 0)
-		log_warnx("NFQUEUE: queue %d: dropped %lu held packet%s older "
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: dropped %lu held packet%s older "
 		    "than --hook-timeout %lld s", qs->queue, qs->expired,
 		    plural(qs->expired), (long long)(qs->hold_ns / NSEC_PER_SEC));
 	qs->over_max = qs->expired = 0;
@@ -219,11 +222,13 @@ release(struct nfqueue_sensor *qs, int v, const char *why)
 	if (n > 0) {
 		verdict(qs, true, held_at(qs, n - 1)->id, v);
 		if (v == NF_ACCEPT)
-			log_info("NFQUEUE: queue %d: accepted %u held packet%s",
+			sensor_log(&qs->base, log_info,
+			    "NFQUEUE: queue %d: accepted %u held packet%s",
 			    qs->queue, n, plural(n));
 		else {
 			qs->dropped += n;
-			log_warnx("NFQUEUE: queue %d: %s: dropped %u held "
+			sensor_log(&qs->base, log_warnx,
+			    "NFQUEUE: queue %d: %s: dropped %u held "
 			    "packet%s", qs->queue, why, n, plural(n));
 		}
 	}
@@ -280,7 +285,8 @@ grow_rcvbuf(struct nfqueue_sensor *qs)
 		    SO_RCVBUFFORCE, &qs->rcvbuf, sizeof qs->rcvbuf);
 	}
 	if (qs->overflow_logged == 0 || now - qs->overflow_logged >= DROP_LOG_NS) {
-		log_warnx("NFQUEUE: queue %d: receive buffer overflowed, "
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: receive buffer overflowed, "
 		    "packets passed unheld (%lu times since last said); buffer "
 		    "now %d KiB", qs->queue, qs->overflows, qs->rcvbuf / 1024);
 		qs->overflows = 0;
@@ -337,13 +343,15 @@ reply(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh)
 	if (e->msg.nlmsg_seq == qs->bind_seq && qs->bind_seq != 0) {
 		/* leaving up, the queue could not be bound again */
 		qs->bound = false;
-		log_warnx("NFQUEUE: queue %d: cannot bind it again (%s): "
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: cannot bind it again (%s): "
 		    "packets pass unheld until the next try", qs->queue,
 		    -e->error == EPERM ? "another process holds it" :
 		    strerror(-e->error));
 	} else if (-e->error != ENOENT)
 		/* ENOENT: the kernel dropped those packets already */
-		log_warnx("NFQUEUE: queue %d: request refused: %s", qs->queue,
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: request refused: %s", qs->queue,
 		    strerror(-e->error));
 }
 
@@ -424,7 +432,8 @@ drain(struct nfqueue_sensor *qs, struct wake *wk, bool quiet)
 		}
 		if (k == -1) {
 			if (errno != EAGAIN)
-				log_warn("NFQUEUE: queue %d: recv", qs->queue);
+				sensor_log(&qs->base, log_warn,
+				    "NFQUEUE: queue %d: recv", qs->queue);
 			break;
 		}
 		for (i = 0; i < k; i++) {
@@ -482,10 +491,12 @@ unbind(struct nfqueue_sensor *qs)
 		return;
 	if (send_config(qs, NFQNL_CFG_CMD_NONE, NFQNL_COPY_META, 0, 0,
 	    false) == -1)
-		log_warn("NFQUEUE: queue %d: configuration", qs->queue);
+		sensor_log(&qs->base, log_warn,
+		    "NFQUEUE: queue %d: configuration", qs->queue);
 	drain(qs, &wk, true);
 	if (send_config(qs, NFQNL_CFG_CMD_UNBIND, 0, 0, 0, false) == -1)
-		log_warn("NFQUEUE: queue %d: unbind", qs->queue);
+		sensor_log(&qs->base, log_warn,
+		    "NFQUEUE: queue %d: unbind", qs->queue);
 	qs->bound = false;
 }
 
@@ -493,7 +504,8 @@ static void
 rebind(struct nfqueue_sensor *qs)
 {
 	if (configure(qs, NFQNL_CFG_CMD_BIND, true) == -1) {
-		log_warn("NFQUEUE: queue %d: bind", qs->queue);
+		sensor_log(&qs->base, log_warn,
+		    "NFQUEUE: queue %d: bind", qs->queue);
 		return;
 	}
 	qs->bind_seq = qs->seq;
@@ -516,7 +528,8 @@ nfqueue_set_mode(struct sensor *s, enum sensor_mode mode)
 		if (!qs->alone)
 			unbind(qs);
 		else if (configure(qs, NFQNL_CFG_CMD_NONE, false) == -1)
-			log_warn("NFQUEUE: queue %d: configuration", qs->queue);
+			sensor_log(&qs->base, log_warn,
+			    "NFQUEUE: queue %d: configuration", qs->queue);
 		return;
 	}
 	qs->mode = mode;
@@ -529,7 +542,8 @@ nfqueue_set_mode(struct sensor *s, enum sensor_mode mode)
 	/* what passed while up (copied without payload) is let through */
 	drain(qs, &wk, true);
 	if (configure(qs, NFQNL_CFG_CMD_NONE, false) == -1)
-		log_warn("NFQUEUE: queue %d: configuration", qs->queue);
+		sensor_log(&qs->base, log_warn,
+		    "NFQUEUE: queue %d: configuration", qs->queue);
 }
 
 static void
@@ -567,7 +581,8 @@ nfqueue_start(struct sensor *s)
 {
 	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s;
 
-	log_info("Start listening nfqueue %d", qs->queue);
+	sensor_log(&qs->base, log_info,
+	    "Start listening nfqueue %d", qs->queue);
 	return io_add(&qs->io, EPOLLIN);
 }
 

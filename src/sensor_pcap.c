@@ -311,7 +311,8 @@ apply_mode(struct pcap_sensor *ps)
 	if (ps->have_up_prog) {
 		if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP ?
 		    &ps->up_prog : &ps->idle_prog) == -1)
-			log_warnx("PCAP: %s: %s", ps->ifname,
+			sensor_log(&ps->base, log_warnx,
+			    "PCAP: %s: %s", ps->ifname,
 			    pcap_geterr(ps->p));
 		note_filter_place(ps);
 	}
@@ -375,7 +376,8 @@ note_filter_place(struct pcap_sensor *ps)
 	ps->userland = getsockopt(pcap_get_selectable_fd(ps->p), SOL_SOCKET,
 	    SO_GET_FILTER, NULL, &len) == 0 && len == 0;
 	if (ps->userland && !ps->said_userland)
-		log_notice("PCAP: %s: libpcap runs this filter in user space; "
+		sensor_log(&ps->base, log_notice,
+		    "PCAP: %s: libpcap runs this filter in user space; "
 		    "every packet is read while up", ps->ifname);
 	ps->said_userland |= ps->userland;
 }
@@ -447,7 +449,8 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		goto fail;
 	}
 	if (r > 0)
-		log_warnx("PCAP: %s: %s", ps->ifname, pcap_statustostr(r));
+		sensor_log(&ps->base, log_warnx,
+		    "PCAP: %s: %s", ps->ifname, pcap_statustostr(r));
 	if (pcap_setnonblock(ps->p, 1, ebuf) == -1) {
 		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
 		goto fail;
@@ -548,7 +551,7 @@ say(struct pcap_sensor *ps, const char *why)
 	if (strcmp(ps->why, why) == 0)
 		return;
 	snprintf(ps->why, sizeof ps->why, "%s", why);
-	log_warnx("PCAP: %s", why);
+	sensor_log(&ps->base, log_warnx, "PCAP: %s", why);
 }
 
 static void
@@ -570,7 +573,8 @@ try_attach(struct pcap_sensor *ps)
 		return;
 	}
 	if (ps->lost)
-		log_notice("PCAP: %s: interface is back, capturing again",
+		sensor_log(&ps->base, log_notice,
+		    "PCAP: %s: interface is back, capturing again",
 		    ps->ifname);
 	ps->lost = false;
 	ps->why[0] = '\0';
@@ -601,7 +605,8 @@ pcap_say_down(struct timer *t)
 	if (ps->p == NULL || !ps->down ||
 	    if_nametoindex(ps->ifname) != ps->ifindex)
 		return;
-	log_warnx("PCAP: %s: interface down; no packets until it is up again",
+	sensor_log(&ps->base, log_warnx,
+	    "PCAP: %s: interface down; no packets until it is up again",
 	    ps->ifname);
 	ps->said_down = true;
 }
@@ -631,7 +636,8 @@ up_or_down(struct pcap_sensor *ps, bool up)
 	}
 	timer_stop(&ps->say_down);
 	if (ps->said_down)
-		log_notice("PCAP: %s: interface up again, capturing",
+		sensor_log(&ps->base, log_notice,
+		    "PCAP: %s: interface up again, capturing",
 		    ps->ifname);
 	ps->said_down = false;
 }
@@ -664,7 +670,7 @@ pcap_start(struct sensor *s)
 
 	if (ifwatch_start() == -1)
 		return -1;
-	log_info("Binding to interface %s", ps->ifname);
+	sensor_log(&ps->base, log_info, "Binding to interface %s", ps->ifname);
 	return ps->p != NULL ? attach(ps) : 0;
 }
 
@@ -818,7 +824,7 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 		snprintf(ps->why, sizeof ps->why, ps->down ? "%s: interface is "
 		    "down; waiting for it to come up" : "%s: no such interface "
 		    "yet; waiting for it", ifname);
-		log_notice("PCAP: %s", ps->why);
+		sensor_log(&ps->base, log_notice, "PCAP: %s", ps->why);
 	}
 	ps->link = (struct ifwatch_client){ .ifname = ps->ifname,
 	    .changed = link_changed, .arg = ps };

@@ -831,6 +831,7 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 	for (i = 0; i < n && i < SENSORS_MAX; i++) {
 		w->sensors[i] = sensors[i];
 		sensors[i]->owner = w;
+		sensors[i]->watch = wc->name;
 		sensors[i]->report = on_report;
 	}
 	w->nsensors = i;
