@@ -12,8 +12,8 @@
 /* Prometheus-style: counts per upper bound (not cumulative here), the
  * count and the sum; the bounds in seconds are hist_bounds[]. */
 struct histogram {
-	uint64_t	bucket[HIST_BUCKETS];
-	uint64_t	count;
+	uint32_t	bucket[HIST_BUCKETS];	/* 32 bits: a thousand watches */
+	uint32_t	count;
 	double		sum;
 };
 

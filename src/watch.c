@@ -40,7 +40,8 @@ struct trigger {
 	struct sensor	*sensor;
 	int64_t		 when;		/* loop clock */
 	bool		 have_data;
-	uint8_t		 data[RECORD_MAX];
+	uint8_t		*data;		/* its bytes, kept as long as needed */
+	uint32_t	 room;		/* allocated for data */
 	uint32_t	 caplen, len;
 	int		 linktype;
 	struct timespec	 ts;
@@ -66,10 +67,8 @@ struct watch {
 	int64_t			 since;		/* the state's, loop clock */
 	struct watch_stats	 stats;
 	/* the last packets that moved the deadline: when, which sensor */
-	struct {
-		int64_t		 when;
-		uint8_t		 sensor;
-	}			 moved[WHY_MAX];
+	int64_t			 moved_when[WHY_MAX];
+	uint8_t			 moved_sensor[WHY_MAX];
 	unsigned		 nmoved;	/* in all; the ring holds WHY_MAX */
 	int64_t			 last_seen;	/* fsm.last when last looked at */
 	struct timer		 persist;	/* at most once a second while up */
@@ -304,8 +303,8 @@ on_persist(struct timer *t)
 static void
 moved(struct watch *w)
 {
-	w->moved[w->nmoved % WHY_MAX].when = w->fsm.last;
-	w->moved[w->nmoved % WHY_MAX].sensor = (uint8_t)w->last_index;
+	w->moved_when[w->nmoved % WHY_MAX] = w->fsm.last;
+	w->moved_sensor[w->nmoved % WHY_MAX] = (uint8_t)w->last_index;
 	w->nmoved++;
 	w->last_seen = w->fsm.last;
 }
@@ -394,6 +393,12 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		t->len = sp->len;
 		t->linktype = sp->linktype;
 		t->ts = sp->ts;
+		/* a thousand watches keep what their triggers need, no more */
+		if (t->have_data && t->caplen > t->room) {
+			if ((t->data = realloc(t->data, t->caplen)) == NULL)
+				fatal("realloc");
+			t->room = t->caplen;
+		}
 		if (t->have_data)
 			memcpy(t->data, sp->data, t->caplen);
 	}
@@ -726,9 +731,9 @@ watch_why(const struct watch *w, struct watch_moved *out, int max)
 	for (k = 0; k < n && i < max; k++, i++) {
 		unsigned at = (w->nmoved - 1 - k) % WHY_MAX;
 
-		out[i].when = loop_to_realtime(w->moved[at].when);
-		s = w->sensors[w->moved[at].sensor < w->nsensors ?
-		    w->moved[at].sensor : 0];
+		out[i].when = loop_to_realtime(w->moved_when[at]);
+		s = w->sensors[w->moved_sensor[at] < w->nsensors ?
+		    w->moved_sensor[at] : 0];
 		s->ops->label(s, out[i].sensor, sizeof out[i].sensor);
 	}
 	return i;
@@ -859,6 +864,7 @@ watch_free(struct watch *w)
 	timer_stop(&w->deadline);
 	timer_stop(&w->flushed);
 	timer_stop(&w->persist);
+	free(w->trigger.data);
 	hook_free(&w->hook);
 	savefile_close(w->savefile);
 	watch_conf_free(w->conf);
