@@ -177,15 +177,19 @@ build/systemd/%: systemd/%.in Makefile
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 	  -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@
 
-install: all build/systemd/tuninetd@.service build/systemd/tuninetd-instance
+install: all build/systemd/tuninetd@.service build/systemd/tuninetd-instance \
+	  build/systemd/tuninetd.service
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBEXECDIR) \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd demo/tuninetd-demo \
 	  $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/tuninetd.8 man/tuntapd.8 man/tuninetd-demo.8 \
 	  $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/tuninetd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 755 build/systemd/tuninetd-instance $(DESTDIR)$(LIBEXECDIR)/
-	install -m 644 build/systemd/tuninetd@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 644 build/systemd/tuninetd@.service \
+	  build/systemd/tuninetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 
 # the unit tests alone: no root needed (the package build runs these)
 check-unit: $(UNIT_BINS)

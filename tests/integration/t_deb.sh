@@ -41,7 +41,9 @@ note "built $(basename "$deb")"
 c=$(dpkg-deb -c "$deb")
 for f in ./usr/sbin/tuninetd ./usr/sbin/tuntapd ./usr/sbin/tuninetd-demo \
     ./usr/share/man/man8/tuninetd.8.gz ./usr/share/man/man8/tuntapd.8.gz \
-    ./lib/systemd/system/tuninetd@.service ./usr/libexec/tuninetd/tuninetd-instance \
+    ./lib/systemd/system/tuninetd@.service ./lib/systemd/system/tuninetd.service \
+    ./usr/share/man/man5/tuninetd.conf.5.gz ./usr/share/doc/tuninetd/examples/tuninetd.conf \
+    ./usr/libexec/tuninetd/tuninetd-instance \
     ./usr/share/doc/tuninetd/examples/ssh-tunnel.sh ./usr/share/doc/tuninetd/examples/nflog.nft; do
 	check "package holds $f" grep -q " $f\$" <<< "$c"
 done

@@ -205,3 +205,31 @@ unshare --net sh -ec ". '$T/readme.nft'; nft list ruleset" > "$T/nft.out" 2>&1
 check "README: its nft example ($(wc -l < "$T/readme.nft") lines) runs on an empty ruleset and makes the rule" \
     grep -q 'log prefix "vpn" group 1' "$T/nft.out"
 grep -q 'log prefix' "$T/nft.out" || sed 's/^/# nft: /' "$T/nft.out" | head -3
+
+# 7. examples/tuninetd.conf: three watches, accepted by --check-config
+#    once its hooks exist; then tuninetd.service's ExecStart and
+#    ExecReload as systemd runs them, on a file of two watches
+mkhook
+sed "s|/etc/tuninetd/hooks/[a-z-]*|$T/hook|" "$EX/tuninetd.conf" > "$T/example.conf"
+out=$("$TUNINETD" --check-config -C "$T/example.conf" 2>&1)
+check "examples/tuninetd.conf: $out" [ "$out" = "configuration OK: 3 watches" ]
+unit=$EX/../systemd/tuninetd.service.in
+check "tuninetd.service: Type=notify, ExecReload sends SIGHUP, KillMode=mixed" \
+    bash -c "grep -qx 'Type=notify' '$unit' && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' '$unit' && grep -qx 'KillMode=mixed' '$unit'"
+printf '[daemon]\ncontrol = off\n[watch a]\nnflog-group = 7\ncommand = %s\nttl = 1\n' "$T/hook" > "$T/svc.conf"
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit" | sed -e "s|@SBINDIR@|$(dirname "$TUNINETD")|" \
+    -e "s|/etc/tuninetd/tuninetd.conf|$T/svc.conf|")
+"$TOOLS/notifylisten" "$T/svc.notify" 6 > "$T/svc.msgs" & EXTRA_PIDS=$!
+sleep 0.3
+ip netns exec "$NS_B" env NOTIFY_SOCKET="$T/svc.notify" $exec_start > "$T/log" 2>&1 & DPID=$!
+sleep 0.5
+check "tuninetd.service: READY=1 from its ExecStart" grep -q "READY=1" "$T/svc.msgs"
+send > /dev/null; wait_ev stop 1 4
+check "tuninetd.service: the watch of the file ran start and stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
+printf '[daemon]\ncontrol = off\n[watch a]\nnflog-group = 7\ncommand = %s\nttl = 1\n[watch b]\nnflog-group = 9\ncommand = %s\n' "$T/hook" "$T/hook" > "$T/svc.conf"
+MAINPID=$DPID; eval "$(sed -n 's/^ExecReload=//p' "$unit")"
+sleep 0.5
+check "tuninetd.service: ExecReload: RELOADING=1 then READY=1" \
+    bash -c "grep -q 'RELOADING=1' '$T/svc.msgs' && [ \$(grep -c 'READY=1' '$T/svc.msgs') -ge 2 ]"
+check "tuninetd.service: ExecReload added watch b" logged "1 watches kept, 0 changed, 1 added, 0 removed"
+kill "$DPID"; wait "$DPID"; DPID=
