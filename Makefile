@@ -115,13 +115,16 @@ build/bench/stamp: bench/stamp.c
 build/bench/tcpchat: tests/tools/tcpchat.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -o $@ $<
+build/bench/notifylisten: tests/tools/notifylisten.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -o $@ $<
 build/bench/gatehook: bench/gatehook.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -static -o $@ $<
 
 bench: deps
 	$(MAKE) all build/bench/blast build/bench/stamp build/bench/gatehook \
-	  build/bench/tcpchat
+	  build/bench/tcpchat build/bench/notifylisten
 	bench/bench.sh $(abspath $(BIN)) $(abspath build/bench) $(QUICK)
 
 # the soak test: thousands of cycles, memory and fds flat (as root)
@@ -132,7 +135,7 @@ soak: deps
 
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  libnetfilter-log-dev libnetfilter-queue-dev libnetfilter-conntrack-dev \
-	  conntrack libcmocka-dev nftables iptables curl iproute2 tcpdump \
+	  conntrack libcmocka-dev nftables iptables curl iproute2 tcpdump python3 \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils

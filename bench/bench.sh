@@ -7,8 +7,8 @@
 # is missed. Run as root (make bench; make bench QUICK=1 for < 2 minutes).
 set -u
 TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0}
-if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=5 IDLE=3
-else RUNS=7 N=1000000 ROUNDS=9 IDLE=10; fi
+if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=5 IDLE=3 MRUNS=1
+else RUNS=7 N=1000000 ROUNDS=9 IDLE=10 MRUNS=3; fi
 
 . "$(dirname "$0")/../tests/bed.sh"
 ID=$$ NS_A=tbn$ID-a NS_B=tbn$ID-b VA=tbn${ID}a VB=tbn${ID}b
@@ -176,6 +176,9 @@ start tcpdump -i "$VB" -w /dev/null "udp port 9999"
 RSS_TCPDUMP=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 stop
 
+# a thousand watches against one, and pcap watches on one interface
+. "$(dirname "$0")/many.sh"
+
 met=0 missed=
 # goal NAME CONDITION: sets OK to yes or NO and counts it
 goal() {
@@ -217,6 +220,30 @@ drow "packets through the queue, -q alone (%)" "$QAS" - report -
 drow "sender throughput, -q alone (kpps)" "$QAK" "NFLOG $NNK" report -
 drow "CPU per packet while up, -q beside -n (ns)" "$QN" "NFLOG $NN" report -
 echo "(-q alone: bound, no payload, batch verdicts; beside -n: unbound, the rule's bypass passes packets)"
+echo
+mrow() { printf '| %-46s | %9s | %9s | %-16s | %-3s |\n' "$@"; }
+mrow "many watches (medians)" "1,000" "one" goal met
+mrow "----------------------------------------------" --------- --------- ---------------- ---
+goal "1,000 watches: CPU per packet ${MCR} x one" "$MCR <= 1.5"
+mrow "CPU per packet, all up (ns)" "$MCM" "$MC1" "<= 1.5 x ($MCR)" $OK
+goal "1,000 watches: start latency of #1000 ${MLR} x one" "$MLR <= 1.5 || $MLM <= $ML1 + 0.5"
+mrow "first packet -> start hook, watch #1000 (ms)" "$MLM" "$ML1" "<= 1.5 x ($MLR)" $OK
+goal "1,000 watches: RSS $MRSS kB" "$MRSS <= 6144"
+mrow "resident memory (MB)" "$(calc "$MRSS / 1024" 2)" - "<= 6" $OK
+goal "1,000 watches: READY=1 after $MREADY ms" "$MREADY <= 500"
+mrow "configuration read to READY=1 (ms)" "$MREADY" - "<= 500" $OK
+goal "1,000 watches: $MWAKE wake-ups/s idle" "$MWAKE < 0.2"
+mrow "wake-ups per second, all idle" "$MWAKE" - "0 (< 0.2)" $OK
+goal "reload of one watch in 1,000: $MRELOAD ms, $MHOOKS hook(s)" "$MRELOAD <= 100 && $MHOOKS == 1"
+mrow "reload, one watch of 1,000 changed (ms)" "$MRELOAD" - "<= 100, 1 hook" $OK
+echo "(1,000 NFLOG watches on one group, one nftables verdict map to 1,000 chains, each its own log prefix)"
+echo
+prow() { printf '| %-32s | %9s | %9s | %9s |\n' "$@"; }
+prow "pcap watches on one interface" 1 10 100
+prow "--------------------------------" --------- --------- ---------
+prow "CPU per packet, all up (ns)" "$MP1" "$MP10" "$MP100"
+prow "sender throughput (kpps)" "$MP1K" "$MP10K" "$MP100K"
+echo "(each pcap watch opens a capture of its own: the kernel copies each packet to every ring; no sensor: $BASE kpps)"
 echo
 if [ -n "$missed" ]; then echo "bench: goals MISSED: ${missed#; }"; exit 1; fi
 echo "bench: all $met goals met"

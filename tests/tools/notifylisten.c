@@ -1,6 +1,7 @@
 /* notifylisten PATH SECONDS: play systemd's side of sd_notify: bind a
  * datagram socket at PATH and print each message received, its lines
- * joined by " | ", one per line, until SECONDS pass. Test helper. */
+ * joined by "|", one per line after the CLOCK_REALTIME time it came,
+ * until SECONDS pass. Test helper. */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ main(int argc, char **argv)
 	char buf[4096];
 	time_t end;
 	ssize_t n, i;
+	struct timespec ts;
 	int fd;
 
 	if (argc != 3 || strlen(argv[1]) >= sizeof a.sun_path) {
@@ -43,7 +45,8 @@ main(int argc, char **argv)
 			if (buf[i] == '\n')
 				buf[i] = '|';
 		buf[n] = '\0';
-		printf("%s\n", buf);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		printf("%lld.%09ld %s\n", (long long)ts.tv_sec, ts.tv_nsec, buf);
 	}
 	unlink(argv[1]);
 	return 0;
