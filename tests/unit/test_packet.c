@@ -542,6 +542,46 @@ test_names(void **state)
 	assert_null(packet_ethertype_name(0x1234));
 }
 
+/* what hooks get as TUNINETD_SRC... and replay --json as "packet" */
+static void
+test_fields(void **state)
+{
+	struct packet_fields f;
+	struct packet_info pi;
+	struct pkt p = { .n = 0 };
+
+	(void)state;
+	ether(&p, 0, ETHERTYPE_IPV4);
+	ipv4(&p, 17, 12, 0, 0);
+	udp(&p, 40000, 9999);
+	decode(LINKTYPE_ETHERNET, &p, &pi);
+	packet_fields(&pi, &f);
+	assert_string_equal(f.src, "192.168.1.1");
+	assert_string_equal(f.dst, "13.107.42.14");
+	assert_string_equal(f.proto, "udp");
+	assert_true(f.has_ports);
+	assert_int_equal(f.sport, 40000);
+	assert_int_equal(f.dport, 9999);
+
+	p.n = 0;			/* a protocol without a keyword: its number */
+	ipv6(&p, 253, 0);
+	decode(LINKTYPE_RAW, &p, &pi);
+	packet_fields(&pi, &f);
+	assert_string_equal(f.src, "fe80::f66d:4ff:fe64:1124");
+	assert_string_equal(f.dst, "ff02::2");
+	assert_string_equal(f.proto, "253");
+	assert_false(f.has_ports);
+
+	p.n = 0;			/* nothing known */
+	ether(&p, 0, 0x88cc);
+	decode(LINKTYPE_ETHERNET, &p, &pi);
+	packet_fields(&pi, &f);
+	assert_string_equal(f.src, "");
+	assert_string_equal(f.dst, "");
+	assert_string_equal(f.proto, "");
+	assert_false(f.has_ports);
+}
+
 int
 main(void)
 {
@@ -557,6 +597,7 @@ main(void)
 		cmocka_unit_test(test_nflog_record),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_fields),
 	};
 
 	return cmocka_run_group_tests_name("packet", tests, NULL, NULL);
