@@ -83,6 +83,8 @@ struct nflog_parts {
 	uint16_t	 hwtype;	/* ARPHRD_* of hwheader, or 0 */
 	const uint8_t	*prefix, *hwheader, *payload;
 	size_t		 prefix_len, hwheader_len, payload_len;
+	bool		 has_timestamp;	/* the kernel's, of the packet */
+	uint64_t	 ts_sec, ts_usec;
 };
 
 void		packet_decode(int linktype, const uint8_t *, size_t,

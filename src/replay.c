@@ -12,7 +12,8 @@
  *  - an NFLOG watch, from a capture of LINKTYPE_NFLOG records (tcpdump
  *    -i nflog:N): records of its group, routed by log prefix as the
  *    sensor routes them (a watch's prefix or keep-alive prefix, else the
- *    group's watch with no prefix);
+ *    group's watch with no prefix), at the kernel's time stamp in the
+ *    record where it has one;
  *  - a queue watch cannot be replayed: its firewall rule, which no
  *    capture holds, chooses its packets. Open connections
  *    (--keep-connections) are not in a capture either.
@@ -430,12 +431,31 @@ takes(struct rwatch *w, bool up, const struct pcap_pkthdr *h,
 	    (!ack_only || ack);
 }
 
+/* When the packet passed: the capture's time stamp, or the kernel's that
+ * an NFLOG record carries, as the NFLOG sensor takes it (tcpdump -i
+ * nflog stamps a record when it reads it, and the kernel sends records
+ * in batches, up to a second late). */
+static int64_t
+packet_time(const struct replay *r, const struct pcap_pkthdr *h,
+    const u_char *data)
+{
+	struct nflog_parts np;
+
+	if (r->capture.linktype == LINKTYPE_NFLOG &&
+	    packet_nflog_split(data, h->caplen, &np) && np.has_timestamp &&
+	    np.ts_usec < 1000000 &&
+	    np.ts_sec < (uint64_t)(INT64_MAX / NSEC_PER_SEC))
+		return (int64_t)np.ts_sec * NSEC_PER_SEC +
+		    (int64_t)np.ts_usec * 1000;
+	/* nanosecond precision was asked for: tv_usec holds nanoseconds */
+	return (int64_t)h->ts.tv_sec * NSEC_PER_SEC + h->ts.tv_usec;
+}
+
 static void
 replay_packet(struct replay *r, const struct pcap_pkthdr *h,
     const u_char *data)
 {
-	/* nanosecond precision was asked for: tv_usec holds nanoseconds */
-	int64_t t = (int64_t)h->ts.tv_sec * NSEC_PER_SEC + h->ts.tv_usec;
+	int64_t t = packet_time(r, h, data);
 	struct packet_info pi;
 	struct lane *l;
 	struct rwatch *w;

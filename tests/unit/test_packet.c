@@ -461,6 +461,7 @@ static void
 test_nflog_record(void **state)
 {
 	struct packet_info pi;
+	struct nflog_parts np;
 	struct pkt p = { .n = 0 }, payload = { .n = 0 }, hw = { .n = 0 };
 	uint16_t hwtype = htobe16(1);
 	char line[256];
@@ -476,7 +477,14 @@ test_nflog_record(void **state)
 	tlv(&p, 10, "tb-test", 8);		/* NFULA_PREFIX */
 	tlv(&p, 15, &hwtype, 2);		/* NFULA_HWTYPE */
 	tlv(&p, 16, hw.b, hw.n);		/* NFULA_HWHEADER */
+	tlv(&p, 3, "\0\0\0\0\x65\x53\xf1\x00\0\0\0\0\0\x01\xe2\x40",
+	    16);				/* NFULA_TIMESTAMP */
 	tlv(&p, 9, payload.b, payload.n);	/* NFULA_PAYLOAD */
+	assert_true(packet_nflog_split(p.b, p.n, &np));
+	assert_true(np.has_timestamp);
+	assert_true(np.ts_sec == 1700000000 && np.ts_usec == 123456);
+	assert_int_equal(np.group, 8);
+	assert_int_equal(np.prefix_len, 7);
 	decode(LINKTYPE_NFLOG, &p, &pi);
 	assert_true(pi.has_nflog);
 	assert_int_equal(pi.nflog_group, 8);

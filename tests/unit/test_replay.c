@@ -157,19 +157,38 @@ tlv(uint8_t *b, size_t at, uint16_t type, const void *v, size_t n)
 	return at;
 }
 
+/* a record read at t, with the kernel's time stamp `kernel' if >= 0 */
 static void
-cap_nflog(double t, uint16_t group, const char *prefix, uint16_t sport)
+cap_nflog_at(double t, double kernel, uint16_t group, const char *prefix,
+    uint16_t sport)
 {
-	uint8_t b[256], ip[64];
+	uint8_t b[256], ip[64], ts[16];
 	size_t n, k = ip_packet(ip, 17, sport, 9999, 0);
+	int64_t us = (int64_t)(kernel * 1e6 + 0.5);
+	int i;
 
 	b[0] = 2;			/* AF_INET */
 	b[1] = 0;
 	n = put16(b, 2, group);
 	if (prefix != NULL)
 		n = tlv(b, n, 10, prefix, strlen(prefix) + 1);	/* PREFIX */
+	if (kernel >= 0) {		/* TIMESTAMP: be64 s, be64 us */
+		for (i = 0; i < 8; i++) {
+			ts[i] = (uint8_t)((uint64_t)(BASE + us / 1000000) >>
+			    (56 - 8 * i));
+			ts[8 + i] = (uint8_t)((uint64_t)(us % 1000000) >>
+			    (56 - 8 * i));
+		}
+		n = tlv(b, n, 3, ts, sizeof ts);
+	}
 	n = tlv(b, n, 9, ip, k);				/* PAYLOAD */
 	cap_put(t, b, n);
+}
+
+static void
+cap_nflog(double t, uint16_t group, const char *prefix, uint16_t sport)
+{
+	cap_nflog_at(t, -1, group, prefix, sport);
 }
 
 /* ---- replaying ---- */
@@ -555,6 +574,34 @@ test_nflog(void **state)
 	assert_int_equal(ka->events[0].fields.sport, 9);
 }
 
+/* tcpdump -i nflog stamps records when it reads a batch; the kernel's
+ * stamp in the record is when the packet passed */
+static void
+test_nflog_time(void **state)
+{
+	struct watch_conf *wc;
+	const struct replay_result *res;
+
+	(void)state;
+	cap_begin(DLT_NFLOG);
+	cap_nflog_at(1, 0, 7, NULL, 1);
+	cap_nflog_at(1, 0.4, 7, NULL, 2);
+	cap_nflog_at(1, 0.8, 7, NULL, 3);
+	cap_nflog_at(5.5, 4.9, 7, NULL, 4);	/* no batch would have kept it */
+	cap_nflog(9, 7, NULL, 5);		/* no stamp of its own */
+	cap_end();
+	open_capture();
+	wc = watch(NULL, NULL, 2);
+	wc->nflog_group = 7;
+	add(wc, NULL, 0);
+	run();
+	res = result(0);
+	assert_true(replay_capture(r)->first == AT(0));
+	assert_string_equal(events(res), "start 0.000 packet, stop 2.800 idle, "
+	    "start 4.900 packet, stop 6.900 idle, start 9.000 packet, "
+	    "stop 11.000 idle+");
+}
+
 static void
 refused(const char *want)
 {
@@ -761,6 +808,7 @@ main(void)
 		cmocka_unit_test_teardown(test_ack_only, free_replay),
 		cmocka_unit_test_teardown(test_keepalive_filter, free_replay),
 		cmocka_unit_test_teardown(test_nflog, free_replay),
+		cmocka_unit_test_teardown(test_nflog_time, free_replay),
 		cmocka_unit_test_teardown(test_refused, free_replay),
 		cmocka_unit_test_teardown(test_cut, free_replay),
 		cmocka_unit_test_teardown(test_report, free_replay),
