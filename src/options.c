@@ -3,8 +3,8 @@
  * long options for what is new: the watch's settings are conf.c's table
  * (a long option is a configuration key), the process's own are here.
  * Pure: fills a struct config with one watch (or names a configuration
- * file; -r, a capture to replay it against), or writes a message naming the bad value into err; never prints,
- * never exits.
+ * file), with -r names a capture to replay it against, or writes a
+ * message naming the bad value into err; never prints, never exits.
  */
 #include <getopt.h>
 #include <stdio.h>

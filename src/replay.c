@@ -75,7 +75,7 @@ struct replay {
 	struct lane		*lanes;
 	size_t			 nlanes;
 	int64_t			 now;		/* of the last packet */
-	int64_t			 end;		/* its last packet, once read */
+	int64_t			 end;		/* last packet; INT64_MAX until read */
 };
 
 static void *
