@@ -44,10 +44,11 @@ endif
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c daemon.c statefile.c hook.c env.c json.c log.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
-	  savefile.c ifwatch.c notify.c
+	  savefile.c ifwatch.c notify.c replay.c replay_report.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_packet
+UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_packet \
+	  test_replay
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
@@ -78,6 +79,11 @@ $(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/fsm.o $(O
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_config: tests/unit/test_config.c $(OBJ)/config.o $(OBJ)/conf.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -linih
+# replay against captures the test writes (libpcap, no root)
+$(OBJ)/tests/test_replay: tests/unit/test_replay.c $(OBJ)/replay.o \
+	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/json.o \
+	  $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -lpcap
 $(OBJ)/tests/test_json: tests/unit/test_json.c $(OBJ)/json.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_loop: tests/unit/test_loop.c $(OBJ)/loop.o $(OBJ)/log.o | $(OBJ)/tests

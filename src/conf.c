@@ -7,6 +7,7 @@
  * no blanks), so that "1.5", " 5" and "+5" are refused by name, not read
  * as something else.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,18 +313,21 @@ name(const char *key, bool file, char *buf, size_t len)
 	return buf;
 }
 
-/* What no single setting can tell: settings that need one another. */
+/* What no single setting can tell: settings that need one another. how:
+ * WC_FILE, WC_REPLAY (conf.h). */
 bool
-watch_conf_check(const struct watch_conf *wc, bool file, char *err,
+watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
     size_t len)
 {
+	bool file = how & WC_FILE, replay = how & WC_REPLAY;
 	char a[32], b[32];
 	const struct {
 		bool		 given, needed;
 		const char	*key, *needs;
 	} needs[] = {
-		{ wc->filter != NULL, wc->ifname != NULL, "filter", "interface" },
-		{ wc->keepalive_filter != NULL, wc->ifname != NULL,
+		{ wc->filter != NULL, wc->ifname != NULL || replay, "filter",
+		    "interface" },
+		{ wc->keepalive_filter != NULL, wc->ifname != NULL || replay,
 		    "keepalive-filter", "interface" },
 		{ wc->wait_interface, wc->ifname != NULL, "wait-interface",
 		    "interface" },
@@ -336,7 +340,8 @@ watch_conf_check(const struct watch_conf *wc, bool file, char *err,
 	};
 	size_t i;
 
-	if (wc->ifname == NULL && wc->nflog_group < 0 && wc->queue < 0) {
+	if (wc->ifname == NULL && wc->nflog_group < 0 && wc->queue < 0 &&
+	    !replay) {
 		if (file)
 			snprintf(err, len, "no sensor: give interface, "
 			    "nflog-group and/or queue");
@@ -347,7 +352,7 @@ watch_conf_check(const struct watch_conf *wc, bool file, char *err,
 	}
 	/* a sensor of packets is what starts a watch; connections only
 	 * keep one up (checked after "no sensor": -q, -n or -i is one) */
-	if (wc->filter != NULL && wc->ifname == NULL) {
+	if (wc->filter != NULL && wc->ifname == NULL && !replay) {
 		/* the original's case, said as it always was */
 		snprintf(err, len, "%s `%s' needs %s: the filter belongs to the "
 		    "pcap sensor (NFLOG filters live in the firewall rule)",
@@ -362,7 +367,7 @@ watch_conf_check(const struct watch_conf *wc, bool file, char *err,
 			    name(needs[i].needs, file, b, sizeof b));
 			return false;
 		}
-	if (wc->hook == NULL || *wc->hook == '\0') {
+	if ((wc->hook == NULL || *wc->hook == '\0') && !replay) {
 		if (file)
 			snprintf(err, len, "no command: give command = <path>, "
 			    "run as `<path> start' and `<path> stop'");
@@ -378,6 +383,36 @@ watch_conf_check(const struct watch_conf *wc, bool file, char *err,
 		return false;
 	}
 	return true;
+}
+
+/* Only TCP segments with ACK set: IPv4 through libpcap's tcp[] (which
+ * skips IPv4 options), IPv6 when TCP follows the fixed header. */
+#define ACK_FILTER \
+	"((ip and tcp[tcpflags] & tcp-ack != 0) or " \
+	"(ip6 and ip6[6] == 6 and ip6[53] & 0x10 != 0))"
+
+/* The pcap filter of packets that keep a watch up: --keepalive-filter in
+ * place of the filter, and with -a only what carries an ACK; NULL when it
+ * is the filter itself. The daemon's sensor and a replay both use it. */
+char *
+watch_up_filter(const char *filter, const char *keepalive, bool ack_only)
+{
+	const char *k = keepalive != NULL ? keepalive : filter != NULL ?
+	    filter : "";
+	char *s;
+	int r;
+
+	if (!ack_only && keepalive == NULL)
+		return NULL;
+	if (!ack_only)
+		r = asprintf(&s, "%s", k);
+	else if (*k != '\0')
+		r = asprintf(&s, "(%s) and %s", k, ACK_FILTER);
+	else
+		r = asprintf(&s, "%s", ACK_FILTER);
+	if (r == -1)
+		abort();
+	return s;
 }
 
 struct watch_conf *
@@ -467,8 +502,12 @@ config_free(struct config *cf)
 	free(cf->control);
 	free(cf->control_group);
 	free(cf->state_dir);
+	free(cf->replay_file);
+	free(cf->ttl_sweep);
 	cf->config_file = cf->control = cf->control_group = NULL;
-	cf->state_dir = NULL;
+	cf->state_dir = cf->replay_file = NULL;
+	cf->ttl_sweep = NULL;
+	cf->nttl_sweep = 0;
 }
 
 /* A whole decimal number in [min, max]: digits only, no sign, no blanks. */

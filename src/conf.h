@@ -15,6 +15,13 @@
 #define SECONDS_MAX		2147483647u
 #define NFLOG_PREFIX_LEN	127	/* the kernel's NF_LOG_PREFIXLEN - 1 */
 #define WATCH_NAME_MAX		32
+#define TTL_SWEEP_MAX		64
+
+/* watch_conf_check: names in messages are keys of a file, not options;
+ * a replay needs no sensor (the capture is one) and no command (no hook
+ * runs) */
+#define WC_FILE			0x1
+#define WC_REPLAY		0x2
 
 enum run_mode { RUN_DAEMON, RUN_HELP, RUN_VERSION, RUN_CHECK_CONFIG,
 	RUN_REPLAY };
@@ -64,6 +71,10 @@ struct config {
 	char		*state_dir;
 	struct watch_conf *watches;
 	int		 nwatches;
+	char		*replay_file;	/* -r: a capture to replay */
+	unsigned	*ttl_sweep;	/* --ttl-sweep, or NULL */
+	int		 nttl_sweep;
+	bool		 json;		/* --json */
 };
 
 extern const struct setting watch_settings[];
@@ -74,8 +85,10 @@ struct watch_conf *watch_conf_dup(const struct watch_conf *);
 void		 watch_conf_free(struct watch_conf *);
 bool		 watch_conf_equal(const struct watch_conf *,
 		    const struct watch_conf *);
-bool		 watch_conf_check(const struct watch_conf *, bool file,
+bool		 watch_conf_check(const struct watch_conf *, unsigned how,
 		    char *err, size_t);
+char		*watch_up_filter(const char *filter, const char *keepalive,
+		    bool ack_only);
 void		 config_free(struct config *);
 bool		 parse_seconds(const char *, unsigned min, unsigned *out);
 bool		 parse_uint(const char *, unsigned long long min,

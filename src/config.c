@@ -430,7 +430,7 @@ finish(struct parser *p, const struct config_checks *checks)
 		anchor(&wc->hook, o->at[i].line != 0 ? o->at[i].file :
 		    o->section.file);
 		anchor(&wc->savefile, o->section.file);
-		if (!watch_conf_check(wc, true, why, sizeof why)) {
+		if (!watch_conf_check(wc, WC_FILE, why, sizeof why)) {
 			error(p, o->section.file, o->section.line,
 			    "[watch %s]: %s", wc->name, why);
 			continue;

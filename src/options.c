@@ -3,8 +3,8 @@
  * long options for what is new: the watch's settings are conf.c's table
  * (a long option is a configuration key), the process's own are here.
  * Pure: fills a struct config with one watch (or names a configuration
- * file), or writes a message naming the bad value into err; never prints,
- * never exits.
+ * file), with -r names a capture to replay it against, or writes a
+ * message naming the bad value into err; never prints, never exits.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +19,8 @@ enum {
 	OPT_CHECK_CONFIG = 512,
 	OPT_CONTROL,
 	OPT_STATE_DIR,
+	OPT_TTL_SWEEP,
+	OPT_JSON,
 };
 
 static const struct option process_options[] = {
@@ -29,6 +31,9 @@ static const struct option process_options[] = {
 	{ "check-config",	no_argument,		NULL, OPT_CHECK_CONFIG },
 	{ "control",		required_argument,	NULL, OPT_CONTROL },
 	{ "state-dir",		required_argument,	NULL, OPT_STATE_DIR },
+	{ "replay",		required_argument,	NULL, 'r' },
+	{ "ttl-sweep",		required_argument,	NULL, OPT_TTL_SWEEP },
+	{ "json",		no_argument,		NULL, OPT_JSON },
 };
 
 #define NSETTINGS	32
@@ -42,7 +47,7 @@ build_tables(struct option *longopts, char *shortopts, size_t len)
 	const struct setting *s;
 	size_t n = 0, i, k;
 
-	k = (size_t)snprintf(shortopts, len, ":dhvC:");
+	k = (size_t)snprintf(shortopts, len, ":dhvC:r:");
 	for (s = watch_settings; s->key != NULL && n < NSETTINGS; s++, n++) {
 		longopts[n] = (struct option){ s->key,
 		    s->flag ? no_argument : required_argument, NULL,
@@ -98,6 +103,41 @@ take(char **field, const char *arg)
 	return true;
 }
 
+/* --ttl-sweep 30,60,300,600: in the order given */
+static bool
+ttl_list(struct config *cf, const char *arg, char *err, size_t errlen)
+{
+	char item[32];
+	const char *p = arg;
+	size_t n;
+	unsigned v;
+
+	free(cf->ttl_sweep);
+	if ((cf->ttl_sweep = calloc(TTL_SWEEP_MAX, sizeof *cf->ttl_sweep)) ==
+	    NULL)
+		abort();
+	cf->nttl_sweep = 0;
+	for (;;) {
+		n = strcspn(p, ",");
+		if (cf->nttl_sweep == TTL_SWEEP_MAX) {
+			snprintf(err, errlen, "--ttl-sweep: `%s': more than %d "
+			    "TTLs", arg, TTL_SWEEP_MAX);
+			return false;
+		}
+		if (n >= sizeof item || (memcpy(item, p, n), item[n] = '\0',
+		    !parse_seconds(item, 1, &v))) {
+			snprintf(err, errlen, "--ttl-sweep: `%s': `%.*s' is not a "
+			    "number of seconds (1-%u)", arg, (int)n, p,
+			    SECONDS_MAX);
+			return false;
+		}
+		cf->ttl_sweep[cf->nttl_sweep++] = v;
+		if (p[n] == '\0')
+			return true;
+		p += n + 1;
+	}
+}
+
 /* getopt says only `?': tell an unknown option from a value given to one
  * that takes none (--help=foo, or --he=foo: getopt takes a unique
  * prefix). For both, optopt holds a value: the unknown letter, or the
@@ -126,8 +166,8 @@ unknown(const char *arg, int opt, const struct option *longopts, char *err,
 }
 
 static bool
-parse(struct config *cf, struct watch_conf *wc, int *given, int argc,
-    char *argv[], char *err, size_t errlen)
+parse(struct config *cf, struct watch_conf *wc, int *given, bool *ttl_given,
+    int argc, char *argv[], char *err, size_t errlen)
 {
 	struct option longopts[NOPTIONS];
 	const struct setting *s;
@@ -160,6 +200,16 @@ parse(struct config *cf, struct watch_conf *wc, int *given, int argc,
 		case OPT_STATE_DIR:
 			take(&cf->state_dir, optarg);
 			continue;
+		case 'r':
+			take(&cf->replay_file, optarg);
+			continue;
+		case OPT_TTL_SWEEP:
+			if (!ttl_list(cf, optarg, err, errlen))
+				return false;
+			continue;
+		case OPT_JSON:
+			cf->json = true;
+			continue;
 		case ':':
 			snprintf(err, errlen, "%s needs an argument",
 			    optopt ? optname(optopt, longopts, name,
@@ -173,6 +223,8 @@ parse(struct config *cf, struct watch_conf *wc, int *given, int argc,
 		if ((s = setting_of(c)) == NULL)
 			continue;
 		(*given)++;
+		if (strcmp(s->key, "ttl") == 0)
+			*ttl_given = true;
 		if (!s->set(wc, s->flag ? NULL : optarg, why, sizeof why)) {
 			snprintf(err, errlen, "%s: %s",
 			    optname(c, longopts, name, sizeof name), why);
@@ -186,23 +238,58 @@ parse(struct config *cf, struct watch_conf *wc, int *given, int argc,
 	return true;
 }
 
+/* -r: the process options that go with a replay, and those that do not */
+static bool
+replay_options(struct config *cf, bool ttl_given, char *err, size_t errlen)
+{
+	const char *no = cf->daemonize ? "-d" : cf->control != NULL ?
+	    "--control" : cf->state_dir != NULL ? "--state-dir" :
+	    cf->mode == RUN_CHECK_CONFIG ? "--check-config" : NULL;
+
+	if (cf->replay_file == NULL) {
+		if (cf->ttl_sweep != NULL || cf->json) {
+			snprintf(err, errlen, "%s needs -r <capture>",
+			    cf->ttl_sweep != NULL ? "--ttl-sweep" : "--json");
+			return false;
+		}
+		return true;
+	}
+	if (no != NULL) {
+		/* a replay reads a file and prints: no daemon, no hook */
+		snprintf(err, errlen, "-r `%s': a replay runs in the "
+		    "foreground and starts nothing; %s does not go with it",
+		    cf->replay_file, no);
+		return false;
+	}
+	if (cf->ttl_sweep != NULL && ttl_given) {
+		snprintf(err, errlen, "--ttl-sweep gives the TTLs to replay "
+		    "with; give no -t beside it");
+		return false;
+	}
+	cf->mode = RUN_REPLAY;
+	return true;
+}
+
 bool
 options_parse(struct config *cf, int argc, char *argv[], char *err,
     size_t errlen)
 {
 	struct watch_conf *wc;
+	bool ttl_given = false;
 	int given = 0;
 
 	memset(cf, 0, sizeof *cf);
 	cf->mode = RUN_DAEMON;
 	if ((wc = watch_conf_new()) == NULL)
 		abort();
-	if (!parse(cf, wc, &given, argc, argv, err, errlen))
+	if (!parse(cf, wc, &given, &ttl_given, argc, argv, err, errlen))
 		goto fail;
 	if (cf->mode == RUN_HELP || cf->mode == RUN_VERSION) {
 		watch_conf_free(wc);
 		return true;
 	}
+	if (!replay_options(cf, ttl_given, err, errlen))
+		goto fail;
 	if (cf->config_file != NULL) {
 		/* the watches come from the file: none on the command line */
 		if (cf->control != NULL || cf->state_dir != NULL) {
@@ -224,7 +311,8 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 		snprintf(err, errlen, "--check-config needs -C <file>");
 		goto fail;
 	}
-	if (!watch_conf_check(wc, false, err, errlen))
+	if (!watch_conf_check(wc, cf->mode == RUN_REPLAY ? WC_REPLAY : 0, err,
+	    errlen))
 		goto fail;
 	cf->watches = wc;
 	cf->nwatches = 1;
@@ -243,6 +331,8 @@ options_usage(char *buf, size_t len, const char *prog)
 "       %s -n <nflog-group> -c <path> [-a] [-d] [-i <ifname> [-f <filter>]] [-t <ttl>] [-w <path>]\n"
 "       %s -q <queue> -c <path> [options]\n"
 "       %s -C <file> [-d] [--check-config]\n"
+"       %s -r <capture> [-f <filter> | -n <nflog-group>] [-t <ttl> | --ttl-sweep <list>] [--json] [watch options]\n"
+"       %s -r <capture> -C <file> [--ttl-sweep <list>] [--json]\n"
 "\n"
 "  -a, --ack-only           only TCP packets with the ACK flag reset the idle timer while up\n"
 "  -c, --command <path>     executable, run as `<path> start' and `<path> stop'\n"
@@ -269,12 +359,17 @@ options_usage(char *buf, size_t len, const char *prog)
 "      --check-config       check the -C file, print `configuration OK: N watches'\n"
 "      --control <path>     answer tuninetctl on this Unix socket\n"
 "      --state-dir <dir>    keep the watch's state there, to take it over after a crash\n"
+"  -r, --replay <capture>   run a pcap or pcapng capture through the watch (or the -C file's)\n"
+"                           at its own timestamps; print when start and stop would run;\n"
+"                           no hook runs, no privilege needed\n"
+"      --ttl-sweep <list>   with -r: one row per TTL (e.g. 30,60,300,600) instead\n"
+"      --json               with -r: print JSON\n"
 "  -h, --help               print this help\n"
 "  -v, --version            print the version\n"
 "\n"
 "signals: SIGHUP  run `stop' now, without waiting for the TTL (-C: reload the file)\n"
 "         SIGUSR1 log the configuration and the current state\n"
 "         SIGTERM run `stop' if up, wait for the hooks, exit\n",
-	    prog, prog, prog, prog, QUEUE_HOLD_DEFAULT, TTL_DEFAULT,
+	    prog, prog, prog, prog, prog, prog, QUEUE_HOLD_DEFAULT, TTL_DEFAULT,
 	    HOOK_TIMEOUT_DEFAULT);
 }

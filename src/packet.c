@@ -14,6 +14,7 @@
 /* NFLOG TLV types (linux/netfilter/nfnetlink_log.h), as LINKTYPE_NFLOG
  * records carry them: 16-bit length and type in host order, 4-aligned. */
 #define NFULA_PACKET_HDR	1
+#define NFULA_TIMESTAMP		3
 #define NFULA_PAYLOAD		9
 #define NFULA_PREFIX		10
 #define NFULA_HWTYPE		15
@@ -40,6 +41,18 @@ get16(const uint8_t *p, size_t len, size_t off, uint16_t *v)
 	if (len < 2 || off > len - 2)
 		return false;
 	*v = (uint16_t)(p[off] << 8 | p[off + 1]);
+	return true;
+}
+
+static bool
+get64(const uint8_t *p, size_t len, size_t off, uint64_t *v)
+{
+	size_t i;
+
+	if (len < 8 || off > len - 8)
+		return false;
+	for (*v = 0, i = 0; i < 8; i++)
+		*v = *v << 8 | p[off + i];
 	return true;
 }
 
@@ -317,6 +330,10 @@ packet_nflog_split(const uint8_t *p, size_t len, struct nflog_parts *np)
 		switch (ttype & NFLA_TYPE_MASK) {
 		case NFULA_PACKET_HDR:
 			(void)get16(v, vlen, 0, &np->hwproto);
+			break;
+		case NFULA_TIMESTAMP:	/* be64 seconds, be64 microseconds */
+			np->has_timestamp = get64(v, vlen, 0, &np->ts_sec) &&
+			    get64(v, vlen, 8, &np->ts_usec);
 			break;
 		case NFULA_PREFIX:
 			np->prefix = v;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 /* LINKTYPE_* of the pcap file format (www.tcpdump.org/linktypes.html) */
 #define LINKTYPE_ETHERNET	1
@@ -64,6 +65,16 @@ struct packet_info {
 	uint8_t		icmp_type, icmp_code;
 };
 
+/* A packet's values as a start hook gets them (TUNINETD_SRC, _DST,
+ * _PROTO, _SPORT, _DPORT) and replay --json shows them: a string is
+ * empty, has_ports false, where the value is unknown. */
+struct packet_fields {
+	char		 src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char		 proto[16];	/* "tcp", "arp", or the number */
+	bool		 has_ports;
+	uint16_t	 sport, dport;
+};
+
 /* the parts of a LINKTYPE_NFLOG record */
 struct nflog_parts {
 	uint8_t		 family;	/* AF_INET, AF_INET6, NFPROTO_* */
@@ -72,6 +83,8 @@ struct nflog_parts {
 	uint16_t	 hwtype;	/* ARPHRD_* of hwheader, or 0 */
 	const uint8_t	*prefix, *hwheader, *payload;
 	size_t		 prefix_len, hwheader_len, payload_len;
+	bool		 has_timestamp;	/* the kernel's, of the packet */
+	uint64_t	 ts_sec, ts_usec;
 };
 
 void		packet_decode(int linktype, const uint8_t *, size_t,
@@ -88,5 +101,7 @@ bool		packet_net_line(const struct packet_info *, char *, size_t);
 bool		packet_link_line(const struct packet_info *, char *, size_t);
 bool		packet_addr(const struct packet_info *, bool dst, char *,
 		    size_t);
+void		packet_fields(const struct packet_info *,
+		    struct packet_fields *);
 
 #endif

@@ -95,6 +95,28 @@ packet_addr(const struct packet_info *pi, bool dst, char *buf, size_t len)
 	    NULL;
 }
 
+void
+packet_fields(const struct packet_info *pi, struct packet_fields *f)
+{
+	const char *kw;
+
+	memset(f, 0, sizeof *f);
+	if (!packet_addr(pi, false, f->src, sizeof f->src) ||
+	    !packet_addr(pi, true, f->dst, sizeof f->dst))
+		f->src[0] = f->dst[0] = '\0';
+	if (pi->net == NET_ARP)
+		snprintf(f->proto, sizeof f->proto, "arp");
+	else if (pi->has_proto && (kw = packet_proto_keyword(pi->proto)) != NULL)
+		snprintf(f->proto, sizeof f->proto, "%s", kw);
+	else if (pi->has_proto)
+		snprintf(f->proto, sizeof f->proto, "%u", pi->proto);
+	if (pi->has_ports) {
+		f->has_ports = true;
+		f->sport = pi->sport;
+		f->dport = pi->dport;
+	}
+}
+
 /* snprintf that appends at *off and never runs past len */
 static void
 append(char *buf, size_t len, size_t *off, const char *fmt, ...)

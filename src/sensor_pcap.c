@@ -23,7 +23,8 @@
  * is paid per interval whatever the packet rate. When the flow stops the
  * ring is drained once; while none flows nothing is paid at all. With -a
  * the kernel filter is swapped while up for one that passes only TCP
- * ACKs, so the counters count only packets that may keep the watch up.
+ * ACKs (watch_up_filter), so the counters count only packets that may
+ * keep the watch up.
  *
  * All that holds only while the filter runs in the kernel. libpcap runs
  * it in user space when the kernel refuses the program, or when it reads
@@ -67,12 +68,6 @@
 #define CHECK_MIN_NS	(10 * 1000000LL)
 #define CHECK_MAX_NS	(100 * 1000000LL)
 #define DOWN_SAY_NS	(250 * 1000000LL)	/* a deletion goes down first */
-
-/* Only TCP segments with ACK set: IPv4 through libpcap's tcp[] (which
- * skips IPv4 options), IPv6 when TCP follows the fixed header. */
-#define ACK_FILTER \
-	"((ip and tcp[tcpflags] & tcp-ack != 0) or " \
-	"(ip6 and ip6[6] == 6 and ip6[53] & 0x10 != 0))"
 
 enum pcap_phase { PHASE_IDLE, PHASE_QUIET, PHASE_BUSY };
 
@@ -463,26 +458,18 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
 		goto fail;
 	}
-	if (ps->base.ack_only || ps->keepalive != NULL) {
-		/* while up: --keepalive-filter in place of the filter, and
-		 * with -a only what carries an ACK */
-		const char *k = ps->keepalive != NULL ? ps->keepalive : f;
-
-		if (!ps->base.ack_only)
-			r = asprintf(&upf, "%s", k);
-		else if (*k != '\0')
-			r = asprintf(&upf, "(%s) and %s", k, ACK_FILTER);
-		else
-			r = asprintf(&upf, "%s", ACK_FILTER);
-		if (r == -1)
-			fatal("asprintf");
+	/* while up: --keepalive-filter in place of the filter, and with -a
+	 * only what carries an ACK */
+	if ((upf = watch_up_filter(ps->filter, ps->keepalive,
+	    ps->base.ack_only)) != NULL) {
 		r = pcap_compile(ps->p, &ps->up_prog, upf, 1,
 		    PCAP_NETMASK_UNKNOWN);
 		free(upf);
 		if (r == -1) {
 			if (ps->keepalive != NULL)
 				snprintf(err, errlen, "--keepalive-filter: "
-				    "`%s': %s", k, pcap_geterr(ps->p));
+				    "`%s': %s", ps->keepalive,
+				    pcap_geterr(ps->p));
 			else
 				snprintf(err, errlen, "-f: `%s' with -a: %s",
 				    f, pcap_geterr(ps->p));

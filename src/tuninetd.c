@@ -27,6 +27,7 @@
 #include "notify.h"
 #include "options.h"
 #include "packet.h"
+#include "replay.h"
 #include "savefile.h"
 #include "sensor.h"
 #include "statefile.h"
@@ -83,6 +84,77 @@ check_option_hook(const char *path, char *err, size_t len)
 	return hook_check("-c", path, err, len);
 }
 
+/* -r: the capture through the watches, printed; no daemon, no hook, no
+ * privilege. With -C the file is the daemon's: its filters are checked
+ * as the daemon checks them, its hooks are not (none runs), and a watch
+ * the capture cannot serve is named and left out. */
+static int
+replay(struct config *cf)
+{
+	struct config_checks checks = { .filter = pcap_filter_ok };
+	const struct replay_capture *c;
+	struct config_errors errs;
+	struct watch_conf *wc;
+	struct replay *r = NULL;
+	char err[1024];
+	int status = 1, added = 0;
+
+	if (cf->config_file != NULL &&
+	    !config_load(cf->config_file, cf, &checks, &errs)) {
+		fputs(errs.text, stderr);
+		fprintf(stderr, "tuninetd: %s: %d error%s\n", cf->config_file,
+		    errs.n, errs.n == 1 ? "" : "s");
+		config_errors_free(&errs);
+		goto out;
+	}
+	if (cf->config_file != NULL)
+		config_errors_free(&errs);
+	if ((r = replay_open(cf->replay_file, err, sizeof err)) == NULL) {
+		fprintf(stderr, "tuninetd: %s\n", err);
+		goto out;
+	}
+	for (wc = cf->watches; wc != NULL; wc = wc->next) {
+		if (replay_add(r, wc, cf->ttl_sweep, cf->nttl_sweep, err,
+		    sizeof err) == 0)
+			added++;
+		else
+			fprintf(stderr, "tuninetd: %s%s\n", err,
+			    cf->config_file != NULL ? "; not replayed" : "");
+	}
+	if (added == 0) {
+		if (cf->config_file != NULL)
+			fprintf(stderr, "tuninetd: no watch of `%s' can be "
+			    "replayed from `%s'\n", cf->config_file,
+			    cf->replay_file);
+		goto out;
+	}
+	if (replay_run(r, err, sizeof err) == -1) {
+		fprintf(stderr, "tuninetd: %s\n", err);
+		goto out;
+	}
+	c = replay_capture(r);
+	if (c->cut[0] != '\0')
+		fprintf(stderr, "tuninetd: -r: `%s': %s; replayed the %lu "
+		    "packet%s before it\n", cf->replay_file, c->cut, c->packets,
+		    c->packets == 1 ? "" : "s");
+	if (cf->json) {
+		if (replay_print_json(r, stdout) == -1) {
+			fprintf(stderr, "tuninetd: -r: out of memory\n");
+			goto out;
+		}
+	} else
+		replay_print_text(r, stdout);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "tuninetd: stdout: %s\n", strerror(errno));
+		goto out;
+	}
+	status = 0;
+out:
+	replay_free(r);
+	config_free(cf);
+	return status;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -110,6 +182,8 @@ main(int argc, char *argv[])
 		printf("tuninetd %s\n", VERSION);
 		return 0;
 	}
+	if (cf.mode == RUN_REPLAY)
+		return replay(&cf);
 	log_init("tuninetd", false);
 	if (cf.config_file != NULL) {
 		/* read again on SIGHUP, after -d made the directory / */

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include "conf.h"
 #include "hook.h"
@@ -97,29 +96,22 @@ wlog(const struct watch *w, void (*out)(const char *, ...), const char *fmt,
 static void
 env_packet(struct env *e, const struct trigger *t)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct packet_fields f;
 	struct packet_info pi;
-	const char *kw;
 
 	if (!t->have_data)
 		return;
 	packet_decode(t->linktype, t->data, t->caplen, &pi);
-	if (packet_addr(&pi, false, a, sizeof a) &&
-	    packet_addr(&pi, true, b, sizeof b)) {
-		env_set(e, "TUNINETD_SRC", "%s", a);
-		env_set(e, "TUNINETD_DST", "%s", b);
+	packet_fields(&pi, &f);
+	if (f.src[0] != '\0') {
+		env_set(e, "TUNINETD_SRC", "%s", f.src);
+		env_set(e, "TUNINETD_DST", "%s", f.dst);
 	}
-	if (pi.net == NET_ARP)
-		env_set(e, "TUNINETD_PROTO", "arp");
-	else if (pi.has_proto) {
-		if ((kw = packet_proto_keyword(pi.proto)) != NULL)
-			env_set(e, "TUNINETD_PROTO", "%s", kw);
-		else
-			env_set(e, "TUNINETD_PROTO", "%u", pi.proto);
-	}
-	if (pi.has_ports) {
-		env_set(e, "TUNINETD_SPORT", "%u", pi.sport);
-		env_set(e, "TUNINETD_DPORT", "%u", pi.dport);
+	if (f.proto[0] != '\0')
+		env_set(e, "TUNINETD_PROTO", "%s", f.proto);
+	if (f.has_ports) {
+		env_set(e, "TUNINETD_SPORT", "%u", f.sport);
+		env_set(e, "TUNINETD_DPORT", "%u", f.dport);
 	}
 	if (pi.has_nflog && pi.nflog_prefix[0] != '\0')
 		env_set(e, "TUNINETD_NFLOG_PREFIX", "%s", pi.nflog_prefix);

@@ -47,7 +47,8 @@ static void
 refused(const char *needle, bool ok)
 {
 	assert_false(ok);
-	assert_non_null(strstr(err, needle));
+	if (strstr(err, needle) == NULL)
+		fail_msg("wanted `%s' in: %s", needle, err);
 }
 
 static void
@@ -317,6 +318,72 @@ test_unwanted_argument(void **state)
 	    "-w", ""));
 }
 
+/* -r: the capture is the sensor and no hook runs, so -f alone is a
+ * watch; the rest of the rules hold, and the daemon's options do not go
+ * with it */
+static void
+test_replay(void **state)
+{
+	struct config cf;
+
+	(void)state;
+	assert_true(PARSE(&cf, "-r", "c.pcap", "-f", "udp", "-t", "5"));
+	assert_int_equal(cf.mode, RUN_REPLAY);
+	assert_string_equal(cf.replay_file, "c.pcap");
+	assert_string_equal(cf.watches->filter, "udp");
+	assert_null(cf.watches->hook);
+	assert_int_equal(cf.watches->ttl, 5);
+	assert_null(cf.ttl_sweep);
+	assert_false(cf.json);
+	assert_true(PARSE(&cf, "--replay", "c.pcap"));
+	assert_int_equal(cf.mode, RUN_REPLAY);
+	/* the daemon's own command line, plus -r */
+	assert_true(PARSE(&cf, "-i", "eth0", "-f", "udp", "-c", "/x", "-a",
+	    "-r", "c.pcap", "--json"));
+	assert_true(cf.json);
+	assert_true(cf.watches->ack_only);
+	assert_true(PARSE(&cf, "-r", "c.pcap", "-f", "udp", "--ttl-sweep",
+	    "30,60,300,600"));
+	assert_int_equal(cf.nttl_sweep, 4);
+	assert_int_equal(cf.ttl_sweep[0], 30);
+	assert_int_equal(cf.ttl_sweep[3], 600);
+	assert_true(PARSE(&cf, "-r", "c.pcap", "-C", "/f", "--ttl-sweep", "5"));
+	assert_int_equal(cf.mode, RUN_REPLAY);
+	assert_string_equal(cf.config_file, "/f");
+	assert_null(cf.watches);
+
+	refused("--ttl-sweep: `30,,60': `' is not a number of seconds",
+	    PARSE(&cf, "-r", "c", "--ttl-sweep", "30,,60"));
+	refused("`30,x': `x' is not", PARSE(&cf, "-r", "c", "--ttl-sweep",
+	    "30,x"));
+	refused("`0' is not", PARSE(&cf, "-r", "c", "--ttl-sweep", "0"));
+	refused("`5,': `' is not", PARSE(&cf, "-r", "c", "--ttl-sweep", "5,"));
+	refused("more than 64 TTLs", PARSE(&cf, "-r", "c", "--ttl-sweep",
+	    "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,"
+	    "25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,"
+	    "46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65"));
+	refused("give no -t beside it", PARSE(&cf, "-r", "c", "-t", "5",
+	    "--ttl-sweep", "5,6"));
+	refused("--ttl-sweep needs -r", PARSE(&cf, "-i", "x", "-c", "/x",
+	    "--ttl-sweep", "5"));
+	refused("--json needs -r", PARSE(&cf, "-i", "x", "-c", "/x", "--json"));
+	refused("-d does not go with it", PARSE(&cf, "-r", "c", "-d"));
+	refused("--control does not go with it", PARSE(&cf, "-r", "c",
+	    "--control", "/s"));
+	refused("--check-config does not go with it", PARSE(&cf, "-r", "c",
+	    "-C", "/f", "--check-config"));
+	refused("give no watch setting beside it", PARSE(&cf, "-r", "c", "-C",
+	    "/f", "-t", "5"));
+	refused("--nflog-prefix needs -n", PARSE(&cf, "-r", "c",
+	    "--nflog-prefix", "a"));
+	refused("--min-up 20 is more than --max-up 10", PARSE(&cf, "-r", "c",
+	    "--min-up", "20", "--max-up", "10"));
+	refused("-r needs an argument", PARSE(&cf, "-f", "udp", "-r"));
+	/* without -r, the daemon's rules stand */
+	refused("-f `udp' needs -i", PARSE(&cf, "-n", "1", "-f", "udp", "-c",
+	    "/x"));
+}
+
 int
 main(void)
 {
@@ -333,6 +400,7 @@ main(void)
 		cmocka_unit_test(test_watch_options),
 		cmocka_unit_test(test_config_mode),
 		cmocka_unit_test(test_unwanted_argument),
+		cmocka_unit_test(test_replay),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, free_parsed);

@@ -461,6 +461,7 @@ static void
 test_nflog_record(void **state)
 {
 	struct packet_info pi;
+	struct nflog_parts np;
 	struct pkt p = { .n = 0 }, payload = { .n = 0 }, hw = { .n = 0 };
 	uint16_t hwtype = htobe16(1);
 	char line[256];
@@ -476,7 +477,14 @@ test_nflog_record(void **state)
 	tlv(&p, 10, "tb-test", 8);		/* NFULA_PREFIX */
 	tlv(&p, 15, &hwtype, 2);		/* NFULA_HWTYPE */
 	tlv(&p, 16, hw.b, hw.n);		/* NFULA_HWHEADER */
+	tlv(&p, 3, "\0\0\0\0\x65\x53\xf1\x00\0\0\0\0\0\x01\xe2\x40",
+	    16);				/* NFULA_TIMESTAMP */
 	tlv(&p, 9, payload.b, payload.n);	/* NFULA_PAYLOAD */
+	assert_true(packet_nflog_split(p.b, p.n, &np));
+	assert_true(np.has_timestamp);
+	assert_true(np.ts_sec == 1700000000 && np.ts_usec == 123456);
+	assert_int_equal(np.group, 8);
+	assert_int_equal(np.prefix_len, 7);
 	decode(LINKTYPE_NFLOG, &p, &pi);
 	assert_true(pi.has_nflog);
 	assert_int_equal(pi.nflog_group, 8);
@@ -542,6 +550,46 @@ test_names(void **state)
 	assert_null(packet_ethertype_name(0x1234));
 }
 
+/* what hooks get as TUNINETD_SRC... and replay --json as "packet" */
+static void
+test_fields(void **state)
+{
+	struct packet_fields f;
+	struct packet_info pi;
+	struct pkt p = { .n = 0 };
+
+	(void)state;
+	ether(&p, 0, ETHERTYPE_IPV4);
+	ipv4(&p, 17, 12, 0, 0);
+	udp(&p, 40000, 9999);
+	decode(LINKTYPE_ETHERNET, &p, &pi);
+	packet_fields(&pi, &f);
+	assert_string_equal(f.src, "192.168.1.1");
+	assert_string_equal(f.dst, "13.107.42.14");
+	assert_string_equal(f.proto, "udp");
+	assert_true(f.has_ports);
+	assert_int_equal(f.sport, 40000);
+	assert_int_equal(f.dport, 9999);
+
+	p.n = 0;			/* a protocol without a keyword: its number */
+	ipv6(&p, 253, 0);
+	decode(LINKTYPE_RAW, &p, &pi);
+	packet_fields(&pi, &f);
+	assert_string_equal(f.src, "fe80::f66d:4ff:fe64:1124");
+	assert_string_equal(f.dst, "ff02::2");
+	assert_string_equal(f.proto, "253");
+	assert_false(f.has_ports);
+
+	p.n = 0;			/* nothing known */
+	ether(&p, 0, 0x88cc);
+	decode(LINKTYPE_ETHERNET, &p, &pi);
+	packet_fields(&pi, &f);
+	assert_string_equal(f.src, "");
+	assert_string_equal(f.dst, "");
+	assert_string_equal(f.proto, "");
+	assert_false(f.has_ports);
+}
+
 int
 main(void)
 {
@@ -557,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_nflog_record),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_fields),
 	};
 
 	return cmocka_run_group_tests_name("packet", tests, NULL, NULL);
