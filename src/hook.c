@@ -40,6 +40,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -242,18 +243,36 @@ hook_check(const char *what, const char *path, char *err, size_t len)
 }
 
 /* Listed once, after start-up has set them: SIG_IGN survives execve, and
- * a hook started from a shell's `&' would ignore SIGINT and SIGQUIT. */
+ * a hook started from a shell's `&' would ignore SIGINT and SIGQUIT. The
+ * kernel's own list (SigIgn in /proc/self/status) holds the signals libc
+ * keeps to itself (32, 33) too, which its sigaction neither reports nor
+ * resets; without /proc, libc's view has to do. */
 static void
 list_ignored(void)
 {
+	unsigned long long mask = 0;
 	struct sigaction sa;
+	char line[128];
+	bool found = false;
+	FILE *f;
 	int sig;
 
 	nignored = 0;
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP &&
+	if ((f = fopen("/proc/self/status", "re")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "SigIgn: %llx", &mask) == 1) {
+				found = true;
+				break;
+			}
+		fclose(f);
+	}
+	for (sig = 1; sig < NSIG && sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (found ? (mask >> (sig - 1) & 1) != 0 :
 		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
 			ignored[nignored++] = sig;
+	}
 }
 
 /* The fds /proc lists, read with getdents64 into the stack: no malloc
@@ -307,12 +326,16 @@ static void
 child(const char *path, char *const argv[], char *const envp[], int out,
     int devnull, volatile int *error)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	/* the kernel's struct sigaction, all zero: SIG_DFL, no flags, no
+	 * mask, whatever the architecture's field order; the raw call also
+	 * resets the signals libc's sigaction refuses */
+	const unsigned long dfl[8] = { 0 };
 	sigset_t none;
 	int i;
 
 	for (i = 0; i < nignored; i++)
-		if (sigaction(ignored[i], &dfl, NULL) == -1)
+		if (syscall(SYS_rt_sigaction, ignored[i], dfl, NULL,
+		    (size_t)(64 / 8)) == -1)
 			goto fail;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1 || setpgid(0, 0) == -1 ||

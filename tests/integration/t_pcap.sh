@@ -22,9 +22,13 @@ done
 check "start hook gets TUNINETD_SPORT" grep -q '^  TUNINETD_SPORT=[0-9]' <<< "$env1"
 check "start hook gets no TUNINETD_UP_SECONDS" bash -c '! grep -q UP_SECONDS <<< "$1"' _ "$env1"
 stop1=$(evenv stop 1)
-for kv in TUNINETD_EVENT=stop TUNINETD_SENSOR=pcap TUNINETD_REASON=idle TUNINETD_UP_SECONDS=2; do
+for kv in TUNINETD_EVENT=stop TUNINETD_SENSOR=pcap TUNINETD_REASON=idle; do
 	check "stop hook gets $kv" grep -qx "  $kv" <<< "$stop1"
 done
+# up from the packet to the stop: TTL 2 s, more only if the start hook
+# itself ran past it (a loaded machine, a sanitizer build)
+up=$(sed -n 's/^  TUNINETD_UP_SECONDS=//p' <<< "$stop1")
+check "stop hook gets TUNINETD_UP_SECONDS=${up:-none} (2, or 3 on a slow start)" within "${up:-0}" 2 3
 check "stop hook gets no packet fields" bash -c '! grep -q TUNINETD_SRC <<< "$1"' _ "$stop1"
 
 check "log: PCAP: start command done" logged "PCAP: start command done"
