@@ -7,7 +7,8 @@
 #   make deps        the Debian packages to build and test (as root)
 #   make bench       the performance figures against tcpdump (QUICK=1: < 2 min)
 #   make soak        thousands of start/stop cycles; memory and fds flat
-#   make fuzz        the decoder under libFuzzer for FUZZ_SECONDS (default 60)
+#   make fuzz        the decoder and the JSON reader under libFuzzer, each for
+#                    FUZZ_SECONDS (default 60)
 #   SANITIZE=1       build with ASan+UBSan into build/san/ (make check SANITIZE=1)
 
 VERSION	= 2.0.0
@@ -101,9 +102,17 @@ build/fuzz/fuzz_packet: tests/fuzz/fuzz_packet.c src/packet.c src/packet_text.c 
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
-fuzz: deps build/fuzz/fuzz_packet
+# the JSON reader, which reads what any peer of the control socket sends
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c src/json.c src/json.h
+	@mkdir -p build/fuzz/corpus_json
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
+
+fuzz: deps build/fuzz/fuzz_packet build/fuzz/fuzz_json
 	build/fuzz/fuzz_packet -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
 	  -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus
+	build/fuzz/fuzz_json -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -print_final_stats=1 build/fuzz/corpus_json tests/fuzz/corpus_json
 
 # the benchmark: tuninetd against tcpdump in the same run (as root)
 build/bench/blast: bench/blast.c
@@ -151,9 +160,11 @@ deps:
 
 # make check: the plain build, then the same suite against an ASan+UBSan
 # build, one start/stop cycle of each sensor under valgrind, and the
-# decoder's fuzzer for FUZZ_CHECK_SECONDS; make check SANITIZE=1: the
+# decoder's fuzzer for FUZZ_CHECK_SECONDS and the JSON reader's for
+# FUZZ_JSON_CHECK_SECONDS; make check SANITIZE=1: the
 # suite against the sanitizer build alone.
 FUZZ_CHECK_SECONDS ?= 30
+FUZZ_JSON_CHECK_SECONDS ?= 10
 check: deps
 ifeq ($(SANITIZE),1)
 	$(MAKE) SANITIZE=1 all $(UNIT_BINS) $(TOOL_BINS)
@@ -161,8 +172,9 @@ ifeq ($(SANITIZE),1)
 else
 	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
 	$(MAKE) SANITIZE=1 all $(subst build/obj,build/san,$(UNIT_BINS) $(TOOL_BINS))
-	$(MAKE) build/fuzz/fuzz_packet
+	$(MAKE) build/fuzz/fuzz_packet build/fuzz/fuzz_json
 	tests/run --fuzz build/fuzz/fuzz_packet $(FUZZ_CHECK_SECONDS) \
+	  --fuzz build/fuzz/fuzz_json $(FUZZ_JSON_CHECK_SECONDS) \
 	  plain:$(abspath bin):$(abspath build/obj) \
 	  san:$(abspath build/san/bin):$(abspath build/san)
 endif
