@@ -48,7 +48,7 @@ DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c 
 	  savefile.c ifwatch.c notify.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_packet
+UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_metrics test_packet
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
@@ -80,6 +80,8 @@ $(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/fsm.o $(O
 $(OBJ)/tests/test_config: tests/unit/test_config.c $(OBJ)/config.o $(OBJ)/conf.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -linih
 $(OBJ)/tests/test_json: tests/unit/test_json.c $(OBJ)/json.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+$(OBJ)/tests/test_metrics: tests/unit/test_metrics.c $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_loop: tests/unit/test_loop.c $(OBJ)/loop.o $(OBJ)/log.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
