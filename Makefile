@@ -43,6 +43,7 @@ ALL_CFLAGS += -Werror
 endif
 
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c daemon.c statefile.c hook.c env.c json.c log.c \
+	  control.c control_cmd.c metrics.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c
