@@ -55,7 +55,10 @@ UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
 TUNTAPD_OBJS = $(TUNTAPD_SRCS:%.c=$(OBJ)/%.o)
 
-all: $(BIN)/tuninetd $(BIN)/tuntapd
+CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c
+CTL_OBJS = $(CTL_SRCS:%.c=$(OBJ)/%.o)
+
+all: $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl
 
 $(OBJ)/%.o: src/%.c src/*.h | $(OBJ)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -68,6 +71,9 @@ $(BIN)/tuninetd: $(DAEMON_OBJS) | $(BIN)
 
 $(BIN)/tuntapd: $(TUNTAPD_OBJS) | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $(TUNTAPD_OBJS)
+
+$(BIN)/tuninetctl: $(CTL_OBJS) | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) -lm
 
 # unit tests: cmocka, against the pure modules only
 $(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o $(OBJ)/conf.o | $(OBJ)/tests

@@ -381,7 +381,10 @@ metrics(struct request *rq, struct json *j)
 static bool
 control(struct request *rq, struct json *j)
 {
-	static const struct { const char *command; enum fsm_input in; } map[] = {
+	static const struct {
+		const char	*command;
+		enum fsm_input	 in;
+	} map[] = {
 		{ "start", FSM_CONTROL_START }, { "stop", FSM_CONTROL_STOP },
 		{ "hold", FSM_HOLD }, { "release", FSM_RELEASE },
 	};

@@ -309,7 +309,8 @@ new_node(struct reader *r, enum json_type type)
 		cap = d->cap != 0 ? d->cap * 2 : 16;
 		if (cap > r->max_nodes)
 			cap = r->max_nodes;
-		if ((v = reallocarray(d->node, (size_t)cap, sizeof *v)) == NULL) {
+		v = reallocarray(d->node, (size_t)cap, sizeof *v);
+		if (v == NULL) {
 			fail(r, "out of memory");
 			return -1;
 		}
@@ -443,8 +444,8 @@ string(struct reader *r, const char **s, size_t *len)
 			continue;
 		default:
 			r->p++;
-			return fail(r, "an unknown escape \\%c", *r->p >= 0x20 &&
-			    *r->p < 0x7f ? *r->p : '?');
+			return fail(r, "an unknown escape \\%c",
+			    *r->p >= 0x20 && *r->p < 0x7f ? *r->p : '?');
 		}
 		r->p += 2;
 	}

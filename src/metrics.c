@@ -185,8 +185,8 @@ metrics_text(const struct watch_info *w, int n)
 	    "reason (TUNINETD_REASON).");
 	for (i = 0; i < n; i++)
 		for (r = 0; r < sizeof reasons / sizeof reasons[0]; r++)
-			add(&t, "tuninetd_stops_total{watch=\"%s\",reason=\"%s\"}"
-			    " %llu\n", label(w[i].name, nm, sizeof nm),
+			add(&t, "tuninetd_stops_total{watch=\"%s\","
+			    "reason=\"%s\"} %llu\n", label(w[i].name, nm, sizeof nm),
 			    fsm_reason_name(reasons[r]),
 			    (unsigned long long)w[i].stats->stops[reasons[r]]);
 	family(&t, "tuninetd_hook_failures_total", "counter", "Hook runs that "
