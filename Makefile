@@ -1,5 +1,5 @@
 # tuninetd: a plain Makefile with pkg-config.
-#   make             bin/tuninetd, bin/tuntapd
+#   make             bin/tuninetd, bin/tuntapd, bin/tuninetctl
 #   make check       unit and integration tests (as root), ends "N passed, N failed"
 #   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
 #   make install     PREFIX=/usr/local DESTDIR=
@@ -18,6 +18,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/tuninetd
 MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/tuninetd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC	?= cc
 PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih
@@ -153,7 +154,8 @@ DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  conntrack libcmocka-dev nftables iptables curl iproute2 tcpdump \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
-	  openssh-client openvpn rsyslog bsdutils
+	  openssh-client openvpn rsyslog bsdutils python3-prometheus-client \
+	  util-linux
 
 deps:
 	@missing=; \
@@ -200,11 +202,14 @@ build/systemd/%: systemd/%.in Makefile
 
 install: all build/systemd/tuninetd@.service build/systemd/tuninetd-instance
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
-	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd demo/tuninetd-demo \
-	  $(DESTDIR)$(SBINDIR)/
+	  $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl \
+	  demo/tuninetd-demo $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/tuninetd.8 man/tuntapd.8 man/tuninetd-demo.8 \
-	  $(DESTDIR)$(MANDIR)/man8/
+	  man/tuninetctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 completion/tuninetd $(DESTDIR)$(BASHCOMPDIR)/tuninetd
+	ln -sf tuninetd $(DESTDIR)$(BASHCOMPDIR)/tuninetctl
 	install -m 755 build/systemd/tuninetd-instance $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 build/systemd/tuninetd@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 
