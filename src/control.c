@@ -300,10 +300,13 @@ oldest_idle(struct control *ctl)
 static void
 refuse(int fd)
 {
-	static const char busy[] = "{\"ok\":false,\"error\":\"busy: "
-	    "replies to 64 other connections are on their way; try again\"}\n";
+	char busy[128];
+	int n;
 
-	(void)!send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = snprintf(busy, sizeof busy, "{\"ok\":false,\"error\":\"busy: "
+	    "replies to %d other connections are on their way\"}\n",
+	    CLIENTS_MAX);
+	(void)!send(fd, busy, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
 }
 
