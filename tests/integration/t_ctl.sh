@@ -347,12 +347,13 @@ check "a new daemon replaces the stale socket and answers" bash -c "'$CTL' -s '$
 kill "$DPID"; wait "$DPID"; DPID=
 check "a clean exit removes the socket" [ ! -e "$S" ]
 
-# 14. the command line: no socket unless --control; one watch, "default"
+# 14. the command line: no socket unless --control; one watch, "default";
+# what the queue sensor, --keep-connections and --strict-start add
 daemon -n 7 -c "$T/hook" -t 30
 check "command line without --control: no control socket" bash -c "! grep -q 'Control socket' '$T/log'"
 kill "$DPID"; wait "$DPID"; DPID=
 : > "$T/events"
-daemon -n 7 -c "$T/hook" -t 30 --control "$T/cl.sock"
+daemon -n 7 -q 9 --keep-connections 5 --strict-start -c "$T/hookfail" -t 30 --control "$T/cl.sock"
 check "--control: the socket, mode 0660" [ "$(stat -c '%a' "$T/cl.sock")" = 660 ]
 out=$("$CTL" -s "$T/cl.sock" status --json | js "[(w['name'], w['state']) for w in d['watches']]")
 check "command line: one watch named default ($out)" [ "$out" = "[('default', 'idle')]" ]
@@ -360,8 +361,23 @@ check "command line: one watch named default ($out)" [ "$out" = "[('default', 'i
 wait_ev start 1 2
 check "start without a watch acts on the only one" [ "$rc/$(nev start)" = "0/1" ]
 check "its hook got TUNINETD_REASON=control" grep -q TUNINETD_REASON=control <(evenv start 1)
+sleep 0.3
+out=$("$CTL" -s "$T/cl.sock" status --json)
+check "status --json: the failed strict start's back-off, the queue, the connections" \
+    [ "$(js "[(w['state'], w['backoff']['failures'], 0 < w['backoff']['until'] - d['now'] <= 1, w['queue'], w['connections']) for w in d['watches']]" <<< "$out")" = "[('idle', 1, True, {'held': 0, 'dropped': 0}, 0)]" ]
+"$CTL" -s "$T/cl.sock" status | sed "s/^/# /"
+check "status: held packets, connections, the failed start in its notes" \
+    grep -qE "^default +idle .* retry in 0\.[0-9] s +nflog 7, nfqueue 9, conntrack.* +0 connections open, 0 held, 0 dropped, 1 failed start +-$" <("$CTL" -s "$T/cl.sock" status)
+"$CTL" -s "$T/cl.sock" metrics > "$T/m2.txt"
+check "metrics: the queue's and conntrack's families for it" bash -c "grep -qx 'tuninetd_queue_held_packets{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_queue_dropped_packets_total{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_connections_open{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_hook_failures_total{watch=\"default\",event=\"start\"} 1' '$T/m2.txt'"
 refused_by "$CTL" "no configuration file to reload" -s "$T/cl.sock" reload
 kill "$DPID"; wait "$DPID"; DPID=
+# opened before -d detaches: the detached daemon answers on it
+ip netns exec "$NS_B" "$TUNINETD" -d -n 7 -c "$T/hook" --control "$T/d.sock" > /dev/null 2>&1
+check "-d: the detached daemon answers" bash -c "'$CTL' -s '$T/d.sock' list | grep -qx default"
+for p in $(ip netns pids "$NS_B"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = tuninetd ] && kill "$p"; done
+for i in $(seq 50); do [ -e "$T/d.sock" ] || break; sleep 0.05; done
+check "-d: its socket removed when it exits" [ ! -e "$T/d.sock" ]
 
 # 15. config mode without `control': /run/tuninetd/control, its directory
 # made (in a mount namespace of its own, with an empty /run)
