@@ -211,29 +211,26 @@ usage_error(const char *fmt, ...)
 	fputs("\nTry `tuninetctl -h' for more information.\n", stderr);
 }
 
-static bool
-one_of(const char *word, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(word, list[i]) == 0)
-			return true;
-	return false;
-}
-
 /* the request for the command line's command and arguments, or false */
 static bool
 request(struct json *j, const char *command, char **args, int nargs,
     long count)
 {
-	static const char *const reading[] = { "status", "why", "events",
-	    "metrics", "list" };
-	static const char *const changing[] = { "start", "stop", "hold",
-	    "release", "reload" };
+	static const struct {
+		const char	*name;
+		int		 watches;	/* it takes at most; -1: any */
+	} commands[] = {
+		{ "status", -1 }, { "why", 1 }, { "events", 0 },
+		{ "metrics", 0 }, { "list", 0 }, { "start", 1 }, { "stop", 1 },
+		{ "hold", 1 }, { "release", 1 }, { "reload", 0 },
+	};
+	size_t k;
 	int i;
 
-	if (!one_of(command, reading, 5) && !one_of(command, changing, 5)) {
+	for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(commands[k].name, command) == 0)
+			break;
+	if (k == sizeof commands / sizeof commands[0]) {
 		usage_error("`%s' is not a command", command);
 		return false;
 	}
@@ -241,20 +238,15 @@ request(struct json *j, const char *command, char **args, int nargs,
 		usage_error("-n is for events, not %s", command);
 		return false;
 	}
-	if (nargs > 0 && (strcmp(command, "events") == 0 ||
-	    strcmp(command, "metrics") == 0 || strcmp(command, "list") == 0 ||
-	    strcmp(command, "reload") == 0)) {
-		usage_error("%s takes no watch", command);
-		return false;
-	}
-	if (nargs > 1 && strcmp(command, "status") != 0) {
-		usage_error("%s takes one watch", command);
+	if (commands[k].watches >= 0 && nargs > commands[k].watches) {
+		usage_error("%s takes %s", command, commands[k].watches == 0 ?
+		    "no watch" : "one watch");
 		return false;
 	}
 	json_object(j);
 	json_key(j, "command");
 	json_string(j, command);
-	if (strcmp(command, "status") == 0 && nargs > 0) {
+	if (commands[k].watches == -1 && nargs > 0) {
 		json_key(j, "watches");
 		json_array(j);
 		for (i = 0; i < nargs; i++)
@@ -275,7 +267,7 @@ request(struct json *j, const char *command, char **args, int nargs,
 static void
 show(const char *command, const struct json_node *root)
 {
-	const struct json_node *v;
+	const struct json_node *list, *v;
 
 	if (strcmp(command, "status") == 0)
 		show_status(stdout, root);
@@ -288,9 +280,8 @@ show(const char *command, const struct json_node *root)
 		    v->type == JSON_STRING)
 			fputs(v->str, stdout);
 	} else if (strcmp(command, "list") == 0) {
-		v = json_get(root, "watches");
-		for (v = json_child(v); v != NULL;
-		    v = json_next(json_get(root, "watches"), v))
+		list = json_get(root, "watches");
+		for (v = json_child(list); v != NULL; v = json_next(list, v))
 			if (v->type == JSON_STRING)
 				printf("%s\n", v->str);
 	}
