@@ -1,5 +1,5 @@
 # tuninetd: a plain Makefile with pkg-config.
-#   make             bin/tuninetd, bin/tuntapd
+#   make             bin/tuninetd, bin/tuntapd, bin/tuninetctl
 #   make check       unit and integration tests (as root), ends "N passed, N failed"
 #   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
 #   make install     PREFIX=/usr/local DESTDIR=
@@ -7,7 +7,8 @@
 #   make deps        the Debian packages to build and test (as root)
 #   make bench       the performance figures against tcpdump (QUICK=1: < 2 min)
 #   make soak        thousands of start/stop cycles; memory and fds flat
-#   make fuzz        the decoder under libFuzzer for FUZZ_SECONDS (default 60)
+#   make fuzz        the decoder and the JSON reader under libFuzzer, each for
+#                    FUZZ_SECONDS (default 60)
 #   SANITIZE=1       build with ASan+UBSan into build/san/ (make check SANITIZE=1)
 
 VERSION	= 2.0.0
@@ -17,6 +18,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/tuninetd
 MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/tuninetd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC	?= cc
 PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih
@@ -42,19 +44,23 @@ ALL_CFLAGS += -Werror
 endif
 
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c daemon.c statefile.c hook.c env.c json.c log.c \
+	  control.c control_cmd.c metrics.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c replay.c replay_report.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_packet \
-	  test_replay
+UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_metrics \
+	  test_packet test_replay
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
 TUNTAPD_OBJS = $(TUNTAPD_SRCS:%.c=$(OBJ)/%.o)
 
-all: $(BIN)/tuninetd $(BIN)/tuntapd
+CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c
+CTL_OBJS = $(CTL_SRCS:%.c=$(OBJ)/%.o)
+
+all: $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl
 
 $(OBJ)/%.o: src/%.c src/*.h | $(OBJ)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -67,6 +73,9 @@ $(BIN)/tuninetd: $(DAEMON_OBJS) | $(BIN)
 
 $(BIN)/tuntapd: $(TUNTAPD_OBJS) | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $(TUNTAPD_OBJS)
+
+$(BIN)/tuninetctl: $(CTL_OBJS) | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) -lm
 
 # unit tests: cmocka, against the pure modules only
 $(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o $(OBJ)/conf.o | $(OBJ)/tests
@@ -85,6 +94,8 @@ $(OBJ)/tests/test_replay: tests/unit/test_replay.c $(OBJ)/replay.o \
 	  $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -lpcap
 $(OBJ)/tests/test_json: tests/unit/test_json.c $(OBJ)/json.o | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+$(OBJ)/tests/test_metrics: tests/unit/test_metrics.c $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_loop: tests/unit/test_loop.c $(OBJ)/loop.o $(OBJ)/log.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
@@ -107,9 +118,17 @@ build/fuzz/fuzz_packet: tests/fuzz/fuzz_packet.c src/packet.c src/packet_text.c 
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
-fuzz: deps build/fuzz/fuzz_packet
+# the JSON reader, which reads what any peer of the control socket sends
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c src/json.c src/json.h
+	@mkdir -p build/fuzz/corpus_json
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
+
+fuzz: deps build/fuzz/fuzz_packet build/fuzz/fuzz_json
 	build/fuzz/fuzz_packet -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
 	  -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus
+	build/fuzz/fuzz_json -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -print_final_stats=1 build/fuzz/corpus_json tests/fuzz/corpus_json
 
 # the benchmark: tuninetd against tcpdump in the same run (as root)
 build/bench/blast: bench/blast.c
@@ -144,7 +163,8 @@ DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  conntrack libcmocka-dev nftables iptables curl iproute2 tcpdump python3 \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
-	  openssh-client openvpn rsyslog bsdutils
+	  openssh-client openvpn rsyslog bsdutils python3-prometheus-client \
+	  util-linux
 
 deps:
 	@missing=; \
@@ -160,9 +180,11 @@ deps:
 
 # make check: the plain build, then the same suite against an ASan+UBSan
 # build, one start/stop cycle of each sensor under valgrind, and the
-# decoder's fuzzer for FUZZ_CHECK_SECONDS; make check SANITIZE=1: the
+# decoder's fuzzer for FUZZ_CHECK_SECONDS and the JSON reader's for
+# FUZZ_JSON_CHECK_SECONDS; make check SANITIZE=1: the
 # suite against the sanitizer build alone.
 FUZZ_CHECK_SECONDS ?= 30
+FUZZ_JSON_CHECK_SECONDS ?= 10
 check: deps
 ifeq ($(SANITIZE),1)
 	$(MAKE) SANITIZE=1 all $(UNIT_BINS) $(TOOL_BINS)
@@ -170,8 +192,9 @@ ifeq ($(SANITIZE),1)
 else
 	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
 	$(MAKE) SANITIZE=1 all $(subst build/obj,build/san,$(UNIT_BINS) $(TOOL_BINS))
-	$(MAKE) build/fuzz/fuzz_packet
+	$(MAKE) build/fuzz/fuzz_packet build/fuzz/fuzz_json
 	tests/run --fuzz build/fuzz/fuzz_packet $(FUZZ_CHECK_SECONDS) \
+	  --fuzz build/fuzz/fuzz_json $(FUZZ_JSON_CHECK_SECONDS) \
 	  plain:$(abspath bin):$(abspath build/obj) \
 	  san:$(abspath build/san/bin):$(abspath build/san)
 endif
@@ -190,12 +213,14 @@ install: all build/systemd/tuninetd@.service build/systemd/tuninetd-instance \
 	  build/systemd/tuninetd.service
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBEXECDIR) \
-	  $(DESTDIR)$(SYSTEMDUNITDIR)
-	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd demo/tuninetd-demo \
-	  $(DESTDIR)$(SBINDIR)/
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl \
+	  demo/tuninetd-demo $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/tuninetd.8 man/tuntapd.8 man/tuninetd-demo.8 \
-	  $(DESTDIR)$(MANDIR)/man8/
+	  man/tuninetctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/tuninetd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 completion/tuninetd $(DESTDIR)$(BASHCOMPDIR)/tuninetd
+	ln -sf tuninetd $(DESTDIR)$(BASHCOMPDIR)/tuninetctl
 	install -m 755 build/systemd/tuninetd-instance $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 build/systemd/tuninetd@.service \
 	  build/systemd/tuninetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/

@@ -154,7 +154,7 @@ persist(struct watch *w, void *arg)
 		return;
 	watch_info(w, &in);
 	sv = (struct saved){ .up_since = in.up_since,
-	    .last_packet = in.last_packet };
+	    .last_packet = in.last_moved };
 	if (strcmp(in.state, "starting") == 0)
 		sv.state = SAVED_STARTING;
 	else if (strcmp(in.state, "up") == 0)
@@ -319,8 +319,10 @@ log_errors(const char *text)
 	}
 }
 
-static void
-reload(struct daemon *d)
+/* cause: what asked (SIGHUP, control); false, and why, when the file is
+ * refused */
+static bool
+reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 {
 	struct config cf = { 0 };
 	struct config_errors errs;
@@ -329,14 +331,20 @@ reload(struct daemon *d)
 	struct slot *s;
 	int kept = 0, changed = 0, added = 0, removed = 0, nopened = 0, i;
 	char err[1024];
+	bool ok = false;
 
 	notify("RELOADING=1\nSTATUS=reloading %s", d->config_file);
-	log_info("CORE: SIGHUP caught, reloading %s", d->config_file);
+	log_info("CORE: %s, reloading %s", cause, d->config_file);
 	if (!config_load(d->config_file, &cf, &d->checks, &errs)) {
 		log_errors(errs.text);
 		log_warnx("CORE: %s refused: %d error%s; the running "
 		    "configuration stays", d->config_file, errs.n,
 		    errs.n == 1 ? "" : "s");
+		snprintf(why, whylen, "%s refused, %d error%s; the running "
+		    "configuration stays: %.*s", d->config_file, errs.n,
+		    errs.n == 1 ? "" : "s", errs.text != NULL ?
+		    (int)strcspn(errs.text, "\n") : 0, errs.text != NULL ?
+		    errs.text : "");
 		config_errors_free(&errs);
 		config_free(&cf);
 		goto out;
@@ -371,6 +379,8 @@ reload(struct daemon *d)
 		if ((opened[nopened] = open_watch(d, wc, err,
 		    sizeof err)) == NULL) {
 			log_warnx("%s", err);
+			snprintf(why, whylen, "%s refused; the running "
+			    "configuration stays: %s", d->config_file, err);
 			for (wc = next; wc != NULL; wc = next) {
 				next = wc->next;
 				watch_conf_free(wc);
@@ -399,6 +409,7 @@ reload(struct daemon *d)
 	log_info("CORE: %s reloaded: %d watches kept, %d changed, %d added, "
 	    "%d removed", d->config_file, kept, changed, added, removed);
 	timer_set(&d->reap, now_ns());
+	ok = true;
 	goto out_free;
 refuse:
 	for (i = 0; i < nopened; i++)
@@ -416,6 +427,7 @@ out:
 	d->status[0] = '\0';
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nSTATUS=%s", d->status);
+	return ok;
 }
 
 static void
@@ -456,6 +468,7 @@ static void
 on_signal(int signo)
 {
 	struct daemon *d = the_daemon;
+	char why[1024];
 	int i;
 
 	switch (signo) {
@@ -466,7 +479,7 @@ on_signal(int signo)
 		if (d->exiting)
 			break;
 		if (d->config_file != NULL)
-			reload(d);
+			reload(d, "SIGHUP caught", why, sizeof why);
 		else
 			for (i = 0; i < d->nslots; i++)
 				watch_stop_now(d->slots[i].w);
@@ -541,8 +554,7 @@ daemon_reload(struct daemon *d, char *why, size_t len)
 		snprintf(why, len, "exiting");
 		return false;
 	}
-	reload(d);
-	return true;
+	return reload(d, "reload asked for (control)", why, len);
 }
 
 struct daemon *

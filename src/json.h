@@ -1,6 +1,7 @@
 /* json.h: JSON text written into a growing buffer, commas and escapes
- * taken care of; for the control socket's replies, tuninetctl and
- * replay --json */
+ * taken care of, for the control socket's replies, tuninetctl and replay
+ * --json; and JSON text read into a tree, strictly and within bounds,
+ * for the control socket's requests and tuninetctl's replies */
 #ifndef TUNINETD_JSON_H
 #define TUNINETD_JSON_H
 
@@ -36,5 +37,39 @@ void	json_int(struct json *, long long);
 void	json_double(struct json *, double, int decimals);
 void	json_bool(struct json *, bool);
 void	json_null(struct json *);
+
+/* Reading. The tree is one array of nodes in document order: a node's
+ * children follow it, and span counts it and all it holds, so the next
+ * sibling of c is c + c->span. */
+enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING,
+	JSON_ARRAY, JSON_OBJECT };
+
+struct json_node {
+	enum json_type	 type;
+	int		 span;		/* this node and its descendants */
+	int		 count;		/* an array's items, an object's members */
+	const char	*key;		/* a member's key, or NULL */
+	const char	*str;		/* a string, unescaped, NUL-terminated */
+	size_t		 len;		/* its length */
+	double		 num;
+};
+
+struct json_doc {
+	struct json_node *node;		/* node[0] is the whole text's value */
+	int		  n, cap;
+	char		 *strings;	/* every key and string, unescaped */
+};
+
+bool	json_parse(struct json_doc *, const char *text, size_t len,
+	    int max_nodes, char *err, size_t errlen);
+void	json_doc_free(struct json_doc *);
+const struct json_node *json_get(const struct json_node *object,
+	    const char *key);
+const struct json_node *json_child(const struct json_node *);
+const struct json_node *json_next(const struct json_node *parent,
+	    const struct json_node *child);
+bool	json_integer(const struct json_node *, long long min, long long max,
+	    long long *out);
+const char *json_type_name(enum json_type);
 
 #endif

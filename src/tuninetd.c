@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "hook.h"
 #include "ifwatch.h"
@@ -162,6 +163,7 @@ main(int argc, char *argv[])
 	    .hook = check_command };
 	struct config_errors errs;
 	struct watch_conf *wc, *next;
+	struct control *ctl = NULL;
 	struct daemon *d;
 	struct config cf;
 	char err[1024], usage[8192], *path;
@@ -219,8 +221,16 @@ main(int argc, char *argv[])
 		}
 		checks.hook = check_option_hook;
 	}
+	/* first: it makes /run/tuninetd, where the state directory may be */
+	if (cf.control != NULL && (ctl = control_open(cf.control,
+	    cf.control_group, err, sizeof err)) == NULL) {
+		config_free(&cf);
+		log_warnx("%s", err);
+		return 1;
+	}
 	if (cf.state_dir != NULL &&
 	    statefile_dir(cf.state_dir, err, sizeof err) == -1) {
+		control_close(ctl);
 		config_free(&cf);
 		log_warnx("%s", err);
 		return 1;
@@ -245,8 +255,11 @@ main(int argc, char *argv[])
 		fatal("event loop");
 	log_info("Success! Tuninetd has been started with PID: %d",
 	    (int)getpid());
+	if (ctl != NULL && control_join(ctl, d) == -1)
+		fatal("control socket");
 	status = daemon_run(d);
 	notify_close();
+	control_close(ctl);
 	daemon_free(d);
 	config_free(&cf);
 	ifwatch_close();
@@ -254,6 +267,7 @@ main(int argc, char *argv[])
 	return status;
 
 refuse:
+	control_close(ctl);
 	config_free(&cf);
 	daemon_free(d);
 	ifwatch_close();

@@ -35,6 +35,8 @@
 
 extern char **environ;
 
+#define MOVED_EARLIER	0xff	/* a packet an earlier daemon saw (adopted) */
+
 struct trigger {
 	struct sensor	*sensor;
 	int64_t		 when;		/* loop clock */
@@ -63,9 +65,11 @@ struct watch {
 	enum fsm_input		 signalled;	/* FSM_HANGUP or FSM_EXIT */
 	enum fsm_reason		 stop_reason;	/* of the stop running */
 	enum fsm_reason		 hook_reason;	/* of the hook running */
+	enum fsm_reason		 started_by;	/* the last start's reason */
 	int64_t			 since;		/* the state's, loop clock */
 	struct watch_stats	 stats;
-	/* the last packets that moved the deadline: when, which sensor */
+	/* the last packets that moved the deadline: when, which sensor
+	 * (its index, or MOVED_EARLIER) */
 	int64_t			 moved_when[WHY_MAX];
 	uint8_t			 moved_sensor[WHY_MAX];
 	unsigned		 nmoved;	/* in all; the ring holds WHY_MAX */
@@ -290,23 +294,24 @@ on_persist(struct timer *t)
 	persist_now(t->arg);
 }
 
-/* The deadline moved: remembered for `tuninetctl why', as the sensors
- * reported it (in up mode, its time and its sensor). */
+/* A packet moved the deadline: remembered for `tuninetctl why', as the
+ * sensors reported it (in up mode, its time and its sensor). */
 static void
-moved(struct watch *w)
+moved(struct watch *w, uint8_t sensor)
 {
 	w->moved_when[w->nmoved % WHY_MAX] = w->fsm.last;
-	w->moved_sensor[w->nmoved % WHY_MAX] = (uint8_t)w->last_index;
+	w->moved_sensor[w->nmoved % WHY_MAX] = sensor;
 	w->nmoved++;
 	w->last_seen = w->fsm.last;
 }
 
 /* What a step of the state machine asks for: the hook, the log lines,
- * the sensors' mode, the deadline; and the owner told of it (tell: not
- * for a mere packet, the hot path). */
+ * the sensors' mode, the deadline; and the owner told of it (not for a
+ * mere packet, the hot path). */
 static void
-carry_out(struct watch *w, struct fsm_step st, bool tell)
+carry_out(struct watch *w, struct fsm_step st, bool packet)
 {
+	bool tell = !packet;
 	int64_t now = st.now;
 	int spawned = 0;
 
@@ -314,6 +319,15 @@ carry_out(struct watch *w, struct fsm_step st, bool tell)
 	 * that one passing while the hook spawns starts the next cycle. */
 	if (st.action == FSM_RUN_STOP)
 		sync_sensors_mode(w);
+	/* a start no packet fired has no packet to tell the hook of: not
+	 * the one of an earlier cycle */
+	if (st.action == FSM_RUN_START && st.reason != REASON_PACKET) {
+		w->trigger.sensor = NULL;
+		w->trigger.have_data = false;
+		w->last_sensor = NULL;
+	}
+	if (st.action == FSM_RUN_START)
+		w->started_by = st.reason;
 	if (st.action != FSM_NOTHING) {
 		spawned = run_hook(w, st.action, st.reason, now);
 		count_hook(w, &st);
@@ -335,8 +349,10 @@ carry_out(struct watch *w, struct fsm_step st, bool tell)
 	}
 	sync_sensors_mode(w);
 	sync_deadline(w);
-	if (w->fsm.last != w->last_seen)
-		moved(w);
+	/* a control start moves the deadline too; only packets are listed */
+	if (w->fsm.last != w->last_seen && packet)
+		moved(w, (uint8_t)w->last_index);
+	w->last_seen = w->fsm.last;
 	if (spawned == -1) {
 		/* logged; the state moves on as after a failure, and that
 		 * step tells the owner */
@@ -355,7 +371,7 @@ carry_out(struct watch *w, struct fsm_step st, bool tell)
 static void
 step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 {
-	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), in != FSM_PACKET);
+	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), in == FSM_PACKET);
 }
 
 static int
@@ -637,7 +653,7 @@ watch_info(const struct watch *w, struct watch_info *in)
 	const char *kw;
 	int64_t due;
 	size_t len;
-	int i;
+	int i, last;
 
 	memset(in, 0, sizeof *in);
 	in->name = display_name(w);
@@ -649,11 +665,15 @@ watch_info(const struct watch *w, struct watch_info *in)
 	if (w->fsm.state != FSM_IDLE) {
 		in->up_since = real(w->fsm.up_since);
 		in->up_ns += now_ns() - w->fsm.up_since;
+		in->started_by = fsm_reason_name(w->started_by);
 	}
-	if (w->nmoved > 0 || w->fsm.state != FSM_IDLE) {
-		in->last_packet = real(w->fsm.last);
-		if (w->last_sensor != NULL)
-			in->last_sensor = w->last_sensor->ops->kind;
+	if (w->nmoved > 0 || w->fsm.state != FSM_IDLE)
+		in->last_moved = real(w->fsm.last);
+	if (w->nmoved > 0) {
+		last = w->moved_sensor[(w->nmoved - 1) % WHY_MAX];
+		in->last_packet = real(w->moved_when[(w->nmoved - 1) % WHY_MAX]);
+		if (last < w->nsensors)
+			in->last_sensor = w->sensors[last]->ops->kind;
 	}
 	if (fsm_deadline(&w->fsm, &due))
 		in->deadline = real(due);
@@ -724,8 +744,12 @@ watch_why(const struct watch *w, struct watch_moved *out, int max)
 		unsigned at = (w->nmoved - 1 - k) % WHY_MAX;
 
 		out[i].when = loop_to_realtime(w->moved_when[at]);
-		s = w->sensors[w->moved_sensor[at] < w->nsensors ?
-		    w->moved_sensor[at] : 0];
+		if (w->moved_sensor[at] >= w->nsensors) {
+			snprintf(out[i].sensor, sizeof out[i].sensor,
+			    "an earlier tuninetd (state file)");
+			continue;
+		}
+		s = w->sensors[w->moved_sensor[at]];
 		s->ops->label(s, out[i].sensor, sizeof out[i].sensor);
 	}
 	return i;
@@ -786,7 +810,7 @@ watch_adopt(struct watch *w, int64_t up_since, int64_t last)
 		last = nowr;
 	st = fsm_adopt(&w->fsm, now - (nowr - up_since), now - (nowr - last),
 	    now);
-	w->last_seen = w->fsm.last;
+	moved(w, MOVED_EARLIER);
 	if (st.action == FSM_RUN_STOP)
 		wlog(w, log_warnx, "CORE: adopted from the state file: up since "
 		    "%lld s ago, its deadline passed: stopping",
@@ -798,7 +822,8 @@ watch_adopt(struct watch *w, int64_t up_since, int64_t last)
 		    (long long)((w->fsm.last + w->fsm.conf.ttl - now) /
 		    NSEC_PER_SEC));
 	st.from = FSM_IDLE;
-	carry_out(w, st, true);
+	w->started_by = REASON_RECOVERED;
+	carry_out(w, st, false);
 }
 
 struct watch *

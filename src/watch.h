@@ -38,8 +38,12 @@ struct watch_info {
 	bool			 held;
 	int64_t			 since;		/* in this state since */
 	int64_t			 up_since;	/* a start began, 0 if idle */
+	const char		*started_by;	/* packet, control, recovered
+						   (the state file); NULL if idle */
+	int64_t			 last_moved;	/* what the deadline counts
+						   from: a packet, a start */
 	int64_t			 last_packet;	/* that moved the deadline */
-	const char		*last_sensor;	/* its sensor's kind */
+	const char		*last_sensor;	/* its sensor's kind, or NULL */
 	int64_t			 deadline;	/* the stop, or the next start */
 	int64_t			 up_ns;		/* in all, this cycle's too */
 	unsigned		 failures;	/* --strict-start, in a row */

@@ -1,11 +1,13 @@
 # The Debian package: make deb (dpkg-buildpackage) builds it from a clean
 # copy of the tree, and leaves that tree as it was (git status shows
 # nothing new, ignored or not); lintian reports no error or warning; it
-# holds the binaries, man pages, the unit and the examples; installed,
-# tuninetd@NAME's ExecStart (run as systemd would: its environment file,
-# NOTIFY_SOCKET) reports READY=1 and fires the hook, and so does its
-# helper run by hand, reading the file itself; removed and purged, nothing
-# is left. When a tuninetd package is already installed it is not touched:
+# holds the binaries, man pages, the unit, the examples, tuninetctl and
+# the bash completion; installed, tuninetd@NAME's ExecStart (run as
+# systemd would: its environment file, NOTIFY_SOCKET) reports READY=1,
+# fires the hook and answers tuninetctl on its own socket, and its helper
+# run by hand, reading the file itself, fires the hook too; the installed
+# completion offers tuninetctl's commands; removed and purged, nothing is
+# left. When a tuninetd package is already installed it is not touched:
 # the install part is skipped and says so.
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,6 +42,8 @@ deb=$(ls "$T"/b/tuninetd_*.deb | head -1)
 note "built $(basename "$deb")"
 c=$(dpkg-deb -c "$deb")
 for f in ./usr/sbin/tuninetd ./usr/sbin/tuntapd ./usr/sbin/tuninetd-demo \
+    ./usr/sbin/tuninetctl ./usr/share/man/man8/tuninetctl.8.gz \
+    ./usr/share/bash-completion/completions/tuninetd \
     ./usr/share/man/man8/tuninetd.8.gz ./usr/share/man/man8/tuntapd.8.gz \
     ./lib/systemd/system/tuninetd@.service ./lib/systemd/system/tuninetd.service \
     ./usr/share/man/man5/tuninetd.conf.5.gz ./usr/share/doc/tuninetd/examples/tuninetd.conf \
@@ -60,6 +64,9 @@ fi
 dpkg -i "$deb" > "$T/dpkg.log" 2>&1
 check "dpkg -i installs it" [ $? = 0 ]
 check "installed tuninetd runs (-v)" quiet /usr/sbin/tuninetd -v
+check "installed tuninetctl runs (-v)" quiet /usr/sbin/tuninetctl -v
+check "installed man page of tuninetctl reads" bash -c "man -P cat tuninetctl 2>/dev/null | grep -q 'tuninetctl status' || mandoc /usr/share/man/man8/tuninetctl.8.gz | grep -q 'tuninetctl status'"
+check "the installed completion offers tuninetctl's commands" bash -c '. /usr/share/bash-completion/completions/tuninetctl; COMP_WORDS=(tuninetctl re); COMP_CWORD=1; _tuninetctl; [ "${COMPREPLY[*]}" = "release reload" ]'
 check "installed man page reads" bash -c "man -P cat tuninetd 2>/dev/null | grep -q SIGUSR1 || mandoc /usr/share/man/man8/tuninetd.8.gz | grep -q SIGUSR1"
 if command -v systemd-analyze > /dev/null; then
 	check "systemd-analyze verify accepts the unit" bash -c "systemd-analyze verify /lib/systemd/system/tuninetd@.service 2>&1 | grep -v 'Unit is bound to inactive\|network-online\|nftables' | grep -q . && exit 1 || exit 0"
@@ -87,7 +94,10 @@ send > /dev/null; wait_ev stop 1 4
 check "tuninetd@$name: a packet runs the hook, start then stop" [ "$(nev start)/$(nev stop)" = 1/1 ]
 kill -USR1 "$DPID"; sleep 0.3
 check "tuninetd@$name: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
+check "tuninetd@$name: answers tuninetctl on /run/tuninetd/$name.control" \
+    bash -c "/usr/sbin/tuninetctl -s /run/tuninetd/$name.control status | grep -q '^default  idle'"
 kill "$DPID"; wait "$DPID"; DPID=
+check "tuninetd@$name: its socket is gone once it has exited" [ ! -e /run/tuninetd/$name.control ]
 
 # the same helper run by hand, with nothing read for it: it reads the file
 mkhook
@@ -98,7 +108,7 @@ check "tuninetd-instance $name by hand: a packet runs the hook, start then stop"
 kill -USR1 "$DPID"; sleep 0.3
 check "tuninetd-instance $name by hand: the quoted filter reached tuninetd whole" logged '-- pcap filter: "udp port 9999"'
 kill "$DPID"; wait "$DPID"; DPID=
-rm -f /etc/default/tuninetd-$name
+rm -rf /etc/default/tuninetd-$name /run/tuninetd/$name /run/tuninetd/$name.control
 
 dpkg --purge tuninetd > "$T/dpkg.log" 2>&1
 check "dpkg --purge removes it" [ $? = 0 ]

@@ -79,7 +79,7 @@ NFLOG_GROUP=7
 HOOK=$T/hook
 TTL=30
 CONF
-trap 'rm -f /etc/default/tuninetd-$name; cleanup' EXIT
+trap 'rm -rf /etc/default/tuninetd-$name /run/tuninetd/$name /run/tuninetd/$name.control; cleanup' EXIT
 rm -f "$T"/stopped.*; : > "$T/events"; echo 2 > "$T/stop_sleep"
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit" | sed "s/%i/$name/g")
 set -a; . /etc/default/tuninetd-$name; set +a

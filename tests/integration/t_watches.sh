@@ -24,6 +24,9 @@ wev() { awk -v e="$1" -v w="$2" '/^[a-z]/{ev=$1} $1=="TUNINETD_WATCH="w && ev==e
 wreason() { awk -v e="$1" -v w="$2" '/^[a-z]/{if(ok)print r; ev=$1; ok=0} $1=="TUNINETD_WATCH="w && ev==e{ok=1} /TUNINETD_REASON=/{r=$1; sub(/.*=/, "", r)} END{if(ok)print r}' "$T/events" | tr '\n' ' '; }
 wtime() { awk -v e="$1" -v w="$2" -v k="$3" '/^[a-z]/{ev=$1; t=$2} $1=="TUNINETD_WATCH="w && ev==e{n++; if(n==k)print t}' "$T/events"; }
 wait_w() { local i; for i in $(seq $(( ${4%.*} * 50 + 1 ))); do [ "$(wev "$1" "$2")" -ge "$3" ] && return 0; sleep 0.02; done; return 1; }
+# the process's settings, last in each file (no line of a watch moves):
+# no control socket, the state in the test's own directory
+own() { printf '[daemon]\ncontrol = off\nstate-dir = %s\n' "$T/state"; }
 conf() { # NAME PREFIX TTL [MORE-LINES]
 	printf '[watch %s]\nnflog-group = 8\nnflog-prefix = %s\ncommand = %s\nttl = %s\n%s\n\n' \
 	    "$1" "$2" "$T/hook" "$3" "${4:-}"
@@ -31,7 +34,7 @@ conf() { # NAME PREFIX TTL [MORE-LINES]
 
 # 1. two watches share group 8; each starts on its own traffic, stops at
 #    its own TTL
-{ printf '[daemon]\nhook-timeout = 10\n\n'; conf one one 1; conf two two 2; } > "$T/c.conf"
+{ conf one one 1 "hook-timeout = 10"; conf two two 2 "hook-timeout = 10"; own; } > "$T/c.conf"
 out=$("$TUNINETD" --check-config -C "$T/c.conf" 2>&1)
 check "--check-config: $out" [ "$out" = "configuration OK: 2 watches" ]
 daemon -C "$T/c.conf"
@@ -52,13 +55,13 @@ check "one socket bound the group for both (one listening line each)" \
 kill "$DPID"; wait "$DPID"; DPID=
 
 # 2. a prefix read by two watches is refused, naming the file, line, group
-{ conf one one 1; conf again one 1; } > "$T/dup.conf"
+{ conf one one 1; conf again one 1; own; } > "$T/dup.conf"
 refused_by "$TUNINETD" "dup.conf:8: [watch again]: -n: NFLOG group 8: one is read by another watch already" -C "$T/dup.conf"
 
 # 3. keepalive-prefix: while up only "five-ka" records keep it up;
 #    min-up holds it up; max-up ends it with reason max-up
 : > "$T/events"
-{ conf ka four 1 "keepalive-prefix = five-ka"; conf minup three 1 "min-up = 3"; conf maxup two 1 "max-up = 2"; } > "$T/k.conf"
+{ conf ka four 1 "keepalive-prefix = five-ka"; conf minup three 1 "min-up = 3"; conf maxup two 1 "max-up = 2"; own; } > "$T/k.conf"
 daemon -C "$T/k.conf"
 t0=$(send 1 9004 | cut -d' ' -f1); wait_w start ka 1 2 || bail "ka start"
 for i in 1 2 3; do sleep 0.4; send 1 9004 > /dev/null; done	# its own prefix: not keep-alive
@@ -85,7 +88,7 @@ wait $sp; kill "$DPID"; wait "$DPID"; DPID=
 # 4. holdoff: after a stop, packets start nothing until it passed; one
 #    that came meanwhile starts it when it ends
 : > "$T/events"
-conf hold one 1 "holdoff = 2" > "$T/h.conf"
+{ conf hold one 1 "holdoff = 2"; own; } > "$T/h.conf"
 daemon -C "$T/h.conf"
 send 1 9001 > /dev/null; wait_w stop hold 1 3 || bail "hold cycle"
 ts=$(wtime stop hold 1); sleep 0.3; send 1 9001 > /dev/null
@@ -98,7 +101,7 @@ kill "$DPID"; wait "$DPID"; DPID=
 
 # 5. keepalive-filter (pcap): while up only TCP to 22 keeps it up
 : > "$T/events"
-printf '[watch kf]\ninterface = %s\nfilter = udp port 9001\nkeepalive-filter = udp port 9002\ncommand = %s\nttl = 1\n' "$VB" "$T/hook" > "$T/f.conf"
+{ printf '[watch kf]\ninterface = %s\nfilter = udp port 9001\nkeepalive-filter = udp port 9002\ncommand = %s\nttl = 1\n' "$VB" "$T/hook"; own; } > "$T/f.conf"
 daemon -C "$T/f.conf"
 t0=$(send 1 9001 | cut -d' ' -f1); wait_w start kf 1 2 || bail "kf start"
 for i in 1 2 3; do sleep 0.4; send 1 9001 > /dev/null; done
@@ -114,7 +117,7 @@ kill "$DPID"; wait "$DPID"; DPID=
 
 # 6. reload: three up; alpha kept, beta removed, gamma changed, delta added
 : > "$T/events"
-{ conf alpha one 30; conf beta two 30; conf gamma three 30; } > "$T/r.conf"
+{ conf alpha one 30; conf beta two 30; conf gamma three 30; own; } > "$T/r.conf"
 "$TOOLS/notifylisten" "$T/notify" 20 > "$T/msgs" & EXTRA_PIDS=$!
 sleep 0.2
 [ -f "$T/log" ] && cat "$T/log" >> "$T/log.all"
@@ -122,7 +125,7 @@ ip netns exec "$NS_B" env NOTIFY_SOCKET="$T/notify" "$TUNINETD" -C "$T/r.conf" >
 sleep 0.5
 for p in 9001 9002 9003; do send 1 $p > /dev/null; done
 wait_ev start 3 3 || bail "three starts"
-{ conf alpha one 30; conf gamma three 31; conf delta four 30; } > "$T/r.conf"
+{ conf alpha one 30; conf gamma three 31; conf delta four 30; own; } > "$T/r.conf"
 kill -HUP "$DPID"; sleep 1
 check "reload: alive" kill -0 "$DPID"
 check "reload: alpha, unchanged, ran no hook" [ "$(wev stop alpha)/$(wev start alpha)" = 0/1 ]
@@ -136,7 +139,7 @@ check "reload: gamma, made again, starts on its traffic" [ "$(wev start gamma)" 
 check "reload: RELOADING=1 then READY=1" bash -c "grep -n 'RELOADING=1' '$T/msgs' | head -1 | grep -q . && tail -n +\$(grep -n 'RELOADING=1' '$T/msgs' | head -1 | cut -d: -f1) '$T/msgs' | grep -q 'READY=1'"
 check "reload: logged what changed" logged "reloaded: 1 watches kept, 1 changed, 1 added, 1 removed"
 n=$(grep -cE '^(start|stop) ' "$T/events")
-printf '[watch alpha]\ncommand = %s\nnflog-group = eight\n' "$T/hook" > "$T/r.conf"
+{ printf '[watch alpha]\ncommand = %s\nnflog-group = eight\n' "$T/hook"; own; } > "$T/r.conf"
 kill -HUP "$DPID"; sleep 0.5
 check "a broken file on reload: alive" kill -0 "$DPID"
 check "a broken file on reload: refused, naming r.conf:3" logged "r.conf:3: nflog-group: \`eight'"

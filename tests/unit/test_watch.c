@@ -630,6 +630,19 @@ test_adopt(void **state)
 	assert_string_equal(in.state, "up");
 	assert_true(in.deadline == loop_to_realtime(105 * S));
 	assert_true(in.up_since == loop_to_realtime(90 * S));
+	assert_string_equal(in.started_by, "recovered");
+	/* the saved last packet is what the deadline counts from, and the
+	 * state file (the earlier daemon) is its sensor */
+	assert_true(in.last_packet == loop_to_realtime(95 * S));
+	assert_true(in.last_moved == loop_to_realtime(95 * S));
+	assert_null(in.last_sensor);
+	{
+		struct watch_moved m[WHY_MAX];
+
+		assert_int_equal(watch_why(w, m, WHY_MAX), 1);
+		assert_string_equal(m[0].sensor,
+		    "an earlier tuninetd (state file)");
+	}
 	run_until(105 * S);
 	assert_int_equal(nruns, 1);
 	assert_string_equal(runs[0].reason, "idle");
@@ -662,6 +675,12 @@ test_control(void **state)
 	    0);
 	assert_string_equal(runs[0].reason, "control");
 	assert_string_equal(runs[0].src, "");		/* no packet */
+	/* the deadline counts from the start; no packet is listed */
+	watch_info(w, &in);
+	assert_true(in.last_moved == loop_to_realtime(clock_now));
+	assert_true(in.last_packet == 0);
+	assert_null(in.last_sensor);
+	assert_int_equal(watch_why(w, NULL, 0), 0);
 	assert_int_equal(watch_control(w, FSM_CONTROL_START, why, sizeof why),
 	    -1);
 	hook_exits();
@@ -683,6 +702,31 @@ test_control(void **state)
 	assert_int_equal(fake.mode, SENSOR_IDLE);
 	packet(clock_now + 1, true);
 	assert_int_equal(nruns, 3);
+	assert_string_equal(runs[2].src, "192.0.2.1");
+	watch_info(w, &in);
+	assert_string_equal(in.started_by, "packet");
+	assert_true(in.have_trigger);
+	/* a control start after a packet's cycle: not that packet's */
+	hook_exits();
+	clock_now += S;
+	assert_int_equal(watch_control(w, FSM_CONTROL_STOP, why, sizeof why),
+	    0);
+	hook_exits();
+	assert_int_equal(watch_control(w, FSM_CONTROL_START, why, sizeof why),
+	    0);
+	assert_int_equal(nruns, 5);
+	assert_string_equal(runs[4].reason, "control");
+	assert_string_equal(runs[4].sensor, "");
+	assert_string_equal(runs[4].src, "");
+	watch_info(w, &in);
+	assert_string_equal(in.started_by, "control");
+	assert_false(in.have_trigger);
+	hook_exits();
+	clock_now += S;
+	watch_control(w, FSM_CONTROL_STOP, why, sizeof why);
+	hook_exits();
+	watch_info(w, &in);
+	assert_null(in.started_by);
 }
 
 /* counters, the packets that moved the deadline, the state file's rhythm:
