@@ -5,7 +5,7 @@
 #   make install     PREFIX=/usr/local DESTDIR=
 #   make deb         the Debian package (dpkg-buildpackage -us -uc -b), in ..
 #   make deps        the Debian packages to build and test (as root)
-#   make bench       the performance figures against tcpdump (QUICK=1: < 2 min)
+#   make bench       the performance figures against tcpdump (QUICK=1: < 1 min)
 #   make soak        thousands of start/stop cycles; memory and fds flat
 #   make fuzz        the decoder and the JSON reader under libFuzzer, each for
 #                    FUZZ_SECONDS (default 60)

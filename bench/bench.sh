@@ -2,9 +2,11 @@
 # bench/bench.sh BINDIR TOOLDIR [QUICK]: the performance figures of tuninetd,
 # measured on this machine against tcpdump (and no sensor at all) in the
 # same run, on a veth pair between two network namespaces of its own, with
-# 64-byte UDP, and the first TCP connection through an on-demand gate
-# (-q against pcap). Prints tables of medians and exits non-zero when a goal
-# is missed. Run as root (make bench; make bench QUICK=1 for < 2 minutes).
+# 64-byte UDP; in the full run also the first TCP connection through an
+# on-demand gate (-q against pcap, demand.sh) and a thousand watches
+# against one (many.sh). Prints tables of medians and exits non-zero when
+# a goal is missed. Run as root (make bench; make bench QUICK=1, the first
+# table alone, for < 1 minute).
 set -u
 TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0}
 if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=5 IDLE=3 MRUNS=1
@@ -95,77 +97,6 @@ LSP=$(awk '{print $1}' "$T/lat.pcap" | median) LEP=$(awk '{print $2}' "$T/lat.pc
 LSN=$(awk '{print $1}' "$T/lat.nflog" | median) LEN=$(awk '{print $2}' "$T/lat.nflog" | median)
 [ "$(wc -l < "$T/lat.pcap")" = "$ROUNDS" ] && [ "$(wc -l < "$T/lat.nflog")" = "$ROUNDS" ] || die "latency rounds missing"
 
-# The queue sensor while up, in the same conditions as NFLOG alone (an
-# NFQUEUE rule for the blast ahead of the NFLOG rule): alone it stays
-# bound and accepts in batches; beside NFLOG it is unbound and the bypass
-# flag passes packets. Alone, packets beyond a full queue fail open
-# unseen: the share that went through the queue is reported with it.
-qseq() { ip netns exec "$NS_B" awk '$1 == 3 {print $8}' /proc/net/netfilter/nfnetlink_queue; }
-# qcost CMD...: like cost, plus the percentage of packets queued
-qcost() {
-	local c0 c1 s0 s1 r
-	start "$@"
-	blast 1 > /dev/null; sleep 0.2
-	c0=$(cpu_ns $pid) s0=$(qseq)
-	r=$(blast "$N")
-	sleep 0.2
-	c1=$(cpu_ns $pid) s1=$(qseq)
-	stop
-	echo "$(calc "($c1 - $c0) / $N" 2) $(echo "$r" | awk '{printf "%.0f", $1 / $2 / 1000}') $(calc "($s1 - $s0) * 100 / $N" 1)"
-}
-ip netns exec "$NS_B" iptables -I INPUT -p udp --dport 9999 -j NFQUEUE --queue-num 3 --queue-bypass ||
-    die "iptables NFQUEUE rule"
-: > "$T/qcost"
-for r in $(seq "$RUNS"); do
-	qa=$(qcost "$TUNINETD" -q 3 -t 600 -c "$TOOLS/stamp")
-	qn=$(cost "$TUNINETD" -q 3 -n 7 -t 600 -c "$TOOLS/stamp")
-	nn=$(cost "$TUNINETD" -n 7 -t 600 -c "$TOOLS/stamp")
-	echo "$qa $qn $nn" >> "$T/qcost"
-	echo "  run $r: nfqueue alone ${qa%% *} ns ($(echo "$qa" | cut -d' ' -f3) % queued, sender $(echo "$qa" | cut -d' ' -f2) kpps); nfqueue beside nflog ${qn% *} ns; nflog alone ${nn% *} ns"
-done
-ip netns exec "$NS_B" iptables -D INPUT -p udp --dport 9999 -j NFQUEUE --queue-num 3 --queue-bypass
-# columns: 1 2 3 alone ns kpps %queued, 4 5 beside NFLOG ns kpps, 6 7 NFLOG alone
-qcol() { awk "{print \$$1}" "$T/qcost" | median; }
-QA=$(qcol 1) QAK=$(qcol 2) QAS=$(qcol 3) QN=$(qcol 4) NN=$(qcol 6) NNK=$(qcol 7)
-
-# The first TCP connection through an on-demand path: a gate (a drop rule
-# in A) that the start hook lifts and the stop hook puts back, curl's
-# connect time from B to a server in A. The pcap sensor fires start on the
-# SYN, which the gate drops: TCP sends it again after 1 s. The queue
-# sensor holds it until the hook has exited. The hook (gatehook, static)
-# stamps its own run time, lifting the gate with iptables included. TTL 3:
-# the pcap case's resent SYN must find the gate still open.
-ip netns exec "$NS_A" "$TOOLS/tcpchat" serve 0.0.0.0 8080 > /dev/null 2>&1 & spid=$!
-export GATE_START="ip netns exec $NS_A iptables -D INPUT -p tcp --dport 8080 -j DROP"
-export GATE_STOP="ip netns exec $NS_A iptables -I INPUT -p tcp --dport 8080 -j DROP"
-ip netns exec "$NS_B" iptables -A OUTPUT -p tcp --dport 8080 -j NFQUEUE --queue-num 3 --queue-bypass ||
-    die "iptables NFQUEUE rule"
-# connects ARGS...: ROUNDS first connections, each after a stop; prints per
-# round "connect-ms start-hook-ms"
-connects() {
-	local k i c h
-	rm -f "$STAMP_FILE"; sh -c "$GATE_STOP"
-	start "$TUNINETD" "$@" -t 3 -c "$TOOLS/gatehook"
-	for k in $(seq "$ROUNDS"); do
-		c=$(ip netns exec "$NS_B" curl -s -o /dev/null --max-time 5 -w '%{time_connect}' "http://$ADDR_A:8080/")
-		for i in $(seq 160); do [ "$(grep -c '^stop' "$STAMP_FILE" 2>/dev/null)" -ge "$k" ] 2>/dev/null && break; sleep 0.05; done
-		h=$(grep '^start' "$STAMP_FILE" | sed -n "${k}p" | awk '{printf "%.2f", ($3 - $2) * 1000}')
-		[ -n "$h" ] && echo "$(calc "$c * 1000" 2) $h"
-		sleep 0.2
-	done
-	stop
-	sh -c "$GATE_START"
-}
-connects -i "$VB" -f "tcp dst port 8080" > "$T/conn.pcap"
-connects -q 3 > "$T/conn.queue"
-kill $spid 2> /dev/null; wait $spid 2> /dev/null
-ip netns exec "$NS_B" iptables -D OUTPUT -p tcp --dport 8080 -j NFQUEUE --queue-num 3 --queue-bypass
-echo "  first connect rounds, connect ms / start hook ms: pcap $(tr '\n' ';' < "$T/conn.pcap") nfqueue $(tr '\n' ';' < "$T/conn.queue")"
-[ "$(wc -l < "$T/conn.pcap")" = "$ROUNDS" ] && [ "$(wc -l < "$T/conn.queue")" = "$ROUNDS" ] || die "first connect rounds missing"
-CP=$(awk '{print $1}' "$T/conn.pcap" | median) HP=$(awk '{print $2}' "$T/conn.pcap" | median)
-CQ=$(awk '{print $1}' "$T/conn.queue" | median) HQ=$(awk '{print $2}' "$T/conn.queue" | median)
-XQ=$(awk '{print $1 - $2}' "$T/conn.queue" | median)
-
 # idle: both sensors, no traffic
 start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 -c "$TOOLS/stamp"
 sleep 1; c0=$(ctxt $pid); sleep "$IDLE"; c1=$(ctxt $pid)
@@ -176,8 +107,11 @@ start tcpdump -i "$VB" -w /dev/null "udp port 9999"
 RSS_TCPDUMP=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 stop
 
-# a thousand watches against one, and pcap watches on one interface
-. "$(dirname "$0")/many.sh"
+# the demand and many-watches figures take minutes: the full run only
+if [ "$QUICK" != 1 ]; then
+	. "$(dirname "$0")/demand.sh"
+	. "$(dirname "$0")/many.sh"
+fi
 
 met=0 missed=
 # goal NAME CONDITION: sets OK to yes or NO and counts it
@@ -208,42 +142,47 @@ goal "RSS $RSS kB" "$RSS <= 3584"
 row "resident memory, both sensors (MB)" "$(calc "$RSS / 1024" 2)" "$(calc "$RSS_TCPDUMP / 1024" 2)" - "<= 3.5" $OK
 echo "(throughput: the sender's packets/s with the sensor attached, against $BASE kpps with none)"
 echo
-drow() { printf '| %-44s | %9s | %-12s | %-12s | %-3s |\n' "$@"; }
-drow "demand figure (medians)" "-q" "other sensor" goal met
-drow "--------------------------------------------" --------- ------------ ------------ ---
-goal "first connect -q $CQ ms, hook $HQ ms" "$CQ <= $HQ + 2"
-drow "first TCP connect through the gate (ms)" "$CQ" "pcap $CP" "<= hook + 2" $OK
-drow "start hook's own run time, lifting it (ms)" "$HQ" "pcap $HP" report -
-drow "connect - hook run time, per round (ms)" "$XQ" - report -
-drow "CPU per packet while up, -q alone (ns)" "$QA" "NFLOG $NN" report -
-drow "packets through the queue, -q alone (%)" "$QAS" - report -
-drow "sender throughput, -q alone (kpps)" "$QAK" "NFLOG $NNK" report -
-drow "CPU per packet while up, -q beside -n (ns)" "$QN" "NFLOG $NN" report -
-echo "(-q alone: bound, no payload, batch verdicts; beside -n: unbound, the rule's bypass passes packets)"
-echo
-mrow() { printf '| %-46s | %9s | %9s | %-16s | %-3s |\n' "$@"; }
-mrow "many watches (medians)" "1,000" "one" goal met
-mrow "----------------------------------------------" --------- --------- ---------------- ---
-goal "1,000 watches: CPU per packet ${MCR} x one" "$MCR <= 1.5"
-mrow "CPU per packet, all up (ns)" "$MCM" "$MC1" "<= 1.5 x ($MCR)" $OK
-goal "1,000 watches: start latency of #1000 ${MLR} x one" "$MLR <= 1.5 || $MLM <= $ML1 + 0.5"
-mrow "first packet -> start hook, watch #1000 (ms)" "$MLM" "$ML1" "<= 1.5 x ($MLR)" $OK
-goal "1,000 watches: RSS $MRSS kB" "$MRSS <= 6144"
-mrow "resident memory (MB)" "$(calc "$MRSS / 1024" 2)" - "<= 6" $OK
-goal "1,000 watches: READY=1 after $MREADY ms" "$MREADY <= 500"
-mrow "configuration read to READY=1 (ms)" "$MREADY" - "<= 500" $OK
-goal "1,000 watches: $MWAKE wake-ups/s idle" "$MWAKE < 0.2"
-mrow "wake-ups per second, all idle" "$MWAKE" - "0 (< 0.2)" $OK
-goal "reload of one watch in 1,000: $MRELOAD ms, $MHOOKS hook(s)" "$MRELOAD <= 100 && $MHOOKS == 1"
-mrow "reload, one watch of 1,000 changed (ms)" "$MRELOAD" - "<= 100, 1 hook" $OK
-echo "(1,000 NFLOG watches on one group, one nftables verdict map to 1,000 chains, each its own log prefix)"
-echo
-prow() { printf '| %-32s | %9s | %9s | %9s |\n' "$@"; }
-prow "pcap watches on one interface" 1 10 100
-prow "--------------------------------" --------- --------- ---------
-prow "CPU per packet, all up (ns)" "$MP1" "$MP10" "$MP100"
-prow "sender throughput (kpps)" "$MP1K" "$MP10K" "$MP100K"
-echo "(each pcap watch opens a capture of its own: the kernel copies each packet to every ring; no sensor: $BASE kpps)"
-echo
+if [ "$QUICK" = 1 ]; then
+	echo "(quick: the demand and many-watches figures are measured by the full run, make bench)"
+	echo
+else
+	drow() { printf '| %-44s | %9s | %-12s | %-12s | %-3s |\n' "$@"; }
+	drow "demand figure (medians)" "-q" "other sensor" goal met
+	drow "--------------------------------------------" --------- ------------ ------------ ---
+	goal "first connect -q $CQ ms, hook $HQ ms" "$CQ <= $HQ + 2"
+	drow "first TCP connect through the gate (ms)" "$CQ" "pcap $CP" "<= hook + 2" $OK
+	drow "start hook's own run time, lifting it (ms)" "$HQ" "pcap $HP" report -
+	drow "connect - hook run time, per round (ms)" "$XQ" - report -
+	drow "CPU per packet while up, -q alone (ns)" "$QA" "NFLOG $NN" report -
+	drow "packets through the queue, -q alone (%)" "$QAS" - report -
+	drow "sender throughput, -q alone (kpps)" "$QAK" "NFLOG $NNK" report -
+	drow "CPU per packet while up, -q beside -n (ns)" "$QN" "NFLOG $NN" report -
+	echo "(-q alone: bound, no payload, batch verdicts; beside -n: unbound, the rule's bypass passes packets)"
+	echo
+	mrow() { printf '| %-46s | %9s | %9s | %-16s | %-3s |\n' "$@"; }
+	mrow "many watches (medians)" "1,000" "one" goal met
+	mrow "----------------------------------------------" --------- --------- ---------------- ---
+	goal "1,000 watches: CPU per packet ${MCR} x one" "$MCR <= 1.5"
+	mrow "CPU per packet, all up (ns)" "$MCM" "$MC1" "<= 1.5 x ($MCR)" $OK
+	goal "1,000 watches: start latency of #1000 ${MLR} x one" "$MLR <= 1.5 || $MLM <= $ML1 + 0.5"
+	mrow "first packet -> start hook, watch #1000 (ms)" "$MLM" "$ML1" "<= 1.5 x ($MLR)" $OK
+	goal "1,000 watches: RSS $MRSS kB" "$MRSS <= 6144"
+	mrow "resident memory (MB)" "$(calc "$MRSS / 1024" 2)" - "<= 6" $OK
+	goal "1,000 watches: READY=1 after $MREADY ms" "$MREADY <= 500"
+	mrow "configuration read to READY=1 (ms)" "$MREADY" - "<= 500" $OK
+	goal "1,000 watches: $MWAKE wake-ups/s idle" "$MWAKE < 0.2"
+	mrow "wake-ups per second, all idle" "$MWAKE" - "0 (< 0.2)" $OK
+	goal "reload of one watch in 1,000: $MRELOAD ms, $MHOOKS hook(s)" "$MRELOAD <= 100 && $MHOOKS == 1"
+	mrow "reload, one watch of 1,000 changed (ms)" "$MRELOAD" - "<= 100, 1 hook" $OK
+	echo "(1,000 NFLOG watches on one group, one nftables verdict map to 1,000 chains, each its own log prefix)"
+	echo
+	prow() { printf '| %-32s | %9s | %9s | %9s |\n' "$@"; }
+	prow "pcap watches on one interface" 1 10 100
+	prow "--------------------------------" --------- --------- ---------
+	prow "CPU per packet, all up (ns)" "$MP1" "$MP10" "$MP100"
+	prow "sender throughput (kpps)" "$MP1K" "$MP10K" "$MP100K"
+	echo "(each pcap watch opens a capture of its own: the kernel copies each packet to every ring; no sensor: $BASE kpps)"
+	echo
+fi
 if [ -n "$missed" ]; then echo "bench: goals MISSED: ${missed#; }"; exit 1; fi
 echo "bench: all $met goals met"
