@@ -164,7 +164,7 @@ DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils python3-prometheus-client \
-	  util-linux
+	  util-linux strace
 
 deps:
 	@missing=; \
