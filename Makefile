@@ -43,7 +43,7 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c daemon.c statefile.c hook.c env.c json.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_show.c daemon.c statefile.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
 	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
@@ -57,7 +57,7 @@ UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
 TUNTAPD_OBJS = $(TUNTAPD_SRCS:%.c=$(OBJ)/%.o)
 
-CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c
+CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c json_read.c
 CTL_OBJS = $(CTL_SRCS:%.c=$(OBJ)/%.o)
 
 all: $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl
@@ -83,7 +83,7 @@ $(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o $(OBJ)/con
 $(OBJ)/tests/test_fsm: tests/unit/test_fsm.c $(OBJ)/fsm.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 # the watch's glue, against a fake sensor, clock, hook and loop
-$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/fsm.o $(OBJ)/stats.o \
+$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/watch_show.o $(OBJ)/fsm.o $(OBJ)/stats.o \
 	  $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_config: tests/unit/test_config.c $(OBJ)/config.o $(OBJ)/conf.o | $(OBJ)/tests
@@ -93,7 +93,7 @@ $(OBJ)/tests/test_replay: tests/unit/test_replay.c $(OBJ)/replay.o \
 	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/json.o \
 	  $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -lpcap
-$(OBJ)/tests/test_json: tests/unit/test_json.c $(OBJ)/json.o | $(OBJ)/tests
+$(OBJ)/tests/test_json: tests/unit/test_json.c $(OBJ)/json.o $(OBJ)/json_read.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
 $(OBJ)/tests/test_metrics: tests/unit/test_metrics.c $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
@@ -119,7 +119,7 @@ build/fuzz/fuzz_packet: tests/fuzz/fuzz_packet.c src/packet.c src/packet_text.c 
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
 # the JSON reader, which reads what any peer of the control socket sends
-build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c src/json.c src/json.h
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c src/json.c src/json_read.c src/json.h
 	@mkdir -p build/fuzz/corpus_json
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)

@@ -35,8 +35,9 @@ mcost() {
 	c0=$(cpu_ns $pid); r=$(mblast "$1" "$N"); sleep 0.2; c1=$(cpu_ns $pid)
 	echo "$(calc "($c1 - $c0) / $N" 2) $(echo "$r" | awk '{printf "%.0f", $1 / $2 / 1000}')"
 }
-# notified WORD: the time systemd would have been told WORD (the first)
-notified() { awk -v w="$1" 'index($0, w) {print $1; exit}' "$T/notify.msgs"; }
+# notified WORD [FROM]: the time systemd would have been told WORD (the
+# first, after line FROM)
+notified() { awk -v w="$1" -v from="${2:-0}" 'NR > from && index($0, w) {print $1; exit}' "$T/notify.msgs"; }
 # mstart FILE: the daemon under a NOTIFY_SOCKET of ours
 mstart() {
 	"$TOOLS/notifylisten" "$T/notify" 600 > "$T/notify.msgs" & npid=$!
@@ -72,11 +73,11 @@ for p in range(10000, 10000 + int(sys.argv[2])): s.sendto(b"x" * 16, (sys.argv[1
 	cm=$(mcost 10000)
 	rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 	sed -i '0,/^ttl = 60$/s//ttl = 61/' "$T/many.conf"
-	n0=$(wc -l < "$STAMP_FILE"); : > "$T/notify.msgs"
+	n0=$(wc -l < "$STAMP_FILE"); m0=$(wc -l < "$T/notify.msgs")
 	kill -HUP $pid
-	for i in $(seq 100); do [ -n "$(notified READY=1)" ] && break; sleep 0.02; done
+	for i in $(seq 100); do [ -n "$(notified READY=1 "$m0")" ] && break; sleep 0.02; done
 	sleep 0.5
-	reload=$(calc "($(notified READY=1) - $(notified RELOADING=1)) * 1000" 1)
+	reload=$(calc "($(notified READY=1 "$m0") - $(notified RELOADING=1 "$m0")) * 1000" 1)
 	hooks=$(( $(wc -l < "$STAMP_FILE") - n0 ))
 	mstop
 	echo "${c1% *} ${cm% *} $l1 $lm $rss $ready $(calc "($w1 - $w0) / $IDLE" 2) $reload $hooks" >> "$T/many"

@@ -286,6 +286,9 @@ const struct setting watch_settings[] = {
 	{ NULL, 0, false, NULL }
 };
 
+_Static_assert(sizeof watch_settings / sizeof watch_settings[0] <=
+    SETTINGS_MAX + 1, "tables indexed by setting need SETTINGS_MAX raised");
+
 const struct setting *
 setting_find(const char *key)
 {
@@ -295,6 +298,29 @@ setting_find(const char *key)
 		if (strcmp(s->key, key) == 0)
 			return s;
 	return NULL;
+}
+
+/* Whether a [daemon] default of this setting means anything for wc: a
+ * sensor's own setting does not, for a watch without that sensor. */
+bool
+setting_fits(const struct setting *s, const struct watch_conf *wc)
+{
+	static const struct {
+		const char	*key;
+		int		 sensor;	/* 0 pcap, 1 nflog, 2 queue */
+	} own[] = {
+		{ "filter", 0 }, { "keepalive-filter", 0 },
+		{ "wait-interface", 0 }, { "nflog-prefix", 1 },
+		{ "keepalive-prefix", 1 }, { "queue-hold-max", 2 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strcmp(s->key, own[i].key) == 0)
+			return own[i].sensor == 0 ? wc->ifname != NULL :
+			    own[i].sensor == 1 ? wc->nflog_group >= 0 :
+			    wc->queue >= 0;
+	return true;
 }
 
 /* How a message names a setting: its key in a file, its option on the
@@ -447,6 +473,7 @@ watch_conf_dup(const struct watch_conf *from)
 	wc->next = NULL;
 #define DUP(f)	if (from->f != NULL && (wc->f = strdup(from->f)) == NULL) abort();
 	STRINGS(DUP)
+	DUP(file)
 #undef DUP
 	return wc;
 }
@@ -458,6 +485,7 @@ watch_conf_free(struct watch_conf *wc)
 		return;
 #define FREE(f)	free(wc->f);
 	STRINGS(FREE)
+	FREE(file)
 #undef FREE
 	free(wc);
 }
@@ -522,7 +550,8 @@ parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	for (; *s != '\0'; s++) {
 		if (*s < '0' || *s > '9')
 			return false;
-		if (v > (max - (unsigned)(*s - '0')) / 10)
+		if ((unsigned)(*s - '0') > max ||
+		    v > (max - (unsigned)(*s - '0')) / 10)
 			return false;
 		v = v * 10 + (unsigned)(*s - '0');
 	}

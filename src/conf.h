@@ -15,6 +15,7 @@
 #define SECONDS_MAX		2147483647u
 #define NFLOG_PREFIX_LEN	127	/* the kernel's NF_LOG_PREFIXLEN - 1 */
 #define WATCH_NAME_MAX		32
+#define SETTINGS_MAX		32	/* room in tables indexed by setting */
 #define TTL_SWEEP_MAX		64
 
 /* watch_conf_check: names in messages are keys of a file, not options;
@@ -48,6 +49,7 @@ struct watch_conf {
 	bool		 strict_start;
 	bool		 wait_interface;
 	char		*savefile;	/* or NULL */
+	char		*file;		/* the file of its [watch] line, or NULL */
 	int		 line;		/* of its [watch] line in a file, or 0 */
 	struct watch_conf *next;
 };
@@ -80,6 +82,7 @@ struct config {
 extern const struct setting watch_settings[];
 
 const struct setting *setting_find(const char *key);
+bool		 setting_fits(const struct setting *, const struct watch_conf *);
 struct watch_conf *watch_conf_new(void);
 struct watch_conf *watch_conf_dup(const struct watch_conf *);
 void		 watch_conf_free(struct watch_conf *);

@@ -28,7 +28,6 @@
 
 #include "config.h"
 
-#define NSETTINGS	32
 #define MAX_ERRORS	50
 
 /* where each setting of a watch was given: for the checks made once the
@@ -40,7 +39,7 @@ struct origin {
 
 struct watch_origin {
 	struct origin	 section;
-	struct origin	 at[NSETTINGS];
+	struct origin	 at[SETTINGS_MAX];
 };
 
 struct parser {
@@ -55,8 +54,8 @@ struct parser {
 	struct watch_conf	*cur, **tail;
 	struct watch_origin	*origins;	/* one per watch, in order */
 	size_t			 norigins, cap;
-	char			*defaults[NSETTINGS];	/* [daemon] values */
-	struct origin		 default_at[NSETTINGS];
+	char			*defaults[SETTINGS_MAX];	/* [daemon] values */
+	struct origin		 default_at[SETTINGS_MAX];
 	struct origin		 daemon_at[4];	/* control... include */
 	char			**includes;
 	size_t			 nincludes;
@@ -72,12 +71,12 @@ error(struct parser *p, const char *file, int line, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (e->n++ >= MAX_ERRORS)
+	if (++e->n > MAX_ERRORS)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (e->n > MAX_ERRORS)
+	if (e->n == MAX_ERRORS)	/* the last shown says so */
 		snprintf(msg, sizeof msg, "too many errors; the rest are not "
 		    "shown");
 	n = line > 0 ? snprintf(NULL, 0, "%s:%d: %s\n", file, line, msg) :
@@ -169,6 +168,7 @@ new_watch(struct parser *p, const char *name)
 	if ((wc = watch_conf_new()) == NULL)
 		abort();
 	wc->name = xstrdup(name);
+	wc->file = xstrdup(p->file);
 	wc->line = p->line;
 	*p->tail = wc;
 	p->tail = &wc->next;
@@ -292,7 +292,8 @@ on_key(void *arg, const char *section, const char *key, const char *raw)
 	const struct setting *s;
 	struct watch_conf scratch;
 	struct origin *at;
-	char why[512], buf[4096];
+	static char buf[65536];		/* inih's longest line, as set */
+	char why[512];
 	const char *value = unquote(raw, buf, sizeof buf);
 	size_t i;
 
@@ -421,15 +422,19 @@ finish(struct parser *p, const struct config_checks *checks)
 
 	for (wc = p->cf->watches, k = 0; wc != NULL; wc = wc->next, k++) {
 		o = &p->origins[k];
+		/* in the table's order: a sensor before its own settings */
 		for (s = watch_settings, i = 0; s->key != NULL; s++, i++)
-			if (o->at[i].line == 0 && p->defaults[i] != NULL) {
+			if (o->at[i].line == 0 && p->defaults[i] != NULL &&
+			    setting_fits(s, wc)) {
 				s->set(wc, p->defaults[i], why, sizeof why);
 				o->at[i] = p->default_at[i];
 			}
-		i = (size_t)(setting_find("command") - watch_settings);
-		anchor(&wc->hook, o->at[i].line != 0 ? o->at[i].file :
+		/* relative to the file each was written in */
+		at = &o->at[setting_find("command") - watch_settings];
+		anchor(&wc->hook, at->line != 0 ? at->file : o->section.file);
+		at = &o->at[setting_find("savefile") - watch_settings];
+		anchor(&wc->savefile, at->line != 0 ? at->file :
 		    o->section.file);
-		anchor(&wc->savefile, o->section.file);
 		if (!watch_conf_check(wc, WC_FILE, why, sizeof why)) {
 			error(p, o->section.file, o->section.line,
 			    "[watch %s]: %s", wc->name, why);
@@ -491,8 +496,12 @@ config_load(const char *path, struct config *cf,
 	}
 	if (cf->state_dir == NULL)
 		cf->state_dir = xstrdup(STATE_DIR_DEFAULT);
+	/* relative to the file, as commands are: the daemon's directory is
+	 * / once -d has detached it */
+	anchor(&cf->control, path);
+	anchor(&cf->state_dir, path);
 
-	for (i = 0; i < NSETTINGS; i++)
+	for (i = 0; i < SETTINGS_MAX; i++)
 		free(p.defaults[i]);
 	for (i = 0; i < p.nincludes; i++)
 		free(p.includes[i]);

@@ -50,6 +50,8 @@ struct daemon {
 	int			 nslots, cap;
 	char			*config_file;	/* -C, or NULL */
 	char			*state_dir;	/* or NULL: no state kept */
+	char			*control, *control_group;	/* as started */
+	int			 nretiring;	/* slots stopping for a reload */
 	struct daemon_event	 events[EVENTS_MAX];	/* a ring */
 	unsigned		 nevents;		/* in all */
 	struct config_checks	 checks;
@@ -59,6 +61,12 @@ struct daemon {
 };
 
 static struct daemon *the_daemon;	/* for the signal callback */
+
+static bool
+same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
 
 static void
 status_words(struct daemon *d, char *status, size_t len)
@@ -187,7 +195,8 @@ adopt(struct daemon *d, struct watch *w)
 	    (sv.state == SAVED_STARTING && wc->strict_start) ||
 	    sv.up_since == 0 || sv.last_packet == 0)
 		return;
-	watch_adopt(w, sv.up_since, sv.last_packet);
+	watch_adopt(w, sv.up_since, sv.last_packet,
+	    sv.state == SAVED_STOPPING);
 }
 
 /* Everything a watch needs, opened and checked; on error, err says what
@@ -222,8 +231,8 @@ open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 	return watch_new(wc, sensors, n, savefile, &owner);
 fail:
 	if (wc->name != NULL)
-		snprintf(err, errlen, "%s:%d: [watch %s]: %s", d->config_file,
-		    wc->line, wc->name, why);
+		snprintf(err, errlen, "%s:%d: [watch %s]: %s", wc->file != NULL ?
+		    wc->file : d->config_file, wc->line, wc->name, why);
 	else
 		snprintf(err, errlen, "%s", why);
 	savefile_close(savefile);
@@ -273,10 +282,16 @@ reap(struct timer *t)
 		if (!d->slots[i].retiring || !watch_done(d->slots[i].w))
 			continue;
 		next = d->slots[i].successor;
+		d->nretiring--;
 		if (next == NULL && d->state_dir != NULL)
 			statefile_remove(d->state_dir,
 			    watch_name(d->slots[i].w));
 		watch_free(d->slots[i].w);
+		if (next != NULL && d->exiting) {
+			/* SIGTERM came meanwhile: nothing new starts */
+			watch_conf_free(next);
+			next = NULL;
+		}
 		if (next != NULL &&
 		    (w = open_watch(d, next, err, sizeof err)) != NULL) {
 			/* in the same place: SIGUSR1 keeps the file's order */
@@ -335,6 +350,18 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 
 	notify("RELOADING=1\nSTATUS=reloading %s", d->config_file);
 	log_info("CORE: %s, reloading %s", cause, d->config_file);
+	for (i = 0; i < d->nslots; i++)
+		if (d->slots[i].retiring) {
+			/* the last reload's stops have not all ended: its
+			 * changed watches are not made again yet */
+			log_warnx("CORE: %s not reloaded: the last reload is "
+			    "still being applied (%s stopping); try again once "
+			    "its stop hook has ended", d->config_file,
+			    watch_name(d->slots[i].w));
+			snprintf(why, whylen, "the last reload is still being "
+			    "applied (%s stopping)", watch_name(d->slots[i].w));
+			goto out;
+		}
 	if (!config_load(d->config_file, &cf, &d->checks, &errs)) {
 		log_errors(errs.text);
 		log_warnx("CORE: %s refused: %d error%s; the running "
@@ -350,6 +377,12 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 		goto out;
 	}
 	config_errors_free(&errs);
+	if (!same(cf.control, d->control) ||
+	    !same(cf.control_group, d->control_group) ||
+	    !same(cf.state_dir, d->state_dir))
+		log_warnx("CORE: %s: control, control-group and state-dir take "
+		    "effect at the next start; until then they stay as they "
+		    "were", d->config_file);
 	for (i = 0; i < d->nslots; i++) {
 		d->slots[i].successor = NULL;
 		d->slots[i].kept = false;
@@ -395,6 +428,7 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 		s = &d->slots[i];
 		if (s->retiring || s->kept)
 			continue;
+		d->nretiring++;
 		if (s->successor == NULL)
 			removed++;
 		s->retiring = true;
@@ -496,13 +530,18 @@ on_signal(int signo)
 	}
 }
 
-/* ---- what the control socket asks ---- */
-
-int
-daemon_count(const struct daemon *d)
+/* The process's settings it was started with, for a reload to compare. */
+void
+daemon_settings(struct daemon *d, const char *control,
+    const char *control_group)
 {
-	return d->nslots;
+	if ((control != NULL && (d->control = strdup(control)) == NULL) ||
+	    (control_group != NULL &&
+	    (d->control_group = strdup(control_group)) == NULL))
+		fatal("strdup");
 }
+
+/* ---- what the control socket asks ---- */
 
 /* the i-th watch, in the file's order; retiring ones are skipped */
 struct watch *
@@ -510,6 +549,8 @@ daemon_watch(const struct daemon *d, int i)
 {
 	int k;
 
+	if (d->nretiring == 0)		/* the usual case: O(1) */
+		return i >= 0 && i < d->nslots ? d->slots[i].w : NULL;
 	for (k = 0; k < d->nslots; k++)
 		if (!d->slots[k].retiring && i-- == 0)
 			return d->slots[k].w;
@@ -608,6 +649,8 @@ daemon_free(struct daemon *d)
 	free(d->slots);
 	free(d->config_file);
 	free(d->state_dir);
+	free(d->control);
+	free(d->control_group);
 	free(d);
 	the_daemon = NULL;
 }

@@ -29,10 +29,11 @@ struct daemon	*daemon_new(const char *config_file, const char *state_dir,
 int		 daemon_add(struct daemon *, struct watch_conf *, char *err,
 		    size_t);
 int		 daemon_run(struct daemon *);
+void		 daemon_settings(struct daemon *, const char *control,
+		    const char *control_group);
 void		 daemon_free(struct daemon *);
 
 /* for the control socket */
-int		 daemon_count(const struct daemon *);
 struct watch	*daemon_watch(const struct daemon *, int i);
 struct watch	*daemon_find(const struct daemon *, const char *name);
 int		 daemon_events(const struct daemon *,

@@ -37,6 +37,7 @@ env_set(struct env *e, const char *name, const char *fmt, ...)
 {
 	char **v, *s, *val;
 	va_list ap;
+	size_t i;
 	int r;
 
 	va_start(ap, fmt);
@@ -48,6 +49,13 @@ env_set(struct env *e, const char *name, const char *fmt, ...)
 	free(val);
 	if (r == -1)
 		return -1;
+	/* set twice (a sensor, then the packet): the last value, once */
+	for (i = e->nbase; i < e->n; i++)
+		if (strncmp(e->v[i], s, strlen(name) + 1) == 0) {
+			free(e->v[i]);
+			e->v[i] = s;
+			return 0;
+		}
 	if (e->n + 2 > e->cap) {
 		if ((v = reallocarray(e->v, e->cap * 2, sizeof *v)) == NULL) {
 			free(s);

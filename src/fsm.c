@@ -185,7 +185,7 @@ fsm_input(struct fsm *w, enum fsm_input in, int64_t now, bool keeps_up)
 		if (w->state == FSM_IDLE)
 			packet_idle(w, &st, keeps_up);
 		else if (w->state == FSM_STOPPING && !w->start_pending &&
-		    !w->exiting) {
+		    !w->exiting && !w->held) {
 			w->start_pending = true;
 			w->start_reason = REASON_PACKET;
 			w->last = now;
@@ -222,9 +222,11 @@ fsm_input(struct fsm *w, enum fsm_input in, int64_t now, bool keeps_up)
 	case FSM_CONTROL_START:
 		control_start(w, &st);
 		break;
-	case FSM_HOLD:
+	case FSM_HOLD:		/* nothing of packets' may start it */
 		w->held = true;
 		w->start_due = false;
+		if (w->start_reason == REASON_PACKET)
+			w->start_pending = false;
 		break;
 	case FSM_RELEASE:
 		w->held = false;
@@ -238,9 +240,11 @@ fsm_input(struct fsm *w, enum fsm_input in, int64_t now, bool keeps_up)
 }
 
 /* A restarted daemon takes over a watch that was up: no start hook; the
- * stop comes at the saved last packet + TTL, or at once if that passed. */
+ * stop comes at the saved last packet + TTL, or at once if that passed,
+ * or if a stop was running when the daemon died (it may not have ended). */
 struct fsm_step
-fsm_adopt(struct fsm *w, int64_t up_since, int64_t last, int64_t now)
+fsm_adopt(struct fsm *w, int64_t up_since, int64_t last, bool stopping,
+    int64_t now)
 {
 	struct fsm_step st = { .from = w->state, .to = FSM_UP,
 	    .action = FSM_NOTHING, .reason = REASON_NONE, .now = now };
@@ -249,7 +253,7 @@ fsm_adopt(struct fsm *w, int64_t up_since, int64_t last, int64_t now)
 	w->state = FSM_UP;
 	w->up_since = up_since;
 	w->last = last;
-	if (now >= up_until(w, &why))
+	if (stopping || now >= up_until(w, &why))
 		go(w, &st, FSM_STOPPING, FSM_RUN_STOP, REASON_RECOVERED);
 	return st;
 }
@@ -281,7 +285,9 @@ fsm_listen(const struct fsm *w)
 	case FSM_STARTING:
 		return LISTEN_PENDING;
 	case FSM_STOPPING:
-		return w->start_pending ? LISTEN_PENDING : LISTEN_FIRST;
+		if (w->start_pending)
+			return LISTEN_PENDING;
+		return w->held ? LISTEN_UP : LISTEN_FIRST;
 	case FSM_IDLE:
 		break;
 	}
@@ -297,8 +303,10 @@ fsm_is_trigger(const struct fsm *w, int64_t when)
 {
 	if (w->exiting || when < w->stopped_at)
 		return false;
+	if (w->held)
+		return false;
 	if (w->state == FSM_IDLE)
-		return !w->held && !w->start_due;
+		return !w->start_due;
 	return w->state == FSM_STOPPING && !w->start_pending;
 }
 

@@ -74,7 +74,7 @@ void		fsm_init(struct fsm *, const struct fsm_conf *);
 struct fsm_step	fsm_input(struct fsm *, enum fsm_input, int64_t now,
 		    bool keeps_up);
 struct fsm_step	fsm_adopt(struct fsm *, int64_t up_since, int64_t last,
-		    int64_t now);
+		    bool stopping, int64_t now);
 bool		fsm_deadline(const struct fsm *, int64_t *due);
 enum fsm_listen	fsm_listen(const struct fsm *);
 bool		fsm_is_trigger(const struct fsm *, int64_t when);

@@ -91,8 +91,9 @@ hook_init(struct hook *h, const char *tag, const char *path,
 	h->remnant_timer = (struct timer){ .cb = hook_remnant, .arg = h };
 }
 
-/* At exit: a running hook is left to finish on its own, unwatched, and
- * the pipes its children still hold are closed. */
+/* At exit, or when a reload retires its watch: a running hook is left to
+ * finish on its own, unwatched, and the pipes its children still hold are
+ * closed. */
 void
 hook_free(struct hook *h)
 {
@@ -106,6 +107,10 @@ hook_free(struct hook *h)
 	while (h->outputs != NULL)
 		output_free(h->outputs);
 	timer_stop(&h->kill_timer);
+	/* what a killed hook left behind was due SIGKILL: it gets it now */
+	if (h->remnant != 0)
+		kill(-h->remnant, SIGKILL);
+	h->remnant = 0;
 	timer_stop(&h->remnant_timer);
 	free(h->path);
 	free(h->prefix);
@@ -419,10 +424,18 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	o->io = (struct io){ .fd = pfd[0], .cb = output_ready, .arg = o };
 	o->hook = h;
 	memcpy(o->event, word, sizeof o->event);
-	if (io_add(&o->io, EPOLLIN) == -1)
-		fatal("%s%s hook: epoll", h->prefix, event);
-	o->next = h->outputs;
-	h->outputs = h->out = o;
+	if (io_add(&o->io, EPOLLIN) == -1) {
+		/* the daemon goes on; the hook's output does not (it gets
+		 * EPIPE, or dies of SIGPIPE if it insists) */
+		log_warn("%s%s hook: its output cannot be read", h->prefix,
+		    event);
+		close(pfd[0]);
+		free(o);
+		h->out = NULL;
+	} else {
+		o->next = h->outputs;
+		h->outputs = h->out = o;
+	}
 
 	h->next_running = running;
 	running = h;

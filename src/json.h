@@ -72,4 +72,7 @@ bool	json_integer(const struct json_node *, long long min, long long max,
 	    long long *out);
 const char *json_type_name(enum json_type);
 
+/* the length of the valid UTF-8 sequence at s, or 0 (json.c) */
+size_t	json_utf8_len(const unsigned char *s, size_t avail);
+
 #endif

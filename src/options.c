@@ -36,8 +36,7 @@ static const struct option process_options[] = {
 	{ "json",		no_argument,		NULL, OPT_JSON },
 };
 
-#define NSETTINGS	32
-#define NOPTIONS	(NSETTINGS + sizeof process_options / \
+#define NOPTIONS	(SETTINGS_MAX + sizeof process_options / \
 			    sizeof process_options[0] + 1)
 
 /* getopt's tables: every watch setting, then the process's options */
@@ -48,7 +47,7 @@ build_tables(struct option *longopts, char *shortopts, size_t len)
 	size_t n = 0, i, k;
 
 	k = (size_t)snprintf(shortopts, len, ":dhvC:r:");
-	for (s = watch_settings; s->key != NULL && n < NSETTINGS; s++, n++) {
+	for (s = watch_settings; s->key != NULL && n < SETTINGS_MAX; s++, n++) {
 		longopts[n] = (struct option){ s->key,
 		    s->flag ? no_argument : required_argument, NULL,
 		    s->letter != 0 ? s->letter : OPT_SETTING + (int)n };
@@ -69,7 +68,7 @@ setting_of(int c)
 {
 	const struct setting *s;
 
-	if (c >= OPT_SETTING && c < OPT_SETTING + NSETTINGS)
+	if (c >= OPT_SETTING && c < OPT_SETTING + SETTINGS_MAX)
 		return &watch_settings[c - OPT_SETTING];
 	for (s = watch_settings; s->key != NULL; s++)
 		if (s->letter == c)

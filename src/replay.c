@@ -444,7 +444,7 @@ packet_time(const struct replay *r, const struct pcap_pkthdr *h,
 	if (r->capture.linktype == LINKTYPE_NFLOG &&
 	    packet_nflog_split(data, h->caplen, &np) && np.has_timestamp &&
 	    np.ts_usec < 1000000 &&
-	    np.ts_sec < (uint64_t)(INT64_MAX / NSEC_PER_SEC))
+	    np.ts_sec < (1ULL << 32))	/* as a pcap record's: no sum overflows */
 		return (int64_t)np.ts_sec * NSEC_PER_SEC +
 		    (int64_t)np.ts_usec * 1000;
 	/* nanosecond precision was asked for: tv_usec holds nanoseconds */

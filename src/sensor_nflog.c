@@ -608,9 +608,12 @@ nflog_label(const struct sensor *s, char *buf, size_t len)
 static void
 nflog_env(const struct sensor *s, struct env *e)
 {
+	const struct nflog_sensor *ns = (const struct nflog_sensor *)s;
+
 	env_set(e, "TUNINETD_SENSOR", "nflog");
-	env_set(e, "TUNINETD_NFLOG_GROUP", "%d",
-	    ((const struct nflog_sensor *)s)->g->group);
+	env_set(e, "TUNINETD_NFLOG_GROUP", "%d", ns->g->group);
+	if (ns->prefix != NULL)		/* the packet's says it too, at start */
+		env_set(e, "TUNINETD_NFLOG_PREFIX", "%s", ns->prefix);
 }
 
 static int

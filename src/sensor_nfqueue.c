@@ -403,15 +403,17 @@ take(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh, struct wake *wk,
 	}
 }
 
-/* Read what is queued, at most READS_PER_WAKE batches: 0, or -1 with
- * ENOBUFS noted in wk. quiet: accept all, learn nothing. */
+/* Read what is queued, at most READS_PER_WAKE batches (an ENOBUFS is
+ * noted in wk). quiet: accept all, learn nothing, and read to the end:
+ * it comes before an unbind, which would drop whatever is left, and the
+ * kernel's queue is already closed to new packets then. */
 static void
 drain(struct nfqueue_sensor *qs, struct wake *wk, bool quiet)
 {
 	const struct nlmsghdr *nlh;
 	int r, i, k, len;
 
-	for (r = 0; r < READS_PER_WAKE; r++) {
+	for (r = 0; quiet || r < READS_PER_WAKE; r++) {
 		for (i = 0; i < READ_BATCH; i++) {
 			qs->iov[i] = (struct iovec){ qs->buf[i], SLOT };
 			qs->msgs[i].msg_hdr = (struct msghdr){
@@ -638,6 +640,9 @@ nfqueue_sensor_close(struct sensor *s)
 	release(qs, qs->mode == SENSOR_UP ? NF_ACCEPT : NF_DROP, "exiting");
 	if (qs->bound)
 		(void)send_config(qs, NFQNL_CFG_CMD_UNBIND, 0, 0, 0, false);
+	timer_stop(&qs->expire);
+	if (qs->io.fd != -1)
+		io_del(&qs->io);	/* an event of this wake-up may name it */
 	mnl_socket_close(qs->nl);
 	free(qs->held);
 	free(qs);

@@ -222,6 +222,19 @@ main(int argc, char *argv[])
 		checks.hook = check_option_hook;
 	}
 	/* first: it makes /run/tuninetd, where the state directory may be */
+	if (cf.config_file == NULL) {
+		/* -d makes the directory /: keep them meaning what they did */
+		if (cf.control != NULL) {
+			path = absolute(cf.control);
+			free(cf.control);
+			cf.control = path;
+		}
+		if (cf.state_dir != NULL) {
+			path = absolute(cf.state_dir);
+			free(cf.state_dir);
+			cf.state_dir = path;
+		}
+	}
 	if (cf.control != NULL && (ctl = control_open(cf.control,
 	    cf.control_group, err, sizeof err)) == NULL) {
 		config_free(&cf);
@@ -236,6 +249,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	d = daemon_new(cf.config_file, cf.state_dir, &checks);
+	daemon_settings(d, cf.control, cf.control_group);
 	for (wc = cf.watches; wc != NULL; wc = next) {
 		next = wc->next;
 		wc->next = NULL;

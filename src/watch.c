@@ -4,7 +4,8 @@
  * only caller of hook_start, it logs every transition, it keeps the
  * sensors in the mode the state needs and the deadline timer where the
  * state machine puts it. It never ends the process: it tells its owner
- * (the daemon) of each transition, and the owner decides.
+ * (the daemon) of each transition, and the owner decides. What it says
+ * of itself (SIGUSR1, systemd's status, tuninetctl) is watch_show.c's.
  *
  * Log lines keep the original's words: "PCAP: start command done" (then
  * the trigger packet, "|- ..."), "CORE: executing STOP command...". A
@@ -32,50 +33,9 @@
 #include "sensor.h"
 #include "stats.h"
 #include "watch.h"
+#include "watch_int.h"
 
 extern char **environ;
-
-#define MOVED_EARLIER	0xff	/* a packet an earlier daemon saw (adopted) */
-
-struct trigger {
-	struct sensor	*sensor;
-	int64_t		 when;		/* loop clock */
-	bool		 have_data;
-	uint8_t		*data;		/* its bytes, kept as long as needed */
-	uint32_t	 room;		/* allocated for data */
-	uint32_t	 caplen, len;
-	int		 linktype;
-	struct timespec	 ts;
-};
-
-struct watch {
-	struct watch_conf	*conf;
-	struct watch_owner	 owner;
-	struct fsm		 fsm;
-	struct sensor		*sensors[SENSORS_MAX];
-	int			 nsensors;
-	enum sensor_mode	 sensor_mode;
-	struct hook		 hook;
-	struct timer		 deadline;
-	struct sensor		*last_sensor;	/* of the last packet */
-	int			 last_index;	/* its place in sensors[] */
-	struct trigger		 trigger;	/* of the start running or due */
-	struct savefile		*savefile;	/* -w, or NULL */
-	struct timer		 flushed;	/* a signal's stop, once heard */
-	enum fsm_input		 signalled;	/* FSM_HANGUP or FSM_EXIT */
-	enum fsm_reason		 stop_reason;	/* of the stop running */
-	enum fsm_reason		 hook_reason;	/* of the hook running */
-	enum fsm_reason		 started_by;	/* the last start's reason */
-	int64_t			 since;		/* the state's, loop clock */
-	struct watch_stats	 stats;
-	/* the last packets that moved the deadline: when, which sensor
-	 * (its index, or MOVED_EARLIER) */
-	int64_t			 moved_when[WHY_MAX];
-	uint8_t			 moved_sensor[WHY_MAX];
-	unsigned		 nmoved;	/* in all; the ring holds WHY_MAX */
-	int64_t			 last_seen;	/* fsm.last when last looked at */
-	struct timer		 persist;	/* at most once a second while up */
-};
 
 static void	step(struct watch *, enum fsm_input, int64_t, bool);
 static void	on_hook_done(struct hook *);
@@ -263,12 +223,18 @@ log_stop_notes(const struct watch *w)
 			wlog(w, log_info, "CORE: %s", note);
 }
 
+/* A hook run, counted; one that could not be spawned is a failure (on
+ * its end), not a run. */
 static void
-count_hook(struct watch *w, const struct fsm_step *st)
+count_hook(struct watch *w, const struct fsm_step *st, bool spawned)
 {
 	const struct trigger *t = &w->trigger;
 
 	w->hook_reason = st->reason;
+	if (st->action == FSM_RUN_STOP)
+		w->stop_up_since = w->fsm.up_since;	/* before a restart */
+	if (!spawned)
+		return;
 	if (st->action == FSM_RUN_START) {
 		w->stats.starts++;
 		if (st->reason == REASON_PACKET && t->sensor != NULL &&
@@ -330,12 +296,12 @@ carry_out(struct watch *w, struct fsm_step st, bool packet)
 		w->started_by = st.reason;
 	if (st.action != FSM_NOTHING) {
 		spawned = run_hook(w, st.action, st.reason, now);
-		count_hook(w, &st);
+		count_hook(w, &st, spawned == 0);
 	}
 	if (st.from != st.to) {
 		log_transition(w, &st);
 		if (st.from == FSM_STOPPING)
-			w->stats.up_ns += now - w->fsm.up_since;
+			w->stats.up_ns += now - w->stop_up_since;
 		w->since = now;
 	}
 	if (st.action == FSM_RUN_START) {
@@ -442,8 +408,8 @@ on_hook_done(struct hook *h)
 }
 
 /* The sensors may hold news of a later packet: hear it before deciding. */
-static void
-sync_sensors(struct watch *w)
+void
+watch_sync(struct watch *w)
 {
 	int i;
 
@@ -457,63 +423,8 @@ on_deadline(struct timer *t)
 	struct watch *w = t->arg;
 	int64_t now = now_ns();
 
-	sync_sensors(w);
+	watch_sync(w);
 	step(w, FSM_DEADLINE, now, false);
-}
-
-static void
-log_line(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	log_info("%s", line);
-}
-
-void
-watch_describe(struct watch *w)
-{
-	const struct watch_conf *wc = w->conf;
-	int64_t since;
-	int i;
-
-	sync_sensors(w);
-	since = (now_ns() - w->fsm.last) / NSEC_PER_SEC;
-	if (wc->name != NULL)
-		log_info("- watch: %s", wc->name);
-	for (i = 0; i < w->nsensors; i++)
-		w->sensors[i]->ops->describe(w->sensors[i], log_line);
-	if (wc->ack_only)
-		log_info("- using packets with tcp[ack] flag to reset TTL timer");
-	if (wc->savefile != NULL)
-		log_info("- file to dump start event packets (pcap format): %s",
-		    wc->savefile);
-	log_info("- event path: %s", wc->hook);
-	log_info("- TTL: %u sec.", wc->ttl);
-	log_info("- hook timeout: %u sec.%s", wc->hook_timeout,
-	    wc->hook_timeout == 0 ? " (none)" : "");
-	switch (w->fsm.state) {
-	case FSM_IDLE:
-		log_info("- current status: standby (OFF)");
-		break;
-	case FSM_STARTING:
-		log_info("- current status: up (ON), start command running, "
-		    "time since last captured packet: %lld sec.",
-		    (long long)since);
-		break;
-	case FSM_UP:
-		log_info("- current status: up (ON), time since last captured "
-		    "packet: %lld sec.", (long long)since);
-		break;
-	case FSM_STOPPING:
-		log_info("- current status: standby (OFF), stop command "
-		    "running%s", w->fsm.start_pending ? ", start due after it" :
-		    "");
-		break;
-	}
 }
 
 /* SIGHUP and SIGTERM stop now, once the packets that already passed are
@@ -526,7 +437,7 @@ on_flushed(struct timer *t)
 	struct watch *w = t->arg;
 	int64_t now = now_ns();
 
-	sync_sensors(w);
+	watch_sync(w);
 	step(w, w->signalled, now, false);
 }
 
@@ -599,171 +510,20 @@ watch_name(const struct watch *w)
 	return w->conf->name;
 }
 
-/* What systemd's status line says of it. */
-void
-watch_status(const struct watch *w, char *buf, size_t len)
-{
-	const struct sensor *s = w->trigger.sensor;
-	const char *why;
-	int i;
-
-	switch (w->fsm.state) {
-	case FSM_IDLE:
-		for (i = 0; i < w->nsensors; i++)
-			if ((why = w->sensors[i]->ops->waiting(
-			    w->sensors[i])) != NULL) {
-				snprintf(buf, len, "standby, %s", why);
-				return;
-			}
-		snprintf(buf, len, "standby, waiting for a packet");
-		break;
-	case FSM_STARTING:
-		snprintf(buf, len, "starting, on a packet from the %s sensor",
-		    s != NULL ? s->ops->kind : "?");
-		break;
-	case FSM_UP:
-		snprintf(buf, len, "up, stop after %u s without a packet",
-		    w->conf->ttl);
-		break;
-	case FSM_STOPPING:
-		snprintf(buf, len, "stopping (%s)",
-		    fsm_reason_name(w->stop_reason));
-		break;
-	}
-}
-
-static const char *
-display_name(const struct watch *w)
-{
-	return w->conf->name != NULL ? w->conf->name : "default";
-}
-
-static int64_t
-real(int64_t t)
-{
-	return t != 0 ? loop_to_realtime(t) : 0;
-}
-
-void
-watch_info(const struct watch *w, struct watch_info *in)
-{
-	const struct trigger *t = &w->trigger;
-	struct sensor_counts c;
-	struct packet_info pi;
-	const char *kw;
-	int64_t due;
-	size_t len;
-	int i, last;
-
-	memset(in, 0, sizeof *in);
-	in->name = display_name(w);
-	in->state = fsm_state_name(&w->fsm);
-	in->held = w->fsm.held;
-	in->since = real(w->since);
-	in->stats = &w->stats;
-	in->up_ns = w->stats.up_ns;
-	if (w->fsm.state != FSM_IDLE) {
-		in->up_since = real(w->fsm.up_since);
-		in->up_ns += now_ns() - w->fsm.up_since;
-		in->started_by = fsm_reason_name(w->started_by);
-	}
-	if (w->nmoved > 0 || w->fsm.state != FSM_IDLE)
-		in->last_moved = real(w->fsm.last);
-	if (w->nmoved > 0) {
-		last = w->moved_sensor[(w->nmoved - 1) % WHY_MAX];
-		in->last_packet = real(w->moved_when[(w->nmoved - 1) % WHY_MAX]);
-		if (last < w->nsensors)
-			in->last_sensor = w->sensors[last]->ops->kind;
-	}
-	if (fsm_deadline(&w->fsm, &due))
-		in->deadline = real(due);
-	in->failures = w->fsm.failures;
-	if (w->fsm.state == FSM_IDLE && w->fsm.not_before > now_ns())
-		in->backoff_until = real(w->fsm.not_before);
-	in->counts = (struct sensor_counts){ -1, -1, -1 };
-	for (i = 0; i < w->nsensors; i++) {
-		len = strlen(in->sensors);
-		w->sensors[i]->ops->label(w->sensors[i], in->sensors + len +
-		    (i > 0 ? 2 : 0), sizeof in->sensors - len - (i > 0 ? 2 : 0));
-		if (i > 0)
-			memcpy(in->sensors + len, ", ", 2);
-		if (w->sensors[i]->ops->counts == NULL)
-			continue;
-		c = (struct sensor_counts){ -1, -1, -1 };
-		w->sensors[i]->ops->counts(w->sensors[i], &c);
-		if (c.held >= 0)
-			in->counts.held = c.held;
-		if (c.dropped >= 0)
-			in->counts.dropped = c.dropped;
-		if (c.connections >= 0)
-			in->counts.connections = c.connections;
-	}
-	in->sport = in->dport = -1;
-	if (t->sensor == NULL)
-		return;
-	in->have_trigger = true;
-	in->trigger_sensor = t->sensor->ops->kind;
-	in->trigger_time = (int64_t)t->ts.tv_sec * NSEC_PER_SEC + t->ts.tv_nsec;
-	if (!t->have_data) {
-		snprintf(in->trigger, sizeof in->trigger, "a packet seen by "
-		    "the %s sensor, not kept", t->sensor->ops->kind);
-		return;
-	}
-	packet_decode(t->linktype, t->data, t->caplen, &pi);
-	if (!packet_net_line(&pi, in->trigger, sizeof in->trigger) &&
-	    !packet_link_line(&pi, in->trigger, sizeof in->trigger))
-		snprintf(in->trigger, sizeof in->trigger, "%u bytes, not "
-		    "decoded", t->len);
-	if (packet_addr(&pi, false, in->src, sizeof in->src))
-		packet_addr(&pi, true, in->dst, sizeof in->dst);
-	else
-		in->src[0] = '\0';
-	if (pi.net == NET_ARP)
-		snprintf(in->proto, sizeof in->proto, "arp");
-	else if (pi.has_proto) {
-		if ((kw = packet_proto_keyword(pi.proto)) != NULL)
-			snprintf(in->proto, sizeof in->proto, "%s", kw);
-		else
-			snprintf(in->proto, sizeof in->proto, "%u", pi.proto);
-	}
-	if (pi.has_ports) {
-		in->sport = pi.sport;
-		in->dport = pi.dport;
-	}
-}
-
-/* The packets that moved the deadline, newest first. */
-int
-watch_why(const struct watch *w, struct watch_moved *out, int max)
-{
-	unsigned k, n = w->nmoved < WHY_MAX ? w->nmoved : WHY_MAX;
-	const struct sensor *s;
-	int i = 0;
-
-	for (k = 0; k < n && i < max; k++, i++) {
-		unsigned at = (w->nmoved - 1 - k) % WHY_MAX;
-
-		out[i].when = loop_to_realtime(w->moved_when[at]);
-		if (w->moved_sensor[at] >= w->nsensors) {
-			snprintf(out[i].sensor, sizeof out[i].sensor,
-			    "an earlier tuninetd (state file)");
-			continue;
-		}
-		s = w->sensors[w->moved_sensor[at]];
-		s->ops->label(s, out[i].sensor, sizeof out[i].sensor);
-	}
-	return i;
-}
-
 /* tuninetctl start, stop, hold, release: 0, or -1 with why it changes
  * nothing. */
 int
 watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 {
+	if (w->fsm.exiting) {
+		snprintf(why, len, "%s is going away (the daemon exits, or a "
+		    "reload removed or changed it)", watch_display_name(w));
+		return -1;
+	}
 	switch (in) {
 	case FSM_CONTROL_START:
 		if (w->fsm.state == FSM_STARTING || w->fsm.state == FSM_UP) {
-			snprintf(why, len, "%s is %s already", display_name(w),
+			snprintf(why, len, "%s is %s already", watch_display_name(w),
 			    fsm_state_name(&w->fsm));
 			return -1;
 		}
@@ -772,7 +532,7 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 		return 0;
 	case FSM_CONTROL_STOP:
 		if (w->fsm.state == FSM_IDLE) {
-			snprintf(why, len, "%s is %s already", display_name(w),
+			snprintf(why, len, "%s is %s already", watch_display_name(w),
 			    fsm_state_name(&w->fsm));
 			return -1;
 		}
@@ -782,7 +542,7 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 	case FSM_HOLD:
 	case FSM_RELEASE:
 		if (w->fsm.held == (in == FSM_HOLD)) {
-			snprintf(why, len, "%s is %s already", display_name(w),
+			snprintf(why, len, "%s is %s already", watch_display_name(w),
 			    in == FSM_HOLD ? "held" : "not held");
 			return -1;
 		}
@@ -801,15 +561,21 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
  * CLOCK_REALTIME ns): no start hook; the stop at the saved last packet +
  * TTL, or at once (reason recovered) if that has passed. */
 void
-watch_adopt(struct watch *w, int64_t up_since, int64_t last)
+watch_adopt(struct watch *w, int64_t up_since, int64_t last, bool stopping)
 {
 	int64_t now = now_ns(), nowr = loop_to_realtime(now);
 	struct fsm_step st;
 
+	/* a file from a clock set back, or not to be trusted: times within
+	 * [up_since, now], so that no sum overflows */
+	if (up_since > nowr || up_since < 0)
+		up_since = nowr;
 	if (last > nowr)
 		last = nowr;
+	if (last < up_since)
+		last = up_since;
 	st = fsm_adopt(&w->fsm, now - (nowr - up_since), now - (nowr - last),
-	    now);
+	    stopping, now);
 	moved(w, MOVED_EARLIER);
 	if (st.action == FSM_RUN_STOP)
 		wlog(w, log_warnx, "CORE: adopted from the state file: up since "

@@ -81,7 +81,8 @@ void		 watch_info(const struct watch *, struct watch_info *);
 int		 watch_why(const struct watch *, struct watch_moved *, int max);
 int		 watch_control(struct watch *, enum fsm_input, char *why,
 		    size_t);
-void		 watch_adopt(struct watch *, int64_t up_since, int64_t last);
+void		 watch_adopt(struct watch *, int64_t up_since, int64_t last,
+		    bool stopping);
 void		 watch_free(struct watch *);
 
 #endif

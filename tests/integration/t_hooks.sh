@@ -28,8 +28,8 @@ trap - USR2
 send > /dev/null; wait_ev start 1 2 || bail "start"
 sleep 0.5; kill -USR1 "$DPID"; sleep 0.3
 check "SIGUSR1 answered while the start hook ran" logged "SIGUSR1 caught:"
-check "status while the start hook runs: up (ON), start command running" \
-    logged "- current status: up (ON), start command running"
+check "status while the start hook runs: up (ON), then start command running" \
+    bash -c "grep -A1 -- '- current status: up (ON), time since last captured packet: ' '$T/log' | grep -q -- '- start command running'"
 wait_ev stop 1 6 || bail "stop"
 check "stop began after start ended" \
     awk -v e="$(evtime end-start 1)" -v s="$(evtime stop 1)" 'BEGIN{exit !(s >= e)}'

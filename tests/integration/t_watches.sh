@@ -148,3 +148,22 @@ kill -USR1 "$DPID"; sleep 0.3
 check "a broken file on reload: the running watches stay (SIGUSR1 lists delta)" logged "- watch: delta"
 kill "$DPID"; wait "$DPID"; DPID=
 check "SIGTERM: every watch that was up ran stop (reason exit)" [ "$(grep -c 'TUNINETD_REASON=exit' "$T/events")" = 3 ]
+
+# 7. a reload while the last one's stops still run is refused, said why;
+#    once they have ended, the next one takes effect; the stop hook names
+#    the NFLOG prefix of its watch
+mkhook '[ "$1" = stop ] && sleep 2; exit 0'
+{ conf slow one 30; own; } > "$T/s.conf"
+daemon -C "$T/s.conf"
+send 1 9001 > /dev/null; wait_w start slow 1 2 || bail "slow start"
+{ conf other two 30; own; } > "$T/s.conf"
+kill -HUP "$DPID"; sleep 0.5
+{ conf slow one 30; conf other two 30; own; } > "$T/s.conf"
+kill -HUP "$DPID"; sleep 0.3
+check "a reload during the last one's stop: refused, said why" logged "the last reload is still being applied (slow stopping)"
+wait_w stop slow 1 4 || bail "slow stop"	# recorded as it began
+sleep 2.5; kill -HUP "$DPID"; sleep 0.5
+check "after its stop, the next reload took effect" bash -c "tail -n 5 '$T/log' | grep -q 'reloaded: 1 watches kept, 0 changed, 1 added, 0 removed'"
+check "the stop hook got its watch's NFLOG prefix" \
+    bash -c "awk '/^stop /{s=1} /^start /{s=0} s' '$T/events' | grep -q 'TUNINETD_NFLOG_PREFIX=one'"
+kill "$DPID"; wait "$DPID"; DPID=

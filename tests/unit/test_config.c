@@ -267,6 +267,25 @@ test_checks(void **state)
 	assert_int_equal(errs.n, 3);
 }
 
+/* a [daemon] default of a sensor's own setting goes to the watches with
+ * that sensor only */
+static void
+test_sensor_defaults(void **state)
+{
+	(void)state;
+	assert_true(load("[daemon]\nqueue-hold-max = 10\nfilter = udp\n"
+	    "nflog-prefix = p\n"
+	    "[watch q]\nqueue = 3\ncommand = /bin/true\n"
+	    "[watch n]\nnflog-group = 8\ncommand = /bin/true\n"
+	    "[watch i]\ninterface = eth0\ncommand = /bin/true\n"));
+	assert_int_equal(watch("q")->queue_hold_max, 10);
+	assert_null(watch("q")->filter);
+	assert_int_equal(watch("n")->queue_hold_max, 1024);
+	assert_string_equal(watch("n")->nflog_prefix, "p");
+	assert_string_equal(watch("i")->filter, "udp");
+	assert_null(watch("i")->nflog_prefix);
+}
+
 int
 main(void)
 {
@@ -276,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_sensor_defaults),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -582,6 +582,20 @@ test_control(void **state)
 	/* an explicit start overrides the hold */
 	assert_int_equal(in(&w, FSM_CONTROL_START, 119 * S).action,
 	    FSM_RUN_START);
+	/* held while stopping: a packet then brings no start after it,
+	 * nor one that came before the hold */
+	in(&w, FSM_HOOK_DONE, 119 * S);
+	in(&w, FSM_RELEASE, 119 * S);
+	in(&w, FSM_CONTROL_STOP, 120 * S);
+	assert_int_equal(in(&w, FSM_PACKET, 120 * S + 1).action, FSM_NOTHING);
+	assert_true(w.start_pending);
+	in(&w, FSM_HOLD, 120 * S + 2);
+	assert_false(w.start_pending);
+	in(&w, FSM_PACKET, 120 * S + 3);
+	assert_false(w.start_pending);
+	assert_false(fsm_is_trigger(&w, 120 * S + 4));
+	assert_int_equal(in(&w, FSM_HOOK_DONE, 121 * S).to, FSM_IDLE);
+	assert_string_equal(fsm_state_name(&w), "held");
 }
 
 /* a restarted daemon adopts a watch that was up */
@@ -594,7 +608,7 @@ test_adopt(void **state)
 
 	(void)state;
 	init(&w, false);
-	st = fsm_adopt(&w, 90 * S, 95 * S, 100 * S);
+	st = fsm_adopt(&w, 90 * S, 95 * S, false, 100 * S);
 	assert_int_equal(st.to, FSM_UP);
 	assert_int_equal(st.action, FSM_NOTHING);
 	assert_true(fsm_deadline(&w, &due));
@@ -602,8 +616,14 @@ test_adopt(void **state)
 	assert_int_equal(in(&w, FSM_DEADLINE, 105 * S).reason, REASON_IDLE);
 
 	init(&w, false);
-	st = fsm_adopt(&w, 80 * S, 85 * S, 100 * S);
+	st = fsm_adopt(&w, 80 * S, 85 * S, false, 100 * S);
 	assert_int_equal(st.to, FSM_STOPPING);
+	assert_int_equal(st.action, FSM_RUN_STOP);
+	assert_string_equal(fsm_reason_name(st.reason), "recovered");
+
+	/* a stop was running when the daemon died: it runs again, now */
+	init(&w, false);
+	st = fsm_adopt(&w, 90 * S, 99 * S, true, 100 * S);
 	assert_int_equal(st.action, FSM_RUN_STOP);
 	assert_string_equal(fsm_reason_name(st.reason), "recovered");
 }

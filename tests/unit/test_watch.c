@@ -622,7 +622,8 @@ test_adopt(void **state)
 	struct watch_info in;
 
 	(void)state;
-	watch_adopt(w, loop_to_realtime(90 * S), loop_to_realtime(95 * S));
+	watch_adopt(w, loop_to_realtime(90 * S), loop_to_realtime(95 * S),
+	    false);
 	assert_int_equal(nruns, 0);
 	assert_int_equal(watch_state(w), FSM_UP);
 	assert_int_equal(fake.mode, SENSOR_UP);
@@ -652,7 +653,8 @@ static void
 test_adopt_past(void **state)
 {
 	(void)state;
-	watch_adopt(w, loop_to_realtime(80 * S), loop_to_realtime(85 * S));
+	watch_adopt(w, loop_to_realtime(80 * S), loop_to_realtime(85 * S),
+	    false);
 	assert_int_equal(nruns, 1);
 	assert_string_equal(runs[0].event, "stop");
 	assert_string_equal(runs[0].reason, "recovered");
@@ -769,6 +771,25 @@ test_stats_why_persist(void **state)
 	assert_int_equal(hooks_done, 2);
 }
 
+/* a packet during the stop brings a restart: the cycle that ended is
+ * counted up to its stop's end, not lost to the new one's start */
+static void
+test_up_time_across_restart(void **state)
+{
+	struct watch_info in;
+
+	(void)state;
+	bring_up();				/* up from 100 s */
+	run_until(110 * S);			/* stop at the deadline */
+	packet(110 * S + 500 * MS, true);	/* during the stop */
+	clock_now = 111 * S;
+	hook_exits();				/* stop ends, start runs */
+	assert_string_equal(runs[2].event, "start");
+	watch_info(w, &in);
+	assert_true(in.stats->up_ns == 11 * S);
+	assert_true(in.up_ns == 11 * S);	/* + 0 of the new cycle */
+}
+
 int
 main(void)
 {
@@ -789,6 +810,7 @@ main(void)
 		T(test_adopt_past),
 		T(test_control),
 		T(test_stats_why_persist),
+		T(test_up_time_across_restart),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);

@@ -1,0 +1,64 @@
+/* watch_int.h: a watch's insides, shared by the files that make the
+ * object (watch.c drives it, watch_show.c shows it); nothing else
+ * includes this */
+#ifndef TUNINETD_WATCH_INT_H
+#define TUNINETD_WATCH_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "fsm.h"
+#include "hook.h"
+#include "loop.h"
+#include "sensor.h"
+#include "stats.h"
+#include "watch.h"
+
+#define MOVED_EARLIER	0xff	/* a packet an earlier daemon saw (adopted) */
+
+struct trigger {
+	struct sensor	*sensor;
+	int64_t		 when;		/* loop clock */
+	bool		 have_data;
+	uint8_t		*data;		/* its bytes, kept as long as needed */
+	uint32_t	 room;		/* allocated for data */
+	uint32_t	 caplen, len;
+	int		 linktype;
+	struct timespec	 ts;
+};
+
+struct watch {
+	struct watch_conf	*conf;
+	struct watch_owner	 owner;
+	struct fsm		 fsm;
+	struct sensor		*sensors[SENSORS_MAX];
+	int			 nsensors;
+	enum sensor_mode	 sensor_mode;
+	struct hook		 hook;
+	struct timer		 deadline;
+	struct sensor		*last_sensor;	/* of the last packet */
+	int			 last_index;	/* its place in sensors[] */
+	struct trigger		 trigger;	/* of the start running or due */
+	struct savefile		*savefile;	/* -w, or NULL */
+	struct timer		 flushed;	/* a signal's stop, once heard */
+	enum fsm_input		 signalled;	/* FSM_HANGUP or FSM_EXIT */
+	enum fsm_reason		 stop_reason;	/* of the stop running */
+	enum fsm_reason		 hook_reason;	/* of the hook running */
+	int64_t			 stop_up_since;	/* of the cycle a stop ends */
+	enum fsm_reason		 started_by;	/* the last start's reason */
+	int64_t			 since;		/* the state's, loop clock */
+	struct watch_stats	 stats;
+	/* the last packets that moved the deadline: when, which sensor
+	 * (its index, or MOVED_EARLIER) */
+	int64_t			 moved_when[WHY_MAX];
+	uint8_t			 moved_sensor[WHY_MAX];
+	unsigned		 nmoved;	/* in all; the ring holds WHY_MAX */
+	int64_t			 last_seen;	/* fsm.last when last looked at */
+	struct timer		 persist;	/* at most once a second while up */
+};
+
+void		 watch_sync(struct watch *);
+const char	*watch_display_name(const struct watch *);
+
+#endif
