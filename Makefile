@@ -45,7 +45,7 @@ endif
 
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_show.c daemon.c statefile.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
-	  sensor.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
+	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
 	  savefile.c ifwatch.c notify.c replay.c replay_report.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)

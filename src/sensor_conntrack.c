@@ -42,6 +42,7 @@
 #include "env.h"
 #include "log.h"
 #include "loop.h"
+#include "nl.h"
 #include "sensor.h"
 
 /* under 1 s, so that the dump and the stop hook's spawn fit in the 1 s
@@ -122,20 +123,16 @@ static int
 dump(struct ct_sensor *cs)
 {
 	struct nlmsghdr *req = (struct nlmsghdr *)cs->req;
-	ssize_t n;
-	int r;
 
 	drain(cs);
 	req->nlmsg_seq = ++cs->seq;
 	if (mnl_socket_sendto(cs->nl, req, req->nlmsg_len) == -1)
 		return -1;
 	cs->counted = 0;
-	do {
-		n = mnl_socket_recvfrom(cs->nl, cs->buf, sizeof cs->buf);
-		r = n == -1 ? MNL_CB_ERROR : mnl_cb_run(cs->buf, (size_t)n,
-		    cs->seq, cs->portid, count_entry, cs);
-	} while (r == MNL_CB_OK);
-	return r == MNL_CB_STOP ? cs->counted : -1;
+	if (nl_wait(cs->nl, cs->buf, sizeof cs->buf, cs->seq, cs->portid,
+	    count_entry, cs) == -1)
+		return -1;
+	return cs->counted;
 }
 
 static void
@@ -431,12 +428,10 @@ conntrack_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	cs->poll = (struct timer){ .cb = ct_poll, .arg = cs };
 	cs->seq = (unsigned)time(NULL);
 
-	cs->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (cs->nl == NULL || mnl_socket_bind(cs->nl, 0, MNL_SOCKET_AUTOPID)) {
+	if ((cs->nl = nl_open(&cs->portid, NULL)) == NULL) {
 		refusal(errno, err, errlen);
 		goto fail;
 	}
-	cs->portid = mnl_socket_get_portid(cs->nl);
 	if (build_request(cs) == -1)
 		fatal("nfct_filter_dump_create");
 	if (dump(cs) == -1) {

@@ -41,7 +41,6 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_log/libnetfilter_log.h>
-#include <linux/capability.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,19 +54,16 @@
 #include "hook.h"
 #include "log.h"
 #include "loop.h"
+#include "nl.h"
 #include "packet.h"
 #include "sensor.h"
 
 #define UP_QTHRESH	65535		/* UP_BUFSIZ ends a batch first */
 #define UP_BUFSIZ	131072		/* bytes per batch, the kernel's most */
 #define UP_FLUSH_CS	1		/* 1/100 s */
-#define ACK_RANGE	96		/* IPv4 with options, or IPv6, + TCP flags */
 #define FINAL_NS	(50 * 1000000LL)
 #define FLUSH_NS	(20 * 1000000LL)	/* UP_FLUSH_CS and a tick, and more */
-#define RCVBUF_MIN	(1024 * 1024)
-#define RCVBUF_MAX	(8 * 1024 * 1024)
 #define READS_PER_WAKE	64
-#define DROP_LOG_NS	(60 * 1000000000LL)
 
 enum nflog_phase { NFLOG_IDLE, NFLOG_UP, NFLOG_FINAL };
 
@@ -87,9 +83,7 @@ struct nflog_group {
 	enum nflog_phase	 phase;		/* as configured in the kernel */
 	bool			 copy_acks;	/* a member needs -a's headers */
 	struct io		 io;
-	int			 rcvbuf;
-	unsigned long		 overflows;	/* ENOBUFS since the last log */
-	int64_t			 overflow_logged;
+	struct nl_rcvbuf	 rcvbuf;
 	struct slot		*slots;		/* open addressing, power of 2 */
 	size_t			 nslots, nkeys;
 	struct nflog_sensor	*any;		/* the member with no prefix */
@@ -154,7 +148,7 @@ configure(struct nflog_group *g, enum nflog_phase phase)
 
 	if (phase != NFLOG_IDLE) {
 		copy = g->copy_acks ? NFULNL_COPY_PACKET : NFULNL_COPY_META;
-		range = g->copy_acks ? ACK_RANGE : 0;
+		range = g->copy_acks ? NL_ACK_RANGE : 0;
 		qthresh = phase == NFLOG_UP ? UP_QTHRESH : 1;
 		flags = NFULNL_CFG_F_SEQ;	/* marks up mode's records */
 	}
@@ -259,39 +253,10 @@ rebuild(struct nflog_group *g, struct nflog_sensor *add,
 /* ---- reading ---- */
 
 static void
-grow_rcvbuf(struct nflog_group *g)
-{
-	int64_t now = now_ns();
-
-	g->overflows++;
-	if (g->rcvbuf < RCVBUF_MAX) {
-		g->rcvbuf *= 2;
-		setsockopt(mnl_socket_get_fd(g->nl), SOL_SOCKET,
-		    SO_RCVBUFFORCE, &g->rcvbuf, sizeof g->rcvbuf);
-	}
-	if (g->overflow_logged == 0 || now - g->overflow_logged >= DROP_LOG_NS) {
-		log_warnx("NFLOG: group %d: receive buffer overflowed, packets "
-		    "lost (%lu times since last said); buffer now %d KiB",
-		    g->group, g->overflows, g->rcvbuf / 1024);
-		g->overflows = 0;
-		g->overflow_logged = now;
-	}
-}
-
-static void
 packet_time(struct nlattr **attr, struct timespec *ts)
 {
-	struct nfulnl_msg_packet_timestamp t;
-
-	if (attr[NFULA_TIMESTAMP] != NULL &&
-	    mnl_attr_get_payload_len(attr[NFULA_TIMESTAMP]) >= sizeof t) {
-		/* attributes are 4-aligned, the struct wants 8: copy it */
-		memcpy(&t, mnl_attr_get_payload(attr[NFULA_TIMESTAMP]), sizeof t);
-		ts->tv_sec = (time_t)be64toh(t.sec);
-		ts->tv_nsec = (long)be64toh(t.usec) * 1000;
-		return;
-	}
-	clock_gettime(CLOCK_REALTIME, ts);
+	if (!nl_timestamp(attr[NFULA_TIMESTAMP], ts))
+		clock_gettime(CLOCK_REALTIME, ts);
 }
 
 static bool
@@ -440,9 +405,13 @@ overflowed(struct nflog_group *g)
 	struct sensor_packet sp = { .linktype = LINKTYPE_NFLOG,
 	    .keeps_up = true };
 	struct timespec now;
+	unsigned long said;
 	size_t i;
 
-	grow_rcvbuf(g);
+	if ((said = nl_overflowed(g->nl, &g->rcvbuf)) > 0)
+		log_warnx("NFLOG: group %d: receive buffer overflowed, packets "
+		    "lost (%lu times since last said); buffer now %d KiB",
+		    g->group, said, g->rcvbuf.size / 1024);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (g->members == 1 && g->any != NULL) {
 		if (g->any->mode != SENSOR_IDLE)
@@ -723,32 +692,14 @@ static const struct sensor_ops nflog_ops = {
 static int
 bind_group(struct nflog_group *g, char *err, size_t errlen)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	ssize_t n;
-	int r;
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
 
 	if (send_config(g, NFULNL_CFG_CMD_BIND, NFULNL_COPY_PACKET, SNAPLEN, 1,
-	    0, true) == -1) {
-		snprintf(err, errlen, "-n: NFLOG group %d: %s", g->group,
-		    strerror(errno));
-		return -1;
-	}
-	do {
-		n = mnl_socket_recvfrom(g->nl, buf, sizeof buf);
-		r = n == -1 ? MNL_CB_ERROR :
-		    mnl_cb_run(buf, (size_t)n, g->seq, g->portid, NULL, NULL);
-	} while (r == MNL_CB_OK);
-	if (r == MNL_CB_STOP)
+	    0, true) == 0 && nl_wait(g->nl, buf, sizeof buf, g->seq, g->portid,
+	    NULL, NULL) == 0)
 		return 0;
-	if (errno == EPERM && !have_capability(CAP_NET_ADMIN))
-		snprintf(err, errlen, "-n: binding NFLOG group %d needs the "
-		    "CAP_NET_ADMIN capability (run as root)", g->group);
-	else if (errno == EPERM || errno == EBUSY)
-		snprintf(err, errlen, "-n: NFLOG group %d is already bound by "
-		    "another process", g->group);
-	else
-		snprintf(err, errlen, "-n: NFLOG group %d: %s", g->group,
-		    strerror(errno));
+	snprintf(what, sizeof what, "NFLOG group %d", g->group);
+	nl_bind_refusal(err, errlen, "-n", what);
 	return -1;
 }
 
@@ -756,7 +707,6 @@ static struct nflog_group *
 open_group(int group, char *err, size_t errlen)
 {
 	struct nflog_group *g;
-	int fd;
 
 	for (g = groups; g != NULL; g = g->next)
 		if (g->group == group)
@@ -765,34 +715,26 @@ open_group(int group, char *err, size_t errlen)
 		fatal("calloc");
 	g->group = group;
 	g->seq = (unsigned)time(NULL);
-	g->rcvbuf = RCVBUF_MIN;
 	g->io.fd = -1;
 	g->phase = NFLOG_IDLE;
-	g->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (g->nl == NULL || mnl_socket_bind(g->nl, 0, MNL_SOCKET_AUTOPID)) {
+	if ((g->nl = nl_open(&g->portid, &g->rcvbuf)) == NULL) {
 		snprintf(err, errlen, "-n: NFLOG group %d: netlink socket: %s",
 		    group, strerror(errno));
-		goto fail;
+		free(g);
+		return NULL;
 	}
-	g->portid = mnl_socket_get_portid(g->nl);
-	fd = mnl_socket_get_fd(g->nl);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &g->rcvbuf,
-	    sizeof g->rcvbuf) == -1)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &g->rcvbuf,
-		    sizeof g->rcvbuf);
 	/* NFULA_TIMESTAMP is only sent for packets the kernel stamped on
 	 * receipt; asking for stamps on any socket makes it stamp them. */
-	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &(int){ 1 }, sizeof(int));
-	if (bind_group(g, err, errlen) == -1)
-		goto fail;
+	setsockopt(mnl_socket_get_fd(g->nl), SOL_SOCKET, SO_TIMESTAMP,
+	    &(int){ 1 }, sizeof(int));
+	if (bind_group(g, err, errlen) == -1) {
+		mnl_socket_close(g->nl);
+		free(g);
+		return NULL;
+	}
 	g->next = groups;
 	groups = g;
 	return g;
-fail:
-	if (g->nl != NULL)
-		mnl_socket_close(g->nl);
-	free(g);
-	return NULL;
 }
 
 bool

@@ -43,7 +43,6 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
-#include <linux/capability.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
@@ -59,17 +58,14 @@
 #include "env.h"
 #include "log.h"
 #include "loop.h"
+#include "nl.h"
 #include "packet.h"
 #include "sensor.h"
 
 #define READ_BATCH	64		/* messages per recvmmsg */
 #define SLOT		2048		/* a message: SNAPLEN bytes + metadata */
 #define READS_PER_WAKE	16		/* recvmmsg calls per wake-up */
-#define ACK_RANGE	96		/* IPv4 with options, or IPv6, + TCP flags */
 #define KERNEL_MARGIN	1024		/* queued beyond the hold, unread */
-#define RCVBUF_MIN	(1024 * 1024)
-#define RCVBUF_MAX	(8 * 1024 * 1024)
-#define DROP_LOG_NS	(60 * 1000000000LL)
 #define STAMP_SKEW_NS	(10 * 1000000000LL)
 
 struct held {
@@ -94,9 +90,7 @@ struct nfqueue_sensor {
 	/* dropped in this episode, said when it ends */
 	unsigned long		 over_max, expired;
 	unsigned long		 dropped;	/* in all, for tuninetctl */
-	int			 rcvbuf;
-	unsigned long		 overflows;
-	int64_t			 overflow_logged;
+	struct nl_rcvbuf	 rcvbuf;
 	uint8_t			 first[RECORD_MAX];
 	struct mmsghdr		 msgs[READ_BATCH];
 	struct iovec		 iov[READ_BATCH];
@@ -159,7 +153,7 @@ configure(struct nfqueue_sensor *qs, uint8_t cmd, bool ack)
 	uint32_t maxlen = qs->hold_max + KERNEL_MARGIN;
 
 	if (qs->mode == SENSOR_UP && qs->base.ack_only)
-		return send_config(qs, cmd, NFQNL_COPY_PACKET, ACK_RANGE,
+		return send_config(qs, cmd, NFQNL_COPY_PACKET, NL_ACK_RANGE,
 		    maxlen, ack);
 	if (qs->mode == SENSOR_UP)
 		return send_config(qs, cmd, NFQNL_COPY_META, 0, maxlen, ack);
@@ -274,24 +268,15 @@ nfqueue_expire(struct timer *t)
 }
 
 static void
-grow_rcvbuf(struct nfqueue_sensor *qs)
+overflowed(struct nfqueue_sensor *qs)
 {
-	int64_t now = now_ns();
+	unsigned long said;
 
-	qs->overflows++;
-	if (qs->rcvbuf < RCVBUF_MAX) {
-		qs->rcvbuf *= 2;
-		setsockopt(mnl_socket_get_fd(qs->nl), SOL_SOCKET,
-		    SO_RCVBUFFORCE, &qs->rcvbuf, sizeof qs->rcvbuf);
-	}
-	if (qs->overflow_logged == 0 || now - qs->overflow_logged >= DROP_LOG_NS) {
+	if ((said = nl_overflowed(qs->nl, &qs->rcvbuf)) > 0)
 		sensor_log(&qs->base, log_warnx,
 		    "NFQUEUE: queue %d: receive buffer overflowed, "
 		    "packets passed unheld (%lu times since last said); buffer "
-		    "now %d KiB", qs->queue, qs->overflows, qs->rcvbuf / 1024);
-		qs->overflows = 0;
-		qs->overflow_logged = now;
-	}
+		    "now %d KiB", qs->queue, said, qs->rcvbuf.size / 1024);
 }
 
 /* The kernel stamps packets on the input path (when someone asked for
@@ -300,23 +285,17 @@ grow_rcvbuf(struct nfqueue_sensor *qs)
 static void
 packet_time(struct nlattr **attr, struct timespec *ts)
 {
-	struct nfqnl_msg_packet_timestamp t;
-	struct timespec now;
+	struct timespec now, t;
 	int64_t d;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	*ts = now;
-	if (attr[NFQA_TIMESTAMP] == NULL ||
-	    mnl_attr_get_payload_len(attr[NFQA_TIMESTAMP]) < sizeof t)
+	if (!nl_timestamp(attr[NFQA_TIMESTAMP], &t))
 		return;
-	/* attributes are 4-aligned, the struct wants 8: copy it */
-	memcpy(&t, mnl_attr_get_payload(attr[NFQA_TIMESTAMP]), sizeof t);
-	d = ((int64_t)now.tv_sec - (int64_t)be64toh(t.sec)) * NSEC_PER_SEC +
-	    (now.tv_nsec - (int64_t)be64toh(t.usec) * 1000);
-	if (d > -STAMP_SKEW_NS && d < STAMP_SKEW_NS) {
-		ts->tv_sec = (time_t)be64toh(t.sec);
-		ts->tv_nsec = (long)be64toh(t.usec) * 1000;
-	}
+	d = ((int64_t)now.tv_sec - (int64_t)t.tv_sec) * NSEC_PER_SEC +
+	    (now.tv_nsec - t.tv_nsec);
+	if (d > -STAMP_SKEW_NS && d < STAMP_SKEW_NS)
+		*ts = t;
 }
 
 static bool
@@ -425,7 +404,7 @@ drain(struct nfqueue_sensor *qs, struct wake *wk, bool quiet)
 			continue;
 		if (k == -1 && errno == ENOBUFS) {
 			/* packets passed unseen, so packets were passing: now */
-			grow_rcvbuf(qs);
+			overflowed(qs);
 			if (!quiet) {
 				clock_gettime(CLOCK_REALTIME, &wk->last_ts);
 				wk->have_last = true;
@@ -680,31 +659,14 @@ static const struct sensor_ops nfqueue_ops = {
 static int
 bind_queue(struct nfqueue_sensor *qs, char *err, size_t errlen)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	ssize_t n;
-	int r;
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
 
-	if (configure(qs, NFQNL_CFG_CMD_BIND, true) == -1) {
-		snprintf(err, errlen, "-q: NFQUEUE queue %d: %s", qs->queue,
-		    strerror(errno));
-		return -1;
-	}
-	do {
-		n = mnl_socket_recvfrom(qs->nl, buf, sizeof buf);
-		r = n == -1 ? MNL_CB_ERROR :
-		    mnl_cb_run(buf, (size_t)n, qs->seq, qs->portid, NULL, NULL);
-	} while (r == MNL_CB_OK);
-	if (r == MNL_CB_STOP)
+	if (configure(qs, NFQNL_CFG_CMD_BIND, true) == 0 &&
+	    nl_wait(qs->nl, buf, sizeof buf, qs->seq, qs->portid, NULL,
+	    NULL) == 0)
 		return 0;
-	if (errno == EPERM && !have_capability(CAP_NET_ADMIN))
-		snprintf(err, errlen, "-q: binding NFQUEUE queue %d needs the "
-		    "CAP_NET_ADMIN capability (run as root)", qs->queue);
-	else if (errno == EPERM || errno == EBUSY)
-		snprintf(err, errlen, "-q: NFQUEUE queue %d is already bound "
-		    "by another process", qs->queue);
-	else
-		snprintf(err, errlen, "-q: NFQUEUE queue %d: %s", qs->queue,
-		    strerror(errno));
+	snprintf(what, sizeof what, "NFQUEUE queue %d", qs->queue);
+	nl_bind_refusal(err, errlen, "-q", what);
 	return -1;
 }
 
@@ -718,7 +680,6 @@ struct sensor *
 nfqueue_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 {
 	struct nfqueue_sensor *qs;
-	int fd;
 
 	if ((qs = calloc(1, sizeof *qs)) == NULL ||
 	    (qs->held = calloc(wc->queue_hold_max, sizeof *qs->held)) == NULL)
@@ -732,22 +693,15 @@ nfqueue_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	qs->alone = wc->ifname == NULL && wc->nflog_group < 0;
 	qs->expire = (struct timer){ .cb = nfqueue_expire, .arg = qs };
 	qs->seq = (unsigned)time(NULL);
-	qs->rcvbuf = RCVBUF_MIN;
 	qs->mode = SENSOR_IDLE;
 
-	qs->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (qs->nl == NULL || mnl_socket_bind(qs->nl, 0, MNL_SOCKET_AUTOPID)) {
+	if ((qs->nl = nl_open(&qs->portid, &qs->rcvbuf)) == NULL) {
 		snprintf(err, errlen, "-q: NFQUEUE queue %d: netlink socket: %s",
 		    qs->queue, strerror(errno));
 		goto fail;
 	}
-	qs->portid = mnl_socket_get_portid(qs->nl);
-	fd = mnl_socket_get_fd(qs->nl);
-	qs->io = (struct io){ .fd = fd, .cb = nfqueue_readable, .arg = qs };
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &qs->rcvbuf,
-	    sizeof qs->rcvbuf) == -1)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &qs->rcvbuf,
-		    sizeof qs->rcvbuf);
+	qs->io = (struct io){ .fd = mnl_socket_get_fd(qs->nl),
+	    .cb = nfqueue_readable, .arg = qs };
 	if (bind_queue(qs, err, errlen) == -1)
 		goto fail;
 	qs->bound = true;
