@@ -8,6 +8,7 @@
  *       CLOCK_REALTIME seconds of the connect and of the close */
 #define _GNU_SOURCE
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +33,19 @@ main(int argc, char **argv)
 	double t0, t1;
 	int fd, c;
 	long i, count, interval, quiet;
+	bool serve;
 
 	if (argc < 4 || getaddrinfo(argv[2], argv[3], &hints, &ai) != 0) {
-		fprintf(stderr, "usage: tcpchat listen|talk ADDR PORT [COUNT INTERVAL_MS [QUIET_MS]]\n");
+		fprintf(stderr, "usage: tcpchat listen|serve|talk ADDR PORT "
+		    "[COUNT INTERVAL_MS [QUIET_MS]]\n");
 		return 2;
 	}
+	serve = strcmp(argv[1], "serve") == 0;
 	if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) == -1) {
 		perror("tcpchat: socket");
 		return 1;
 	}
-	if (strcmp(argv[1], "listen") == 0 || strcmp(argv[1], "serve") == 0) {
+	if (strcmp(argv[1], "listen") == 0 || serve) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 		    listen(fd, 8) == -1) {
@@ -51,7 +55,7 @@ main(int argc, char **argv)
 		for (;;) {
 			if ((c = accept(fd, NULL, NULL)) == -1)
 				continue;
-			if (argv[1][0] == 's') {
+			if (serve) {
 				static const char ok[] = "HTTP/1.0 200 OK\r\n"
 				    "Content-Length: 0\r\n\r\n";
 

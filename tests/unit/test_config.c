@@ -32,14 +32,21 @@ write_file(const char *name, const char *text)
 	fclose(f);
 }
 
+/* text as t.conf, loaded into an empty cf; checks may be NULL */
 static bool
-load(const char *text)
+load_with(const char *text, const struct config_checks *checks)
 {
 	config_free(&cf);
 	config_errors_free(&errs);
 	memset(&cf, 0, sizeof cf);
 	write_file("t.conf", text);
-	return config_load(path, &cf, NULL, &errs);
+	return config_load(path, &cf, checks, &errs);
+}
+
+static bool
+load(const char *text)
+{
+	return load_with(text, NULL);
 }
 
 /* the error text holds "t.conf:LINE: what" */
@@ -254,13 +261,10 @@ test_checks(void **state)
 	const struct config_checks checks = { fake_filter, fake_hook };
 
 	(void)state;
-	config_free(&cf);
-	write_file("t.conf",
-	    "[daemon]\nfilter = udp prot 1\n"
+	assert_false(load_with("[daemon]\nfilter = udp prot 1\n"
 	    "[watch a]\ninterface = x\ncommand = /bin/true\n"
 	    "[watch b]\ninterface = y\nfilter = udp dst prot 9\n"
-	    "command = /nope\n");
-	assert_false(config_load(path, &cf, &checks, &errs));
+	    "command = /nope\n", &checks));
 	refused_at(2, "filter: `udp prot 1': syntax error");	/* a's default */
 	refused_at(8, "filter: `udp dst prot 9': syntax error");
 	refused_at(9, "command: `/nope': No such file or directory");

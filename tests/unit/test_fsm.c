@@ -14,12 +14,18 @@
 #define S	NSEC_PER_SEC
 #define TTL	(10 * S)
 
+/* w set up by c with the TTL all tests share; what c leaves out is 0, off */
 static void
-init(struct fsm *w, bool ack_only)
+init_with(struct fsm *w, struct fsm_conf c)
 {
-	const struct fsm_conf conf = { .ttl = TTL, .ack_only = ack_only };
+	c.ttl = TTL;
+	fsm_init(w, &c);
+}
 
-	fsm_init(w, &conf);
+static void
+init(struct fsm *w)
+{
+	init_with(w, (struct fsm_conf){ 0 });
 }
 
 static struct fsm_step
@@ -30,9 +36,9 @@ in(struct fsm *w, enum fsm_input i, int64_t now)
 
 /* Drive a fresh watch into state s at time 100 s. */
 static void
-put_in(struct fsm *w, enum fsm_state s, bool ack_only)
+put_in(struct fsm *w, enum fsm_state s)
 {
-	init(w, ack_only);
+	init(w);
 	if (s == FSM_IDLE)
 		return;
 	in(w, FSM_PACKET, 100 * S);
@@ -52,7 +58,7 @@ expect(enum fsm_state from, enum fsm_input i, int64_t now,
 	struct fsm w;
 	struct fsm_step st;
 
-	put_in(&w, from, false);
+	put_in(&w, from);
 	st = in(&w, i, now);
 	assert_int_equal(st.from, from);
 	assert_int_equal(st.to, to);
@@ -115,7 +121,7 @@ test_deadline_exact(void **state)
 	int64_t due;
 
 	(void)state;
-	put_in(&w, FSM_UP, false);
+	put_in(&w, FSM_UP);
 	assert_true(fsm_deadline(&w, &due));
 	assert_int_equal(due, 100 * S + TTL);
 	in(&w, FSM_PACKET, 103 * S + 7);
@@ -142,7 +148,7 @@ test_starting(void **state)
 	int64_t due;
 
 	(void)state;
-	put_in(&w, FSM_STARTING, false);
+	put_in(&w, FSM_STARTING);
 	assert_false(fsm_deadline(&w, &due));
 	in(&w, FSM_PACKET, 104 * S);
 	st = in(&w, FSM_HOOK_DONE, 105 * S);
@@ -150,7 +156,7 @@ test_starting(void **state)
 	assert_true(fsm_deadline(&w, &due));
 	assert_int_equal(due, 114 * S);
 
-	put_in(&w, FSM_STARTING, false);
+	put_in(&w, FSM_STARTING);
 	st = in(&w, FSM_HOOK_DONE, 110 * S);
 	assert_int_equal(st.to, FSM_STOPPING);
 	assert_int_equal(st.action, FSM_RUN_STOP);
@@ -166,7 +172,7 @@ test_packet_while_stopping(void **state)
 	int64_t due;
 
 	(void)state;
-	put_in(&w, FSM_UP, false);
+	put_in(&w, FSM_UP);
 	assert_int_equal(in(&w, FSM_DEADLINE, 110 * S).action, FSM_RUN_STOP);
 	assert_int_equal(fsm_listen(&w), LISTEN_FIRST);
 	assert_int_equal(in(&w, FSM_PACKET, 111 * S).action, FSM_NOTHING);
@@ -191,7 +197,7 @@ test_late_report(void **state)
 	struct fsm w;
 
 	(void)state;
-	put_in(&w, FSM_UP, false);
+	put_in(&w, FSM_UP);
 	in(&w, FSM_HANGUP, 105 * S);
 	assert_int_equal(in(&w, FSM_PACKET, 104 * S).action, FSM_NOTHING);
 	assert_false(w.start_pending);
@@ -211,7 +217,7 @@ test_hangup(void **state)
 	struct fsm_step st;
 
 	(void)state;
-	put_in(&w, FSM_STARTING, false);
+	put_in(&w, FSM_STARTING);
 	in(&w, FSM_HANGUP, 100 * S);
 	in(&w, FSM_HANGUP, 100 * S);
 	st = in(&w, FSM_HOOK_DONE, 101 * S);
@@ -220,7 +226,7 @@ test_hangup(void **state)
 	st = in(&w, FSM_HOOK_DONE, 102 * S);
 	assert_int_equal(st.to, FSM_IDLE);
 
-	put_in(&w, FSM_STOPPING, false);
+	put_in(&w, FSM_STOPPING);
 	in(&w, FSM_PACKET, 102 * S);
 	in(&w, FSM_HANGUP, 102 * S);
 	st = in(&w, FSM_HOOK_DONE, 103 * S);
@@ -237,13 +243,13 @@ test_exit(void **state)
 	struct fsm_step st;
 
 	(void)state;
-	put_in(&w, FSM_IDLE, false);
+	put_in(&w, FSM_IDLE);
 	assert_false(fsm_may_quit(&w));
 	in(&w, FSM_EXIT, 1);
 	assert_true(fsm_may_quit(&w));
 	assert_int_equal(in(&w, FSM_PACKET, 2).action, FSM_NOTHING);
 
-	put_in(&w, FSM_UP, false);
+	put_in(&w, FSM_UP);
 	st = in(&w, FSM_EXIT, 101 * S);
 	assert_int_equal(st.action, FSM_RUN_STOP);
 	assert_int_equal(st.reason, REASON_EXIT);
@@ -251,7 +257,7 @@ test_exit(void **state)
 	in(&w, FSM_HOOK_DONE, 102 * S);
 	assert_true(fsm_may_quit(&w));
 
-	put_in(&w, FSM_STARTING, false);
+	put_in(&w, FSM_STARTING);
 	in(&w, FSM_EXIT, 100 * S);
 	assert_false(fsm_may_quit(&w));
 	st = in(&w, FSM_HOOK_DONE, 101 * S);
@@ -261,7 +267,7 @@ test_exit(void **state)
 	in(&w, FSM_HOOK_DONE, 102 * S);
 	assert_true(fsm_may_quit(&w));
 
-	put_in(&w, FSM_STOPPING, false);
+	put_in(&w, FSM_STOPPING);
 	in(&w, FSM_PACKET, 102 * S);
 	in(&w, FSM_EXIT, 102 * S);
 	assert_false(fsm_may_quit(&w));		/* the stop hook runs */
@@ -279,7 +285,7 @@ test_ack_only(void **state)
 	int64_t due;
 
 	(void)state;
-	init(&w, true);
+	init_with(&w, (struct fsm_conf){ .ack_only = true });
 	assert_int_equal(fsm_input(&w, FSM_PACKET, 100 * S, false).action,
 	    FSM_RUN_START);
 	fsm_input(&w, FSM_PACKET, 101 * S, false);
@@ -294,7 +300,7 @@ test_ack_only(void **state)
 	assert_int_equal(due, 116 * S);
 
 	/* without -a, keeps_up is ignored */
-	init(&w, false);
+	init(&w);
 	fsm_input(&w, FSM_PACKET, 100 * S, false);
 	fsm_input(&w, FSM_HOOK_DONE, 100 * S, false);
 	fsm_input(&w, FSM_PACKET, 105 * S, false);
@@ -317,7 +323,7 @@ test_random_walk(void **state)
 	long i, starts = 0, stops = 0;
 
 	(void)state;
-	init(&w, false);
+	init(&w);
 	for (i = 0; i < 1000000; i++) {
 		enum fsm_input x;
 		int r = rand_r(&seed) % 100;
@@ -368,17 +374,6 @@ test_random_walk(void **state)
 	assert_true(starts > 1000 && stops > 1000);
 }
 
-
-static void
-init_conf(struct fsm *w, int64_t holdoff, int64_t min_up, int64_t max_up,
-    bool strict)
-{
-	const struct fsm_conf conf = { .ttl = TTL, .holdoff = holdoff,
-	    .min_up = min_up, .max_up = max_up, .strict_start = strict };
-
-	fsm_init(w, &conf);
-}
-
 /* --strict-start: a failed start goes back to idle, runs no stop, and
  * the next attempt waits 1 s, then 2, 4 ... 60 s; packets during the
  * back-off make it due at its end; a success resets the back-off. */
@@ -391,7 +386,7 @@ test_strict_start(void **state)
 	int k;
 
 	(void)state;
-	init_conf(&w, 0, 0, 0, true);
+	init_with(&w, (struct fsm_conf){ .strict_start = true });
 	st = in(&w, FSM_PACKET, t);
 	assert_int_equal(st.action, FSM_RUN_START);
 	for (k = 1; k <= 8; k++) {
@@ -431,12 +426,12 @@ test_strict_start(void **state)
 	assert_true(w.backoff == S);
 
 	/* without --strict-start a failed start is up, as in the original */
-	init(&w, false);
+	init(&w);
 	in(&w, FSM_PACKET, 100 * S);
 	assert_int_equal(in(&w, FSM_HOOK_FAILED, 100 * S).to, FSM_UP);
 
 	/* a failed start with a stop pending: idle, the stop is not run */
-	init_conf(&w, 0, 0, 0, true);
+	init_with(&w, (struct fsm_conf){ .strict_start = true });
 	in(&w, FSM_PACKET, 100 * S);
 	in(&w, FSM_HANGUP, 100 * S);
 	st = in(&w, FSM_HOOK_FAILED, 101 * S);
@@ -454,7 +449,7 @@ test_holdoff(void **state)
 	int64_t due;
 
 	(void)state;
-	init_conf(&w, 5 * S, 0, 0, false);
+	init_with(&w, (struct fsm_conf){ .holdoff = 5 * S });
 	in(&w, FSM_PACKET, 100 * S);
 	in(&w, FSM_HOOK_DONE, 100 * S);
 	in(&w, FSM_DEADLINE, 110 * S);
@@ -471,7 +466,7 @@ test_holdoff(void **state)
 	assert_true(due == 126 * S);	/* the deferred start counts */
 
 	/* a packet during the stop: the start waits for the hold-off */
-	init_conf(&w, 5 * S, 0, 0, false);
+	init_with(&w, (struct fsm_conf){ .holdoff = 5 * S });
 	in(&w, FSM_PACKET, 100 * S);
 	in(&w, FSM_HOOK_DONE, 100 * S);
 	in(&w, FSM_DEADLINE, 110 * S);
@@ -482,7 +477,7 @@ test_holdoff(void **state)
 	assert_true(fsm_deadline(&w, &due));
 	assert_true(due == 116 * S);
 	/* past the hold-off a packet starts at once */
-	init_conf(&w, 5 * S, 0, 0, false);
+	init_with(&w, (struct fsm_conf){ .holdoff = 5 * S });
 	in(&w, FSM_PACKET, 100 * S);
 	in(&w, FSM_HOOK_DONE, 100 * S);
 	in(&w, FSM_DEADLINE, 110 * S);
@@ -499,7 +494,7 @@ test_min_max_up(void **state)
 	int64_t due;
 
 	(void)state;
-	init_conf(&w, 0, 30 * S, 0, false);
+	init_with(&w, (struct fsm_conf){ .min_up = 30 * S });
 	in(&w, FSM_PACKET, 100 * S);
 	in(&w, FSM_HOOK_DONE, 101 * S);
 	assert_true(fsm_deadline(&w, &due));
@@ -511,7 +506,7 @@ test_min_max_up(void **state)
 	st = in(&w, FSM_DEADLINE, 135 * S);
 	assert_int_equal(st.reason, REASON_IDLE);
 
-	init_conf(&w, 0, 0, 60 * S, false);
+	init_with(&w, (struct fsm_conf){ .max_up = 60 * S });
 	in(&w, FSM_PACKET, 100 * S);
 	in(&w, FSM_HOOK_DONE, 101 * S);
 	for (int64_t t = 105 * S; t < 160 * S; t += 5 * S)
@@ -523,7 +518,7 @@ test_min_max_up(void **state)
 	assert_int_equal(st.reason, REASON_MAX_UP);
 	assert_string_equal(fsm_reason_name(st.reason), "max-up");
 	/* traffic idle before max-up: idle as usual */
-	init_conf(&w, 0, 0, 60 * S, false);
+	init_with(&w, (struct fsm_conf){ .max_up = 60 * S });
 	in(&w, FSM_PACKET, 100 * S);
 	in(&w, FSM_HOOK_DONE, 101 * S);
 	assert_int_equal(in(&w, FSM_DEADLINE, 110 * S).reason, REASON_IDLE);
@@ -538,7 +533,7 @@ test_control(void **state)
 	struct fsm_step st;
 
 	(void)state;
-	init(&w, false);
+	init(&w);
 	st = in(&w, FSM_CONTROL_START, 100 * S);
 	assert_int_equal(st.action, FSM_RUN_START);
 	assert_int_equal(st.reason, REASON_CONTROL);
@@ -562,7 +557,7 @@ test_control(void **state)
 	assert_int_equal(in(&w, FSM_PACKET, 105 * S).action, FSM_NOTHING);
 
 	/* held: packets start nothing, the state says so */
-	init(&w, false);
+	init(&w);
 	in(&w, FSM_HOLD, 105 * S);
 	assert_string_equal(fsm_state_name(&w), "held");
 	assert_int_equal(fsm_listen(&w), LISTEN_UP);
@@ -607,7 +602,7 @@ test_adopt(void **state)
 	int64_t due;
 
 	(void)state;
-	init(&w, false);
+	init(&w);
 	st = fsm_adopt(&w, 90 * S, 95 * S, false, 100 * S);
 	assert_int_equal(st.to, FSM_UP);
 	assert_int_equal(st.action, FSM_NOTHING);
@@ -615,14 +610,14 @@ test_adopt(void **state)
 	assert_true(due == 105 * S);
 	assert_int_equal(in(&w, FSM_DEADLINE, 105 * S).reason, REASON_IDLE);
 
-	init(&w, false);
+	init(&w);
 	st = fsm_adopt(&w, 80 * S, 85 * S, false, 100 * S);
 	assert_int_equal(st.to, FSM_STOPPING);
 	assert_int_equal(st.action, FSM_RUN_STOP);
 	assert_string_equal(fsm_reason_name(st.reason), "recovered");
 
 	/* a stop was running when the daemon died: it runs again, now */
-	init(&w, false);
+	init(&w);
 	st = fsm_adopt(&w, 90 * S, 99 * S, true, 100 * S);
 	assert_int_equal(st.action, FSM_RUN_STOP);
 	assert_string_equal(fsm_reason_name(st.reason), "recovered");
@@ -645,7 +640,8 @@ test_random_walk_all(void **state)
 	const int64_t min_up = 15 * S, max_up = 40 * S, holdoff = 4 * S;
 
 	(void)state;
-	init_conf(&w, holdoff, min_up, max_up, true);
+	init_with(&w, (struct fsm_conf){ .holdoff = holdoff,
+	    .min_up = min_up, .max_up = max_up, .strict_start = true });
 	for (i = 0; i < 1000000; i++) {
 		enum fsm_input x;
 		int r = rand_r(&seed) % 100;

@@ -272,12 +272,8 @@ test_watch_options(void **state)
 	    "--min-up", "20", "--max-up", "10", "-c", "/x"));
 	refused("--keepalive-filter needs -i", PARSE(&cf, "-n", "1",
 	    "--keepalive-filter", "tcp", "-c", "/x"));
-	refused("`--help=foo': --help takes no value", PARSE(&cf,
-	    "--help=foo"));
 	refused("`--ack-only=yes': --ack-only takes no value", PARSE(&cf,
 	    "-i", "x", "-c", "/x", "--ack-only=yes"));
-	refused("-w: empty savefile name", PARSE(&cf, "-i", "x", "-c", "/x",
-	    "-w", ""));
 }
 
 static void

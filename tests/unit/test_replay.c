@@ -235,6 +235,15 @@ run(void)
 		fail_msg("replay_run: %s", err);
 }
 
+/* the capture at path through this one watch, no sweep; wc is freed */
+static void
+replay_one(struct watch_conf *wc)
+{
+	open_capture();
+	add(wc, NULL, 0);
+	run();
+}
+
 static const struct replay_result *
 result(int i)
 {
@@ -287,9 +296,7 @@ test_timeline(void **state)
 
 	(void)state;
 	write_basic();
-	open_capture();
-	add(watch(NULL, "udp", 5), NULL, 0);
-	run();
+	replay_one(watch(NULL, "udp", 5));
 	c = replay_capture(r);
 	assert_int_equal(c->packets, 7);
 	assert_int_equal(c->linktype, 1);
@@ -356,9 +363,7 @@ test_end_of_capture(void **state)
 
 	(void)state;
 	write_basic();
-	open_capture();
-	add(watch(NULL, "udp", 100), NULL, 0);
-	run();
+	replay_one(watch(NULL, "udp", 100));
 	res = result(0);
 	assert_string_equal(events(res), "start 0.000 packet, "
 	    "stop 131.000 idle+");
@@ -373,11 +378,9 @@ test_end_of_capture(void **state)
 	cap_udp(0, 1);
 	cap_udp(3, 2);		/* in the hold-off: a start due at 7 */
 	cap_end();
-	open_capture();
 	wc = watch(NULL, "udp", 2);
 	wc->holdoff = 5;
-	add(wc, NULL, 0);
-	run();
+	replay_one(wc);
 	res = result(0);
 	assert_string_equal(events(res), "start 0.000 packet, stop 2.000 idle, "
 	    "start 7.000 packet+, stop 9.000 idle+");
@@ -400,11 +403,9 @@ test_min_max_up(void **state)
 	cap_udp(1, 2);
 	cap_tcp(30, TCP_SYN);
 	cap_end();
-	open_capture();
 	wc = watch(NULL, "udp", 2);
 	wc->min_up = 10;
-	add(wc, NULL, 0);
-	run();
+	replay_one(wc);
 	assert_string_equal(events(result(0)), "start 0.000 packet, "
 	    "stop 10.000 idle");
 
@@ -412,11 +413,9 @@ test_min_max_up(void **state)
 	for (i = 0; i <= 20; i++)
 		cap_udp(i, (uint16_t)(100 + i));
 	cap_end();
-	open_capture();
 	wc = watch(NULL, "udp", 5);
 	wc->max_up = 8;
-	add(wc, NULL, 0);
-	run();
+	replay_one(wc);
 	res = result(0);
 	/* a packet at the very instant of max-up is heard first, and the
 	 * next one starts a new cycle */
@@ -444,11 +443,9 @@ test_holdoff(void **state)
 	cap_udp(20, 4);
 	cap_tcp(30, TCP_SYN);
 	cap_end();
-	open_capture();
 	wc = watch(NULL, "udp", 2);
 	wc->holdoff = 5;
-	add(wc, NULL, 0);
-	run();
+	replay_one(wc);
 	res = result(0);
 	/* the start waits for the hold-off, fired by the first packet of it,
 	 * and the watch gets a whole TTL from then */
@@ -505,11 +502,9 @@ test_keepalive_filter(void **state)
 	cap_udp(9, 7);
 	cap_tcp(20, TCP_SYN);
 	cap_end();
-	open_capture();
 	wc = watch(NULL, "udp", 2);
 	wc->keepalive_filter = strdup("udp src port 7");
-	add(wc, NULL, 0);
-	run();
+	replay_one(wc);
 	assert_string_equal(events(result(0)), "start 0.000 packet, "
 	    "stop 3.000 idle, start 4.000 packet, stop 6.000 idle, "
 	    "start 8.000 packet, stop 11.000 idle");
@@ -590,11 +585,9 @@ test_nflog_time(void **state)
 	cap_nflog_at(5.5, 4.9, 7, NULL, 4);	/* no batch would have kept it */
 	cap_nflog(9, 7, NULL, 5);		/* no stamp of its own */
 	cap_end();
-	open_capture();
 	wc = watch(NULL, NULL, 2);
 	wc->nflog_group = 7;
-	add(wc, NULL, 0);
-	run();
+	replay_one(wc);
 	res = result(0);
 	assert_true(replay_capture(r)->first == AT(0));
 	assert_string_equal(events(res), "start 0.000 packet, stop 2.800 idle, "
@@ -609,6 +602,15 @@ refused(const char *want)
 		fail_msg("wanted `%s' in: %s", want, err);
 }
 
+/* the replay refuses wc, saying want; wc is freed */
+static void
+add_refused(struct watch_conf *wc, const char *want)
+{
+	assert_int_equal(replay_add(r, wc, NULL, 0, err, sizeof err), -1);
+	refused(want);
+	watch_conf_free(wc);
+}
+
 static void
 test_refused(void **state)
 {
@@ -620,35 +622,25 @@ test_refused(void **state)
 	open_capture();
 	wc = watch("vpn", NULL, 5);
 	wc->nflog_group = 7;
-	assert_int_equal(replay_add(r, wc, NULL, 0, err, sizeof err), -1);
-	refused("watch vpn: an NFLOG watch (group 7) is replayed from a "
-	    "capture of its records (tcpdump -i nflog:7 -w FILE)");
+	add_refused(wc, "watch vpn: an NFLOG watch (group 7) is replayed "
+	    "from a capture of its records (tcpdump -i nflog:7 -w FILE)");
 	refused("c.pcap' is a capture of Ethernet");
-	watch_conf_free(wc);
 	wc = watch(NULL, NULL, 5);
 	wc->queue = 3;
-	assert_int_equal(replay_add(r, wc, NULL, 0, err, sizeof err), -1);
-	refused("an NFQUEUE watch (queue 3) cannot be replayed");
-	watch_conf_free(wc);
+	add_refused(wc, "an NFQUEUE watch (queue 3) cannot be replayed");
 	wc = watch(NULL, "udp port", 5);
-	assert_int_equal(replay_add(r, wc, NULL, 0, err, sizeof err), -1);
-	refused("-f `udp port': ");
+	add_refused(wc, "-f `udp port': ");
 	refused("(for a capture of Ethernet)");
-	watch_conf_free(wc);
 	wc = watch("w", "udp", 5);
 	wc->keepalive_filter = strdup("nonsense here");
-	assert_int_equal(replay_add(r, wc, NULL, 0, err, sizeof err), -1);
-	refused("watch w: keepalive-filter `nonsense here': ");
-	watch_conf_free(wc);
+	add_refused(wc, "watch w: keepalive-filter `nonsense here': ");
 	/* a filter for Ethernet on NFLOG records */
 	cap_begin(DLT_NFLOG);
 	cap_nflog(0, 7, "a", 1);
 	cap_end();
 	open_capture();
 	wc = watch(NULL, "ether host 02:00:00:00:00:01", 5);
-	assert_int_equal(replay_add(r, wc, NULL, 0, err, sizeof err), -1);
-	refused("-f `ether host 02:00:00:00:00:01': ");
-	watch_conf_free(wc);
+	add_refused(wc, "-f `ether host 02:00:00:00:00:01': ");
 
 	/* a capture with no packet, no capture, no file */
 	cap_begin(DLT_EN10MB);
@@ -681,9 +673,7 @@ test_cut(void **state)
 	size = ftell(f);
 	fclose(f);
 	assert_int_equal(truncate(path, size - 10), 0);
-	open_capture();
-	add(watch(NULL, "udp", 5), NULL, 0);
-	run();
+	replay_one(watch(NULL, "udp", 5));
 	assert_int_equal(replay_capture(r)->packets, 6);
 	assert_non_null(strstr(replay_capture(r)->cut, "truncated"));
 	assert_int_equal(result(0)->cycles, 2);
@@ -718,9 +708,7 @@ test_report(void **state)
 	write_basic();
 	snprintf(head, sizeof head, "%s: 7 packets of Ethernet, 1970-01-01 "
 	    "00:16:40.000 to 1970-01-01 00:18:20.000 UTC (100.000 s)\n\n", path);
-	open_capture();
-	add(watch(NULL, "udp", 5), NULL, 0);
-	run();
+	replay_one(watch(NULL, "udp", 5));
 	assert_memory_equal(printed(false), head, strlen(head));
 	assert_string_equal(printed(false) + strlen(head),
 "1970-01-01 00:16:40.000 start packet  " SUMMARY "40000 > 9999\n"

@@ -239,7 +239,7 @@ struct fake {
 	struct sensor		 base;
 	enum sensor_mode	 mode;
 	int			 accepted, dropped;	/* start_done */
-	int			 syncs, flushes;
+	int			 flushes;
 	int64_t			 grace;		/* what flush answers */
 	void			(*on_sync)(struct fake *);
 };
@@ -274,7 +274,6 @@ fake_sync(struct sensor *s)
 {
 	struct fake *f = (struct fake *)s;
 
-	f->syncs++;
 	if (f->on_sync != NULL)
 		f->on_sync(f);
 }
@@ -326,14 +325,7 @@ static const uint8_t udp4[28] = {
 
 static struct fake fake;
 static struct watch *w;
-static int changes, persists, hooks_done;
-
-static void
-changed(struct watch *cw, void *arg)
-{
-	(void)cw, (void)arg;
-	changes++;
-}
+static int persists, hooks_done;
 
 static void
 persisted(struct watch *cw, void *arg)
@@ -350,24 +342,20 @@ hook_ended(struct watch *cw, const char *event, enum fsm_reason r,
 	hooks_done++;
 }
 
-static bool strict;
-
 /* a fresh watch, TTL 10 s, on one fake sensor, at 100 s */
 static int
-setup(void **state)
+setup_with(bool strict_start)
 {
 	struct watch_conf *wc = watch_conf_new();
-
-	wc->strict_start = strict;
 	struct sensor *s = &fake.base;
-	const struct watch_owner owner = { .changed = changed,
-	    .hook_done = hook_ended, .persist = persisted };
+	const struct watch_owner owner = { .hook_done = hook_ended,
+	    .persist = persisted };
 
-	(void)state;
+	wc->strict_start = strict_start;
 	memset(&fake, 0, sizeof fake);
 	fake.base.ops = &fake_ops;
 	memset(runs, 0, sizeof runs);
-	nruns = ntimers = nsaved = changes = persists = hooks_done = 0;
+	nruns = ntimers = nsaved = persists = hooks_done = 0;
 	spawn_fails = false;
 	running_hook = NULL;
 	clock_now = 100 * S;
@@ -375,6 +363,20 @@ setup(void **state)
 	wc->ttl = 10;
 	w = watch_new(wc, &s, 1, NULL, &owner);
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return setup_with(false);
+}
+
+static int
+setup_strict(void **state)
+{
+	(void)state;
+	return setup_with(true);
 }
 
 static int
@@ -592,15 +594,6 @@ test_strict_backoff(void **state)
 	assert_string_equal(runs[1].event, "start");
 }
 
-static int
-setup_strict(void **state)
-{
-	strict = true;
-	setup(state);
-	strict = false;
-	return 0;
-}
-
 /* without --strict-start a failed start is up, but what a sensor held
  * does not go into a path the hook failed to make */
 static void
@@ -662,19 +655,25 @@ test_adopt_past(void **state)
 	assert_int_equal(watch_state(w), FSM_IDLE);
 }
 
+static char why[128];
+
+/* tuninetctl asks the watch for verb; why says why it refused */
+static int
+control(enum fsm_input verb)
+{
+	return watch_control(w, verb, why, sizeof why);
+}
+
 /* tuninetctl's start, stop, hold, release */
 static void
 test_control(void **state)
 {
 	struct watch_info in;
-	char why[128];
 
 	(void)state;
-	assert_int_equal(watch_control(w, FSM_CONTROL_STOP, why, sizeof why),
-	    -1);
+	assert_int_equal(control(FSM_CONTROL_STOP), -1);
 	assert_string_equal(why, "default is idle already");
-	assert_int_equal(watch_control(w, FSM_CONTROL_START, why, sizeof why),
-	    0);
+	assert_int_equal(control(FSM_CONTROL_START), 0);
 	assert_string_equal(runs[0].reason, "control");
 	assert_string_equal(runs[0].src, "");		/* no packet */
 	/* the deadline counts from the start; no packet is listed */
@@ -683,24 +682,22 @@ test_control(void **state)
 	assert_true(in.last_packet == 0);
 	assert_null(in.last_sensor);
 	assert_int_equal(watch_why(w, NULL, 0), 0);
-	assert_int_equal(watch_control(w, FSM_CONTROL_START, why, sizeof why),
-	    -1);
+	assert_int_equal(control(FSM_CONTROL_START), -1);
 	hook_exits();
 	clock_now += S;
-	assert_int_equal(watch_control(w, FSM_CONTROL_STOP, why, sizeof why),
-	    0);
+	assert_int_equal(control(FSM_CONTROL_STOP), 0);
 	assert_string_equal(runs[1].event, "stop");
 	assert_string_equal(runs[1].reason, "control");
 	hook_exits();
-	assert_int_equal(watch_control(w, FSM_HOLD, why, sizeof why), 0);
+	assert_int_equal(control(FSM_HOLD), 0);
 	watch_info(w, &in);
 	assert_string_equal(in.state, "held");
 	assert_int_equal(fake.mode, SENSOR_UP);		/* cheapest */
 	clock_now += S;
 	packet(clock_now, true);
 	assert_int_equal(nruns, 2);
-	assert_int_equal(watch_control(w, FSM_HOLD, why, sizeof why), -1);
-	assert_int_equal(watch_control(w, FSM_RELEASE, why, sizeof why), 0);
+	assert_int_equal(control(FSM_HOLD), -1);
+	assert_int_equal(control(FSM_RELEASE), 0);
 	assert_int_equal(fake.mode, SENSOR_IDLE);
 	packet(clock_now + 1, true);
 	assert_int_equal(nruns, 3);
@@ -711,11 +708,9 @@ test_control(void **state)
 	/* a control start after a packet's cycle: not that packet's */
 	hook_exits();
 	clock_now += S;
-	assert_int_equal(watch_control(w, FSM_CONTROL_STOP, why, sizeof why),
-	    0);
+	assert_int_equal(control(FSM_CONTROL_STOP), 0);
 	hook_exits();
-	assert_int_equal(watch_control(w, FSM_CONTROL_START, why, sizeof why),
-	    0);
+	assert_int_equal(control(FSM_CONTROL_START), 0);
 	assert_int_equal(nruns, 5);
 	assert_string_equal(runs[4].reason, "control");
 	assert_string_equal(runs[4].sensor, "");
@@ -725,7 +720,7 @@ test_control(void **state)
 	assert_false(in.have_trigger);
 	hook_exits();
 	clock_now += S;
-	watch_control(w, FSM_CONTROL_STOP, why, sizeof why);
+	control(FSM_CONTROL_STOP);
 	hook_exits();
 	watch_info(w, &in);
 	assert_null(in.started_by);
