@@ -52,6 +52,16 @@ sensors_open(const struct watch_conf *wc, struct sensor **out, char *err,
 	return n;
 }
 
+/* A sensor's common part, for the watch wc. */
+void
+sensor_init(struct sensor *s, const struct sensor_ops *ops,
+    const struct watch_conf *wc)
+{
+	s->ops = ops;
+	s->ack_only = wc->ack_only;
+	s->ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
+}
+
 /* Whether the effective set holds cap; asked so that an EPERM can be told
  * apart: missing privilege, or a resource someone else holds. */
 bool

@@ -48,14 +48,14 @@ struct sensor_ops {
 	void	(*set_mode)(struct sensor *, enum sensor_mode);
 	/* bring the last-packet time up to date now (before a stop) */
 	void	(*sync)(struct sensor *);
-	/* the watch's deadline moved (up mode); due < 0: none */
+	/* the watch's deadline moved (up mode); due < 0: none; may be NULL */
 	void	(*deadline)(struct sensor *, int64_t due);
 	/* the start hook has ended, well or not (before set_mode): a
 	 * sensor that holds packets lets them through or drops them; may
 	 * be NULL */
 	void	(*start_done)(struct sensor *, bool ok);
 	/* a stop is wanted now: have packets that already passed delivered;
-	 * returns how long that may take (ns), 0 when nothing is held back */
+	 * returns how long that may take (ns); NULL: nothing is held back */
 	int64_t	(*flush)(struct sensor *);
 	/* what it has in hand (held packets, open connections); may be
 	 * NULL */
@@ -71,7 +71,8 @@ struct sensor_ops {
 	void	(*env)(const struct sensor *, struct env *);
 	/* LINKTYPE_* of what it reports; 0 while not known yet */
 	int	(*linktype)(const struct sensor *);
-	/* why it cannot report packets now (its interface is absent), or NULL */
+	/* why it cannot report packets now (its interface is absent), or
+	 * NULL; may be NULL (it always can) */
 	const char *(*waiting)(const struct sensor *);
 	void	(*close)(struct sensor *);
 };
@@ -114,6 +115,8 @@ struct sensor	*conntrack_sensor_open(const struct watch_conf *, char *err,
 		    size_t);
 
 /* helpers shared by the sensors */
+void		 sensor_init(struct sensor *, const struct sensor_ops *,
+		    const struct watch_conf *);
 bool		 have_capability(int cap);
 int64_t		 realtime_to_loop(const struct timespec *);
 int64_t		 loop_to_realtime(int64_t);

@@ -238,13 +238,6 @@ ct_start_done(struct sensor *s, bool ok)
 		check(cs, true);
 }
 
-static int64_t
-ct_flush(struct sensor *s)
-{
-	(void)s;
-	return 0;
-}
-
 static bool
 ct_stop_note(struct sensor *s, char *buf, size_t len)
 {
@@ -319,13 +312,6 @@ ct_linktype(const struct sensor *s)
 	return 0;
 }
 
-static const char *
-ct_waiting(const struct sensor *s)
-{
-	(void)s;
-	return NULL;
-}
-
 static void
 ct_close(struct sensor *s)
 {
@@ -350,14 +336,12 @@ static const struct sensor_ops ct_ops = {
 	.sync = ct_sync,
 	.deadline = ct_deadline,
 	.start_done = ct_start_done,
-	.flush = ct_flush,
 	.stop_note = ct_stop_note,
 	.counts = ct_counts,
 	.describe = ct_describe,
 	.label = ct_label,
 	.env = ct_env,
 	.linktype = ct_linktype,
-	.waiting = ct_waiting,
 	.close = ct_close,
 };
 
@@ -418,9 +402,7 @@ conntrack_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 
 	if ((cs = calloc(1, sizeof *cs)) == NULL)
 		fatal("calloc");
-	cs->base.ops = &ct_ops;
-	cs->base.ack_only = wc->ack_only;
-	cs->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
+	sensor_init(&cs->base, &ct_ops, wc);
 	cs->mark = wc->keep_mark;
 	cs->mask = wc->keep_mask;
 	cs->mode = SENSOR_IDLE;

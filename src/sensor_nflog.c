@@ -592,13 +592,6 @@ nflog_linktype(const struct sensor *s)
 	return LINKTYPE_NFLOG;
 }
 
-static const char *
-nflog_waiting(const struct sensor *s)
-{
-	(void)s;
-	return NULL;
-}
-
 /* whether a member still needs -a's headers copied while up */
 static void
 recount_acks(struct nflog_group *g)
@@ -681,7 +674,6 @@ static const struct sensor_ops nflog_ops = {
 	.label = nflog_label,
 	.env = nflog_env,
 	.linktype = nflog_linktype,
-	.waiting = nflog_waiting,
 	.close = nflog_sensor_close,
 };
 
@@ -768,9 +760,7 @@ nflog_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	}
 	if ((ns = calloc(1, sizeof *ns)) == NULL)
 		fatal("calloc");
-	ns->base.ops = &nflog_ops;
-	ns->base.ack_only = wc->ack_only;
-	ns->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
+	sensor_init(&ns->base, &nflog_ops, wc);
 	ns->g = g;
 	ns->mode = SENSOR_IDLE;
 	ns->final_timer = (struct timer){ .cb = nflog_final, .arg = ns };

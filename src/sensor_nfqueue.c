@@ -544,19 +544,6 @@ nfqueue_sync(struct sensor *s)
 		nfqueue_readable(&qs->io, EPOLLIN);
 }
 
-static void
-nfqueue_deadline(struct sensor *s, int64_t due)
-{
-	(void)s, (void)due;	/* nothing waits in the kernel: no flush */
-}
-
-static int64_t
-nfqueue_flush(struct sensor *s)
-{
-	(void)s;
-	return 0;
-}
-
 static int
 nfqueue_start(struct sensor *s)
 {
@@ -599,13 +586,6 @@ nfqueue_linktype(const struct sensor *s)
 	return LINKTYPE_RAW;
 }
 
-static const char *
-nfqueue_waiting(const struct sensor *s)
-{
-	(void)s;
-	return NULL;
-}
-
 /* Every held packet gets its verdict (they pass if the watch is up),
  * then the queue goes; the bypass flag passes what comes after. */
 static void
@@ -641,15 +621,12 @@ static const struct sensor_ops nfqueue_ops = {
 	.tag = "NFQUEUE",
 	.start = nfqueue_start,
 	.set_mode = nfqueue_set_mode,
-	.sync = nfqueue_sync,
-	.deadline = nfqueue_deadline,
+	.sync = nfqueue_sync,	/* nothing waits in the kernel: no flush */
 	.start_done = nfqueue_start_done,
-	.flush = nfqueue_flush,
 	.describe = nfqueue_describe,
 	.label = nfqueue_label,
 	.env = nfqueue_env,
 	.linktype = nfqueue_linktype,
-	.waiting = nfqueue_waiting,
 	.counts = nfqueue_counts,
 	.close = nfqueue_sensor_close,
 };
@@ -684,9 +661,7 @@ nfqueue_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	if ((qs = calloc(1, sizeof *qs)) == NULL ||
 	    (qs->held = calloc(wc->queue_hold_max, sizeof *qs->held)) == NULL)
 		fatal("calloc");
-	qs->base.ops = &nfqueue_ops;
-	qs->base.ack_only = wc->ack_only;
-	qs->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
+	sensor_init(&qs->base, &nfqueue_ops, wc);
 	qs->queue = wc->queue;
 	qs->hold_max = wc->queue_hold_max;
 	qs->hold_ns = (int64_t)wc->hook_timeout * NSEC_PER_SEC;

@@ -332,21 +332,6 @@ pcap_set_mode(struct sensor *s, enum sensor_mode mode)
 }
 
 static void
-pcap_deadline(struct sensor *s, int64_t due)
-{
-	(void)s;
-	(void)due;
-}
-
-/* nothing is held back: sync reads the ring and the counters at once */
-static int64_t
-pcap_flush(struct sensor *s)
-{
-	(void)s;
-	return 0;
-}
-
-static void
 pcap_describe(struct sensor *s, void (*line)(const char *, ...))
 {
 	struct pcap_sensor *ps = (struct pcap_sensor *)s;
@@ -712,9 +697,8 @@ static const struct sensor_ops pcap_ops = {
 	.tag = "PCAP",
 	.start = pcap_start,
 	.set_mode = pcap_set_mode,
-	.sync = pcap_sync,
-	.deadline = pcap_deadline,
-	.flush = pcap_flush,
+	.sync = pcap_sync,		/* reads the ring and the counters at
+					   once: no flush */
 	.describe = pcap_describe,
 	.label = pcap_label,
 	.env = pcap_env,
@@ -779,9 +763,7 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 		return NULL;
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
 		fatal("calloc");
-	ps->base.ops = &pcap_ops;
-	ps->base.ack_only = wc->ack_only;
-	ps->base.ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
+	sensor_init(&ps->base, &pcap_ops, wc);
 	ps->check = (struct timer){ .cb = pcap_check, .arg = ps };
 	ps->say_down = (struct timer){ .cb = pcap_say_down, .arg = ps };
 	ps->io.fd = -1;

@@ -196,7 +196,8 @@ sync_deadline(struct watch *w)
 	else
 		timer_stop(&w->deadline);
 	for (i = 0; i < w->nsensors; i++)
-		w->sensors[i]->ops->deadline(w->sensors[i], due);
+		if (w->sensors[i]->ops->deadline != NULL)
+			w->sensors[i]->ops->deadline(w->sensors[i], due);
 }
 
 static void
@@ -454,7 +455,8 @@ stop_now(struct watch *w, enum fsm_input in)
 	}
 	if (fsm_listen(&w->fsm) != LISTEN_FIRST)	/* batching */
 		for (i = 0; i < w->nsensors; i++)
-			if ((g = w->sensors[i]->ops->flush(w->sensors[i])) > grace)
+			if (w->sensors[i]->ops->flush != NULL &&
+			    (g = w->sensors[i]->ops->flush(w->sensors[i])) > grace)
 				grace = g;
 	w->signalled = in;
 	if (grace > 0)

@@ -76,7 +76,8 @@ watch_status(const struct watch *w, char *buf, size_t len)
 	switch (w->fsm.state) {
 	case FSM_IDLE:
 		for (i = 0; i < w->nsensors; i++)
-			if ((why = w->sensors[i]->ops->waiting(
+			if (w->sensors[i]->ops->waiting != NULL &&
+			    (why = w->sensors[i]->ops->waiting(
 			    w->sensors[i])) != NULL) {
 				snprintf(buf, len, "standby, %s", why);
 				return;

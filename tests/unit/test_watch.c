@@ -245,10 +245,8 @@ struct fake {
 };
 
 static int	fake_start(struct sensor *s) { (void)s; return 0; }
-static void	fake_deadline(struct sensor *s, int64_t d) { (void)s; (void)d; }
 static void	fake_close(struct sensor *s) { (void)s; }
 static int	fake_linktype(const struct sensor *s) { (void)s; return LINKTYPE_RAW; }
-static const char *fake_waiting(const struct sensor *s) { (void)s; return NULL; }
 
 static void
 fake_mode(struct sensor *s, enum sensor_mode m)
@@ -310,10 +308,10 @@ fake_env(const struct sensor *s, struct env *e)
 
 static const struct sensor_ops fake_ops = {
 	.kind = "fake", .tag = "FAKE", .start = fake_start,
-	.set_mode = fake_mode, .sync = fake_sync, .deadline = fake_deadline,
+	.set_mode = fake_mode, .sync = fake_sync,
 	.start_done = fake_start_done,
 	.flush = fake_flush, .describe = fake_describe, .label = fake_label,
-	.env = fake_env, .linktype = fake_linktype, .waiting = fake_waiting,
+	.env = fake_env, .linktype = fake_linktype,
 	.close = fake_close,
 };
 
