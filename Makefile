@@ -47,7 +47,7 @@ DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c 
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
-	  savefile.c ifwatch.c notify.c replay.c replay_report.c
+	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_metrics \
@@ -89,7 +89,7 @@ $(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/watch_sho
 $(OBJ)/tests/test_config: tests/unit/test_config.c $(OBJ)/config.o $(OBJ)/conf.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -linih
 # replay against captures the test writes (libpcap, no root)
-$(OBJ)/tests/test_replay: tests/unit/test_replay.c $(OBJ)/replay.o \
+$(OBJ)/tests/test_replay: tests/unit/test_replay.c $(OBJ)/replay.o $(OBJ)/capture.o \
 	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/json.o \
 	  $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -lpcap

@@ -411,36 +411,6 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
 	return true;
 }
 
-/* Only TCP segments with ACK set: IPv4 through libpcap's tcp[] (which
- * skips IPv4 options), IPv6 when TCP follows the fixed header. */
-#define ACK_FILTER \
-	"((ip and tcp[tcpflags] & tcp-ack != 0) or " \
-	"(ip6 and ip6[6] == 6 and ip6[53] & 0x10 != 0))"
-
-/* The pcap filter of packets that keep a watch up: --keepalive-filter in
- * place of the filter, and with -a only what carries an ACK; NULL when it
- * is the filter itself. The daemon's sensor and a replay both use it. */
-char *
-watch_up_filter(const char *filter, const char *keepalive, bool ack_only)
-{
-	const char *k = keepalive != NULL ? keepalive : filter != NULL ?
-	    filter : "";
-	char *s;
-	int r;
-
-	if (!ack_only && keepalive == NULL)
-		return NULL;
-	if (!ack_only)
-		r = asprintf(&s, "%s", k);
-	else if (*k != '\0')
-		r = asprintf(&s, "(%s) and %s", k, ACK_FILTER);
-	else
-		r = asprintf(&s, "%s", ACK_FILTER);
-	if (r == -1)
-		abort();
-	return s;
-}
-
 struct watch_conf *
 watch_conf_new(void)
 {

@@ -90,8 +90,6 @@ bool		 watch_conf_equal(const struct watch_conf *,
 		    const struct watch_conf *);
 bool		 watch_conf_check(const struct watch_conf *, unsigned how,
 		    char *err, size_t);
-char		*watch_up_filter(const char *filter, const char *keepalive,
-		    bool ack_only);
 void		 config_free(struct config *);
 bool		 parse_seconds(const char *, unsigned min, unsigned *out);
 bool		 parse_uint(const char *, unsigned long long min,

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "capture.h"
 #include "conf.h"
 #include "replay.h"
 
@@ -49,8 +50,7 @@ enum source { SOURCE_FILTER, SOURCE_NFLOG };
 struct rwatch {
 	struct watch_conf	*conf;		/* a copy of its own */
 	enum source		 source;
-	struct bpf_program	 idle_prog, up_prog;
-	bool			 have_up_prog;
+	struct capture_programs	 progs;
 	/* the packet being replayed: -1 not tested yet, else 0 or 1 */
 	int			 idle_match, up_match;
 	bool			 routed, keepalive;	/* NFLOG */
@@ -84,13 +84,6 @@ grow(void *v, size_t n, size_t size)
 	if ((v = reallocarray(v, n, size)) == NULL)
 		abort();
 	return v;
-}
-
-static int
-map_linktype(int dlt)
-{
-	/* DLT_RAW differs from LINKTYPE_RAW on Linux; the rest are equal */
-	return dlt == DLT_RAW ? LINKTYPE_RAW : dlt;
 }
 
 struct replay *
@@ -133,7 +126,7 @@ replay_open(const char *path, char *err, size_t errlen)
 		abort();
 	dlt = pcap_datalink(r->p);
 	r->capture.path = r->path;
-	r->capture.linktype = map_linktype(dlt);
+	r->capture.linktype = linktype_of_dlt(dlt);
 	r->capture.linktype_name = pcap_datalink_val_to_description_or_dlt(dlt);
 	r->end = INT64_MAX;
 	return r;
@@ -157,36 +150,30 @@ compile(struct replay *r, struct rwatch *w, char *err, size_t errlen)
 {
 	const struct watch_conf *wc = w->conf;
 	const char *f = wc->filter != NULL ? wc->filter : "";
-	char name[64], *upf;
-	int rc;
+	char name[64];
 
-	if (pcap_compile(r->p, &w->idle_prog, f, 1,
-	    PCAP_NETMASK_UNKNOWN) == -1) {
+	switch (capture_compile(r->p, wc->filter, wc->keepalive_filter,
+	    wc->ack_only, &w->progs)) {
+	case CAPTURE_OK:
+		return 0;
+	case CAPTURE_BAD_FILTER:
 		snprintf(err, errlen, "%s `%s': %s (for a capture of %s)",
 		    named(wc, "filter", "-f", name, sizeof name), f,
 		    pcap_geterr(r->p), r->capture.linktype_name);
-		return -1;
+		break;
+	case CAPTURE_BAD_KEEPALIVE:
+		snprintf(err, errlen, "%s `%s': %s (for a capture of %s)",
+		    named(wc, "keepalive-filter", "--keepalive-filter", name,
+		    sizeof name), wc->keepalive_filter, pcap_geterr(r->p),
+		    r->capture.linktype_name);
+		break;
+	case CAPTURE_BAD_ACK_FILTER:
+		snprintf(err, errlen, "%s `%s' with -a: %s (for a capture of "
+		    "%s)", named(wc, "filter", "-f", name, sizeof name), f,
+		    pcap_geterr(r->p), r->capture.linktype_name);
+		break;
 	}
-	if ((upf = watch_up_filter(wc->filter, wc->keepalive_filter,
-	    wc->ack_only)) == NULL)
-		return 0;
-	rc = pcap_compile(r->p, &w->up_prog, upf, 1, PCAP_NETMASK_UNKNOWN);
-	free(upf);
-	if (rc == -1) {
-		if (wc->keepalive_filter != NULL)
-			snprintf(err, errlen, "%s `%s': %s (for a capture of %s)",
-			    named(wc, "keepalive-filter", "--keepalive-filter",
-			    name, sizeof name), wc->keepalive_filter,
-			    pcap_geterr(r->p), r->capture.linktype_name);
-		else
-			snprintf(err, errlen, "%s `%s' with -a: %s (for a capture "
-			    "of %s)", named(wc, "filter", "-f", name, sizeof name),
-			    f, pcap_geterr(r->p), r->capture.linktype_name);
-		pcap_freecode(&w->idle_prog);
-		return -1;
-	}
-	w->have_up_prog = true;
-	return 0;
+	return -1;
 }
 
 /* Which of its sensors the capture stands for: NFLOG records for an
@@ -413,12 +400,12 @@ takes(struct rwatch *w, bool up, const struct pcap_pkthdr *h,
 	bool ack = packet_is_tcp_ack(pi), ack_only = w->conf->ack_only;
 
 	if (w->source == SOURCE_FILTER) {
-		if (up && w->have_up_prog) {
+		if (up && w->progs.have_up) {
 			*keeps_up = true;
-			return filter_match(&w->up_prog, &w->up_match, h, data);
+			return filter_match(&w->progs.up, &w->up_match, h, data);
 		}
 		*keeps_up = !ack_only || ack;
-		return filter_match(&w->idle_prog, &w->idle_match, h, data);
+		return filter_match(&w->progs.idle, &w->idle_match, h, data);
 	}
 	if (!w->routed)
 		return false;
@@ -551,10 +538,7 @@ replay_free(struct replay *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->nwatches; i++) {
-		if (r->watches[i].source == SOURCE_FILTER)
-			pcap_freecode(&r->watches[i].idle_prog);
-		if (r->watches[i].have_up_prog)
-			pcap_freecode(&r->watches[i].up_prog);
+		capture_programs_free(&r->watches[i].progs);
 		watch_conf_free(r->watches[i].conf);
 	}
 	for (i = 0; i < r->nlanes; i++)

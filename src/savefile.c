@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "log.h"
 #include "packet.h"
 #include "savefile.h"
@@ -82,36 +83,14 @@ savefile_open(const char *path, char *err, size_t errlen)
 	return sf;
 }
 
-/* pcap_open_dead takes a DLT_ value and writes the LINKTYPE_ libpcap maps
- * it to into the file header. The two differ for a few link types, raw IP
- * among them (DLT_RAW is 12 on Linux, LINKTYPE_RAW 101), and libpcap
- * exports no LINKTYPE_ to DLT_ mapping: these are the ones its table
- * (pcap-common.c) maps apart on Linux; all others are equal. */
-static int
-dlt_of(int linktype)
-{
-	switch (linktype) {
-	case 100:		/* LINKTYPE_ATM_RFC1483 */
-		return DLT_ATM_RFC1483;
-	case LINKTYPE_RAW:
-		return DLT_RAW;
-	case 102:		/* LINKTYPE_SLIP_BSDOS */
-		return DLT_SLIP_BSDOS;
-	case 103:		/* LINKTYPE_PPP_BSDOS */
-		return DLT_PPP_BSDOS;
-	case 106:		/* LINKTYPE_ATM_CLIP */
-		return DLT_ATM_CLIP;
-	default:
-		return linktype;
-	}
-}
-
 int
 savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 {
 	char proc[64];
 
-	sf->dead = pcap_open_dead_with_tstamp_precision(dlt_of(linktype),
+	/* pcap_open_dead takes a DLT_ value, and writes its LINKTYPE_ into
+	 * the file header */
+	sf->dead = pcap_open_dead_with_tstamp_precision(dlt_of_linktype(linktype),
 	    FILE_SNAPLEN, PCAP_TSTAMP_PRECISION_MICRO);
 	if (sf->dead == NULL) {
 		snprintf(err, errlen, "-w: `%s': no pcap handle", sf->path);

@@ -98,7 +98,6 @@ int		 sensors_open(const struct watch_conf *, struct sensor **,
 /* sensor_pcap.c */
 bool		 pcap_sensor_wanted(const struct watch_conf *);
 struct sensor	*pcap_sensor_open(const struct watch_conf *, char *err, size_t);
-bool		 pcap_filter_ok(const char *filter, char *err, size_t);
 
 /* sensor_nflog.c */
 bool		 nflog_sensor_wanted(const struct watch_conf *);

@@ -23,7 +23,7 @@
  * is paid per interval whatever the packet rate. When the flow stops the
  * ring is drained once; while none flows nothing is paid at all. With -a
  * the kernel filter is swapped while up for one that passes only TCP
- * ACKs (watch_up_filter), so the counters count only packets that may
+ * ACKs (capture.c), so the counters count only packets that may
  * keep the watch up.
  *
  * All that holds only while the filter runs in the kernel. libpcap runs
@@ -56,6 +56,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "conf.h"
 #include "hook.h"
 #include "ifwatch.h"
@@ -88,8 +89,7 @@ struct pcap_sensor {
 	bool			 userland;	/* libpcap filters in user space */
 	bool			 said_userland;
 	char			 why[PCAP_ERRBUF_SIZE + 128]; /* last said */
-	struct bpf_program	 idle_prog, up_prog;
-	bool			 have_up_prog;
+	struct capture_programs	 progs;
 	enum pcap_phase		 phase;
 	struct io		 io;
 	struct timer		 check;
@@ -109,13 +109,6 @@ static void	pcap_readable(struct io *, uint32_t);
 static void	pcap_check(struct timer *);
 static void	capture_failed(struct pcap_sensor *, const char *);
 static void	note_filter_place(struct pcap_sensor *);
-
-static int
-map_linktype(int dlt)
-{
-	/* DLT_RAW differs from LINKTYPE_RAW on Linux; the rest are equal */
-	return dlt == DLT_RAW ? LINKTYPE_RAW : dlt;
-}
 
 static struct timespec
 ts_of(const struct timeval *tv)
@@ -303,9 +296,9 @@ pcap_sync(struct sensor *s)
 static void
 apply_mode(struct pcap_sensor *ps)
 {
-	if (ps->have_up_prog) {
+	if (ps->progs.have_up) {
 		if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP ?
-		    &ps->up_prog : &ps->idle_prog) == -1)
+		    &ps->progs.up : &ps->progs.idle) == -1)
 			sensor_log(&ps->base, log_warnx,
 			    "PCAP: %s: %s", ps->ifname,
 			    pcap_geterr(ps->p));
@@ -394,7 +387,7 @@ set_cloexec_all(void)
 static int
 open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "", *upf = NULL;
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	const char *f = ps->filter != NULL ? ps->filter : "";
 	int r;
 
@@ -435,47 +428,34 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
 		goto fail;
 	}
-	ps->linktype = map_linktype(pcap_datalink(ps->p));
+	ps->linktype = linktype_of_dlt(pcap_datalink(ps->p));
 	ps->ifindex = if_nametoindex(ps->ifname);
 
-	if (pcap_compile(ps->p, &ps->idle_prog, f, 1,
-	    PCAP_NETMASK_UNKNOWN) == -1) {
+	switch (capture_compile(ps->p, ps->filter, ps->keepalive,
+	    ps->base.ack_only, &ps->progs)) {
+	case CAPTURE_OK:
+		break;
+	case CAPTURE_BAD_FILTER:
 		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
 		goto fail;
+	case CAPTURE_BAD_KEEPALIVE:
+		snprintf(err, errlen, "--keepalive-filter: `%s': %s",
+		    ps->keepalive, pcap_geterr(ps->p));
+		goto fail;
+	case CAPTURE_BAD_ACK_FILTER:
+		snprintf(err, errlen, "-f: `%s' with -a: %s", f,
+		    pcap_geterr(ps->p));
+		goto fail;
 	}
-	/* while up: --keepalive-filter in place of the filter, and with -a
-	 * only what carries an ACK */
-	if ((upf = watch_up_filter(ps->filter, ps->keepalive,
-	    ps->base.ack_only)) != NULL) {
-		r = pcap_compile(ps->p, &ps->up_prog, upf, 1,
-		    PCAP_NETMASK_UNKNOWN);
-		free(upf);
-		if (r == -1) {
-			if (ps->keepalive != NULL)
-				snprintf(err, errlen, "--keepalive-filter: "
-				    "`%s': %s", ps->keepalive,
-				    pcap_geterr(ps->p));
-			else
-				snprintf(err, errlen, "-f: `%s' with -a: %s",
-				    f, pcap_geterr(ps->p));
-			pcap_freecode(&ps->idle_prog);
-			goto fail;
-		}
-		ps->have_up_prog = true;
-	}
-	if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP && ps->have_up_prog ?
-	    &ps->up_prog : &ps->idle_prog) == -1) {
+	if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP && ps->progs.have_up ?
+	    &ps->progs.up : &ps->progs.idle) == -1) {
 		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
-		goto fail_code;
+		capture_programs_free(&ps->progs);
+		goto fail;
 	}
 	note_filter_place(ps);
 	ps->down = false;	/* libpcap opens only an interface that is up */
 	return 0;
-fail_code:
-	pcap_freecode(&ps->idle_prog);
-	if (ps->have_up_prog)
-		pcap_freecode(&ps->up_prog);
-	ps->have_up_prog = false;
 fail:
 	pcap_close(ps->p);
 	ps->p = NULL;
@@ -495,10 +475,7 @@ close_capture(struct pcap_sensor *ps)
 	ps->io.fd = -1;
 	pcap_close(ps->p);
 	ps->p = NULL;
-	pcap_freecode(&ps->idle_prog);
-	if (ps->have_up_prog)
-		pcap_freecode(&ps->up_prog);
-	ps->have_up_prog = false;
+	capture_programs_free(&ps->progs);
 }
 
 /* Join the loop with an open capture, in the mode the watch wants. */
@@ -706,27 +683,6 @@ static const struct sensor_ops pcap_ops = {
 	.waiting = pcap_waiting,
 	.close = pcap_sensor_close,
 };
-
-/* Whether a filter compiles, against Ethernet: what can be known of it
- * with no interface yet (--wait-interface, --check-config), so that a typo
- * is a start-up error. */
-bool
-pcap_filter_ok(const char *filter, char *err, size_t errlen)
-{
-	struct bpf_program prog;
-	pcap_t *dead;
-	int r;
-
-	if ((dead = pcap_open_dead(DLT_EN10MB, SNAPLEN)) == NULL)
-		fatal("pcap_open_dead");
-	r = pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN);
-	if (r == -1)
-		snprintf(err, errlen, "`%s': %s", filter, pcap_geterr(dead));
-	else
-		pcap_freecode(&prog);
-	pcap_close(dead);
-	return r == 0;
-}
 
 static bool
 filter_ok_named(const char *filter, char *err, size_t errlen)
