@@ -103,8 +103,21 @@ put_int(struct json *j, const char *key, long long v)
 }
 
 static void
+put_port(struct json *j, const char *key, const struct packet_fields *f,
+    unsigned port)
+{
+	json_key(j, key);
+	if (f->has_ports)
+		json_int(j, port);
+	else
+		json_null(j);
+}
+
+static void
 put_trigger(struct json *j, const struct watch_info *in)
 {
+	const struct packet_fields *f = &in->fields;
+
 	json_key(j, "trigger");
 	if (!in->have_trigger) {
 		json_null(j);
@@ -114,19 +127,11 @@ put_trigger(struct json *j, const struct watch_info *in)
 	put_string(j, "sensor", in->trigger_sensor);
 	put_time(j, "time", in->trigger_time);
 	put_string(j, "summary", in->trigger);
-	put_string(j, "src", in->src);
-	put_string(j, "dst", in->dst);
-	put_string(j, "proto", in->proto);
-	json_key(j, "sport");
-	if (in->sport >= 0)
-		json_int(j, in->sport);
-	else
-		json_null(j);
-	json_key(j, "dport");
-	if (in->dport >= 0)
-		json_int(j, in->dport);
-	else
-		json_null(j);
+	put_string(j, "src", f->src);
+	put_string(j, "dst", f->dst);
+	put_string(j, "proto", f->proto);
+	put_port(j, "sport", f, f->sport);
+	put_port(j, "dport", f, f->dport);
 	json_end(j);
 }
 

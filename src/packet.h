@@ -103,5 +103,7 @@ bool		packet_addr(const struct packet_info *, bool dst, char *,
 		    size_t);
 void		packet_fields(const struct packet_info *,
 		    struct packet_fields *);
+void		packet_summary(const struct packet_info *, uint32_t len,
+		    char *, size_t);
 
 #endif

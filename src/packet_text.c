@@ -117,6 +117,17 @@ packet_fields(const struct packet_info *pi, struct packet_fields *f)
 	}
 }
 
+/* A packet in one line: the network layer's, else the link layer's, else
+ * its length. */
+void
+packet_summary(const struct packet_info *pi, uint32_t len, char *buf,
+    size_t buflen)
+{
+	if (!packet_net_line(pi, buf, buflen) &&
+	    !packet_link_line(pi, buf, buflen))
+		snprintf(buf, buflen, "%u bytes, not decoded", len);
+}
+
 /* snprintf that appends at *off and never runs past len */
 static void
 append(char *buf, size_t len, size_t *off, const char *fmt, ...)

@@ -333,10 +333,7 @@ keep_trigger(struct lane *l, const struct packet_info *pi, uint32_t len)
 
 	memset(t, 0, sizeof *t);
 	t->have_packet = true;
-	if (!packet_net_line(pi, t->summary, sizeof t->summary) &&
-	    !packet_link_line(pi, t->summary, sizeof t->summary))
-		snprintf(t->summary, sizeof t->summary, "%u bytes, not decoded",
-		    len);
+	packet_summary(pi, len, t->summary, sizeof t->summary);
 	packet_fields(pi, &t->fields);
 	if (pi->has_nflog)
 		memcpy(t->nflog_prefix, pi->nflog_prefix, sizeof t->nflog_prefix);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "fsm.h"
+#include "packet.h"
 #include "sensor.h"
 
 struct savefile;
@@ -54,8 +55,7 @@ struct watch_info {
 	const char		*trigger_sensor;
 	int64_t			 trigger_time;
 	char			 trigger[256];	/* its one-line summary */
-	char			 src[48], dst[48], proto[16];
-	int			 sport, dport;	/* -1: none */
+	struct packet_fields	 fields;	/* its values, as its hook's */
 	const struct watch_stats *stats;
 };
 

@@ -122,7 +122,6 @@ watch_info(const struct watch *w, struct watch_info *in)
 	struct sensor_counts c;
 	struct packet_info pi;
 	char label[64];
-	const char *kw;
 	int64_t due;
 	size_t len;
 	int i, last;
@@ -169,7 +168,6 @@ watch_info(const struct watch *w, struct watch_info *in)
 		if (c.connections >= 0)
 			in->counts.connections = c.connections;
 	}
-	in->sport = in->dport = -1;
 	if (t->sensor == NULL)
 		return;
 	in->have_trigger = true;
@@ -181,26 +179,8 @@ watch_info(const struct watch *w, struct watch_info *in)
 		return;
 	}
 	packet_decode(t->linktype, t->data, t->caplen, &pi);
-	if (!packet_net_line(&pi, in->trigger, sizeof in->trigger) &&
-	    !packet_link_line(&pi, in->trigger, sizeof in->trigger))
-		snprintf(in->trigger, sizeof in->trigger, "%u bytes, not "
-		    "decoded", t->len);
-	if (packet_addr(&pi, false, in->src, sizeof in->src))
-		packet_addr(&pi, true, in->dst, sizeof in->dst);
-	else
-		in->src[0] = '\0';
-	if (pi.net == NET_ARP)
-		snprintf(in->proto, sizeof in->proto, "arp");
-	else if (pi.has_proto) {
-		if ((kw = packet_proto_keyword(pi.proto)) != NULL)
-			snprintf(in->proto, sizeof in->proto, "%s", kw);
-		else
-			snprintf(in->proto, sizeof in->proto, "%u", pi.proto);
-	}
-	if (pi.has_ports) {
-		in->sport = pi.sport;
-		in->dport = pi.dport;
-	}
+	packet_summary(&pi, t->len, in->trigger, sizeof in->trigger);
+	packet_fields(&pi, &in->fields);
 }
 
 /* The packets that moved the deadline, newest first. */

@@ -758,9 +758,9 @@ test_stats_why_persist(void **state)
 	assert_int_equal(in.stats->start_latency.count, 1);
 	assert_true(in.up_ns == 13 * S);
 	assert_true(in.have_trigger);
-	assert_string_equal(in.src, "192.0.2.1");
-	assert_string_equal(in.proto, "udp");
-	assert_int_equal(in.dport, 9999);
+	assert_string_equal(in.fields.src, "192.0.2.1");
+	assert_string_equal(in.fields.proto, "udp");
+	assert_int_equal(in.fields.dport, 9999);
 	assert_int_equal(hooks_done, 2);
 }
 
