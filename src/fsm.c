@@ -116,7 +116,7 @@ stop_done(struct fsm *w, struct fsm_step *st)
 }
 
 static void
-packet_idle(struct fsm *w, struct fsm_step *st, bool keeps_up)
+packet_idle(struct fsm *w, struct fsm_step *st)
 {
 	if (w->exiting || w->held)
 		return;
@@ -126,7 +126,6 @@ packet_idle(struct fsm *w, struct fsm_step *st, bool keeps_up)
 			w->start_reason = REASON_PACKET;
 		w->start_due = true;
 		touch(w, st->now, true);
-		(void)keeps_up;
 		return;
 	}
 	w->last = st->now;
@@ -159,14 +158,12 @@ control_start(struct fsm *w, struct fsm_step *st)
 	if (w->exiting)
 		return;
 	if (w->state == FSM_IDLE) {
-		if (st->now > w->last)
-			w->last = st->now;
+		touch(w, st->now, true);
 		go(w, st, FSM_STARTING, FSM_RUN_START, REASON_CONTROL);
 	} else if (w->state == FSM_STOPPING) {
 		w->start_pending = true;
 		w->start_reason = REASON_CONTROL;
-		if (st->now > w->last)
-			w->last = st->now;
+		touch(w, st->now, true);
 	}
 }
 
@@ -183,7 +180,7 @@ fsm_input(struct fsm *w, enum fsm_input in, int64_t now, bool keeps_up)
 	switch (in) {
 	case FSM_PACKET:
 		if (w->state == FSM_IDLE)
-			packet_idle(w, &st, keeps_up);
+			packet_idle(w, &st);
 		else if (w->state == FSM_STOPPING && !w->start_pending &&
 		    !w->exiting && !w->held) {
 			w->start_pending = true;
@@ -204,8 +201,7 @@ fsm_input(struct fsm *w, enum fsm_input in, int64_t now, bool keeps_up)
 			go(w, &st, FSM_STOPPING, FSM_RUN_STOP, why);
 		else if (w->state == FSM_IDLE && w->start_due &&
 		    now >= w->not_before && !w->held && !w->exiting) {
-			if (now > w->last)
-				w->last = now;
+			touch(w, now, true);
 			go(w, &st, FSM_STARTING, FSM_RUN_START, w->start_reason);
 		}
 		break;

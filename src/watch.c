@@ -41,7 +41,7 @@ static void	step(struct watch *, enum fsm_input, int64_t, bool);
 static void	on_hook_done(struct hook *);
 
 /* The watch's log lines: its name first, in config mode. */
-static void
+static void __attribute__((format(printf, 3, 4)))
 wlog(const struct watch *w, void (*out)(const char *, ...), const char *fmt,
     ...)
 {
@@ -261,6 +261,17 @@ on_persist(struct timer *t)
 	persist_now(t->arg);
 }
 
+static int
+sensor_index(const struct watch *w, const struct sensor *s)
+{
+	int i;
+
+	for (i = 0; i < w->nsensors; i++)
+		if (w->sensors[i] == s)
+			return i;
+	return 0;
+}
+
 /* A packet moved the deadline: remembered for `tuninetctl why', as the
  * sensors reported it (in up mode, its time and its sensor). */
 static void
@@ -318,7 +329,7 @@ carry_out(struct watch *w, struct fsm_step st, bool packet)
 	sync_deadline(w);
 	/* a control start moves the deadline too; only packets are listed */
 	if (w->fsm.last != w->last_seen && packet)
-		moved(w, (uint8_t)w->last_index);
+		moved(w, (uint8_t)sensor_index(w, w->last_sensor));
 	w->last_seen = w->fsm.last;
 	if (spawned == -1) {
 		/* logged; the state moves on as after a failure, and that
@@ -339,17 +350,6 @@ static void
 step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 {
 	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), in == FSM_PACKET);
-}
-
-static int
-sensor_index(const struct watch *w, const struct sensor *s)
-{
-	int i;
-
-	for (i = 0; i < w->nsensors; i++)
-		if (w->sensors[i] == s)
-			return i;
-	return 0;
 }
 
 static void
@@ -377,10 +377,8 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		if (t->have_data)
 			memcpy(t->data, sp->data, t->caplen);
 	}
-	if (fresh || sp->keeps_up || !w->conf->ack_only) {
+	if (fresh || sp->keeps_up || !w->conf->ack_only)
 		w->last_sensor = s;
-		w->last_index = sensor_index(w, s);
-	}
 	step(w, FSM_PACKET, sp->when, sp->keeps_up);
 }
 

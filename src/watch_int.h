@@ -38,7 +38,6 @@ struct watch {
 	struct hook		 hook;
 	struct timer		 deadline;
 	struct sensor		*last_sensor;	/* of the last packet */
-	int			 last_index;	/* its place in sensors[] */
 	struct trigger		 trigger;	/* of the start running or due */
 	struct savefile		*savefile;	/* -w, or NULL */
 	struct timer		 flushed;	/* a signal's stop, once heard */
@@ -59,6 +58,5 @@ struct watch {
 };
 
 void		 watch_sync(struct watch *);
-const char	*watch_display_name(const struct watch *);
 
 #endif
