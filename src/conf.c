@@ -460,8 +460,9 @@ watch_conf_free(struct watch_conf *wc)
 	free(wc);
 }
 
-static bool
-same(const char *a, const char *b)
+/* two settings' strings, either of them NULL (not given) */
+bool
+same_string(const char *a, const char *b)
 {
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
@@ -471,7 +472,7 @@ same(const char *a, const char *b)
 bool
 watch_conf_equal(const struct watch_conf *a, const struct watch_conf *b)
 {
-#define SAME(f)	if (!same(a->f, b->f)) return false;
+#define SAME(f)	if (!same_string(a->f, b->f)) return false;
 	STRINGS(SAME)
 #undef SAME
 	return a->nflog_group == b->nflog_group && a->queue == b->queue &&

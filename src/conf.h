@@ -95,5 +95,6 @@ bool		 parse_seconds(const char *, unsigned min, unsigned *out);
 bool		 parse_uint(const char *, unsigned long long min,
 		    unsigned long long max, unsigned long long *out);
 bool		 parse_bool(const char *, bool *out);
+bool		 same_string(const char *, const char *);
 
 #endif

@@ -159,12 +159,7 @@ reply_error(struct client *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	json_init(&j);
-	json_object(&j);
-	json_key(&j, "ok");
-	json_bool(&j, false);
-	json_key(&j, "error");
-	json_string(&j, msg);
-	json_end(&j);
+	control_refusal(&j, msg);
 	take_reply(c, &j);
 }
 

@@ -21,5 +21,6 @@ void		 control_close(struct control *);
  * false when the line was not a request at all (the connection ends) */
 bool		 control_answer(struct daemon *, const char *line, size_t len,
 		    uid_t uid, pid_t pid, struct json *reply);
+void		 control_refusal(struct json *, const char *msg);
 
 #endif

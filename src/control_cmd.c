@@ -82,7 +82,7 @@ put_now(struct json *j)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	put_time(j, "now", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+	put_time(j, "now", (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec);
 }
 
 static void
@@ -205,7 +205,7 @@ pick(struct request *rq)
 {
 	const struct json_node *v = json_get(rq->root, "watch");
 	struct watch *w;
-	int n;
+	int n = daemon_count(rq->d);
 
 	if (v != NULL && v->type != JSON_STRING) {
 		refuse(rq, "watch: expected a string, not %s",
@@ -217,8 +217,6 @@ pick(struct request *rq)
 			refuse(rq, "no watch `%.64s'", v->str);
 		return w;
 	}
-	for (n = 0; daemon_watch(rq->d, n) != NULL; n++)
-		;
 	if (n != 1) {
 		refuse(rq, "%s which watch? There are %d", rq->command, n);
 		return NULL;
@@ -268,17 +266,14 @@ status(struct request *rq, struct json *j)
 static bool
 list(struct request *rq, struct json *j)
 {
-	struct watch_info in;
 	struct watch *w;
 	int i;
 
 	begin_ok(j);
 	json_key(j, "watches");
 	json_array(j);
-	for (i = 0; (w = daemon_watch(rq->d, i)) != NULL; i++) {
-		watch_info(w, &in);
-		json_string(j, in.name);
-	}
+	for (i = 0; (w = daemon_watch(rq->d, i)) != NULL; i++)
+		json_string(j, watch_display_name(w));
 	json_end(j);
 	json_end(j);
 	return true;
@@ -363,10 +358,8 @@ metrics(struct request *rq, struct json *j)
 	struct watch_info *in;
 	struct watch *w;
 	char *text;
-	int n, i;
+	int n = daemon_count(rq->d), i;
 
-	for (n = 0; daemon_watch(rq->d, n) != NULL; n++)
-		;
 	if ((in = calloc((size_t)n + 1, sizeof *in)) == NULL)
 		return refuse(rq, "out of memory");
 	for (i = 0; i < n && (w = daemon_watch(rq->d, i)) != NULL; i++)
@@ -401,9 +394,8 @@ control(struct request *rq, struct json *j)
 		return false;
 	for (i = 0; strcmp(map[i].command, rq->command) != 0; i++)
 		;
-	watch_info(w, &in);
 	log_info("control: %s %s, asked by uid %u (pid %d)", rq->command,
-	    in.name, (unsigned)rq->uid, (int)rq->pid);
+	    watch_display_name(w), (unsigned)rq->uid, (int)rq->pid);
 	if (watch_control(w, map[i].in, rq->err, sizeof rq->err) == -1)
 		return false;
 	watch_info(w, &in);
@@ -444,8 +436,9 @@ static const struct command {
 	{ "reload", reload, true, "reload the configuration" },
 };
 
-static void
-write_error(struct json *j, const char *msg)
+/* {"ok":false,"error":MSG}, in place of whatever j held */
+void
+control_refusal(struct json *j, const char *msg)
 {
 	json_free(j);
 	json_init(j);
@@ -470,7 +463,7 @@ control_answer(struct daemon *d, const char *line, size_t len, uid_t uid,
 
 	if (!json_parse(&doc, line, len, REQUEST_VALUES, err, sizeof err)) {
 		snprintf(rq.err, sizeof rq.err, "not a JSON request: %s", err);
-		write_error(j, rq.err);
+		control_refusal(j, rq.err);
 		return false;
 	}
 	rq.root = &doc.node[0];
@@ -497,7 +490,7 @@ control_answer(struct daemon *d, const char *line, size_t len, uid_t uid,
 			return true;
 		}
 	}
-	write_error(j, rq.err);
+	control_refusal(j, rq.err);
 	json_doc_free(&doc);
 	return true;
 }

@@ -62,12 +62,6 @@ struct daemon {
 
 static struct daemon *the_daemon;	/* for the signal callback */
 
-static bool
-same(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 static void
 status_words(struct daemon *d, char *status, size_t len)
 {
@@ -137,8 +131,7 @@ hook_done(struct watch *w, const char *event, enum fsm_reason reason,
 
 	*e = (struct daemon_event){ .result = *r, .reason = reason };
 	e->when = loop_to_realtime(r->started);
-	snprintf(e->watch, sizeof e->watch, "%s", watch_name(w) != NULL ?
-	    watch_name(w) : "default");
+	snprintf(e->watch, sizeof e->watch, "%s", watch_display_name(w));
 	snprintf(e->event, sizeof e->event, "%s", event);
 }
 
@@ -153,6 +146,9 @@ source(const struct daemon *d)
 static void
 persist(struct watch *w, void *arg)
 {
+	static const enum saved_state saved[] = { [FSM_IDLE] = SAVED_IDLE,
+	    [FSM_STARTING] = SAVED_STARTING, [FSM_UP] = SAVED_UP,
+	    [FSM_STOPPING] = SAVED_STOPPING };
 	static bool said;
 	struct daemon *d = arg;
 	struct watch_info in;
@@ -161,14 +157,8 @@ persist(struct watch *w, void *arg)
 	if (d->state_dir == NULL)
 		return;
 	watch_info(w, &in);
-	sv = (struct saved){ .up_since = in.up_since,
-	    .last_packet = in.last_moved };
-	if (strcmp(in.state, "starting") == 0)
-		sv.state = SAVED_STARTING;
-	else if (strcmp(in.state, "up") == 0)
-		sv.state = SAVED_UP;
-	else if (strcmp(in.state, "stopping") == 0)
-		sv.state = SAVED_STOPPING;
+	sv = (struct saved){ .state = saved[watch_state(w)],
+	    .up_since = in.up_since, .last_packet = in.last_moved };
 	if (in.have_trigger)
 		snprintf(sv.trigger, sizeof sv.trigger, "%s", in.trigger);
 	snprintf(sv.source, sizeof sv.source, "%s", source(d));
@@ -184,15 +174,14 @@ persist(struct watch *w, void *arg)
 static void
 adopt(struct daemon *d, struct watch *w)
 {
-	const struct watch_conf *wc = watch_conf(w);
 	struct saved sv;
 
 	if (d->state_dir == NULL || statefile_read(d->state_dir,
-	    wc->name != NULL ? wc->name : "default", &sv) == -1)
+	    watch_display_name(w), &sv) == -1)
 		return;
 	/* a start that may have failed is not up, with --strict-start */
 	if (strcmp(sv.source, source(d)) != 0 || sv.state == SAVED_IDLE ||
-	    (sv.state == SAVED_STARTING && wc->strict_start) ||
+	    (sv.state == SAVED_STARTING && watch_conf(w)->strict_start) ||
 	    sv.up_since == 0 || sv.last_packet == 0)
 		return;
 	watch_adopt(w, sv.up_since, sv.last_packet,
@@ -377,9 +366,9 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 		goto out;
 	}
 	config_errors_free(&errs);
-	if (!same(cf.control, d->control) ||
-	    !same(cf.control_group, d->control_group) ||
-	    !same(cf.state_dir, d->state_dir))
+	if (!same_string(cf.control, d->control) ||
+	    !same_string(cf.control_group, d->control_group) ||
+	    !same_string(cf.state_dir, d->state_dir))
 		log_warnx("CORE: %s: control, control-group and state-dir take "
 		    "effect at the next start; until then they stay as they "
 		    "were", d->config_file);
@@ -543,6 +532,13 @@ daemon_settings(struct daemon *d, const char *control,
 
 /* ---- what the control socket asks ---- */
 
+/* the watches, retiring ones not counted */
+int
+daemon_count(const struct daemon *d)
+{
+	return d->nslots - d->nretiring;
+}
+
 /* the i-th watch, in the file's order; retiring ones are skipped */
 struct watch *
 daemon_watch(const struct daemon *d, int i)
@@ -564,8 +560,7 @@ daemon_find(const struct daemon *d, const char *name)
 	int i;
 
 	for (i = 0; (w = daemon_watch(d, i)) != NULL; i++)
-		if (strcmp(watch_name(w) != NULL ? watch_name(w) : "default",
-		    name) == 0)
+		if (strcmp(watch_display_name(w), name) == 0)
 			return w;
 	return NULL;
 }

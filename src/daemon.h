@@ -34,6 +34,7 @@ void		 daemon_settings(struct daemon *, const char *control,
 void		 daemon_free(struct daemon *);
 
 /* for the control socket */
+int		 daemon_count(const struct daemon *);
 struct watch	*daemon_watch(const struct daemon *, int i);
 struct watch	*daemon_find(const struct daemon *, const char *name);
 int		 daemon_events(const struct daemon *,

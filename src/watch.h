@@ -75,7 +75,8 @@ const struct watch_conf *watch_conf(const struct watch *);
 void		 watch_describe(struct watch *);
 bool		 watch_done(const struct watch *);
 enum fsm_state	 watch_state(const struct watch *);
-const char	*watch_name(const struct watch *);
+const char	*watch_name(const struct watch *);	/* NULL: -i/-n/-q */
+const char	*watch_display_name(const struct watch *); /* or "default" */
 void		 watch_status(const struct watch *, char *, size_t);
 void		 watch_info(const struct watch *, struct watch_info *);
 int		 watch_why(const struct watch *, struct watch_moved *, int max);
