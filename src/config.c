@@ -67,7 +67,7 @@ static void
 error(struct parser *p, const char *file, int line, const char *fmt, ...)
 {
 	struct config_errors *e = p->errs;
-	char msg[1024], *t;
+	char msg[1024], *line_text, *t;
 	va_list ap;
 	int n;
 
@@ -79,15 +79,13 @@ error(struct parser *p, const char *file, int line, const char *fmt, ...)
 	if (e->n == MAX_ERRORS)	/* the last shown says so */
 		snprintf(msg, sizeof msg, "too many errors; the rest are not "
 		    "shown");
-	n = line > 0 ? snprintf(NULL, 0, "%s:%d: %s\n", file, line, msg) :
-	    snprintf(NULL, 0, "%s: %s\n", file, msg);
-	if ((t = realloc(e->text, e->len + (size_t)n + 1)) == NULL)
+	n = line > 0 ? asprintf(&line_text, "%s:%d: %s\n", file, line, msg) :
+	    asprintf(&line_text, "%s: %s\n", file, msg);
+	if (n == -1 || (t = realloc(e->text, e->len + (size_t)n + 1)) == NULL)
 		abort();
+	memcpy(t + e->len, line_text, (size_t)n + 1);
+	free(line_text);
 	e->text = t;
-	if (line > 0)
-		snprintf(t + e->len, (size_t)n + 1, "%s:%d: %s\n", file, line, msg);
-	else
-		snprintf(t + e->len, (size_t)n + 1, "%s: %s\n", file, msg);
 	e->len += (size_t)n;
 }
 
@@ -290,7 +288,7 @@ on_key(void *arg, const char *section, const char *key, const char *raw)
 {
 	struct parser *p = arg;
 	const struct setting *s;
-	struct watch_conf scratch;
+	struct watch_conf *scratch;
 	struct origin *at;
 	static char buf[65536];		/* inih's longest line, as set */
 	char why[512];
@@ -326,18 +324,13 @@ on_key(void *arg, const char *section, const char *key, const char *raw)
 		return 1;
 	}
 	/* a default for every watch: checked now, applied at the end */
-	memset(&scratch, 0, sizeof scratch);
-	if (!s->set(&scratch, value, why, sizeof why))
+	if ((scratch = watch_conf_new()) == NULL)
+		abort();
+	if (!s->set(scratch, value, why, sizeof why))
 		error(p, p->file, p->line, "%s: %s", key, why);
 	else
 		p->defaults[i] = xstrdup(value);
-	free(scratch.ifname);
-	free(scratch.filter);
-	free(scratch.keepalive_filter);
-	free(scratch.nflog_prefix);
-	free(scratch.keepalive_prefix);
-	free(scratch.hook);
-	free(scratch.savefile);
+	watch_conf_free(scratch);
 	return 1;
 }
 

@@ -71,6 +71,15 @@ static void	hook_remnant(struct timer *);
 static void	output_ready(struct io *, uint32_t);
 static void	output_free(struct hook_output *);
 
+/* what a killed hook left behind was due SIGKILL: it gets it now */
+static void
+kill_remnant(struct hook *h)
+{
+	if (h->remnant != 0)
+		kill(-h->remnant, SIGKILL);
+	h->remnant = 0;
+}
+
 void
 hook_init(struct hook *h, const char *tag, const char *path,
     unsigned timeout, void (*done)(struct hook *), void *arg)
@@ -107,10 +116,7 @@ hook_free(struct hook *h)
 	while (h->outputs != NULL)
 		output_free(h->outputs);
 	timer_stop(&h->kill_timer);
-	/* what a killed hook left behind was due SIGKILL: it gets it now */
-	if (h->remnant != 0)
-		kill(-h->remnant, SIGKILL);
-	h->remnant = 0;
+	kill_remnant(h);
 	timer_stop(&h->remnant_timer);
 	free(h->path);
 	free(h->prefix);
@@ -444,8 +450,7 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	h->term_sent = false;
 	h->result.spawned = true;
 	if (h->timeout > 0)
-		timer_set(&h->kill_timer,
-		    now_ns() + (int64_t)h->timeout * 1000000000LL);
+		timer_set(&h->kill_timer, ns_after(now_ns(), h->timeout));
 	return 0;
 }
 
@@ -572,11 +577,10 @@ hook_exited(struct hook *h, const siginfo_t *si)
 
 	if (h->term_sent) {
 		/* its group may live on; SIGKILL it when the grace ends */
-		if (h->remnant != 0)
-			kill(-h->remnant, SIGKILL);
+		kill_remnant(h);
 		h->remnant = h->pid;
 		timer_set(&h->remnant_timer,
-		    now_ns() + HOOK_KILL_GRACE * 1000000000LL);
+		    ns_after(now_ns(), HOOK_KILL_GRACE));
 	}
 	h->pid = 0;
 	h->result.code = si->si_code;
@@ -617,7 +621,7 @@ hook_timeout(struct timer *t)
 		    h->path, h->timeout);
 		kill(-h->pid, SIGTERM);
 		h->term_sent = true;
-		timer_set(t, now_ns() + HOOK_KILL_GRACE * 1000000000LL);
+		timer_set(t, ns_after(now_ns(), HOOK_KILL_GRACE));
 	} else {
 		log_warnx("%s%s command `%s' still running %d s after SIGTERM: "
 		    "SIGKILL to its process group", h->prefix, h->event,
@@ -629,9 +633,5 @@ hook_timeout(struct timer *t)
 static void
 hook_remnant(struct timer *t)
 {
-	struct hook *h = t->arg;
-
-	if (h->remnant != 0)
-		kill(-h->remnant, SIGKILL);
-	h->remnant = 0;
+	kill_remnant(t->arg);
 }

@@ -9,7 +9,6 @@
  * then answers NULL.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,18 +193,6 @@ json_string(struct json *j, const char *s)
 {
 	value(j);
 	quoted(j, s != NULL ? s : "");
-}
-
-void
-json_stringf(struct json *j, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	json_string(j, buf);
 }
 
 void

@@ -31,8 +31,6 @@ void	json_array(struct json *);
 void	json_end(struct json *);	/* of the innermost object or array */
 void	json_key(struct json *, const char *);
 void	json_string(struct json *, const char *);
-void	json_stringf(struct json *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
 void	json_int(struct json *, long long);
 void	json_double(struct json *, double, int decimals);
 void	json_bool(struct json *, bool);

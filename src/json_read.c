@@ -1,9 +1,10 @@
 /*
  * json_read.c: JSON (RFC 8259), read. Pure, no I/O. (Written: json.c.)
- * What a peer of the control socket sends, so nothing is trusted. Strict: one value and only whitespace around it, no trailing
- * comma, no comment, no leading zero, valid UTF-8, escapes as the RFC
- * has them (a lone surrogate is refused, and so is \u0000: strings are C
- * strings here). Bounded: nesting to JSON_DEPTH (the recursion's depth),
+ * What a peer of the control socket sends, so nothing is trusted.
+ * Strict: one value and only whitespace around it, no trailing comma, no
+ * comment, no leading zero, valid UTF-8, escapes as the RFC has them (a
+ * lone surrogate is refused, and so is \u0000: strings are C strings
+ * here). Bounded: nesting to JSON_DEPTH (the recursion's depth),
  * at most max_nodes values, numbers of at most NUMBER_MAX characters;
  * memory is the text's length plus the nodes. Errors name the byte offset.
  */

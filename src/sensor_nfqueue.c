@@ -66,7 +66,7 @@
 #define SLOT		2048		/* a message: SNAPLEN bytes + metadata */
 #define READS_PER_WAKE	16		/* recvmmsg calls per wake-up */
 #define KERNEL_MARGIN	1024		/* queued beyond the hold, unread */
-#define STAMP_SKEW_NS	(10 * 1000000000LL)
+#define STAMP_SKEW_NS	(10 * NSEC_PER_SEC)
 
 struct held {
 	uint32_t	 id;

@@ -46,24 +46,32 @@ check_command(const char *path, char *err, size_t len)
 	return hook_check("command", path, err, len);
 }
 
-/* Daemonized, the working directory is /: keep a relative path meaning
- * what it meant, without resolving symlinks the user may later move. */
-static char *
-absolute(const char *path)
+/* Daemonized, the working directory is /: a relative path made to keep
+ * meaning what it meant, without resolving symlinks the user may later
+ * move. NULL stays NULL. */
+static void
+make_absolute(char **path)
 {
 	char cwd[PATH_MAX], *abs;
 
-	if (path == NULL)
-		return NULL;
-	if (path[0] == '/')
-		abs = strdup(path);
-	else if (getcwd(cwd, sizeof cwd) == NULL)
+	if (*path == NULL || (*path)[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof cwd) == NULL)
 		fatal("getcwd");
-	else if (asprintf(&abs, "%s/%s", cwd, path) == -1)
-		abs = NULL;
-	if (abs == NULL)
+	if (asprintf(&abs, "%s/%s", cwd, *path) == -1)
 		fatal("absolute path");
-	return abs;
+	free(*path);
+	*path = abs;
+}
+
+/* -C FILE refused: every error, then how many */
+static void
+say_config_errors(const char *file, struct config_errors *errs)
+{
+	fputs(errs->text, stderr);
+	fprintf(stderr, "tuninetd: %s: %d error%s\n", file, errs->n,
+	    errs->n == 1 ? "" : "s");
+	config_errors_free(errs);
 }
 
 /* Daemons get fds 0-2 from whoever started them; make sure they exist, so
@@ -103,10 +111,7 @@ replay(struct config *cf)
 
 	if (cf->config_file != NULL &&
 	    !config_load(cf->config_file, cf, &checks, &errs)) {
-		fputs(errs.text, stderr);
-		fprintf(stderr, "tuninetd: %s: %d error%s\n", cf->config_file,
-		    errs.n, errs.n == 1 ? "" : "s");
-		config_errors_free(&errs);
+		say_config_errors(cf->config_file, &errs);
 		goto out;
 	}
 	if (cf->config_file != NULL)
@@ -167,7 +172,7 @@ main(int argc, char *argv[])
 	struct control *ctl = NULL;
 	struct daemon *d;
 	struct config cf;
-	char err[1024], usage[8192], *path;
+	char err[1024], usage[8192];
 	int status;
 
 	ensure_std_fds();
@@ -189,15 +194,11 @@ main(int argc, char *argv[])
 		return replay(&cf);
 	log_init("tuninetd", false);
 	if (cf.config_file != NULL) {
-		/* read again on SIGHUP, after -d made the directory / */
-		path = absolute(cf.config_file);
-		free(cf.config_file);
-		cf.config_file = path;
+		/* read again on SIGHUP, after -d made the directory / (the
+		 * file's own relative paths are relative to the file) */
+		make_absolute(&cf.config_file);
 		if (!config_load(cf.config_file, &cf, &checks, &errs)) {
-			fputs(errs.text, stderr);
-			fprintf(stderr, "tuninetd: %s: %d error%s\n",
-			    cf.config_file, errs.n, errs.n == 1 ? "" : "s");
-			config_errors_free(&errs);
+			say_config_errors(cf.config_file, &errs);
 			config_free(&cf);
 			return 1;
 		}
@@ -209,33 +210,13 @@ main(int argc, char *argv[])
 			return 0;
 		}
 	} else {
-		/* daemonized, the directory is /: keep relative paths meaning
-		 * what they meant */
-		wc = cf.watches;
-		path = absolute(wc->hook);
-		free(wc->hook);
-		wc->hook = path;
-		if (wc->savefile != NULL) {
-			path = absolute(wc->savefile);
-			free(wc->savefile);
-			wc->savefile = path;
-		}
+		make_absolute(&cf.watches->hook);
+		make_absolute(&cf.watches->savefile);
+		make_absolute(&cf.control);
+		make_absolute(&cf.state_dir);
 		checks.hook = check_option_hook;
 	}
 	/* first: it makes /run/tuninetd, where the state directory may be */
-	if (cf.config_file == NULL) {
-		/* -d makes the directory /: keep them meaning what they did */
-		if (cf.control != NULL) {
-			path = absolute(cf.control);
-			free(cf.control);
-			cf.control = path;
-		}
-		if (cf.state_dir != NULL) {
-			path = absolute(cf.state_dir);
-			free(cf.state_dir);
-			cf.state_dir = path;
-		}
-	}
 	if (cf.control != NULL && (ctl = control_open(cf.control,
 	    cf.control_group, err, sizeof err)) == NULL) {
 		config_free(&cf);

@@ -57,7 +57,7 @@ test_escapes(void **state)
 	json_init(&j);
 	json_array(&j);
 	json_string(&j, "q\"b\\n\nt\tx\x01\x1f\x7f\xc3\xa9");
-	json_stringf(&j, "%d-%s", 7, "z");
+	json_string(&j, "7-z");
 	json_end(&j);
 	assert_string_equal(json_text(&j),
 	    "[\"q\\\"b\\\\n\\nt\\tx\\u0001\\u001f\x7f\xc3\xa9\",\"7-z\"]");
