@@ -77,30 +77,27 @@ $(BIN)/tuntapd: $(TUNTAPD_OBJS) | $(BIN)
 $(BIN)/tuninetctl: $(CTL_OBJS) | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) -lm
 
-# unit tests: cmocka, against the pure modules only
-$(OBJ)/tests/test_options: tests/unit/test_options.c $(OBJ)/options.o $(OBJ)/conf.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
-$(OBJ)/tests/test_fsm: tests/unit/test_fsm.c $(OBJ)/fsm.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+# unit tests: cmocka, each against the pure modules it lists (and the
+# library of LIBS_<name>)
+$(OBJ)/tests/test_%: tests/unit/test_%.c | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS_$*)
+$(OBJ)/tests/test_options: $(OBJ)/options.o $(OBJ)/conf.o
+$(OBJ)/tests/test_fsm: $(OBJ)/fsm.o
 # the watch's glue, against a fake sensor, clock, hook and loop
-$(OBJ)/tests/test_watch: tests/unit/test_watch.c $(OBJ)/watch.o $(OBJ)/watch_show.o $(OBJ)/fsm.o $(OBJ)/stats.o \
-	  $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
-$(OBJ)/tests/test_config: tests/unit/test_config.c $(OBJ)/config.o $(OBJ)/conf.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -linih
+$(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_show.o $(OBJ)/fsm.o \
+	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o \
+	  $(OBJ)/packet_text.o
+$(OBJ)/tests/test_config: $(OBJ)/config.o $(OBJ)/conf.o
+LIBS_config = -linih
 # replay against captures the test writes (libpcap, no root)
-$(OBJ)/tests/test_replay: tests/unit/test_replay.c $(OBJ)/replay.o $(OBJ)/capture.o \
+$(OBJ)/tests/test_replay: $(OBJ)/replay.o $(OBJ)/capture.o \
 	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/json.o \
-	  $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka -lpcap
-$(OBJ)/tests/test_json: tests/unit/test_json.c $(OBJ)/json.o $(OBJ)/json_read.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
-$(OBJ)/tests/test_metrics: tests/unit/test_metrics.c $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
-$(OBJ)/tests/test_loop: tests/unit/test_loop.c $(OBJ)/loop.o $(OBJ)/log.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
-$(OBJ)/tests/test_packet: tests/unit/test_packet.c $(OBJ)/packet.o $(OBJ)/packet_text.o | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka
+	  $(OBJ)/packet.o $(OBJ)/packet_text.o
+LIBS_replay = -lpcap
+$(OBJ)/tests/test_json: $(OBJ)/json.o $(OBJ)/json_read.o
+$(OBJ)/tests/test_metrics: $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o
+$(OBJ)/tests/test_loop: $(OBJ)/loop.o $(OBJ)/log.o
+$(OBJ)/tests/test_packet: $(OBJ)/packet.o $(OBJ)/packet_text.o
 
 # test helpers: small C programs that send and record for the tests
 TOOLS = sendudp tcpchat vlansend notifylisten udpecho
@@ -130,22 +127,15 @@ fuzz: deps build/fuzz/fuzz_packet build/fuzz/fuzz_json
 	build/fuzz/fuzz_json -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -print_final_stats=1 build/fuzz/corpus_json tests/fuzz/corpus_json
 
-# the benchmark: tuninetd against tcpdump in the same run (as root)
-build/bench/blast: bench/blast.c
+# the benchmark: tuninetd against tcpdump in the same run (as root); the
+# hooks it times are static, so that the dynamic loader is not timed
+BENCH_STATIC = stamp gatehook
+build/bench/%: bench/%.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall $(if $(filter $*,$(BENCH_STATIC)),-static) -o $@ $<
+build/bench/%: tests/tools/%.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -o $@ $<
-build/bench/stamp: bench/stamp.c
-	@mkdir -p build/bench
-	$(CC) -O2 -Wall -static -o $@ $<
-build/bench/tcpchat: tests/tools/tcpchat.c
-	@mkdir -p build/bench
-	$(CC) -O2 -Wall -o $@ $<
-build/bench/notifylisten: tests/tools/notifylisten.c
-	@mkdir -p build/bench
-	$(CC) -O2 -Wall -o $@ $<
-build/bench/gatehook: bench/gatehook.c
-	@mkdir -p build/bench
-	$(CC) -O2 -Wall -static -o $@ $<
 
 bench: deps
 	$(MAKE) all build/bench/blast build/bench/stamp build/bench/gatehook \
