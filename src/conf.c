@@ -263,27 +263,31 @@ set_savefile(struct watch_conf *wc, const char *v, char *err, size_t len)
 	return nonempty(&wc->savefile, v, "savefile name", err, len);
 }
 
+#define PCAP	"interface"
+#define NFLOG	"nflog-group"
+#define QUEUE	"queue"
+
 const struct setting watch_settings[] = {
-	{ "interface",		'i', false, set_ifname },
-	{ "filter",		'f', false, set_filter },
-	{ "nflog-group",	'n', false, set_nflog_group },
-	{ "nflog-prefix",	0,   false, set_nflog_prefix },
-	{ "queue",		'q', false, set_queue },
-	{ "queue-hold-max",	0,   false, set_queue_hold_max },
-	{ "command",		'c', false, set_hook },
-	{ "ttl",		't', false, set_ttl },
-	{ "ack-only",		'a', true,  set_ack_only },
-	{ "savefile",		'w', false, set_savefile },
-	{ "hook-timeout",	0,   false, set_hook_timeout },
-	{ "wait-interface",	0,   true,  set_wait_interface },
-	{ "keep-connections",	0,   false, set_keep_connections },
-	{ "strict-start",	0,   true,  set_strict_start },
-	{ "keepalive-filter",	0,   false, set_keepalive_filter },
-	{ "keepalive-prefix",	0,   false, set_keepalive_prefix },
-	{ "holdoff",		0,   false, set_holdoff },
-	{ "min-up",		0,   false, set_min_up },
-	{ "max-up",		0,   false, set_max_up },
-	{ NULL, 0, false, NULL }
+	{ "interface",		'i', false, NULL,  set_ifname },
+	{ "filter",		'f', false, PCAP,  set_filter },
+	{ "nflog-group",	'n', false, NULL,  set_nflog_group },
+	{ "nflog-prefix",	0,   false, NFLOG, set_nflog_prefix },
+	{ "queue",		'q', false, NULL,  set_queue },
+	{ "queue-hold-max",	0,   false, QUEUE, set_queue_hold_max },
+	{ "command",		'c', false, NULL,  set_hook },
+	{ "ttl",		't', false, NULL,  set_ttl },
+	{ "ack-only",		'a', true,  NULL,  set_ack_only },
+	{ "savefile",		'w', false, NULL,  set_savefile },
+	{ "hook-timeout",	0,   false, NULL,  set_hook_timeout },
+	{ "wait-interface",	0,   true,  PCAP,  set_wait_interface },
+	{ "keep-connections",	0,   false, NULL,  set_keep_connections },
+	{ "strict-start",	0,   true,  NULL,  set_strict_start },
+	{ "keepalive-filter",	0,   false, PCAP,  set_keepalive_filter },
+	{ "keepalive-prefix",	0,   false, NFLOG, set_keepalive_prefix },
+	{ "holdoff",		0,   false, NULL,  set_holdoff },
+	{ "min-up",		0,   false, NULL,  set_min_up },
+	{ "max-up",		0,   false, NULL,  set_max_up },
+	{ NULL, 0, false, NULL, NULL }
 };
 
 _Static_assert(sizeof watch_settings / sizeof watch_settings[0] <=
@@ -300,27 +304,19 @@ setting_find(const char *key)
 	return NULL;
 }
 
-/* Whether a [daemon] default of this setting means anything for wc: a
- * sensor's own setting does not, for a watch without that sensor. */
+/* Whether wc has the sensor its setting s belongs to, or s belongs to
+ * none: a [daemon] default of a sensor's own setting means nothing for a
+ * watch without that sensor. */
 bool
 setting_fits(const struct setting *s, const struct watch_conf *wc)
 {
-	static const struct {
-		const char	*key;
-		int		 sensor;	/* 0 pcap, 1 nflog, 2 queue */
-	} own[] = {
-		{ "filter", 0 }, { "keepalive-filter", 0 },
-		{ "wait-interface", 0 }, { "nflog-prefix", 1 },
-		{ "keepalive-prefix", 1 }, { "queue-hold-max", 2 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof own / sizeof own[0]; i++)
-		if (strcmp(s->key, own[i].key) == 0)
-			return own[i].sensor == 0 ? wc->ifname != NULL :
-			    own[i].sensor == 1 ? wc->nflog_group >= 0 :
-			    wc->queue >= 0;
-	return true;
+	if (s->sensor == NULL)
+		return true;
+	if (strcmp(s->sensor, PCAP) == 0)
+		return wc->ifname != NULL;
+	if (strcmp(s->sensor, NFLOG) == 0)
+		return wc->nflog_group >= 0;
+	return wc->queue >= 0;
 }
 
 /* How a message names a setting: its key in a file, its option on the
@@ -346,23 +342,21 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
     size_t len)
 {
 	bool file = how & WC_FILE, replay = how & WC_REPLAY;
+	const struct setting *s;
 	char a[32], b[32];
+	/* a sensor's own settings, given without it; a replay's capture
+	 * stands for the interface its filters are for */
 	const struct {
-		bool		 given, needed;
-		const char	*key, *needs;
-	} needs[] = {
-		{ wc->filter != NULL, wc->ifname != NULL || replay, "filter",
-		    "interface" },
-		{ wc->keepalive_filter != NULL, wc->ifname != NULL || replay,
-		    "keepalive-filter", "interface" },
-		{ wc->wait_interface, wc->ifname != NULL, "wait-interface",
-		    "interface" },
-		{ wc->nflog_prefix != NULL, wc->nflog_group >= 0,
-		    "nflog-prefix", "nflog-group" },
-		{ wc->keepalive_prefix != NULL, wc->nflog_group >= 0,
-		    "keepalive-prefix", "nflog-group" },
-		{ wc->queue_hold_max != QUEUE_HOLD_DEFAULT, wc->queue >= 0,
-		    "queue-hold-max", "queue" },
+		bool		 given, replayed;
+		const char	*key;
+	} own[] = {
+		{ wc->filter != NULL, true, "filter" },
+		{ wc->keepalive_filter != NULL, true, "keepalive-filter" },
+		{ wc->wait_interface, false, "wait-interface" },
+		{ wc->nflog_prefix != NULL, false, "nflog-prefix" },
+		{ wc->keepalive_prefix != NULL, false, "keepalive-prefix" },
+		{ wc->queue_hold_max != QUEUE_HOLD_DEFAULT, false,
+		    "queue-hold-max" },
 	};
 	size_t i;
 
@@ -386,13 +380,15 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
 		    name("interface", file, b, sizeof b));
 		return false;
 	}
-	for (i = 0; i < sizeof needs / sizeof needs[0]; i++)
-		if (needs[i].given && !needs[i].needed) {
-			snprintf(err, len, "%s needs %s",
-			    name(needs[i].key, file, a, sizeof a),
-			    name(needs[i].needs, file, b, sizeof b));
+	for (i = 0; i < sizeof own / sizeof own[0]; i++) {
+		s = setting_find(own[i].key);
+		if (own[i].given && !setting_fits(s, wc) &&
+		    !(replay && own[i].replayed)) {
+			snprintf(err, len, "%s needs %s", name(s->key, file, a,
+			    sizeof a), name(s->sensor, file, b, sizeof b));
 			return false;
 		}
+	}
 	if ((wc->hook == NULL || *wc->hook == '\0') && !replay) {
 		if (file)
 			snprintf(err, len, "no command: give command = <path>, "

@@ -60,6 +60,8 @@ struct setting {
 	const char	*key;
 	int		 letter;	/* its short option, or 0 */
 	bool		 flag;		/* no value on the command line */
+	const char	*sensor;	/* the sensor's setting it belongs to
+					   ("interface"), or NULL */
 	bool		 (*set)(struct watch_conf *, const char *value,
 			    char *err, size_t);
 };
