@@ -383,7 +383,8 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	char word[8], *argv[] = { h->path, word, NULL };
 	volatile int error = 0;
 	struct hook_output *o;
-	int pfd[2], devnull;
+	int pfd[2] = { -1, -1 }, devnull = -1;
+	const char *what;
 	pid_t pid;
 
 	snprintf(word, sizeof word, "%s", event);
@@ -393,22 +394,18 @@ hook_start(struct hook *h, const char *event, struct env *env)
 		list_ignored();
 	output_limit(h);
 	if ((o = calloc(1, sizeof *o)) == NULL) {
-		log_warn("%s%s hook: output", h->prefix, event);
-		return -1;
+		what = "output";
+		goto fail;
 	}
 	/* the daemon's end only: the hook's stdout blocks as usual */
 	if (pipe2(pfd, O_CLOEXEC) == -1 ||
 	    fcntl(pfd[0], F_SETFL, O_NONBLOCK) == -1) {
-		log_warn("%s%s hook: pipe", h->prefix, event);
-		free(o);
-		return -1;
+		what = "pipe";
+		goto fail;
 	}
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("%s%s hook: /dev/null", h->prefix, event);
-		close(pfd[0]);
-		close(pfd[1]);
-		free(o);
-		return -1;
+		what = "/dev/null";
+		goto fail;
 	}
 	pid = vfork();
 	if (pid == 0)
@@ -452,6 +449,14 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	if (h->timeout > 0)
 		timer_set(&h->kill_timer, ns_after(now_ns(), h->timeout));
 	return 0;
+fail:
+	log_warn("%s%s hook: %s", h->prefix, event, what);
+	if (pfd[0] != -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	free(o);
+	return -1;
 }
 
 static void

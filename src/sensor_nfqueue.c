@@ -445,13 +445,9 @@ nfqueue_readable(struct io *io, uint32_t events)
 	if (wk.first.data != NULL) {
 		wk.first.when = realtime_to_loop(&wk.first.ts);
 		qs->base.report(&qs->base, &wk.first);
-	} else if (qs->mode == SENSOR_IDLE && wk.have_last) {
-		/* lost before any was read: start without the packet */
-		last.ts = wk.last_ts;
-		last.when = realtime_to_loop(&last.ts);
-		qs->base.report(&qs->base, &last);
-		return;
 	}
+	/* the last that keeps it up; idle with none whole (lost to an
+	 * overflow), it starts the watch without the packet */
 	if (wk.have_last) {
 		last.ts = wk.last_ts;
 		last.when = realtime_to_loop(&last.ts);
