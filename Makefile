@@ -43,7 +43,7 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_show.c daemon.c statefile.c hook.c env.c json.c json_read.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \

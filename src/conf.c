@@ -8,6 +8,7 @@
  * as something else.
  */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,31 +268,57 @@ set_savefile(struct watch_conf *wc, const char *v, char *err, size_t len)
 #define NFLOG	"nflog-group"
 #define QUEUE	"queue"
 
+/* in_place: what only the state machine, the hook's timeout or a
+ * sensor's own table reads, so a reload changes it under a running
+ * watch; every other setting means other sockets, another capture or
+ * another hook, and a reload that changes one restarts the watch */
 const struct setting watch_settings[] = {
-	{ "interface",		'i', false, NULL,  set_ifname },
-	{ "filter",		'f', false, PCAP,  set_filter },
-	{ "nflog-group",	'n', false, NULL,  set_nflog_group },
-	{ "nflog-prefix",	0,   false, NFLOG, set_nflog_prefix },
-	{ "queue",		'q', false, NULL,  set_queue },
-	{ "queue-hold-max",	0,   false, QUEUE, set_queue_hold_max },
-	{ "command",		'c', false, NULL,  set_hook },
-	{ "ttl",		't', false, NULL,  set_ttl },
-	{ "ack-only",		'a', true,  NULL,  set_ack_only },
-	{ "savefile",		'w', false, NULL,  set_savefile },
-	{ "hook-timeout",	0,   false, NULL,  set_hook_timeout },
-	{ "wait-interface",	0,   true,  PCAP,  set_wait_interface },
-	{ "keep-connections",	0,   false, NULL,  set_keep_connections },
-	{ "strict-start",	0,   true,  NULL,  set_strict_start },
-	{ "keepalive-filter",	0,   false, PCAP,  set_keepalive_filter },
-	{ "keepalive-prefix",	0,   false, NFLOG, set_keepalive_prefix },
-	{ "holdoff",		0,   false, NULL,  set_holdoff },
-	{ "min-up",		0,   false, NULL,  set_min_up },
-	{ "max-up",		0,   false, NULL,  set_max_up },
-	{ NULL, 0, false, NULL, NULL }
+	{ "interface",		'i', false, NULL,  false, set_ifname },
+	{ "filter",		'f', false, PCAP,  false, set_filter },
+	{ "nflog-group",	'n', false, NULL,  false, set_nflog_group },
+	{ "nflog-prefix",	0,   false, NFLOG, false, set_nflog_prefix },
+	{ "queue",		'q', false, NULL,  false, set_queue },
+	{ "queue-hold-max",	0,   false, QUEUE, false, set_queue_hold_max },
+	{ "command",		'c', false, NULL,  false, set_hook },
+	{ "ttl",		't', false, NULL,  true,  set_ttl },
+	{ "ack-only",		'a', true,  NULL,  false, set_ack_only },
+	{ "savefile",		'w', false, NULL,  false, set_savefile },
+	{ "hook-timeout",	0,   false, NULL,  true,  set_hook_timeout },
+	{ "wait-interface",	0,   true,  PCAP,  false, set_wait_interface },
+	{ "keep-connections",	0,   false, NULL,  false, set_keep_connections },
+	{ "strict-start",	0,   true,  NULL,  true,  set_strict_start },
+	{ "keepalive-filter",	0,   false, PCAP,  false, set_keepalive_filter },
+	{ "keepalive-prefix",	0,   false, NFLOG, true,  set_keepalive_prefix },
+	{ "holdoff",		0,   false, NULL,  true,  set_holdoff },
+	{ "min-up",		0,   false, NULL,  true,  set_min_up },
+	{ "max-up",		0,   false, NULL,  true,  set_max_up },
+	{ NULL, 0, false, NULL, false, NULL }
 };
 
 _Static_assert(sizeof watch_settings / sizeof watch_settings[0] <=
     SETTINGS_MAX + 1, "tables indexed by setting need SETTINGS_MAX raised");
+
+/* its index in watch_settings, or -1 */
+int
+setting_index(const char *key)
+{
+	const struct setting *s = setting_find(key);
+
+	return s != NULL ? (int)(s - watch_settings) : -1;
+}
+
+/* the settings a reload changes in place, as a mask by index */
+uint32_t
+settings_in_place(void)
+{
+	uint32_t m = 0;
+	int i;
+
+	for (i = 0; watch_settings[i].key != NULL; i++)
+		if (watch_settings[i].in_place)
+			m |= 1u << i;
+	return m;
+}
 
 const struct setting *
 setting_find(const char *key)
@@ -335,11 +362,27 @@ name(const char *key, bool file, char *buf, size_t len)
 	return buf;
 }
 
+/* whether a check of these settings says anything true: a setting given
+ * with a bad value (its bit in bad) was refused already, and what follows
+ * from its absence would be a second, misleading error */
+static bool
+known(uint32_t bad, const char *k1, const char *k2, const char *k3)
+{
+	const char *keys[] = { k1, k2, k3 };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (keys[i] != NULL && (bad & 1u << setting_index(keys[i])))
+			return false;
+	return true;
+}
+
 /* What no single setting can tell: settings that need one another. how:
- * WC_FILE, WC_REPLAY (conf.h). */
+ * WC_FILE, WC_REPLAY (conf.h); bad: settings given with a value that was
+ * refused, by index (checks that involve one are skipped). */
 bool
-watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
-    size_t len)
+watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
+    char *err, size_t len)
 {
 	bool file = how & WC_FILE, replay = how & WC_REPLAY;
 	const struct setting *s;
@@ -361,7 +404,7 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
 	size_t i;
 
 	if (wc->ifname == NULL && wc->nflog_group < 0 && wc->queue < 0 &&
-	    !replay) {
+	    !replay && known(bad, "interface", "nflog-group", "queue")) {
 		if (file)
 			snprintf(err, len, "no sensor: give interface, "
 			    "nflog-group and/or queue");
@@ -372,7 +415,8 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
 	}
 	/* a sensor of packets is what starts a watch; connections only
 	 * keep one up (checked after "no sensor": -q, -n or -i is one) */
-	if (wc->filter != NULL && wc->ifname == NULL && !replay) {
+	if (wc->filter != NULL && wc->ifname == NULL && !replay &&
+	    known(bad, "interface", NULL, NULL)) {
 		/* the original's case, said as it always was */
 		snprintf(err, len, "%s `%s' needs %s: the filter belongs to the "
 		    "pcap sensor (NFLOG filters live in the firewall rule)",
@@ -383,7 +427,8 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, char *err,
 	for (i = 0; i < sizeof own / sizeof own[0]; i++) {
 		s = setting_find(own[i].key);
 		if (own[i].given && !setting_fits(s, wc) &&
-		    !(replay && own[i].replayed)) {
+		    !(replay && own[i].replayed) &&
+		    known(bad, s->sensor, NULL, NULL)) {
 			snprintf(err, len, "%s needs %s", name(s->key, file, a,
 			    sizeof a), name(s->sensor, file, b, sizeof b));
 			return false;
@@ -440,6 +485,7 @@ watch_conf_dup(const struct watch_conf *from)
 #define DUP(f)	if (from->f != NULL && (wc->f = strdup(from->f)) == NULL) abort();
 	STRINGS(DUP)
 	DUP(file)
+	DUP(defaults_file)
 #undef DUP
 	return wc;
 }
@@ -452,6 +498,7 @@ watch_conf_free(struct watch_conf *wc)
 #define FREE(f)	free(wc->f);
 	STRINGS(FREE)
 	FREE(file)
+	FREE(defaults_file)
 #undef FREE
 	free(wc);
 }
@@ -463,23 +510,110 @@ same_string(const char *a, const char *b)
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Whether a reload may keep a running watch as it is: every setting the
- * same (where it was written in the file does not count). */
+/* The settings in which a and b differ, as a mask by index in
+ * watch_settings (where each was written does not count). */
+uint32_t
+watch_conf_diff(const struct watch_conf *a, const struct watch_conf *b)
+{
+	uint32_t d = 0;
+
+#define DIFF(key, differ)	if (differ) d |= 1u << setting_index(key);
+	DIFF("interface", !same_string(a->ifname, b->ifname))
+	DIFF("filter", !same_string(a->filter, b->filter))
+	DIFF("nflog-group", a->nflog_group != b->nflog_group)
+	DIFF("nflog-prefix", !same_string(a->nflog_prefix, b->nflog_prefix))
+	DIFF("queue", a->queue != b->queue)
+	DIFF("queue-hold-max", a->queue_hold_max != b->queue_hold_max)
+	DIFF("command", !same_string(a->hook, b->hook))
+	DIFF("ttl", a->ttl != b->ttl)
+	DIFF("ack-only", a->ack_only != b->ack_only)
+	DIFF("savefile", !same_string(a->savefile, b->savefile))
+	DIFF("hook-timeout", a->hook_timeout != b->hook_timeout)
+	DIFF("wait-interface", a->wait_interface != b->wait_interface)
+	DIFF("keep-connections", a->keep_connections != b->keep_connections ||
+	    a->keep_mark != b->keep_mark || a->keep_mask != b->keep_mask)
+	DIFF("strict-start", a->strict_start != b->strict_start)
+	DIFF("keepalive-filter", !same_string(a->keepalive_filter,
+	    b->keepalive_filter))
+	DIFF("keepalive-prefix", !same_string(a->keepalive_prefix,
+	    b->keepalive_prefix))
+	DIFF("holdoff", a->holdoff != b->holdoff)
+	DIFF("min-up", a->min_up != b->min_up)
+	DIFF("max-up", a->max_up != b->max_up)
+#undef DIFF
+	return d;
+}
+
+/* Whether a reload may keep a running watch as it is: the same name and
+ * every setting the same. */
 bool
 watch_conf_equal(const struct watch_conf *a, const struct watch_conf *b)
 {
-#define SAME(f)	if (!same_string(a->f, b->f)) return false;
-	STRINGS(SAME)
-#undef SAME
-	return a->nflog_group == b->nflog_group && a->queue == b->queue &&
-	    a->queue_hold_max == b->queue_hold_max &&
-	    a->keep_connections == b->keep_connections &&
-	    a->keep_mark == b->keep_mark && a->keep_mask == b->keep_mask &&
-	    a->ttl == b->ttl && a->hook_timeout == b->hook_timeout &&
-	    a->holdoff == b->holdoff && a->min_up == b->min_up &&
-	    a->max_up == b->max_up && a->ack_only == b->ack_only &&
-	    a->strict_start == b->strict_start &&
-	    a->wait_interface == b->wait_interface;
+	return same_string(a->name, b->name) && watch_conf_diff(a, b) == 0;
+}
+
+/* The resources wc needs to itself (struct claim), at most CLAIMS_MAX;
+ * how many. An NFLOG group's prefixes and keep-alive prefixes are one
+ * table (the sensor routes a record by its prefix), so both claim
+ * "prefix P". */
+int
+watch_conf_claims(const struct watch_conf *wc, struct claim *c)
+{
+	int n = 0;
+
+	if (wc->queue >= 0) {
+		c[n].key = "queue";
+		snprintf(c[n++].what, sizeof c->what, "NFQUEUE queue %d",
+		    wc->queue);
+	}
+	if (wc->nflog_group < 0)
+		return n;
+	c[n].key = wc->nflog_prefix != NULL ? "nflog-prefix" : "nflog-group";
+	if (wc->nflog_prefix != NULL)
+		snprintf(c[n++].what, sizeof c->what, "NFLOG group %d, prefix "
+		    "`%s'", wc->nflog_group, wc->nflog_prefix);
+	else
+		snprintf(c[n++].what, sizeof c->what, "NFLOG group %d, every "
+		    "record (no prefix)", wc->nflog_group);
+	if (wc->keepalive_prefix != NULL) {
+		c[n].key = "keepalive-prefix";
+		snprintf(c[n++].what, sizeof c->what, "NFLOG group %d, prefix "
+		    "`%s'", wc->nflog_group, wc->keepalive_prefix);
+	}
+	return n;
+}
+
+/* A message about setting `key' of wc, in the form of where wc came from:
+ * "file:line: key: ..." (the compiler's form) for a watch of a file, with
+ * the line the key was written on, or that of its [watch] section;
+ * "-q: ..." on the command line. */
+void
+conf_refusal(const struct watch_conf *wc, const char *key, char *err,
+    size_t len, const char *fmt, ...)
+{
+	int i = setting_index(key), line = 0;
+	const char *file = wc->file;
+	char msg[1024], opt[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (wc->name == NULL) {
+		snprintf(err, len, "%s: %s", name(key, false, opt, sizeof opt),
+		    msg);
+		return;
+	}
+	if (i >= 0 && wc->key_line[i] != 0) {
+		line = wc->key_line[i];
+		if (wc->from_defaults & 1u << i)
+			file = wc->defaults_file;
+	}
+	if (line != 0)
+		snprintf(err, len, "%s:%d: %s: %s", file, line, key, msg);
+	else
+		snprintf(err, len, "%s:%d: [watch %s]: %s: %s", file != NULL ?
+		    file : "?", wc->line, wc->name, key, msg);
 }
 
 void

@@ -51,7 +51,22 @@ struct watch_conf {
 	char		*savefile;	/* or NULL */
 	char		*file;		/* the file of its [watch] line, or NULL */
 	int		 line;		/* of its [watch] line in a file, or 0 */
+	/* where each setting was written (by index in watch_settings), for
+	 * messages: a line of file, or of defaults_file where its bit in
+	 * from_defaults is set ([daemon]); 0: not written */
+	int		 key_line[SETTINGS_MAX];
+	uint32_t	 from_defaults;
+	char		*defaults_file;
 	struct watch_conf *next;
+};
+
+/* A resource only one watch of a daemon may have: an NFQUEUE queue, an
+ * NFLOG group's records of one log prefix. Two claims with the same
+ * `what' are the same resource; `key' is the setting that makes it. */
+#define CLAIMS_MAX	3
+struct claim {
+	const char	*key;
+	char		 what[NFLOG_PREFIX_LEN + 48];
 };
 
 /* The settings of a watch, by the name of their long option (and key in a
@@ -62,6 +77,8 @@ struct setting {
 	bool		 flag;		/* no value on the command line */
 	const char	*sensor;	/* the sensor's setting it belongs to
 					   ("interface"), or NULL */
+	bool		 in_place;	/* a reload applies it to the running
+					   watch: no stop, no sensor reopened */
 	bool		 (*set)(struct watch_conf *, const char *value,
 			    char *err, size_t);
 };
@@ -91,7 +108,15 @@ void		 watch_conf_free(struct watch_conf *);
 bool		 watch_conf_equal(const struct watch_conf *,
 		    const struct watch_conf *);
 bool		 watch_conf_check(const struct watch_conf *, unsigned how,
-		    char *err, size_t);
+		    uint32_t bad, char *err, size_t);
+int		 watch_conf_claims(const struct watch_conf *, struct claim *);
+uint32_t	 watch_conf_diff(const struct watch_conf *,
+		    const struct watch_conf *);
+uint32_t	 settings_in_place(void);
+int		 setting_index(const char *key);
+void		 conf_refusal(const struct watch_conf *, const char *key,
+		    char *err, size_t, const char *fmt, ...)
+		    __attribute__((format(printf, 5, 6)));
 void		 config_free(struct config *);
 bool		 parse_seconds(const char *, unsigned min, unsigned *out);
 bool		 parse_uint(const char *, unsigned long long min,

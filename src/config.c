@@ -40,6 +40,16 @@ struct origin {
 struct watch_origin {
 	struct origin	 section;
 	struct origin	 at[SETTINGS_MAX];
+	uint32_t	 bad;		/* settings whose value was refused */
+};
+
+/* one error, kept until every file is read: they are told in the order
+ * of the files and lines, whichever check found them */
+struct error {
+	int		 file;		/* in the order files were read */
+	int		 line;
+	int		 seq;
+	char		*text;
 };
 
 struct parser {
@@ -61,32 +71,91 @@ struct parser {
 	size_t			 nincludes;
 	char			**files;	/* names kept for messages */
 	size_t			 nfiles;
+	struct error		*errors;
+	size_t			 nerrors;
+	/* the resources claimed so far (struct claim), and by which watch */
+	struct claimed {
+		char		 what[sizeof ((struct claim *)0)->what];
+		const char	*watch;
+		struct origin	 at;
+	}			*claimed;
+	size_t			 nclaimed;
 };
 
-static void
+static int
+file_index(const struct parser *p, const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfiles; i++)
+		if (p->files[i] == file || strcmp(p->files[i], file) == 0)
+			return (int)i;
+	return (int)p->nfiles;		/* one that could not be opened */
+}
+
+static void __attribute__((format(printf, 4, 5)))
 error(struct parser *p, const char *file, int line, const char *fmt, ...)
 {
-	struct config_errors *e = p->errs;
-	char msg[1024], *line_text, *t;
+	struct error *e;
+	char msg[1024];
 	va_list ap;
 	int n;
 
-	if (++e->n > MAX_ERRORS)
-		return;
+	if ((e = reallocarray(p->errors, p->nerrors + 1, sizeof *e)) == NULL)
+		abort();
+	p->errors = e;
+	e = &p->errors[p->nerrors];
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (e->n == MAX_ERRORS)	/* the last shown says so */
-		snprintf(msg, sizeof msg, "too many errors; the rest are not "
-		    "shown");
-	n = line > 0 ? asprintf(&line_text, "%s:%d: %s\n", file, line, msg) :
-	    asprintf(&line_text, "%s: %s\n", file, msg);
-	if (n == -1 || (t = realloc(e->text, e->len + (size_t)n + 1)) == NULL)
+	n = line > 0 ? asprintf(&e->text, "%s:%d: %s\n", file, line, msg) :
+	    asprintf(&e->text, "%s: %s\n", file, msg);
+	if (n == -1)
 		abort();
-	memcpy(t + e->len, line_text, (size_t)n + 1);
-	free(line_text);
-	e->text = t;
-	e->len += (size_t)n;
+	e->file = file_index(p, file);
+	e->line = line;
+	e->seq = (int)p->nerrors++;
+}
+
+static int
+error_order(const void *a, const void *b)
+{
+	const struct error *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Every error, in order, into errs; past MAX_ERRORS the last one says
+ * that the rest are not shown. */
+static void
+tell_errors(struct parser *p)
+{
+	struct config_errors *e = p->errs;
+	const char *line;
+	size_t i, n;
+	char *t;
+
+	qsort(p->errors, p->nerrors, sizeof *p->errors, error_order);
+	e->n = (int)p->nerrors;
+	for (i = 0; i < p->nerrors; i++) {
+		line = i + 1 == MAX_ERRORS && p->nerrors > MAX_ERRORS ?
+		    "too many errors; the rest are not shown\n" :
+		    p->errors[i].text;
+		n = strlen(line);
+		if (i < MAX_ERRORS) {
+			if ((t = realloc(e->text, e->len + n + 1)) == NULL)
+				abort();
+			memcpy(t + e->len, line, n + 1);
+			e->text = t;
+			e->len += n;
+		}
+		free(p->errors[i].text);
+	}
+	free(p->errors);
 }
 
 static char *
@@ -222,6 +291,10 @@ reader(char *buf, int size, void *arg)
 
 	if (fgets(buf, size, p->fp) == NULL)
 		return NULL;
+	/* a UTF-8 byte-order mark, as some editors write: inih skips it */
+	if (p->line == 0 && !p->mid_line &&
+	    strncmp(buf, "\xef\xbb\xbf", 3) == 0)
+		memmove(buf, buf + 3, strlen(buf + 3) + 1);
 	if (!p->mid_line) {
 		p->line++;
 		header(p, buf);
@@ -319,8 +392,11 @@ on_key(void *arg, const char *section, const char *key, const char *raw)
 	}
 	*at = (struct origin){ p->file, p->line };
 	if (p->sec == SEC_WATCH) {
-		if (!s->set(p->cur, value, why, sizeof why))
+		p->cur->key_line[i] = p->line;
+		if (!s->set(p->cur, value, why, sizeof why)) {
 			error(p, p->file, p->line, "%s: %s", key, why);
+			p->origins[p->norigins - 1].bad |= 1u << i;
+		}
 		return 1;
 	}
 	/* a default for every watch: checked now, applied at the end */
@@ -401,16 +477,93 @@ anchor(char **path, const char *file)
 	*path = joined;
 }
 
+/* Whether a resource wc claims (an NFQUEUE queue, an NFLOG prefix) is
+ * another watch's already: said at the line of the key that claims it. */
+static void
+check_claims(struct parser *p, const struct watch_conf *wc,
+    const struct watch_origin *o)
+{
+	struct claim c[CLAIMS_MAX];
+	struct claimed *v;
+	const struct origin *at;
+	int n, i;
+	size_t k;
+
+	n = watch_conf_claims(wc, c);
+	for (i = 0; i < n; i++) {
+		at = &o->at[setting_index(c[i].key)];
+		if (at->line == 0)
+			at = &o->section;
+		for (k = 0; k < p->nclaimed; k++)
+			if (strcmp(p->claimed[k].what, c[i].what) == 0)
+				break;
+		if (k < p->nclaimed) {
+			error(p, at->file, at->line, "%s: %s is read by watch "
+			    "%s already (%s:%d)", c[i].key, c[i].what,
+			    p->claimed[k].watch, p->claimed[k].at.file,
+			    p->claimed[k].at.line);
+			continue;
+		}
+		if ((v = reallocarray(p->claimed, p->nclaimed + 1,
+		    sizeof *v)) == NULL)
+			abort();
+		p->claimed = v;
+		v = &p->claimed[p->nclaimed++];
+		snprintf(v->what, sizeof v->what, "%s", c[i].what);
+		v->watch = wc->name;
+		v->at = *at;
+	}
+}
+
+/* What only the system can tell of a watch (struct config_checks), each
+ * at the line of its key; hook is the last command checked, and why its
+ * verdict, kept because many watches often share one command. */
+static void
+check_system(struct parser *p, const struct watch_conf *wc,
+    const struct watch_origin *o, const struct config_checks *checks,
+    char **hook, char *hook_why, size_t hook_len)
+{
+	const struct origin *at;
+	char why[1024];
+	int i;
+
+	for (i = 0; checks->filter != NULL && i < 2; i++) {
+		const char *key = i == 0 ? "filter" : "keepalive-filter";
+		const char *f = i == 0 ? wc->filter : wc->keepalive_filter;
+
+		at = &o->at[setting_index(key)];
+		if (f != NULL && !checks->filter(f, why, sizeof why))
+			error(p, at->file, at->line, "%s: %s", key, why);
+	}
+	at = &o->at[setting_index("interface")];
+	if (checks->interface != NULL && wc->ifname != NULL &&
+	    !checks->interface(wc->ifname, wc->wait_interface, why, sizeof why))
+		error(p, at->file, at->line, "interface: %s", why);
+	at = &o->at[setting_index("command")];
+	if (checks->hook != NULL && wc->hook != NULL) {
+		if (*hook == NULL || strcmp(*hook, wc->hook) != 0) {
+			free(*hook);
+			*hook = xstrdup(wc->hook);
+			if (checks->hook(wc->hook, why, sizeof why))
+				hook_why[0] = '\0';
+			else
+				snprintf(hook_why, hook_len, "%s", why);
+		}
+		if (hook_why[0] != '\0')	/* it names the key itself */
+			error(p, at->file, at->line, "%s", hook_why);
+	}
+}
+
 /* Once every file is read: defaults, then what needs the whole watch. */
 static void
-finish(struct parser *p, const struct config_checks *checks)
+finish(struct parser *p, const char *main_file,
+    const struct config_checks *checks)
 {
 	const struct setting *s;
 	struct watch_origin *o;
 	struct watch_conf *wc;
 	const struct origin *at;
-	char why[1024], *last_hook = NULL;
-	bool last_ok = false;
+	char why[1024], hook_why[1024], *last_hook = NULL;
 	size_t i, k;
 
 	for (wc = p->cf->watches, k = 0; wc != NULL; wc = wc->next, k++) {
@@ -421,41 +574,30 @@ finish(struct parser *p, const struct config_checks *checks)
 			    setting_fits(s, wc)) {
 				s->set(wc, p->defaults[i], why, sizeof why);
 				o->at[i] = p->default_at[i];
+				wc->key_line[i] = o->at[i].line;
+				wc->from_defaults |= 1u << i;
+				if (wc->defaults_file == NULL)
+					wc->defaults_file = xstrdup(main_file);
 			}
 		/* relative to the file each was written in */
-		at = &o->at[setting_find("command") - watch_settings];
+		at = &o->at[setting_index("command")];
 		anchor(&wc->hook, at->line != 0 ? at->file : o->section.file);
-		at = &o->at[setting_find("savefile") - watch_settings];
+		at = &o->at[setting_index("savefile")];
 		anchor(&wc->savefile, at->line != 0 ? at->file :
 		    o->section.file);
-		if (!watch_conf_check(wc, WC_FILE, why, sizeof why)) {
+		if (!watch_conf_check(wc, WC_FILE, o->bad, why, sizeof why)) {
 			error(p, o->section.file, o->section.line,
 			    "[watch %s]: %s", wc->name, why);
 			continue;
 		}
-		if (checks == NULL)
-			continue;
-		for (i = 0; checks->filter != NULL && i < 2; i++) {
-			const char *key = i == 0 ? "filter" : "keepalive-filter";
-			const char *f = i == 0 ? wc->filter : wc->keepalive_filter;
-
-			at = &o->at[setting_find(key) - watch_settings];
-			if (f != NULL && !checks->filter(f, why, sizeof why))
-				error(p, at->file, at->line, "%s: %s", key, why);
-		}
-		at = &o->at[setting_find("command") - watch_settings];
-		if (checks->hook != NULL) {
-			/* many watches often share one hook: check it once */
-			if (last_hook == NULL || strcmp(last_hook, wc->hook) != 0) {
-				free(last_hook);
-				last_hook = xstrdup(wc->hook);
-				last_ok = checks->hook(wc->hook, why, sizeof why);
-			}
-			if (!last_ok)	/* it names the key itself */
-				error(p, at->file, at->line, "%s", why);
-		}
+		if (o->bad == 0)
+			check_claims(p, wc, o);
+		if (checks != NULL)
+			check_system(p, wc, o, checks, &last_hook, hook_why,
+			    sizeof hook_why);
 	}
 	free(last_hook);
+	free(p->claimed);
 }
 
 bool
@@ -480,7 +622,8 @@ config_load(const char *path, struct config *cf,
 	copy = xstrdup(path);
 	read_includes(&p, dirname(copy));
 	free(copy);
-	finish(&p, checks);
+	finish(&p, path, checks);
+	tell_errors(&p);
 	if (cf->control == NULL)
 		cf->control = xstrdup(CONTROL_DEFAULT);
 	else if (strcmp(cf->control, "off") == 0) {

@@ -11,10 +11,12 @@
 #define STATE_DIR_DEFAULT	"/run/tuninetd"
 
 /* What only the system can tell of a value: whether a filter compiles,
- * whether a hook may be run. NULL: not checked. */
+ * whether an interface is there to capture on (unless the watch waits for
+ * it), whether a hook may be run. NULL: not checked. */
 struct config_checks {
 	bool	(*filter)(const char *filter, char *err, size_t);
 	bool	(*hook)(const char *path, char *err, size_t);
+	bool	(*interface)(const char *ifname, bool wait, char *err, size_t);
 };
 
 /* Every error found, one "file:line: key: what is wrong" per line. */

@@ -379,7 +379,8 @@ on_listener(struct io *io, uint32_t events)
 	}
 }
 
-/* The socket's directory, made if missing (one level: /run/tuninetd). */
+/* The socket's directory, made if missing (one level: /run/tuninetd),
+ * 0755 whatever the umask: control-group must reach the socket in it. */
 static int
 make_dir(const char *path, char *err, size_t errlen)
 {
@@ -390,11 +391,14 @@ make_dir(const char *path, char *err, size_t errlen)
 	if ((copy = strdup(path)) == NULL)
 		fatal("strdup");
 	dir = dirname(copy);
-	if (stat(dir, &st) == -1 && errno == ENOENT &&
-	    mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "control: cannot make the directory "
-		    "`%s': %s", dir, strerror(errno));
-		r = -1;
+	if (stat(dir, &st) == -1 && errno == ENOENT) {
+		if (mkdir(dir, 0755) == 0)
+			r = chmod(dir, 0755);
+		else if (errno != EEXIST)
+			r = -1;
+		if (r == -1)
+			snprintf(err, errlen, "control: cannot make the "
+			    "directory `%s': %s", dir, strerror(errno));
 	}
 	free(copy);
 	return r;

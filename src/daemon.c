@@ -17,6 +17,7 @@
  * listening. New watches are opened before anything running is touched,
  * so a resource they cannot have refuses the reload too.
  */
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "plan.h"
 #include "savefile.h"
 #include "sensor.h"
 #include "statefile.h"
@@ -38,11 +40,16 @@
 
 #define EVENTS_MAX	256	/* tuninetctl events: the last hook runs */
 
+/* A place in the list of watches, in the file's order. A reload may put
+ * a watch in `next' that starts once the watches in `waits' (retired by
+ * the same reload) have ended: the one of the same name it replaces,
+ * and any that hold a resource it takes over. */
 struct slot {
-	struct watch		*w;
+	struct watch		*w;		/* NULL: only next, waiting */
 	bool			 retiring;	/* removed or changed */
-	bool			 kept;		/* a reload found it unchanged */
-	struct watch_conf	*successor;	/* changed: its new settings */
+	struct watch		*next;
+	struct watch		*waits[PLAN_WAITS_MAX];
+	int			 nwaits;
 };
 
 struct daemon {
@@ -50,6 +57,7 @@ struct daemon {
 	int			 nslots, cap;
 	char			*config_file;	/* -C, or NULL */
 	char			*state_dir;	/* or NULL: no state kept */
+	gid_t			 state_gid;	/* control-group, or -1 */
 	char			*control, *control_group;	/* as started */
 	int			 nretiring;	/* slots stopping for a reload */
 	struct daemon_event	 events[EVENTS_MAX];	/* a ring */
@@ -65,7 +73,7 @@ static struct daemon *the_daemon;	/* for the signal callback */
 static void
 status_words(struct daemon *d, char *status, size_t len)
 {
-	int n[4] = { 0 }, i;
+	int n[4] = { 0 }, i, count = 0;
 
 	if (d->exiting)
 		snprintf(status, len, "exiting, once the hooks running have "
@@ -74,9 +82,12 @@ status_words(struct daemon *d, char *status, size_t len)
 		watch_status(d->slots[0].w, status, len);
 	else {
 		for (i = 0; i < d->nslots; i++)
-			n[watch_state(d->slots[i].w)]++;
+			if (d->slots[i].w != NULL) {
+				n[watch_state(d->slots[i].w)]++;
+				count++;
+			}
 		snprintf(status, len, "%d watches: %d up, %d starting, "
-		    "%d stopping, %d standby", d->nslots, n[FSM_UP],
+		    "%d stopping, %d standby", count, n[FSM_UP],
 		    n[FSM_STARTING], n[FSM_STOPPING], n[FSM_IDLE]);
 	}
 }
@@ -102,7 +113,7 @@ check_exit(struct daemon *d)
 	if (!d->exiting)
 		return;
 	for (i = 0; i < d->nslots; i++)
-		if (!watch_done(d->slots[i].w))
+		if (d->slots[i].w != NULL && !watch_done(d->slots[i].w))
 			return;
 	loop_quit(0);
 }
@@ -158,11 +169,13 @@ persist(struct watch *w, void *arg)
 		return;
 	watch_info(w, &in);
 	sv = (struct saved){ .state = saved[watch_state(w)],
-	    .up_since = in.up_since, .last_packet = in.last_moved };
+	    .up_since = in.up_since, .last_packet = in.last_moved,
+	    .held = in.held };
 	if (in.have_trigger)
 		snprintf(sv.trigger, sizeof sv.trigger, "%s", in.trigger);
 	snprintf(sv.source, sizeof sv.source, "%s", source(d));
-	if (statefile_write(d->state_dir, in.name, &sv) == -1 && !said) {
+	if (statefile_write(d->state_dir, in.name, &sv, d->state_gid) == -1 &&
+	    !said) {
 		log_warn("state-dir: `%s': cannot save %s's state", d->state_dir,
 		    in.name);
 		said = true;
@@ -170,26 +183,39 @@ persist(struct watch *w, void *arg)
 }
 
 /* A watch that was up when the daemon last ended (a crash, kill -9) is
- * taken over as up, not started again. */
+ * taken over as up, not started again; one that was held is held again.
+ * A file that cannot be trusted is said and ignored. */
 static void
 adopt(struct daemon *d, struct watch *w)
 {
 	struct saved sv;
+	char err[512];
 
-	if (d->state_dir == NULL || statefile_read(d->state_dir,
-	    watch_display_name(w), &sv) == -1)
+	if (d->state_dir == NULL)
+		return;
+	switch (statefile_read(d->state_dir, watch_display_name(w), &sv, err,
+	    sizeof err)) {
+	case STATEFILE_NONE:
+		return;
+	case STATEFILE_BAD:
+		log_warnx("state-dir: %s; ignored", err);
+		return;
+	}
+	if (strcmp(sv.source, source(d)) != 0)
 		return;
 	/* a start that may have failed is not up, with --strict-start */
-	if (strcmp(sv.source, source(d)) != 0 || sv.state == SAVED_IDLE ||
-	    (sv.state == SAVED_STARTING && watch_conf(w)->strict_start) ||
-	    sv.up_since == 0 || sv.last_packet == 0)
-		return;
-	watch_adopt(w, sv.up_since, sv.last_packet,
-	    sv.state == SAVED_STOPPING);
+	if (sv.state != SAVED_IDLE && !(sv.state == SAVED_STARTING &&
+	    watch_conf(w)->strict_start) && sv.up_since != 0 &&
+	    sv.last_packet != 0)
+		watch_adopt(w, sv.up_since, sv.last_packet,
+		    sv.state == SAVED_STOPPING);
+	if (sv.held)
+		watch_restore_hold(w);
 }
 
 /* Everything a watch needs, opened and checked; on error, err says what
- * and nothing is left open. The daemon owns wc from here, even on error. */
+ * (naming the setting, and its file and line) and nothing is left open.
+ * The daemon owns wc from here, even on error. */
 static struct watch *
 open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 {
@@ -201,9 +227,9 @@ open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 	int n = 0, lt;
 
 	if (d->config_file == NULL && d->checks.hook != NULL &&
-	    !d->checks.hook(wc->hook, why, sizeof why))
+	    !d->checks.hook(wc->hook, err, errlen))
 		goto fail;
-	if ((n = sensors_open(wc, sensors, why, sizeof why)) == -1) {
+	if ((n = sensors_open(wc, sensors, err, errlen)) == -1) {
 		n = 0;
 		goto fail;
 	}
@@ -214,16 +240,13 @@ open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 		if ((savefile = savefile_open(wc->savefile, why,
 		    sizeof why)) == NULL ||
 		    (lt > 0 && savefile_bind(savefile, lt, why,
-		    sizeof why) == -1))
+		    sizeof why) == -1)) {
+			conf_refusal(wc, "savefile", err, errlen, "%s", why);
 			goto fail;
+		}
 	}
 	return watch_new(wc, sensors, n, savefile, &owner);
 fail:
-	if (wc->name != NULL)
-		snprintf(err, errlen, "%s:%d: [watch %s]: %s", wc->file != NULL ?
-		    wc->file : d->config_file, wc->line, wc->name, why);
-	else
-		snprintf(err, errlen, "%s", why);
 	savefile_close(savefile);
 	while (n-- > 0)
 		sensors[n]->ops->close(sensors[n]);
@@ -231,7 +254,7 @@ fail:
 	return NULL;
 }
 
-static void
+static struct slot *
 add_slot(struct daemon *d, struct watch *w)
 {
 	struct slot *v;
@@ -242,7 +265,8 @@ add_slot(struct daemon *d, struct watch *w)
 			fatal("watches");
 		d->slots = v;
 	}
-	d->slots[d->nslots++] = (struct slot){ .w = w };
+	d->slots[d->nslots] = (struct slot){ .w = w };
+	return &d->slots[d->nslots++];
 }
 
 int
@@ -256,60 +280,63 @@ daemon_add(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 	return 0;
 }
 
-/* Retired watches whose stop has ended: freed, and a changed one made
- * again from its new settings. */
+/* A watch a reload made, whose wait has ended, joins the loop. */
+static void
+start_next(struct daemon *d, struct slot *s)
+{
+	struct watch *w = s->next;
+
+	s->next = NULL;
+	if (d->exiting) {		/* SIGTERM came meanwhile */
+		watch_free(w);
+		return;
+	}
+	s->w = w;
+	if (watch_start(w) == -1)
+		log_warnx("%s: cannot start its sensors", watch_name(w));
+}
+
+/* Retired watches whose stop has ended are freed (a resource a watch of
+ * the reload takes over goes to it as they close), and the watches that
+ * waited for them start. */
 static void
 reap(struct timer *t)
 {
 	struct daemon *d = t->arg;
-	struct watch_conf *next;
-	struct watch *w;
-	char err[1024];
-	int i;
+	struct watch *old;
+	struct slot *s;
+	int i, k, j;
 
 	for (i = 0; i < d->nslots; i++) {
-		if (!d->slots[i].retiring || !watch_done(d->slots[i].w))
+		s = &d->slots[i];
+		if (!s->retiring || !watch_done(s->w))
 			continue;
-		next = d->slots[i].successor;
+		old = s->w;
+		for (k = 0; k < d->nslots; k++)
+			for (j = 0; j < d->slots[k].nwaits; j++)
+				if (d->slots[k].waits[j] == old)
+					d->slots[k].waits[j--] = d->slots[k].
+					    waits[--d->slots[k].nwaits];
+		if (s->next != NULL)	/* the same name: its successor */
+			watch_inherit(s->next, old);
+		else if (d->state_dir != NULL)
+			statefile_remove(d->state_dir, watch_name(old));
+		watch_free(old);
+		s->w = NULL;
+		s->retiring = false;
 		d->nretiring--;
-		if (next == NULL && d->state_dir != NULL)
-			statefile_remove(d->state_dir,
-			    watch_name(d->slots[i].w));
-		watch_free(d->slots[i].w);
-		if (next != NULL && d->exiting) {
-			/* SIGTERM came meanwhile: nothing new starts */
-			watch_conf_free(next);
-			next = NULL;
-		}
-		if (next != NULL &&
-		    (w = open_watch(d, next, err, sizeof err)) != NULL) {
-			/* in the same place: SIGUSR1 keeps the file's order */
-			d->slots[i] = (struct slot){ .w = w };
-			if (watch_start(w) == -1)
-				log_warnx("%s: cannot start its sensors",
-				    watch_name(w));
-			continue;
-		}
-		if (next != NULL)
-			log_warnx("%s", err);
-		memmove(&d->slots[i], &d->slots[i + 1],
-		    (size_t)(d->nslots - i - 1) * sizeof *d->slots);
-		d->nslots--;
-		i--;
 	}
-	tell_status(d);
-}
-
-static struct slot *
-find_slot(struct daemon *d, const char *name)
-{
-	int i;
-
 	for (i = 0; i < d->nslots; i++)
-		if (!d->slots[i].retiring &&
-		    strcmp(watch_name(d->slots[i].w), name) == 0)
-			return &d->slots[i];
-	return NULL;
+		if (d->slots[i].next != NULL && d->slots[i].nwaits == 0)
+			start_next(d, &d->slots[i]);
+	for (i = 0; i < d->nslots; i++)
+		if (d->slots[i].w == NULL && d->slots[i].next == NULL) {
+			memmove(&d->slots[i], &d->slots[i + 1],
+			    (size_t)(d->nslots - i - 1) * sizeof *d->slots);
+			d->nslots--;
+			i--;
+		}
+	tell_status(d);
 }
 
 static void
@@ -323,130 +350,174 @@ log_errors(const char *text)
 	}
 }
 
+/* The file read and checked whole (config_load); false, and why, when it
+ * is refused. */
+static bool
+read_config(struct daemon *d, struct config *cf, char *why, size_t whylen)
+{
+	struct config_errors errs;
+
+	if (config_load(d->config_file, cf, &d->checks, &errs)) {
+		config_errors_free(&errs);
+		return true;
+	}
+	log_errors(errs.text);
+	log_warnx("CORE: %s refused: %d error%s; the running configuration "
+	    "stays", d->config_file, errs.n, errs.n == 1 ? "" : "s");
+	snprintf(why, whylen, "%s refused, %d error%s; the running "
+	    "configuration stays: %.*s", d->config_file, errs.n, errs.n == 1 ?
+	    "" : "s", errs.text != NULL ? (int)strcspn(errs.text, "\n") : 0,
+	    errs.text != NULL ? errs.text : "");
+	config_errors_free(&errs);
+	config_free(cf);
+	return false;
+}
+
+/* Every watch the plan makes (changed, added), opened: sensors, savefile;
+ * nothing of what runs is touched. On a failure, what was opened is
+ * closed again, and err says what failed. */
+static bool
+open_planned(struct daemon *d, struct plan *p, struct watch **made,
+    char *err, size_t errlen)
+{
+	struct watch_conf *wc;
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->items[i].kind != PLAN_CHANGE &&
+		    p->items[i].kind != PLAN_ADD)
+			continue;
+		wc = p->items[i].wc;
+		p->items[i].wc = NULL;		/* open_watch owns it */
+		if ((made[i] = open_watch(d, wc, err, errlen)) == NULL) {
+			while (i-- > 0)
+				if (made[i] != NULL)
+					watch_free(made[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The plan, carried out; nothing can fail any more. running[i] is the
+ * watch of slot at[i]. */
+static void
+apply(struct daemon *d, struct plan *p, struct watch **made,
+    struct watch **running, int *at)
+{
+	struct plan_item *it;
+	struct slot *s;
+	int i, k;
+
+	for (i = 0; i < p->n; i++) {
+		it = &p->items[i];
+		if (it->kind == PLAN_TUNE) {
+			watch_tune(running[it->old], it->wc);
+			it->wc = NULL;
+		}
+	}
+	for (k = 0; running[k] != NULL; k++)
+		if (p->retire[k]) {
+			d->slots[at[k]].retiring = true;
+			d->nretiring++;
+			watch_retire(running[k]);
+		}
+	for (i = 0; i < p->n; i++) {
+		it = &p->items[i];
+		if (made[i] == NULL)
+			continue;
+		if (it->kind == PLAN_CHANGE)
+			s = &d->slots[at[it->old]];
+		else if (it->nwaits > 0)
+			s = add_slot(d, NULL);
+		else {
+			add_slot(d, made[i]);
+			if (watch_start(made[i]) == -1)
+				log_warnx("%s: cannot start its sensors",
+				    watch_name(made[i]));
+			continue;
+		}
+		s->next = made[i];
+		for (s->nwaits = 0; s->nwaits < it->nwaits; s->nwaits++)
+			s->waits[s->nwaits] = running[it->waits[s->nwaits]];
+	}
+}
+
 /* cause: what asked (SIGHUP, control); false, and why, when the file is
- * refused */
+ * refused: then nothing has changed. */
 static bool
 reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 {
 	struct config cf = { 0 };
-	struct config_errors errs;
-	struct watch_conf *wc, *next, *fresh = NULL, **tail = &fresh;
-	struct watch **opened = NULL;
-	struct slot *s;
-	int kept = 0, changed = 0, added = 0, removed = 0, nopened = 0, i;
+	struct plan p;
+	const struct watch_conf **confs = NULL;
+	struct watch **made = NULL, **running = NULL;
+	int *at = NULL, n = 0, i;
 	char err[1024];
 	bool ok = false;
 
 	notify("RELOADING=1\nSTATUS=reloading %s", d->config_file);
 	log_info("CORE: %s, reloading %s", cause, d->config_file);
-	for (i = 0; i < d->nslots; i++)
-		if (d->slots[i].retiring) {
-			/* the last reload's stops have not all ended: its
-			 * changed watches are not made again yet */
-			log_warnx("CORE: %s not reloaded: the last reload is "
-			    "still being applied (%s stopping); try again once "
-			    "its stop hook has ended", d->config_file,
-			    watch_name(d->slots[i].w));
-			snprintf(why, whylen, "the last reload is still being "
-			    "applied (%s stopping)", watch_name(d->slots[i].w));
-			goto out;
-		}
-	if (!config_load(d->config_file, &cf, &d->checks, &errs)) {
-		log_errors(errs.text);
-		log_warnx("CORE: %s refused: %d error%s; the running "
-		    "configuration stays", d->config_file, errs.n,
-		    errs.n == 1 ? "" : "s");
-		snprintf(why, whylen, "%s refused, %d error%s; the running "
-		    "configuration stays: %.*s", d->config_file, errs.n,
-		    errs.n == 1 ? "" : "s", errs.text != NULL ?
-		    (int)strcspn(errs.text, "\n") : 0, errs.text != NULL ?
-		    errs.text : "");
-		config_errors_free(&errs);
-		config_free(&cf);
+	if (d->nretiring > 0) {
+		/* the last reload's stops have not all ended: what it made
+		 * has not all started */
+		for (i = 0; !d->slots[i].retiring; i++)
+			;
+		log_warnx("CORE: %s not reloaded: the last reload is still "
+		    "being applied (%s stopping); try again once its stop "
+		    "hook has ended", d->config_file,
+		    watch_name(d->slots[i].w));
+		snprintf(why, whylen, "the last reload is still being applied "
+		    "(%s stopping)", watch_name(d->slots[i].w));
 		goto out;
 	}
-	config_errors_free(&errs);
+	if (!read_config(d, &cf, why, whylen))
+		goto out;
 	if (!same_string(cf.control, d->control) ||
 	    !same_string(cf.control_group, d->control_group) ||
 	    !same_string(cf.state_dir, d->state_dir))
 		log_warnx("CORE: %s: control, control-group and state-dir take "
 		    "effect at the next start; until then they stay as they "
 		    "were", d->config_file);
-	for (i = 0; i < d->nslots; i++) {
-		d->slots[i].successor = NULL;
-		d->slots[i].kept = false;
-	}
-	/* sort the new list: kept (freed now), changed, added */
-	if ((opened = calloc((size_t)cf.nwatches + 1, sizeof *opened)) == NULL)
+	if ((confs = calloc((size_t)d->nslots + 1, sizeof *confs)) == NULL ||
+	    (running = calloc((size_t)d->nslots + 1, sizeof *running)) ==
+	    NULL || (at = calloc((size_t)d->nslots + 1, sizeof *at)) == NULL)
 		fatal("calloc");
-	for (wc = cf.watches; wc != NULL; wc = next) {
-		next = wc->next;
-		wc->next = NULL;
-		if ((s = find_slot(d, wc->name)) == NULL) {
-			*tail = wc;		/* added: opened below */
-			tail = &wc->next;
-		} else if (watch_conf_equal(watch_conf(s->w), wc)) {
-			watch_conf_free(wc);
-			s->kept = true;
-			kept++;
-		} else {
-			s->successor = wc;
-			changed++;
+	for (i = 0; i < d->nslots; i++)
+		if (d->slots[i].w != NULL) {
+			running[n] = d->slots[i].w;
+			confs[n] = watch_conf(d->slots[i].w);
+			at[n++] = i;
 		}
-	}
+	plan_make(&p, confs, n, cf.watches);
 	cf.watches = NULL;
-	for (wc = fresh; wc != NULL; wc = next) {
-		next = wc->next;
-		wc->next = NULL;
-		if ((opened[nopened] = open_watch(d, wc, err,
-		    sizeof err)) == NULL) {
-			log_warnx("%s", err);
-			snprintf(why, whylen, "%s refused; the running "
-			    "configuration stays: %s", d->config_file, err);
-			for (wc = next; wc != NULL; wc = next) {
-				next = wc->next;
-				watch_conf_free(wc);
-			}
-			goto refuse;
-		}
-		nopened++;
-		added++;
+	if ((made = calloc((size_t)p.n + 1, sizeof *made)) == NULL)
+		fatal("calloc");
+	if (!open_planned(d, &p, made, err, sizeof err)) {
+		log_warnx("%s", err);
+		log_warnx("CORE: %s refused; the running configuration stays",
+		    d->config_file);
+		snprintf(why, whylen, "%s refused; the running configuration "
+		    "stays: %s", d->config_file, err);
+		goto out_free;
 	}
-	/* from here nothing can fail: apply */
-	for (i = 0; i < d->nslots; i++) {
-		s = &d->slots[i];
-		if (s->retiring || s->kept)
-			continue;
-		d->nretiring++;
-		if (s->successor == NULL)
-			removed++;
-		s->retiring = true;
-		watch_retire(s->w);
-	}
-	for (i = 0; i < nopened; i++) {
-		add_slot(d, opened[i]);
-		if (watch_start(opened[i]) == -1)
-			log_warnx("%s: cannot start its sensors",
-			    watch_name(opened[i]));
-	}
-	log_info("CORE: %s reloaded: %d watches kept, %d changed, %d added, "
-	    "%d removed", d->config_file, kept, changed, added, removed);
+	apply(d, &p, made, running, at);
+	log_info("CORE: %s reloaded: %d watch%s kept, %d tuned in place, "
+	    "%d changed, %d added, %d removed", d->config_file, p.kept,
+	    p.kept == 1 ? "" : "es", p.tuned, p.changed, p.added, p.removed);
+	if (p.n == 0)
+		log_warnx("CORE: %s has no [watch NAME] section: nothing is "
+		    "watched", d->config_file);
 	timer_set(&d->reap, now_ns());
 	ok = true;
-	goto out_free;
-refuse:
-	for (i = 0; i < nopened; i++)
-		watch_free(opened[i]);
-	for (i = 0; i < d->nslots; i++) {
-		watch_conf_free(d->slots[i].successor);
-		d->slots[i].successor = NULL;
-	}
-	log_warnx("CORE: %s refused; the running configuration stays",
-	    d->config_file);
 out_free:
-	free(opened);
+	plan_free(&p);
+	free(made);
 	config_free(&cf);
 out:
+	free(confs);
+	free(running);
+	free(at);
 	d->status[0] = '\0';
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nSTATUS=%s", d->status);
@@ -462,6 +533,7 @@ exit_signal(struct daemon *d, int signo)
 
 	if (d->exiting) {
 		log_info("CORE: %s caught again, exiting now", name);
+		hook_kill_all();
 		loop_quit(0);
 		return;
 	}
@@ -482,7 +554,8 @@ exit_signal(struct daemon *d, int signo)
 	log_info("CORE: %s caught, exiting%s", name, why);
 	d->exiting = true;
 	for (i = 0; i < d->nslots; i++)
-		watch_exit(d->slots[i].w);
+		if (d->slots[i].w != NULL)
+			watch_exit(d->slots[i].w);
 	tell_status(d);
 	check_exit(d);
 }
@@ -510,7 +583,8 @@ on_signal(int signo)
 	case SIGUSR1:
 		log_info("SIGUSR1 caught:");
 		for (i = 0; i < d->nslots; i++)
-			watch_describe(d->slots[i].w);
+			if (d->slots[i].w != NULL)
+				watch_describe(d->slots[i].w);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -519,36 +593,44 @@ on_signal(int signo)
 	}
 }
 
-/* The process's settings it was started with, for a reload to compare. */
+/* The process's settings it was started with, for a reload to compare;
+ * state files are readable by control-group, as the socket is. */
 void
 daemon_settings(struct daemon *d, const char *control,
     const char *control_group)
 {
+	struct group *gr;
+
 	if ((control != NULL && (d->control = strdup(control)) == NULL) ||
 	    (control_group != NULL &&
 	    (d->control_group = strdup(control_group)) == NULL))
 		fatal("strdup");
+	if (control_group != NULL && (gr = getgrnam(control_group)) != NULL)
+		d->state_gid = gr->gr_gid;
 }
 
 /* ---- what the control socket asks ---- */
 
-/* the watches, retiring ones not counted */
+/* the watches, those stopping for a reload too (not those waiting for
+ * them) */
 int
 daemon_count(const struct daemon *d)
 {
-	return d->nslots - d->nretiring;
+	int i, n = 0;
+
+	for (i = 0; i < d->nslots; i++)
+		n += d->slots[i].w != NULL;
+	return n;
 }
 
-/* the i-th watch, in the file's order; retiring ones are skipped */
+/* the i-th watch, in the file's order */
 struct watch *
 daemon_watch(const struct daemon *d, int i)
 {
 	int k;
 
-	if (d->nretiring == 0)		/* the usual case: O(1) */
-		return i >= 0 && i < d->nslots ? d->slots[i].w : NULL;
 	for (k = 0; k < d->nslots; k++)
-		if (!d->slots[k].retiring && i-- == 0)
+		if (d->slots[k].w != NULL && i-- == 0)
 			return d->slots[k].w;
 	return NULL;
 }
@@ -556,12 +638,12 @@ daemon_watch(const struct daemon *d, int i)
 struct watch *
 daemon_find(const struct daemon *d, const char *name)
 {
-	struct watch *w;
 	int i;
 
-	for (i = 0; (w = daemon_watch(d, i)) != NULL; i++)
-		if (strcmp(watch_display_name(w), name) == 0)
-			return w;
+	for (i = 0; i < d->nslots; i++)
+		if (d->slots[i].w != NULL &&
+		    strcmp(watch_display_name(d->slots[i].w), name) == 0)
+			return d->slots[i].w;
 	return NULL;
 }
 
@@ -606,6 +688,7 @@ daemon_new(const char *config_file, const char *state_dir,
 	    (state_dir != NULL && (d->state_dir = strdup(state_dir)) == NULL))
 		fatal("strdup");
 	d->checks = *checks;
+	d->state_gid = (gid_t)-1;
 	d->reap = (struct timer){ .cb = reap, .arg = d };
 	return d;
 }
@@ -631,15 +714,19 @@ daemon_run(struct daemon *d)
 	return status;
 }
 
+/* The watches waiting to start go first: a resource they were to take
+ * over is still with a retiring watch, which closes it after. */
 void
 daemon_free(struct daemon *d)
 {
 	int i;
 
-	for (i = 0; i < d->nslots; i++) {
-		watch_conf_free(d->slots[i].successor);
-		watch_free(d->slots[i].w);
-	}
+	for (i = 0; i < d->nslots; i++)
+		if (d->slots[i].next != NULL)
+			watch_free(d->slots[i].next);
+	for (i = 0; i < d->nslots; i++)
+		if (d->slots[i].w != NULL)
+			watch_free(d->slots[i].w);
 	timer_stop(&d->reap);
 	free(d->slots);
 	free(d->config_file);

@@ -306,6 +306,36 @@ fsm_is_trigger(const struct fsm *w, int64_t when)
 	return w->state == FSM_STOPPING && !w->start_pending;
 }
 
+/* Whether a start runs or is to come: what a sensor holds waits for it,
+ * and is let go or dropped once it has ended; with none to come, nothing
+ * may wait. */
+bool
+fsm_start_coming(const struct fsm *w)
+{
+	switch (w->state) {
+	case FSM_STARTING:
+		return true;
+	case FSM_STOPPING:
+		return w->start_pending && !w->exiting;
+	case FSM_IDLE:
+		return w->start_due && !w->held && !w->exiting;
+	case FSM_UP:
+		break;
+	}
+	return false;
+}
+
+/* A reload changed the timing: the cycle under way goes on with it (the
+ * deadline, fsm_deadline, follows at once; a back-off already begun
+ * keeps its end). */
+void
+fsm_tune(struct fsm *w, const struct fsm_conf *conf)
+{
+	w->conf = *conf;
+	if (!conf->strict_start)
+		w->failures = 0;
+}
+
 /* On exit, the daemon waits for the hooks: a running start, then the stop
  * it leads to, or a running stop, so that what stop undoes is undone. */
 bool

@@ -46,11 +46,14 @@
 
 #include "hook.h"
 #include "log.h"
+#include "safepath.h"
 
 #define OUTPUT_READ		4096
 #define OUTPUT_READS_PER_WAKE	4	/* 16 KiB, then the other fds' turn */
 #define OUTPUT_READS_AT_EXIT	16	/* a default pipe's 64 KiB */
 #define OUTPUTS_MAX		16	/* pipes open at once, a running hook's too */
+#define INTERP_MAX		256	/* the kernel's BINPRM_BUF_SIZE */
+#define KILL_WAIT_NS		(500 * 1000000)	/* for a SIGKILLed hook to end */
 
 struct hook_output {
 	struct io		 io;
@@ -129,65 +132,37 @@ hook_result_ok(const struct hook_result *r)
 	return r->spawned && r->code == CLD_EXITED && r->status == 0;
 }
 
-/*
- * Start-up. The hook runs as root at every event, so whoever may rewrite
- * it, or rename another file into its place, owns the machine. As sshd's
- * StrictModes: the file, and each directory above it on the path as given
- * and on the path its symlinks lead to, must belong to root or to us and
- * be writable by no one else; a sticky directory (/tmp) is writable by
- * all, but there only an entry's owner may replace it.
- */
+/* A script's interpreter, from its #! line as the kernel reads it (the
+ * first BINPRM_BUF_SIZE bytes, blanks around the path skipped): it must
+ * be there and executable, or execve fails at every event. */
 static bool
-check_entry(const char *what, const char *hook, const char *path,
-    char *err, size_t len)
+check_interpreter(const char *what, const char *path, const char *line,
+    size_t n, char *err, size_t len)
 {
-	char name[2 * PATH_MAX + 16];
+	char interp[INTERP_MAX];
 	struct stat st;
-	uid_t us = geteuid();
+	size_t i = 2, k = 0;
 
-	if (strcmp(path, hook) == 0)
-		snprintf(name, sizeof name, "%s: `%s'", what, hook);
-	else
-		snprintf(name, sizeof name, "%s: `%s': `%s'", what, hook, path);
-	if (lstat(path, &st) == -1) {
-		snprintf(err, len, "%s: %s", name, strerror(errno));
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '\n' &&
+	    line[i] != '\0' && k + 1 < sizeof interp)
+		interp[k++] = line[i++];
+	interp[k] = '\0';
+	if (k == 0) {
+		snprintf(err, len, "%s: `%s': its #! line names no interpreter",
+		    what, path);
 		return false;
 	}
-	if (st.st_uid != 0 && st.st_uid != us) {
-		snprintf(err, len, "%s belongs to uid %u, not to root%s", name,
-		    (unsigned)st.st_uid, us != 0 ? " or to the daemon's uid" : "");
+	if (stat(interp, &st) == -1) {
+		snprintf(err, len, "%s: `%s': its interpreter `%s': %s", what,
+		    path, interp, strerror(errno));
 		return false;
 	}
-	if (S_ISLNK(st.st_mode) || (S_ISDIR(st.st_mode) &&
-	    (st.st_mode & S_ISVTX)) || !(st.st_mode & (S_IWGRP | S_IWOTH)))
-		return true;
-	snprintf(err, len, "%s is writable by group or others (mode %04o)",
-	    name, (unsigned)(st.st_mode & 07777));
-	return false;
-}
-
-/* path and every directory above it, up to / */
-static bool
-check_tree(const char *what, const char *hook, const char *path,
-    char *err, size_t len)
-{
-	char dir[PATH_MAX], *slash;
-
-	if (!check_entry(what, hook, path, err, len))
+	if (!S_ISREG(st.st_mode) || access(interp, X_OK) == -1) {
+		snprintf(err, len, "%s: `%s': its interpreter `%s' is not an "
+		    "executable file", what, path, interp);
 		return false;
-	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
-		snprintf(err, len, "%s: `%s': %s", what, hook,
-		    strerror(ENAMETOOLONG));
-		return false;
-	}
-	while ((slash = strrchr(dir, '/')) != NULL) {
-		if (slash == dir) {
-			dir[1] = '\0';
-			return check_entry(what, hook, dir, err, len);
-		}
-		*slash = '\0';
-		if (!check_entry(what, hook, dir, err, len))
-			return false;
 	}
 	return true;
 }
@@ -196,7 +171,7 @@ check_tree(const char *what, const char *hook, const char *path,
 static bool
 check_format(const char *what, const char *path, char *err, size_t len)
 {
-	unsigned char magic[4];
+	char head[INTERP_MAX + 2];
 	ssize_t n;
 	int fd;
 
@@ -207,11 +182,12 @@ check_format(const char *what, const char *path, char *err, size_t len)
 		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
 		return false;
 	}
-	n = read(fd, magic, sizeof magic);
+	n = read(fd, head, sizeof head);
 	close(fd);
-	if ((n == 4 && memcmp(magic, "\177ELF", 4) == 0) ||
-	    (n >= 2 && magic[0] == '#' && magic[1] == '!'))
+	if (n >= 4 && memcmp(head, "\177ELF", 4) == 0)
 		return true;
+	if (n >= 2 && head[0] == '#' && head[1] == '!')
+		return check_interpreter(what, path, head, (size_t)n, err, len);
 	snprintf(err, len, "%s: `%s': not an executable format: no #! line?",
 	    what, path);
 	return false;
@@ -222,8 +198,6 @@ bool
 hook_check(const char *what, const char *path, char *err, size_t len)
 {
 	struct stat st;
-	char *real;
-	bool ok;
 
 	if (stat(path, &st) == -1) {
 		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
@@ -241,16 +215,10 @@ hook_check(const char *what, const char *path, char *err, size_t len)
 		snprintf(err, len, "%s: `%s' is not executable", what, path);
 		return false;
 	}
-	if (!check_tree(what, path, path, err, len))
-		return false;
-	if ((real = realpath(path, NULL)) == NULL) {
-		snprintf(err, len, "%s: `%s': %s", what, path, strerror(errno));
-		return false;
-	}
-	ok = check_tree(what, path, real, err, len) &&
+	/* it runs as root at every event: whoever may rewrite it, or rename
+	 * another file into its place, owns the machine */
+	return safe_path(what, path, false, err, len) &&
 	    check_format(what, path, err, len);
-	free(real);
-	return ok;
 }
 
 /* Listed once, after start-up has set them: SIG_IGN survives execve, and
@@ -419,8 +387,8 @@ hook_start(struct hook *h, const char *event, struct env *env)
 			waitpid(pid, NULL, 0);	/* it has exited: reap it */
 		close(pfd[0]);
 		free(o);
-		log_warnx("%s%s command `%s' cannot run: %s", h->prefix, event,
-		    h->path, strerror(error));
+		snprintf(h->result.why, sizeof h->result.why, "%s",
+		    strerror(error));
 		return -1;
 	}
 
@@ -450,7 +418,8 @@ hook_start(struct hook *h, const char *event, struct env *env)
 		timer_set(&h->kill_timer, ns_after(now_ns(), h->timeout));
 	return 0;
 fail:
-	log_warn("%s%s hook: %s", h->prefix, event, what);
+	snprintf(h->result.why, sizeof h->result.why, "%s: %s", what,
+	    strerror(errno));
 	if (pfd[0] != -1) {
 		close(pfd[0]);
 		close(pfd[1]);
@@ -639,4 +608,50 @@ static void
 hook_remnant(struct timer *t)
 {
 	kill_remnant(t->arg);
+}
+
+/* A reload changed --hook-timeout: a run under way gets the new limit,
+ * counted from its start, unless SIGTERM is on its way already. */
+void
+hook_set_timeout(struct hook *h, unsigned timeout)
+{
+	h->timeout = timeout;
+	if (h->pid == 0 || h->term_sent)
+		return;
+	if (timeout == 0)
+		timer_stop(&h->kill_timer);
+	else
+		timer_set(&h->kill_timer, ns_after(h->result.started, timeout));
+}
+
+/* A second SIGTERM: the daemon exits at once, and leaves no hook behind
+ * (re-parented to init, holding what it set up half-way): every running
+ * hook's process group gets SIGKILL, each said, and the hook itself is
+ * reaped (SIGKILL takes a moment, KILL_WAIT_NS at most) so that not even
+ * its zombie outlives us. Returns how many. */
+int
+hook_kill_all(void)
+{
+	struct timespec pause = { 0, 5 * 1000000 };
+	struct hook *h;
+	siginfo_t si;
+	int n = 0, i;
+
+	for (h = running; h != NULL; h = h->next_running) {
+		log_warnx("%s%s command `%s' still running: SIGKILL to its "
+		    "process group %d", h->prefix, h->event, h->path,
+		    (int)h->pid);
+		kill(-h->pid, SIGKILL);
+		kill_remnant(h);
+		n++;
+	}
+	for (h = running; h != NULL; h = h->next_running)
+		for (i = 0; i < KILL_WAIT_NS / (5 * 1000000); i++) {
+			memset(&si, 0, sizeof si);
+			if (waitid(P_PID, (id_t)h->pid, &si, WEXITED |
+			    WNOHANG) == -1 || si.si_pid != 0)
+				break;
+			nanosleep(&pause, NULL);
+		}
+	return n;
 }

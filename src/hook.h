@@ -16,7 +16,8 @@
 
 /* How the last run ended; set before done() is called. */
 struct hook_result {
-	bool	 spawned;	/* false: it could not run (that is logged) */
+	bool	 spawned;	/* false: it could not run (why says why) */
+	char	 why[160];
 	int	 code;		/* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
 	int	 status;	/* the exit status, or the signal */
 	int64_t	 started, ended;	/* now_ns() */
@@ -47,6 +48,8 @@ struct hook {
 void	hook_init(struct hook *, const char *tag, const char *path,
 	    unsigned timeout, void (*done)(struct hook *), void *arg);
 int	hook_start(struct hook *, const char *event, struct env *);
+void	hook_set_timeout(struct hook *, unsigned timeout);
+int	hook_kill_all(void);
 void	hook_free(struct hook *);
 void	hook_reap(void);
 bool	hook_result_ok(const struct hook_result *);

@@ -23,6 +23,9 @@
 #include "log.h"
 #include "loop.h"
 
+#define READS_PER_WAKE	16	/* then the other fds' turn; the rest wakes
+				   the level-triggered loop again */
+
 static struct mnl_socket *nl;
 static struct io nl_io = { .fd = -1 };
 static struct ifwatch_client *clients;
@@ -95,10 +98,11 @@ readable(struct io *io, uint32_t events)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
+	int i;
 
 	(void)io;
 	(void)events;
-	for (;;) {
+	for (i = 0; i < READS_PER_WAKE; i++) {
 		n = mnl_socket_recvfrom(nl, buf, sizeof buf);
 		if (n == -1 && errno == ENOBUFS) {
 			log_warnx("CORE: link notifications lost; rechecking");

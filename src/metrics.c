@@ -145,6 +145,12 @@ dropped(const struct watch_info *in)
 }
 
 static long
+gone(const struct watch_info *in)
+{
+	return in->counts.gone;
+}
+
+static long
 connections(const struct watch_info *in)
 {
 	return in->counts.connections;
@@ -231,6 +237,9 @@ metrics_text(const struct watch_info *w, int n)
 	    "queue sensor (-q) holds now.", held);
 	counts(&t, w, n, "tuninetd_queue_dropped_packets_total", "counter",
 	    "Held packets the queue sensor (-q) dropped.", dropped);
+	counts(&t, w, n, "tuninetd_queue_kernel_dropped_packets_total",
+	    "counter", "Held packets the kernel dropped before their verdict "
+	    "(a netfilter hook or an interface went away).", gone);
 	counts(&t, w, n, "tuninetd_connections_open", "gauge", "Marked "
 	    "connections open (--keep-connections), as last read.",
 	    connections);

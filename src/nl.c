@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "conf.h"
 #include "loop.h"
 #include "nl.h"
 #include "sensor.h"
@@ -72,19 +73,24 @@ nl_wait(struct mnl_socket *nl, void *buf, size_t len, unsigned seq,
 }
 
 /* Why binding `what' (an NFLOG group, a queue) failed, from errno, for
- * the option that asked for it: a missing privilege and a resource
- * another process holds both come as EPERM. */
+ * the setting key of wc that asked for it: a missing privilege and a
+ * resource another process holds both come as EPERM. (One this daemon
+ * holds is never bound twice: a configuration that asks for that is
+ * refused before, naming the other watch.) */
 void
-nl_bind_refusal(char *err, size_t len, const char *option, const char *what)
+nl_bind_refusal(const struct watch_conf *wc, const char *key, char *err,
+    size_t len, const char *what)
 {
-	if (errno == EPERM && !have_capability(CAP_NET_ADMIN))
-		snprintf(err, len, "%s: binding %s needs the CAP_NET_ADMIN "
-		    "capability (run as root)", option, what);
-	else if (errno == EPERM || errno == EBUSY)
-		snprintf(err, len, "%s: %s is already bound by another "
-		    "process", option, what);
+	int e = errno;
+
+	if (e == EPERM && !have_capability(CAP_NET_ADMIN))
+		conf_refusal(wc, key, err, len, "binding %s needs the "
+		    "CAP_NET_ADMIN capability (run as root)", what);
+	else if (e == EPERM || e == EBUSY)
+		conf_refusal(wc, key, err, len, "%s is already bound by another "
+		    "process", what);
 	else
-		snprintf(err, len, "%s: %s: %s", option, what, strerror(errno));
+		conf_refusal(wc, key, err, len, "%s: %s", what, strerror(e));
 }
 
 /* ENOBUFS: the buffer doubles, up to RCVBUF_MAX. Returns how many

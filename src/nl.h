@@ -22,8 +22,9 @@ struct nl_rcvbuf {
 struct mnl_socket *nl_open(unsigned *portid, struct nl_rcvbuf *);
 int		 nl_wait(struct mnl_socket *, void *buf, size_t len,
 		    unsigned seq, unsigned portid, mnl_cb_t, void *arg);
-void		 nl_bind_refusal(char *err, size_t len, const char *option,
-		    const char *what);
+struct watch_conf;
+void		 nl_bind_refusal(const struct watch_conf *, const char *key,
+		    char *err, size_t len, const char *what);
 unsigned long	 nl_overflowed(struct mnl_socket *, struct nl_rcvbuf *);
 bool		 nl_timestamp(const struct nlattr *, struct timespec *);
 

@@ -310,8 +310,8 @@ options_parse(struct config *cf, int argc, char *argv[], char *err,
 		snprintf(err, errlen, "--check-config needs -C <file>");
 		goto fail;
 	}
-	if (!watch_conf_check(wc, cf->mode == RUN_REPLAY ? WC_REPLAY : 0, err,
-	    errlen))
+	if (!watch_conf_check(wc, cf->mode == RUN_REPLAY ? WC_REPLAY : 0, 0,
+	    err, errlen))
 		goto fail;
 	cf->watches = wc;
 	cf->nwatches = 1;

@@ -53,25 +53,25 @@ savefile_open(const char *path, char *err, size_t errlen)
 	 * may do something. fstat below closes the race with a swap. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    !S_ISLNK(st.st_mode)) {
-		snprintf(err, errlen, "-w: `%s' is not a regular file", path);
+		snprintf(err, errlen, "`%s' is not a regular file", path);
 		return NULL;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		if (errno == ELOOP)
-			snprintf(err, errlen, "-w: `%s' is a symbolic link; "
+			snprintf(err, errlen, "`%s' is a symbolic link; "
 			    "refusing to write through it", path);
 		else if (errno == ENXIO)	/* a FIFO with no reader */
-			snprintf(err, errlen, "-w: `%s' is not a regular "
+			snprintf(err, errlen, "`%s' is not a regular "
 			    "file", path);
 		else
-			snprintf(err, errlen, "-w: `%s': %s", path,
+			snprintf(err, errlen, "`%s': %s", path,
 			    strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "-w: `%s' is not a regular file", path);
+		snprintf(err, errlen, "`%s' is not a regular file", path);
 		close(fd);
 		return NULL;
 	}
@@ -93,7 +93,7 @@ savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 	sf->dead = pcap_open_dead_with_tstamp_precision(dlt_of_linktype(linktype),
 	    FILE_SNAPLEN, PCAP_TSTAMP_PRECISION_MICRO);
 	if (sf->dead == NULL) {
-		snprintf(err, errlen, "-w: `%s': no pcap handle", sf->path);
+		snprintf(err, errlen, "`%s': no pcap handle", sf->path);
 		return -1;
 	}
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", sf->fd);
@@ -103,7 +103,7 @@ savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 		const char *why = pcap_geterr(sf->dead);
 		const char *p = strstr(why, proc);
 
-		snprintf(err, errlen, "-w: `%s': %s", sf->path,
+		snprintf(err, errlen, "`%s': %s", sf->path,
 		    p != NULL ? p + strlen(proc) + (p[strlen(proc)] == ':' ?
 		    2 : 0) : why);
 		pcap_close(sf->dead);

@@ -36,6 +36,8 @@ struct sensor_packet {
 struct sensor_counts {
 	long		 held;		/* packets held now (NFQUEUE) */
 	long		 dropped;	/* held packets dropped, in all */
+	long		 gone;		/* held packets the kernel dropped
+					   before their verdict, in all */
 	long		 connections;	/* marked connections open (conntrack) */
 };
 
@@ -44,7 +46,11 @@ struct sensor;
 struct sensor_ops {
 	const char	*kind;		/* "pcap": TUNINETD_SENSOR, status */
 	const char	*tag;		/* "PCAP": the original's log lines */
-	int	(*start)(struct sensor *);	/* join the loop */
+	/* join the loop. A sensor is opened with its watch, which a reload
+	 * may start later (once the watch it replaces has stopped): until
+	 * then it reports nothing and no other operation is called but
+	 * close. */
+	int	(*start)(struct sensor *);
 	void	(*set_mode)(struct sensor *, enum sensor_mode);
 	/* bring the last-packet time up to date now (before a stop) */
 	void	(*sync)(struct sensor *);
@@ -54,6 +60,13 @@ struct sensor_ops {
 	 * sensor that holds packets lets them through or drops them; may
 	 * be NULL */
 	void	(*start_done)(struct sensor *, bool ok);
+	/* the start that packets were held for will not come (a stop or a
+	 * hold cancelled it): drop them, saying why; may be NULL */
+	void	(*no_start)(struct sensor *, const char *why);
+	/* a reload changed settings the watch applies in place (struct
+	 * setting's in_place): take the sensor's part of wc, which is the
+	 * watch's from now on; may be NULL (nothing of it is the sensor's) */
+	void	(*tune)(struct sensor *, const struct watch_conf *);
 	/* a stop is wanted now: have packets that already passed delivered;
 	 * returns how long that may take (ns); NULL: nothing is held back */
 	int64_t	(*flush)(struct sensor *);
@@ -98,6 +111,8 @@ int		 sensors_open(const struct watch_conf *, struct sensor **,
 /* sensor_pcap.c */
 bool		 pcap_sensor_wanted(const struct watch_conf *);
 struct sensor	*pcap_sensor_open(const struct watch_conf *, char *err, size_t);
+bool		 pcap_interface_ok(const char *ifname, bool wait, char *err,
+		    size_t);
 
 /* sensor_nflog.c */
 bool		 nflog_sensor_wanted(const struct watch_conf *);

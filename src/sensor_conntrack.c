@@ -373,18 +373,19 @@ build_request(struct ct_sensor *cs)
 
 /* Say why the table cannot be read, naming what to do about it. */
 static void
-refusal(int e, char *err, size_t errlen)
+refusal(const struct watch_conf *wc, int e, char *err, size_t errlen)
 {
+	const char *k = "keep-connections";
+
 	if (e == EPERM && !have_capability(CAP_NET_ADMIN))
-		snprintf(err, errlen, "--keep-connections: reading conntrack "
-		    "needs the CAP_NET_ADMIN capability (run as root)");
+		conf_refusal(wc, k, err, errlen, "reading conntrack needs the "
+		    "CAP_NET_ADMIN capability (run as root)");
 	else if (e == EPROTONOSUPPORT || e == EOPNOTSUPP || e == ENOENT)
-		snprintf(err, errlen, "--keep-connections: conntrack is not "
-		    "available: %s (is nf_conntrack_netlink loaded?)",
-		    strerror(e));
+		conf_refusal(wc, k, err, errlen, "conntrack is not available: "
+		    "%s (is nf_conntrack_netlink loaded?)", strerror(e));
 	else
-		snprintf(err, errlen, "--keep-connections: reading conntrack: "
-		    "%s", strerror(e));
+		conf_refusal(wc, k, err, errlen, "reading conntrack: %s",
+		    strerror(e));
 }
 
 bool
@@ -411,13 +412,13 @@ conntrack_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	cs->seq = (unsigned)time(NULL);
 
 	if ((cs->nl = nl_open(&cs->portid, NULL)) == NULL) {
-		refusal(errno, err, errlen);
+		refusal(wc, errno, err, errlen);
 		goto fail;
 	}
 	if (build_request(cs) == -1)
 		fatal("nfct_filter_dump_create");
 	if (dump(cs) == -1) {
-		refusal(errno, err, errlen);
+		refusal(wc, errno, err, errlen);
 		goto fail;
 	}
 	return &cs->base;

@@ -8,7 +8,11 @@
  * by the rule's log prefix (`log prefix "office" group 8'), found in a
  * hash table, so a record costs the same with a thousand members as with
  * one. A member with no prefix takes every record of the group. All
- * groups share one receive buffer (the daemon has one thread).
+ * groups share one receive buffer (the daemon has one thread). A member
+ * joins the table when its watch starts, not when it is opened: a reload
+ * opens the watches it makes before it touches the running ones, and a
+ * prefix may move from a watch that is stopping to the one replacing it
+ * (the configuration was checked for two watches reading one prefix).
  *
  * Idle: the kernel sends each packet at once (queue threshold 1) with its
  * first SNAPLEN bytes, so start fires on the first packet and knows it.
@@ -87,13 +91,15 @@ struct nflog_group {
 	struct slot		*slots;		/* open addressing, power of 2 */
 	size_t			 nslots, nkeys;
 	struct nflog_sensor	*any;		/* the member with no prefix */
-	int			 members, idle, final;
+	int			 refs;		/* members opened */
+	int			 members, idle, final;	/* in the table */
 	struct nflog_group	*next;
 };
 
 struct nflog_sensor {
 	struct sensor		 base;
 	struct nflog_group	*g;
+	bool			 joined;	/* in the table: started */
 	char			*prefix;	/* NULL: every record */
 	char			*keepalive;	/* while up, only these count */
 	enum sensor_mode	 mode;
@@ -112,6 +118,7 @@ static uint8_t first[RECORD_MAX];
 static struct nflog_sensor *pending;	/* members with have_last */
 
 static void	nflog_readable(struct io *, uint32_t);
+static void	recount_acks(struct nflog_group *);
 
 /* One NFULNL_MSG_CONFIG for the group: mode, range, threshold, timeout,
  * buffer size, flags, and optionally a command first. */
@@ -490,10 +497,11 @@ nflog_sensor_mode(struct sensor *s, enum sensor_mode mode)
 
 	timer_stop(&ns->final_timer);
 	set_final(ns, false);
-	if ((ns->mode == SENSOR_IDLE) != (mode == SENSOR_IDLE))
+	if (ns->joined && (ns->mode == SENSOR_IDLE) != (mode == SENSOR_IDLE))
 		ns->g->idle += mode == SENSOR_IDLE ? 1 : -1;
 	ns->mode = mode;
-	regroup(ns->g);
+	if (ns->joined)
+		regroup(ns->g);
 }
 
 static void
@@ -527,12 +535,41 @@ nflog_sync(struct sensor *s)
 	nflog_readable(&ns->g->io, EPOLLIN);
 }
 
+/* A member into the group's table; false if its prefix is taken (which
+ * the configuration's check rules out). */
+static bool
+join(struct nflog_sensor *ns)
+{
+	struct nflog_group *g = ns->g;
+
+	if ((ns->prefix == NULL && g->any != NULL) ||
+	    (ns->prefix != NULL && lookup(g, ns->prefix) != NULL) ||
+	    (ns->keepalive != NULL && lookup(g, ns->keepalive) != NULL))
+		return false;
+	if (ns->prefix == NULL)
+		g->any = ns;
+	rebuild(g, ns, NULL);
+	ns->joined = true;
+	g->members++;
+	if (ns->mode == SENSOR_IDLE)
+		g->idle++;
+	recount_acks(g);
+	regroup(g);
+	return true;
+}
+
 static int
 nflog_start(struct sensor *s)
 {
 	struct nflog_sensor *ns = (struct nflog_sensor *)s;
 	struct nflog_group *g = ns->g;
 
+	if (!join(ns)) {
+		sensor_log(&ns->base, log_warnx, "NFLOG: group %d: prefix %s "
+		    "is read by another watch", g->group, ns->prefix != NULL ?
+		    ns->prefix : "(none)");
+		return -1;
+	}
 	if (ns->prefix != NULL)
 		sensor_log(&ns->base, log_info,
 		    "Start listening nflog-group %d, prefix %s", g->group,
@@ -646,20 +683,41 @@ nflog_sensor_close(struct sensor *s)
 			break;
 		}
 	set_final(ns, false);
-	if (ns->mode == SENSOR_IDLE)
-		g->idle--;
-	if (g->any == ns)
-		g->any = NULL;
-	rebuild(g, NULL, ns);
-	if (--g->members == 0)
+	if (ns->joined) {
+		if (ns->mode == SENSOR_IDLE)
+			g->idle--;
+		if (g->any == ns)
+			g->any = NULL;
+		rebuild(g, NULL, ns);
+		g->members--;
+	}
+	if (--g->refs == 0)
 		close_group(g);
-	else {
+	else if (g->members > 0) {
 		recount_acks(g);
 		regroup(g);
 	}
 	free(ns->prefix);
 	free(ns->keepalive);
 	free(ns);
+}
+
+/* A reload changed the keep-alive prefix: the table takes the new one. */
+static void
+nflog_tune(struct sensor *s, const struct watch_conf *wc)
+{
+	struct nflog_sensor *ns = (struct nflog_sensor *)s;
+	char *k = NULL;
+
+	if (same_string(ns->keepalive, wc->keepalive_prefix))
+		return;
+	if (wc->keepalive_prefix != NULL &&
+	    (k = strdup(wc->keepalive_prefix)) == NULL)
+		fatal("strdup");
+	free(ns->keepalive);
+	ns->keepalive = k;
+	if (ns->joined)
+		rebuild(ns->g, ns, ns);
 }
 
 static const struct sensor_ops nflog_ops = {
@@ -670,6 +728,7 @@ static const struct sensor_ops nflog_ops = {
 	.sync = nflog_sync,
 	.deadline = nflog_deadline,
 	.flush = nflog_flush,
+	.tune = nflog_tune,
 	.describe = nflog_describe,
 	.label = nflog_label,
 	.env = nflog_env,
@@ -679,25 +738,37 @@ static const struct sensor_ops nflog_ops = {
 
 /* ---- opening ---- */
 
+/* A record that came before the kernel's answer to the bind: to its
+ * member, as any other (a new group has none yet). */
+static int
+bind_record(const struct nlmsghdr *nlh, void *arg)
+{
+	if (nlh->nlmsg_type == (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET))
+		dispatch(arg, nlh);
+	return MNL_CB_OK;
+}
+
 /* Bind the group in idle mode and wait for the kernel's answer, so that
  * a group held elsewhere or a missing privilege is a start-up error. */
 static int
-bind_group(struct nflog_group *g, char *err, size_t errlen)
+bind_group(struct nflog_group *g, const struct watch_conf *wc, char *err,
+    size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
 
 	if (send_config(g, NFULNL_CFG_CMD_BIND, NFULNL_COPY_PACKET, SNAPLEN, 1,
 	    0, true) == 0 && nl_wait(g->nl, buf, sizeof buf, g->seq, g->portid,
-	    NULL, NULL) == 0)
+	    bind_record, g) == 0)
 		return 0;
 	snprintf(what, sizeof what, "NFLOG group %d", g->group);
-	nl_bind_refusal(err, errlen, "-n", what);
+	nl_bind_refusal(wc, "nflog-group", err, errlen, what);
 	return -1;
 }
 
 static struct nflog_group *
-open_group(int group, char *err, size_t errlen)
+open_group(const struct watch_conf *wc, char *err, size_t errlen)
 {
+	int group = wc->nflog_group;
 	struct nflog_group *g;
 
 	for (g = groups; g != NULL; g = g->next)
@@ -710,8 +781,8 @@ open_group(int group, char *err, size_t errlen)
 	g->io.fd = -1;
 	g->phase = NFLOG_IDLE;
 	if ((g->nl = nl_open(&g->portid, &g->rcvbuf)) == NULL) {
-		snprintf(err, errlen, "-n: NFLOG group %d: netlink socket: %s",
-		    group, strerror(errno));
+		conf_refusal(wc, "nflog-group", err, errlen, "NFLOG group %d: "
+		    "netlink socket: %s", group, strerror(errno));
 		free(g);
 		return NULL;
 	}
@@ -719,7 +790,7 @@ open_group(int group, char *err, size_t errlen)
 	 * receipt; asking for stamps on any socket makes it stamp them. */
 	setsockopt(mnl_socket_get_fd(g->nl), SOL_SOCKET, SO_TIMESTAMP,
 	    &(int){ 1 }, sizeof(int));
-	if (bind_group(g, err, errlen) == -1) {
+	if (bind_group(g, wc, err, errlen) == -1) {
 		mnl_socket_close(g->nl);
 		free(g);
 		return NULL;
@@ -740,24 +811,10 @@ nflog_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 {
 	struct nflog_sensor *ns;
 	struct nflog_group *g;
-	const char *taken = NULL;
 
-	if ((g = open_group(wc->nflog_group, err, errlen)) == NULL)
+	if ((g = open_group(wc, err, errlen)) == NULL)
 		return NULL;
-	if (wc->nflog_prefix == NULL && g->any != NULL)
-		taken = "every record (no prefix)";
-	else if (wc->nflog_prefix != NULL && lookup(g, wc->nflog_prefix))
-		taken = wc->nflog_prefix;
-	else if (wc->keepalive_prefix != NULL &&
-	    lookup(g, wc->keepalive_prefix))
-		taken = wc->keepalive_prefix;
-	if (taken != NULL) {
-		snprintf(err, errlen, "-n: NFLOG group %d: %s is read by "
-		    "another watch already", g->group, taken);
-		if (g->members == 0)
-			close_group(g);
-		return NULL;
-	}
+	g->refs++;
 	if ((ns = calloc(1, sizeof *ns)) == NULL)
 		fatal("calloc");
 	sensor_init(&ns->base, &nflog_ops, wc);
@@ -769,12 +826,5 @@ nflog_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	    (wc->keepalive_prefix != NULL &&
 	    (ns->keepalive = strdup(wc->keepalive_prefix)) == NULL))
 		fatal("strdup");
-	if (ns->prefix == NULL)
-		g->any = ns;
-	rebuild(g, ns, NULL);
-	g->members++;
-	g->idle++;
-	recount_acks(g);
-	regroup(g);
 	return &ns->base;
 }

@@ -14,7 +14,26 @@
  * longer there. A failed start drops them the same way. At most
  * --queue-hold-max are held (the next get NF_DROP at once), none longer
  * than --hook-timeout (a timer drops the oldest); the drops are counted
- * and said once, when the episode ends.
+ * and said once, when the episode ends. A start that will not come any
+ * more (a stop or a hold cancelled it) drops them at once.
+ *
+ * The kernel drops queued packets itself when a netfilter hook of the
+ * namespace goes (a base chain or table deleted, an iptables table
+ * unloaded) or their interface does, without a word to us. So held
+ * packets are accepted one verdict each, acknowledged (NLM_F_ACK): the
+ * kernel answers ENOENT for a packet it no longer has, and the log says
+ * how many were accepted and how many the kernel had dropped, once the
+ * answers are in (they come through the socket like the packets). The
+ * sender's retransmission is what brings such a connection through; a
+ * copy sent again by us would skip the rules after the queue's.
+ *
+ * A reload that gives the queue to another watch (the same one changed,
+ * or renamed) hands it over: the new watch's sensor is opened as the
+ * heir of the one that holds the queue, and takes its socket and the
+ * packets it holds when it closes, without unbinding; started, the heir
+ * tells its watch of the first held packet, which starts it. A packet
+ * that comes before the kernel's answer to the bind is held the same way
+ * and told of at the start.
  *
  * Up: nothing is held. With another packet sensor on the watch (-i, -n)
  * the queue is unbound: the rule's bypass flag then passes packets at no
@@ -67,10 +86,17 @@
 #define READS_PER_WAKE	16		/* recvmmsg calls per wake-up */
 #define KERNEL_MARGIN	1024		/* queued beyond the hold, unread */
 #define STAMP_SKEW_NS	(10 * NSEC_PER_SEC)
+#define VERDICT_ROOM	64		/* a verdict message, with room */
 
 struct held {
 	uint32_t	 id;
 	int64_t		 at;		/* loop clock, when read */
+};
+
+/* verdicts whose answers (NLM_F_ACK) are awaited */
+struct asked {
+	uint32_t	 seq_from, seq_to;
+	unsigned	 n, answered, gone;
 };
 
 struct nfqueue_sensor {
@@ -79,9 +105,10 @@ struct nfqueue_sensor {
 	unsigned		 hold_max;
 	int64_t			 hold_ns;	/* --hook-timeout, 0: none */
 	bool			 alone;		/* no other packet sensor */
-	struct mnl_socket	*nl;
+	struct mnl_socket	*nl;		/* NULL: an heir, waiting */
 	unsigned		 portid, seq, bind_seq;
 	bool			 bound;
+	bool			 started;	/* in the loop */
 	enum sensor_mode	 mode;
 	struct io		 io;
 	struct timer		 expire;
@@ -90,7 +117,17 @@ struct nfqueue_sensor {
 	/* dropped in this episode, said when it ends */
 	unsigned long		 over_max, expired;
 	unsigned long		 dropped;	/* in all, for tuninetctl */
+	unsigned long		 gone;		/* dropped by the kernel, in all */
+	struct asked		 asked;
 	struct nl_rcvbuf	 rcvbuf;
+	/* the first packet held in this episode, for a watch that has not
+	 * heard of it (unheard): one started after the bind or handover */
+	bool			 unheard;
+	struct sensor_packet	 held_first;
+	uint8_t			 held_data[RECORD_MAX];
+	struct timer		 tell;
+	struct nfqueue_sensor	*heir, *giver;	/* a reload's handover */
+	struct nfqueue_sensor	*next;		/* the open ones */
 	uint8_t			 first[RECORD_MAX];
 	struct mmsghdr		 msgs[READ_BATCH];
 	struct iovec		 iov[READ_BATCH];
@@ -105,6 +142,8 @@ struct wake {
 	uint32_t		 accept_to;	/* up: batch verdict */
 	bool			 accept;
 };
+
+static struct nfqueue_sensor *queues;	/* open, for a handover */
 
 static void	nfqueue_readable(struct io *, uint32_t);
 static void	nfqueue_expire(struct timer *);
@@ -165,7 +204,7 @@ configure(struct nfqueue_sensor *qs, uint8_t cmd, bool ack)
 static void
 verdict(struct nfqueue_sensor *qs, bool batch, uint32_t id, int v)
 {
-	char buf[64];
+	char buf[VERDICT_ROOM];
 	struct nlmsghdr *nlh;
 
 	nlh = put_header(qs, buf, sizeof buf,
@@ -206,6 +245,70 @@ say_drops(struct nfqueue_sensor *qs)
 	qs->over_max = qs->expired = 0;
 }
 
+/* What the kernel answered to the held packets' NF_ACCEPT: accepted, or
+ * gone before their verdict. lost: some answers will never come (the
+ * receive buffer overflowed, or the socket closes). */
+static void
+say_answers(struct nfqueue_sensor *qs, bool lost)
+{
+	struct asked *a = &qs->asked;
+	unsigned ok = a->answered - a->gone, silent = a->n - a->answered;
+
+	if (ok > 0)
+		sensor_log(&qs->base, log_info,
+		    "NFQUEUE: queue %d: accepted %u held packet%s", qs->queue,
+		    ok, plural(ok));
+	if (a->gone > 0)
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: the kernel dropped %u held packet%s "
+		    "before %s verdict (a netfilter hook of its namespace was "
+		    "removed, or %s interface went away, while %s held)",
+		    qs->queue, a->gone, plural(a->gone), a->gone == 1 ? "its" :
+		    "their", a->gone == 1 ? "its" : "their", a->gone == 1 ?
+		    "it was" : "they were");
+	if (lost && silent > 0)
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: accepted %u more held packet%s, "
+		    "unconfirmed (the kernel's answers were lost)", qs->queue,
+		    silent, plural(silent));
+	qs->gone += a->gone;
+	*a = (struct asked){ .n = 0 };
+}
+
+/* NF_ACCEPT for every packet held, a verdict each, answered (NLM_F_ACK);
+ * the log line waits for the answers (say_answers). */
+static void
+accept_held(struct nfqueue_sensor *qs)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	size_t off = 0;
+	unsigned i, sent = 0, batch = 0;
+
+	if (qs->asked.n > 0)
+		say_answers(qs, true);
+	qs->asked.seq_from = qs->seq + 1;
+	for (i = 0; i < qs->nheld; i++) {
+		nlh = put_header(qs, buf + off, VERDICT_ROOM, NFQNL_MSG_VERDICT);
+		nlh->nlmsg_flags |= NLM_F_ACK;
+		nfq_nlmsg_verdict_put(nlh, (int)held_at(qs, i)->id, NF_ACCEPT);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+		batch++;
+		if (off + VERDICT_ROOM <= sizeof buf && i + 1 < qs->nheld)
+			continue;
+		/* the kernel takes the messages of one send in order */
+		if (mnl_socket_sendto(qs->nl, buf, off) == -1)
+			sensor_log(&qs->base, log_warn, "NFQUEUE: queue %d: "
+			    "verdicts", qs->queue);
+		else
+			sent += batch;
+		off = 0;
+		batch = 0;
+	}
+	qs->asked.seq_to = qs->seq;
+	qs->asked.n = sent;
+}
+
 /* Every packet held gets its verdict, oldest first. */
 static void
 release(struct nfqueue_sensor *qs, int v, const char *why)
@@ -213,24 +316,22 @@ release(struct nfqueue_sensor *qs, int v, const char *why)
 	unsigned n = qs->nheld;
 
 	timer_stop(&qs->expire);
-	if (n > 0) {
+	qs->unheard = false;
+	if (n > 0 && v == NF_ACCEPT)
+		accept_held(qs);
+	else if (n > 0) {
 		verdict(qs, true, held_at(qs, n - 1)->id, v);
-		if (v == NF_ACCEPT)
-			sensor_log(&qs->base, log_info,
-			    "NFQUEUE: queue %d: accepted %u held packet%s",
-			    qs->queue, n, plural(n));
-		else {
-			qs->dropped += n;
-			sensor_log(&qs->base, log_warnx,
-			    "NFQUEUE: queue %d: %s: dropped %u held "
-			    "packet%s", qs->queue, why, n, plural(n));
-		}
+		qs->dropped += n;
+		sensor_log(&qs->base, log_warnx,
+		    "NFQUEUE: queue %d: %s: dropped %u held packet%s",
+		    qs->queue, why, n, plural(n));
 	}
 	qs->head = qs->nheld = 0;
 	say_drops(qs);
 }
 
-static void
+/* false: not held (the hold is full), dropped */
+static bool
 hold(struct nfqueue_sensor *qs, uint32_t id)
 {
 	int64_t now = now_ns();
@@ -239,11 +340,12 @@ hold(struct nfqueue_sensor *qs, uint32_t id)
 		verdict(qs, false, id, NF_DROP);
 		qs->over_max++;
 		qs->dropped++;
-		return;
+		return false;
 	}
 	*held_at(qs, qs->nheld) = (struct held){ .id = id, .at = now };
-	if (qs->nheld++ == 0 && qs->hold_ns > 0)
+	if (qs->nheld++ == 0 && qs->hold_ns > 0 && qs->started)
 		timer_set(&qs->expire, now + qs->hold_ns);
+	return true;
 }
 
 /* --hook-timeout: the oldest held packets go, the rest wait on. */
@@ -316,8 +418,25 @@ static void
 reply(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct asked *a = &qs->asked;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof *e || e->error == 0)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof *e)
+		return;
+	if (a->n > 0 && e->msg.nlmsg_seq - a->seq_from <=
+	    a->seq_to - a->seq_from) {
+		/* a held packet's NF_ACCEPT: done, or ENOENT, gone */
+		a->answered++;
+		if (-e->error == ENOENT)
+			a->gone++;
+		else if (e->error != 0)
+			sensor_log(&qs->base, log_warnx, "NFQUEUE: queue %d: "
+			    "verdict refused: %s", qs->queue,
+			    strerror(-e->error));
+		if (a->answered == a->n)
+			say_answers(qs, false);
+		return;
+	}
+	if (e->error == 0)
 		return;
 	if (e->msg.nlmsg_seq == qs->bind_seq && qs->bind_seq != 0) {
 		/* leaving up, the queue could not be bound again */
@@ -332,6 +451,28 @@ reply(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh)
 		sensor_log(&qs->base, log_warnx,
 		    "NFQUEUE: queue %d: request refused: %s", qs->queue,
 		    strerror(-e->error));
+}
+
+/* The first packet held in an episode, for a watch that starts later
+ * than it was held (hold_first), with its bytes where it had them. */
+static void
+keep_held_first(struct nfqueue_sensor *qs, struct nlattr **attr)
+{
+	struct sensor_packet *f = &qs->held_first;
+	uint32_t n;
+
+	*f = (struct sensor_packet){ .linktype = LINKTYPE_RAW,
+	    .keeps_up = true };
+	packet_time(attr, &f->ts);
+	if (attr[NFQA_PAYLOAD] == NULL)
+		return;
+	n = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	f->caplen = n < RECORD_MAX ? n : RECORD_MAX;
+	f->len = attr[NFQA_CAP_LEN] != NULL ?
+	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : n;
+	memcpy(qs->held_data, mnl_attr_get_payload(attr[NFQA_PAYLOAD]),
+	    f->caplen);
+	f->data = qs->held_data;
 }
 
 /* One message: held, or accepted with the batch (up); the first whole
@@ -359,8 +500,8 @@ take(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh, struct wake *wk,
 	if (qs->mode == SENSOR_UP || quiet) {
 		wk->accept = true;
 		wk->accept_to = id;
-	} else
-		hold(qs, id);
+	} else if (hold(qs, id) && qs->nheld == 1)
+		keep_held_first(qs, attr);
 	if (quiet)
 		return;
 	if (qs->mode == SENSOR_IDLE && f->data == NULL &&
@@ -383,16 +524,19 @@ take(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh, struct wake *wk,
 }
 
 /* Read what is queued, at most READS_PER_WAKE batches (an ENOBUFS is
- * noted in wk). quiet: accept all, learn nothing, and read to the end:
- * it comes before an unbind, which would drop whatever is left, and the
- * kernel's queue is already closed to new packets then. */
+ * noted in wk). quiet: accept all and learn nothing, reading as much as
+ * the kernel's queue can hold: it comes before an unbind, which would
+ * drop whatever is left (the queue is closed to new packets then), or
+ * after up mode, whose packets came without their bytes. */
 static void
 drain(struct nfqueue_sensor *qs, struct wake *wk, bool quiet)
 {
 	const struct nlmsghdr *nlh;
-	int r, i, k, len;
+	int r, i, k, len, reads = READS_PER_WAKE;
 
-	for (r = 0; quiet || r < READS_PER_WAKE; r++) {
+	if (quiet)
+		reads = (int)((qs->hold_max + KERNEL_MARGIN) / READ_BATCH) + 2;
+	for (r = 0; r < reads; r++) {
 		for (i = 0; i < READ_BATCH; i++) {
 			qs->iov[i] = (struct iovec){ qs->buf[i], SLOT };
 			qs->msgs[i].msg_hdr = (struct msghdr){
@@ -443,6 +587,7 @@ nfqueue_readable(struct io *io, uint32_t events)
 	drain(qs, &wk, false);
 	/* report last: a report may change the mode (and so this sensor) */
 	if (wk.first.data != NULL) {
+		qs->unheard = false;
 		wk.first.when = realtime_to_loop(&wk.first.ts);
 		qs->base.report(&qs->base, &wk.first);
 	}
@@ -453,6 +598,23 @@ nfqueue_readable(struct io *io, uint32_t events)
 		last.when = realtime_to_loop(&last.ts);
 		qs->base.report(&qs->base, &last);
 	}
+}
+
+/* What is held when the watch starts (held before the bind's answer, or
+ * handed over by a reload) is news to it: the first held packet is
+ * reported as it would have been, and starts it. */
+static void
+nfqueue_tell(struct timer *t)
+{
+	struct nfqueue_sensor *qs = t->arg;
+	struct sensor_packet sp;
+
+	if (!qs->unheard || qs->nheld == 0)
+		return;
+	qs->unheard = false;
+	sp = qs->held_first;
+	sp.when = realtime_to_loop(&sp.ts);
+	qs->base.report(&qs->base, &sp);
 }
 
 /* Up with another sensor: let the bypass flag pass packets. The kernel
@@ -532,6 +694,25 @@ nfqueue_start_done(struct sensor *s, bool ok)
 }
 
 static void
+nfqueue_no_start(struct sensor *s, const char *why)
+{
+	release((struct nfqueue_sensor *)s, NF_DROP, why);
+}
+
+/* hook-timeout, changed by a reload: how long a packet may be held */
+static void
+nfqueue_tune(struct sensor *s, const struct watch_conf *wc)
+{
+	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s;
+
+	qs->hold_ns = (int64_t)wc->hook_timeout * NSEC_PER_SEC;
+	if (qs->nheld > 0 && qs->hold_ns > 0)
+		timer_set(&qs->expire, held_at(qs, 0)->at + qs->hold_ns);
+	else
+		timer_stop(&qs->expire);
+}
+
+static void
 nfqueue_sync(struct sensor *s)
 {
 	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s;
@@ -545,8 +726,18 @@ nfqueue_start(struct sensor *s)
 {
 	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s;
 
+	if (qs->nl == NULL) {		/* its giver is still open: a bug */
+		sensor_log(&qs->base, log_warnx, "NFQUEUE: queue %d: not "
+		    "handed over yet", qs->queue);
+		return -1;
+	}
 	sensor_log(&qs->base, log_info,
 	    "Start listening nfqueue %d", qs->queue);
+	qs->started = true;
+	if (qs->nheld > 0 && qs->hold_ns > 0)
+		timer_set(&qs->expire, held_at(qs, 0)->at + qs->hold_ns);
+	if (qs->unheard)
+		timer_set(&qs->tell, now_ns());
 	return io_add(&qs->io, EPOLLIN);
 }
 
@@ -582,23 +773,87 @@ nfqueue_linktype(const struct sensor *s)
 	return LINKTYPE_RAW;
 }
 
+/* A reload's handover: the heir takes the socket, the binding and the
+ * packets held (as many as its hold takes, oldest dropped), and is
+ * configured as its own settings say. */
+static void
+hand_over(struct nfqueue_sensor *qs, struct nfqueue_sensor *heir)
+{
+	unsigned n = qs->nheld, skip = n > heir->hold_max ?
+	    n - heir->hold_max : 0, i;
+
+	heir->nl = qs->nl;
+	heir->portid = qs->portid;
+	heir->seq = qs->seq;
+	heir->bind_seq = qs->bind_seq;
+	heir->bound = qs->bound;
+	heir->rcvbuf = qs->rcvbuf;
+	heir->asked = qs->asked;
+	heir->io.fd = mnl_socket_get_fd(heir->nl);
+	heir->giver = NULL;
+	qs->nl = NULL;
+	qs->heir = NULL;
+	if (skip > 0) {
+		verdict(heir, true, held_at(qs, skip - 1)->id, NF_DROP);
+		heir->over_max += skip;
+		heir->dropped += skip;
+	}
+	for (i = skip; i < n; i++)
+		heir->held[heir->nheld++] = *held_at(qs, i);
+	heir->over_max += qs->over_max;
+	heir->expired += qs->expired;
+	if (heir->nheld > 0) {
+		heir->held_first = qs->held_first;
+		memcpy(heir->held_data, qs->held_data, sizeof heir->held_data);
+		if (heir->held_first.data != NULL)
+			heir->held_first.data = heir->held_data;
+		heir->unheard = true;
+	}
+	sensor_log(&heir->base, log_info, "NFQUEUE: queue %d: taken over from "
+	    "%s, with %u held packet%s", heir->queue, qs->base.watch != NULL ?
+	    qs->base.watch : "default", heir->nheld, plural(heir->nheld));
+	if (!heir->bound)
+		rebind(heir);
+	else if (configure(heir, NFQNL_CFG_CMD_NONE, false) == -1)
+		sensor_log(&heir->base, log_warn,
+		    "NFQUEUE: queue %d: configuration", heir->queue);
+}
+
 /* Every held packet gets its verdict (they pass if the watch is up),
- * then the queue goes; the bypass flag passes what comes after. */
+ * then the queue goes; the bypass flag passes what comes after. Or the
+ * queue goes on, with what it holds, in the watch a reload made to
+ * replace this one. */
 static void
 nfqueue_sensor_close(struct sensor *s)
 {
-	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s;
+	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s, **pp;
 	struct wake wk = { .accept = false };
 
-	if (qs->bound && qs->mode == SENSOR_UP)
-		drain(qs, &wk, true);
-	release(qs, qs->mode == SENSOR_UP ? NF_ACCEPT : NF_DROP, "exiting");
-	if (qs->bound)
-		(void)send_config(qs, NFQNL_CFG_CMD_UNBIND, 0, 0, 0, false);
+	for (pp = &queues; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == qs) {
+			*pp = qs->next;
+			break;
+		}
 	timer_stop(&qs->expire);
-	if (qs->io.fd != -1)
+	timer_stop(&qs->tell);
+	if (qs->started)
 		io_del(&qs->io);	/* an event of this wake-up may name it */
-	mnl_socket_close(qs->nl);
+	if (qs->giver != NULL)		/* a reload refused: never had it */
+		qs->giver->heir = NULL;
+	else if (qs->heir != NULL)
+		hand_over(qs, qs->heir);
+	else {
+		if (qs->bound && qs->mode == SENSOR_UP)
+			drain(qs, &wk, true);
+		release(qs, qs->mode == SENSOR_UP ? NF_ACCEPT : NF_DROP,
+		    "closing");
+		if (qs->asked.n > 0)
+			say_answers(qs, true);
+		if (qs->bound)
+			(void)send_config(qs, NFQNL_CFG_CMD_UNBIND, 0, 0, 0,
+			    false);
+		mnl_socket_close(qs->nl);
+	}
 	free(qs->held);
 	free(qs);
 }
@@ -610,6 +865,7 @@ nfqueue_counts(const struct sensor *s, struct sensor_counts *c)
 
 	c->held = qs->nheld;
 	c->dropped = (long)qs->dropped;
+	c->gone = (long)qs->gone;
 }
 
 static const struct sensor_ops nfqueue_ops = {
@@ -619,6 +875,8 @@ static const struct sensor_ops nfqueue_ops = {
 	.set_mode = nfqueue_set_mode,
 	.sync = nfqueue_sync,	/* nothing waits in the kernel: no flush */
 	.start_done = nfqueue_start_done,
+	.no_start = nfqueue_no_start,
+	.tune = nfqueue_tune,
 	.describe = nfqueue_describe,
 	.label = nfqueue_label,
 	.env = nfqueue_env,
@@ -627,19 +885,33 @@ static const struct sensor_ops nfqueue_ops = {
 	.close = nfqueue_sensor_close,
 };
 
+/* A packet that came before the kernel's answer to the bind: held, as
+ * any other, and told of when the watch starts. */
+static int
+bind_packet(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nfqueue_sensor *qs = arg;
+	struct wake wk = { .first = { .linktype = LINKTYPE_RAW } };
+
+	take(qs, nlh, &wk, false);
+	qs->unheard = qs->nheld > 0;
+	return MNL_CB_OK;
+}
+
 /* Bind the queue for holding and wait for the kernel's answer, so that a
  * queue held elsewhere or a missing privilege is a start-up error. */
 static int
-bind_queue(struct nfqueue_sensor *qs, char *err, size_t errlen)
+bind_queue(struct nfqueue_sensor *qs, const struct watch_conf *wc, char *err,
+    size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
 
 	if (configure(qs, NFQNL_CFG_CMD_BIND, true) == 0 &&
-	    nl_wait(qs->nl, buf, sizeof buf, qs->seq, qs->portid, NULL,
-	    NULL) == 0)
+	    nl_wait(qs->nl, buf, sizeof buf, qs->seq, qs->portid, bind_packet,
+	    qs) == 0)
 		return 0;
 	snprintf(what, sizeof what, "NFQUEUE queue %d", qs->queue);
-	nl_bind_refusal(err, errlen, "-q", what);
+	nl_bind_refusal(wc, "queue", err, errlen, what);
 	return -1;
 }
 
@@ -649,10 +921,13 @@ nfqueue_sensor_wanted(const struct watch_conf *wc)
 	return wc->queue >= 0;
 }
 
+/* The queue's sensor, bound; or, when a sensor of this daemon holds the
+ * queue (a watch a reload is replacing), its heir, which gets the queue
+ * when that one closes. */
 struct sensor *
 nfqueue_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 {
-	struct nfqueue_sensor *qs;
+	struct nfqueue_sensor *qs, *giver;
 
 	if ((qs = calloc(1, sizeof *qs)) == NULL ||
 	    (qs->held = calloc(wc->queue_hold_max, sizeof *qs->held)) == NULL)
@@ -663,19 +938,30 @@ nfqueue_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	qs->hold_ns = (int64_t)wc->hook_timeout * NSEC_PER_SEC;
 	qs->alone = wc->ifname == NULL && wc->nflog_group < 0;
 	qs->expire = (struct timer){ .cb = nfqueue_expire, .arg = qs };
+	qs->tell = (struct timer){ .cb = nfqueue_tell, .arg = qs };
+	qs->io = (struct io){ .fd = -1, .cb = nfqueue_readable, .arg = qs };
 	qs->seq = (unsigned)time(NULL);
 	qs->mode = SENSOR_IDLE;
 
-	if ((qs->nl = nl_open(&qs->portid, &qs->rcvbuf)) == NULL) {
-		snprintf(err, errlen, "-q: NFQUEUE queue %d: netlink socket: %s",
-		    qs->queue, strerror(errno));
+	for (giver = queues; giver != NULL; giver = giver->next)
+		if (giver->queue == qs->queue && giver->heir == NULL &&
+		    giver->giver == NULL)
+			break;
+	if (giver != NULL) {
+		giver->heir = qs;
+		qs->giver = giver;
+	} else if ((qs->nl = nl_open(&qs->portid, &qs->rcvbuf)) == NULL) {
+		conf_refusal(wc, "queue", err, errlen, "NFQUEUE queue %d: "
+		    "netlink socket: %s", qs->queue, strerror(errno));
 		goto fail;
+	} else {
+		qs->io.fd = mnl_socket_get_fd(qs->nl);
+		if (bind_queue(qs, wc, err, errlen) == -1)
+			goto fail;
+		qs->bound = true;
 	}
-	qs->io = (struct io){ .fd = mnl_socket_get_fd(qs->nl),
-	    .cb = nfqueue_readable, .arg = qs };
-	if (bind_queue(qs, err, errlen) == -1)
-		goto fail;
-	qs->bound = true;
+	qs->next = queues;
+	queues = qs;
 	return &qs->base;
 fail:
 	if (qs->nl != NULL)

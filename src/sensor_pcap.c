@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -381,18 +382,20 @@ set_cloexec_all(void)
 }
 
 /* Open and activate the capture, compile both filters; on error, err says
- * what, naming the bad value, nothing is left open, and the result is
- * libpcap's status (PCAP_ERROR_NO_SUCH_DEVICE, PCAP_ERROR_IFACE_NOT_UP...)
- * or -1. */
+ * what, naming the bad value and, in *key, the setting it is about;
+ * nothing is left open, and the result is libpcap's status
+ * (PCAP_ERROR_NO_SUCH_DEVICE, PCAP_ERROR_IFACE_NOT_UP...) or -1. */
 static int
-open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
+open_capture(struct pcap_sensor *ps, const char **key, char *err,
+    size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	const char *f = ps->filter != NULL ? ps->filter : "";
 	int r;
 
+	*key = "interface";
 	if ((ps->p = pcap_create(ps->ifname, ebuf)) == NULL) {
-		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
+		snprintf(err, errlen, "`%s': %s", ps->ifname, ebuf);
 		return -1;
 	}
 	pcap_set_snaplen(ps->p, SNAPLEN);
@@ -403,21 +406,20 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 	r = pcap_activate(ps->p);
 	set_cloexec_all();
 	if (r == PCAP_ERROR_NO_SUCH_DEVICE) {
-		snprintf(err, errlen, "-i: `%s': no such interface",
-		    ps->ifname);
+		snprintf(err, errlen, "`%s': no such interface", ps->ifname);
 		goto fail;
 	}
 	if (r == PCAP_ERROR_IFACE_NOT_UP) {
-		snprintf(err, errlen, "-i: `%s' is down", ps->ifname);
+		snprintf(err, errlen, "`%s' is down", ps->ifname);
 		goto fail;
 	}
 	if (r == PCAP_ERROR_PERM_DENIED) {
-		snprintf(err, errlen, "-i: capturing on `%s' needs the "
-		    "CAP_NET_RAW capability (run as root)", ps->ifname);
+		snprintf(err, errlen, "capturing on `%s' needs the CAP_NET_RAW "
+		    "capability (run as root)", ps->ifname);
 		goto fail;
 	}
 	if (r < 0) {
-		snprintf(err, errlen, "-i: `%s': %s", ps->ifname,
+		snprintf(err, errlen, "`%s': %s", ps->ifname,
 		    pcap_geterr(ps->p));
 		goto fail;
 	}
@@ -425,31 +427,33 @@ open_capture(struct pcap_sensor *ps, char *err, size_t errlen)
 		sensor_log(&ps->base, log_warnx,
 		    "PCAP: %s: %s", ps->ifname, pcap_statustostr(r));
 	if (pcap_setnonblock(ps->p, 1, ebuf) == -1) {
-		snprintf(err, errlen, "-i: `%s': %s", ps->ifname, ebuf);
+		snprintf(err, errlen, "`%s': %s", ps->ifname, ebuf);
 		goto fail;
 	}
 	ps->linktype = linktype_of_dlt(pcap_datalink(ps->p));
 	ps->ifindex = if_nametoindex(ps->ifname);
 
+	*key = "filter";
 	switch (capture_compile(ps->p, ps->filter, ps->keepalive,
 	    ps->base.ack_only, &ps->progs)) {
 	case CAPTURE_OK:
 		break;
 	case CAPTURE_BAD_FILTER:
-		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
+		snprintf(err, errlen, "`%s': %s", f, pcap_geterr(ps->p));
 		goto fail;
 	case CAPTURE_BAD_KEEPALIVE:
-		snprintf(err, errlen, "--keepalive-filter: `%s': %s",
-		    ps->keepalive, pcap_geterr(ps->p));
+		*key = "keepalive-filter";
+		snprintf(err, errlen, "`%s': %s", ps->keepalive,
+		    pcap_geterr(ps->p));
 		goto fail;
 	case CAPTURE_BAD_ACK_FILTER:
-		snprintf(err, errlen, "-f: `%s' with -a: %s", f,
+		snprintf(err, errlen, "`%s' with ack-only: %s", f,
 		    pcap_geterr(ps->p));
 		goto fail;
 	}
 	if (pcap_setfilter(ps->p, ps->mode == SENSOR_UP && ps->progs.have_up ?
 	    &ps->progs.up : &ps->progs.idle) == -1) {
-		snprintf(err, errlen, "-f: `%s': %s", f, pcap_geterr(ps->p));
+		snprintf(err, errlen, "`%s': %s", f, pcap_geterr(ps->p));
 		capture_programs_free(&ps->progs);
 		goto fail;
 	}
@@ -507,10 +511,11 @@ static void
 try_attach(struct pcap_sensor *ps)
 {
 	char msg[PCAP_ERRBUF_SIZE + 64], err[sizeof msg + IFNAMSIZ + 32];
+	const char *key;
 
 	if (ps->p != NULL)
 		return;
-	if (open_capture(ps, msg, sizeof msg) != 0) {
+	if (open_capture(ps, &key, msg, sizeof msg) != 0) {
 		snprintf(err, sizeof err, "%s: cannot capture yet: %s",
 		    ps->ifname, msg);
 		say(ps, err);
@@ -619,6 +624,9 @@ pcap_start(struct sensor *s)
 
 	if (ifwatch_start() == -1)
 		return -1;
+	/* links are watched from here: a sensor opened for a watch that a
+	 * reload starts later hears of none before its watch runs */
+	ifwatch_add(&ps->link);
 	sensor_log(&ps->base, log_info, "Binding to interface %s", ps->ifname);
 	return ps->p != NULL ? attach(ps) : 0;
 }
@@ -684,15 +692,37 @@ static const struct sensor_ops pcap_ops = {
 	.close = pcap_sensor_close,
 };
 
-static bool
-filter_ok_named(const char *filter, char *err, size_t errlen)
+/* Whether ifname may be captured on now, or, with wait, may ever be:
+ * what can be known before opening it (--check-config, a reload). */
+bool
+pcap_interface_ok(const char *ifname, bool wait, char *err, size_t errlen)
 {
-	char why[PCAP_ERRBUF_SIZE + 256];
+	struct ifreq ifr = { .ifr_flags = 0 };
+	int fd;
 
-	if (pcap_filter_ok(filter, why, sizeof why))
+	/* longer would be cut to another name, or never appear */
+	if (strlen(ifname) >= IFNAMSIZ) {
+		snprintf(err, errlen, "`%s' is too long for an interface name "
+		    "(at most %d characters)", ifname, IFNAMSIZ - 1);
+		return false;
+	}
+	if (wait)
 		return true;
-	snprintf(err, errlen, "-f: %s", why);
-	return false;
+	if (if_nametoindex(ifname) == 0) {
+		snprintf(err, errlen, "`%s': no such interface", ifname);
+		return false;
+	}
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return true;		/* opening it will tell */
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		snprintf(err, errlen, "`%s' is down: bring it up first, or let "
+		    "the watch wait for it (wait-interface)", ifname);
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
 }
 
 bool
@@ -704,19 +734,20 @@ pcap_sensor_wanted(const struct watch_conf *wc)
 struct sensor *
 pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 {
-	const char *ifname = wc->ifname, *filter = wc->filter;
+	const char *ifname = wc->ifname, *filter = wc->filter, *key;
 	bool wait_interface = wc->wait_interface;
+	char why[PCAP_ERRBUF_SIZE + 256];
 	struct pcap_sensor *ps;
 	int r;
 
-	/* longer would be cut to another name, or never appear */
-	if (strlen(ifname) >= IFNAMSIZ) {
-		snprintf(err, errlen, "-i: `%s' is too long for an interface "
-		    "name (at most %d characters)", ifname, IFNAMSIZ - 1);
+	if (!pcap_interface_ok(ifname, true, why, sizeof why)) {
+		conf_refusal(wc, "interface", err, errlen, "%s", why);
 		return NULL;
 	}
-	if (ifwatch_open(err, errlen) == -1)
+	if (ifwatch_open(why, sizeof why) == -1) {
+		conf_refusal(wc, "interface", err, errlen, "%s", why);
 		return NULL;
+	}
 	if ((ps = calloc(1, sizeof *ps)) == NULL)
 		fatal("calloc");
 	sensor_init(&ps->base, &pcap_ops, wc);
@@ -729,15 +760,20 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	    (wc->keepalive_filter != NULL &&
 	    (ps->keepalive = strdup(wc->keepalive_filter)) == NULL))
 		fatal("strdup");
-	if ((r = open_capture(ps, err, errlen)) != 0) {
+	if ((r = open_capture(ps, &key, why, sizeof why)) != 0) {
 		ps->down = r == PCAP_ERROR_IFACE_NOT_UP;
 		if (ps->down && !wait_interface)
-			snprintf(err, errlen, "-i: `%s' is down: bring it up "
-			    "first, or give --wait-interface", ifname);
+			snprintf(why, sizeof why, "`%s' is down: bring it up "
+			    "first, or let the watch wait for it (%s)", ifname,
+			    wc->name != NULL ? "wait-interface" :
+			    "--wait-interface");
 		if (!wait_interface || (!ps->down &&
 		    if_nametoindex(ifname) != 0) ||
-		    !filter_ok_named(filter != NULL ? filter : "", err,
-		    errlen)) {
+		    !pcap_filter_ok(filter != NULL ? filter : "", why,
+		    sizeof why)) {
+			if (wait_interface)
+				key = "filter";
+			conf_refusal(wc, key, err, errlen, "%s", why);
 			free(ps->ifname);
 			free(ps->filter);
 			free(ps->keepalive);
@@ -753,6 +789,5 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	}
 	ps->link = (struct ifwatch_client){ .ifname = ps->ifname,
 	    .changed = link_changed, .arg = ps };
-	ifwatch_add(&ps->link);
 	return &ps->base;
 }

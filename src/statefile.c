@@ -8,6 +8,14 @@
  * times are CLOCK_REALTIME nanoseconds. A file names its source (the
  * configuration file, or "-" for the command line): a watch of the same
  * name from another configuration does not take it over.
+ *
+ * The daemon adopts what these files say as root, and they hold the
+ * trigger packet's addresses: the directory must be root's (or the
+ * daemon's user's) and writable by nobody else, as hooks are checked
+ * (safepath.c); files are 0600, or 0640 for control-group, who may read
+ * the socket's status too; a file is opened without following a link
+ * or blocking on a FIFO, must be a regular file of ours, and is read up
+ * to STATE_MAX bytes. What does not parse is not adopted, and said.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,7 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safepath.h"
 #include "statefile.h"
+
+#define STATE_MAX	4096	/* a file's bytes read at most */
 
 static const char *const states[] = {
 	[SAVED_IDLE] = "idle", [SAVED_STARTING] = "starting",
@@ -37,7 +48,14 @@ statefile_dir(const char *dir, char *err, size_t len)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+	if (mkdir(dir, 0755) == 0) {
+		/* the mode asked for, whatever the umask */
+		if (chmod(dir, 0755) == -1) {
+			snprintf(err, len, "state-dir: `%s': %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+	} else if (errno != EEXIST) {
 		snprintf(err, len, "state-dir: `%s': %s", dir, strerror(errno));
 		return -1;
 	}
@@ -45,6 +63,8 @@ statefile_dir(const char *dir, char *err, size_t len)
 		snprintf(err, len, "state-dir: `%s' is not a directory", dir);
 		return -1;
 	}
+	if (!safe_path("state-dir", dir, true, err, len))
+		return -1;
 	if (access(dir, W_OK) == -1) {
 		snprintf(err, len, "state-dir: `%s': %s", dir, strerror(errno));
 		return -1;
@@ -53,24 +73,32 @@ statefile_dir(const char *dir, char *err, size_t len)
 }
 
 int
-statefile_write(const char *dir, const char *name, const struct saved *sv)
+statefile_write(const char *dir, const char *name, const struct saved *sv,
+    gid_t group)
 {
 	char tmp[4096], path[4096];
+	mode_t mode = group != (gid_t)-1 ? 0640 : 0600;
 	FILE *f;
 	int fd;
 
 	path_of(tmp, sizeof tmp, dir, name, ".new");
 	path_of(path, sizeof path, dir, name, "");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
+	(void)unlink(tmp);		/* whatever a crash left there */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    mode);
+	if (fd == -1)
+		return -1;
+	if (fchmod(fd, mode) == -1 || (group != (gid_t)-1 &&
+	    fchown(fd, (uid_t)-1, group) == -1) ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
 		return -1;
 	}
 	fprintf(f, "source=%s\nstate=%s\nup_since=%lld\nlast_packet=%lld\n"
-	    "trigger=%s\n", sv->source, states[sv->state],
-	    (long long)sv->up_since, (long long)sv->last_packet, sv->trigger);
+	    "held=%d\ntrigger=%s\n", sv->source, states[sv->state],
+	    (long long)sv->up_since, (long long)sv->last_packet, sv->held,
+	    sv->trigger);
 	if (fclose(f) != 0 || rename(tmp, path) == -1) {
 		unlink(tmp);
 		return -1;
@@ -78,48 +106,98 @@ statefile_write(const char *dir, const char *name, const struct saved *sv)
 	return 0;
 }
 
-/* What a file says, or -1 when there is none or it cannot be trusted. */
-int
-statefile_read(const char *dir, const char *name, struct saved *sv)
+/* One line, key=value, into sv; false if it does not parse. */
+static bool
+parse_line(char *line, struct saved *sv, bool *have_state)
 {
-	char path[4096], line[512], *v, *end;
-	bool have_state = false;
+	char *v, *end;
 	long long n;
-	FILE *f;
 	size_t i;
+
+	if ((v = strchr(line, '=')) == NULL)
+		return false;
+	*v++ = '\0';
+	if (strcmp(line, "state") == 0) {
+		for (i = 0; i < sizeof states / sizeof states[0]; i++)
+			if (strcmp(v, states[i]) == 0) {
+				sv->state = (enum saved_state)i;
+				*have_state = true;
+				return true;
+			}
+		return false;
+	}
+	if (strcmp(line, "up_since") == 0 || strcmp(line, "last_packet") == 0 ||
+	    strcmp(line, "held") == 0) {
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || n < 0)
+			return false;
+		if (line[0] == 'u')
+			sv->up_since = n;
+		else if (line[0] == 'l')
+			sv->last_packet = n;
+		else
+			sv->held = n != 0;
+		return true;
+	}
+	if (strcmp(line, "trigger") == 0)
+		snprintf(sv->trigger, sizeof sv->trigger, "%s", v);
+	else if (strcmp(line, "source") == 0)
+		snprintf(sv->source, sizeof sv->source, "%s", v);
+	return true;		/* a key of a newer version */
+}
+
+/* What a file says: STATEFILE_OK, STATEFILE_NONE when there is none, or
+ * STATEFILE_BAD with err saying why it is not to be trusted. */
+int
+statefile_read(const char *dir, const char *name, struct saved *sv,
+    char *err, size_t errlen)
+{
+	char path[4096], buf[STATE_MAX + 1], *line, *next;
+	bool have_state = false;
+	struct stat st;
+	ssize_t n;
+	int fd;
 
 	memset(sv, 0, sizeof *sv);
 	path_of(path, sizeof path, dir, name, "");
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if ((v = strchr(line, '=')) == NULL)
-			continue;
-		*v++ = '\0';
-		if (strcmp(line, "state") == 0) {
-			for (i = 0; i < sizeof states / sizeof states[0]; i++)
-				if (strcmp(v, states[i]) == 0) {
-					sv->state = (enum saved_state)i;
-					have_state = true;
-				}
-		} else if (strcmp(line, "up_since") == 0 ||
-		    strcmp(line, "last_packet") == 0) {
-			errno = 0;
-			n = strtoll(v, &end, 10);
-			if (errno != 0 || *end != '\0' || n < 0)
-				have_state = false;
-			else if (line[0] == 'u')
-				sv->up_since = n;
-			else
-				sv->last_packet = n;
-		} else if (strcmp(line, "trigger") == 0)
-			snprintf(sv->trigger, sizeof sv->trigger, "%s", v);
-		else if (strcmp(line, "source") == 0)
-			snprintf(sv->source, sizeof sv->source, "%s", v);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return STATEFILE_NONE;
+	if (fd == -1) {
+		snprintf(err, errlen, "`%s': %s", path, strerror(errno));
+		return STATEFILE_BAD;
 	}
-	fclose(f);
-	return have_state ? 0 : -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		snprintf(err, errlen, "`%s' is not a regular file of the "
+		    "daemon's user", path);
+		close(fd);
+		return STATEFILE_BAD;
+	}
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	if (n < 0 || n > STATE_MAX) {
+		snprintf(err, errlen, "`%s': %s", path, n < 0 ?
+		    strerror(errno) : "longer than a state file is");
+		return STATEFILE_BAD;
+	}
+	buf[n] = '\0';
+	for (line = buf; *line != '\0'; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next == '\n')
+			*next++ = '\0';
+		if (*line != '\0' && !parse_line(line, sv, &have_state)) {
+			snprintf(err, errlen, "`%s': not a state file: `%.64s'",
+			    path, line);
+			return STATEFILE_BAD;
+		}
+	}
+	if (!have_state) {
+		snprintf(err, errlen, "`%s': not a state file: no state", path);
+		return STATEFILE_BAD;
+	}
+	return STATEFILE_OK;
 }
 
 void

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum saved_state { SAVED_IDLE, SAVED_STARTING, SAVED_UP, SAVED_STOPPING };
 
@@ -12,13 +13,21 @@ struct saved {
 	enum saved_state state;
 	int64_t		 up_since;	/* CLOCK_REALTIME ns */
 	int64_t		 last_packet;
+	bool		 held;		/* tuninetctl hold, until release */
 	char		 trigger[256];	/* the start's packet, one line */
 	char		 source[512];	/* the configuration file, or "-" */
 };
 
+/* statefile_read */
+#define STATEFILE_OK	0
+#define STATEFILE_NONE	(-1)	/* no file: a watch never saved */
+#define STATEFILE_BAD	(-2)	/* one that cannot be trusted: err says */
+
 int	statefile_dir(const char *dir, char *err, size_t);
-int	statefile_write(const char *dir, const char *name, const struct saved *);
-int	statefile_read(const char *dir, const char *name, struct saved *);
+int	statefile_write(const char *dir, const char *name, const struct saved *,
+	    gid_t group);
+int	statefile_read(const char *dir, const char *name, struct saved *,
+	    char *err, size_t);
 void	statefile_remove(const char *dir, const char *name);
 
 #endif

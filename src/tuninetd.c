@@ -166,7 +166,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config_checks checks = { .filter = pcap_filter_ok,
-	    .hook = check_command };
+	    .hook = check_command, .interface = pcap_interface_ok };
 	struct config_errors errs;
 	struct watch_conf *wc, *next;
 	struct control *ctl = NULL;
@@ -203,6 +203,10 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		config_errors_free(&errs);
+		if (cf.nwatches == 0)
+			log_warnx("%s: no [watch NAME] section: the daemon "
+			    "would watch nothing (until a reload adds a watch)",
+			    cf.config_file);
 		if (cf.mode == RUN_CHECK_CONFIG) {
 			printf("configuration OK: %d watch%s\n", cf.nwatches,
 			    cf.nwatches == 1 ? "" : "es");

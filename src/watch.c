@@ -152,18 +152,23 @@ log_failed_start(const struct watch *w)
 	    how, (long long)(w->fsm.backoff / NSEC_PER_SEC));
 }
 
+/* "done" keeps the original's words for a hook that exited 0; one that
+ * did not (its status, its signal, or why it could not run, are said
+ * before) "failed" */
 static void
 log_transition(struct watch *w, const struct fsm_step *st)
 {
+	const char *how = hook_result_ok(&w->hook.result) ? "done" : "failed";
+
 	if (st->from == FSM_STARTING && st->to == FSM_IDLE) {
 		log_failed_start(w);
 		return;
 	}
 	if (st->from == FSM_STARTING) {
-		wlog(w, log_info, "%s: start command done", trigger_tag(w));
+		wlog(w, log_info, "%s: start command %s", trigger_tag(w), how);
 		log_trigger(w);
 	} else if (st->from == FSM_STOPPING)
-		wlog(w, log_info, "CORE: stop command done");
+		wlog(w, log_info, "CORE: stop command %s", how);
 	if (st->to == FSM_IDLE && st->from != FSM_IDLE)
 		wlog(w, log_info, "CORE: standby, waiting for a packet");
 }
@@ -325,6 +330,10 @@ carry_out(struct watch *w, struct fsm_step st, bool packet)
 		log_stop_notes(w);
 		w->stop_reason = st.reason;
 	}
+	if (spawned == -1)
+		wlog(w, log_warnx, "%s command `%s' cannot run: %s",
+		    st.action == FSM_RUN_START ? "start" : "stop", w->conf->hook,
+		    w->hook.result.why);
 	sync_sensors_mode(w);
 	sync_deadline(w);
 	/* a control start moves the deadline too; only packets are listed */
@@ -346,10 +355,45 @@ carry_out(struct watch *w, struct fsm_step st, bool packet)
 		timer_set(&w->persist, now_ns() + NSEC_PER_SEC);
 }
 
+/* What a sensor holds for a start that will not come any more is
+ * dropped now, saying what cancelled it, not left to a later start. */
+static void
+no_start(struct watch *w, enum fsm_input in)
+{
+	const char *why = in == FSM_CONTROL_STOP ? "tuninetctl stop "
+	    "cancelled the start they were held for" : in == FSM_HOLD ?
+	    "the watch was put on hold" : in == FSM_HANGUP ? "SIGHUP "
+	    "cancelled the start they were held for" : "no start is coming";
+	int i;
+
+	for (i = 0; i < w->nsensors; i++)
+		if (w->sensors[i]->ops->no_start != NULL)
+			w->sensors[i]->ops->no_start(w->sensors[i], why);
+}
+
 static void
 step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 {
+	bool coming = fsm_start_coming(&w->fsm);
+
 	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), in == FSM_PACKET);
+	/* a hook's end tells the sensors itself (start_done); on exit or a
+	 * reload, what is held goes with the sensor, to a watch that
+	 * replaces it or not */
+	if (coming && !fsm_start_coming(&w->fsm) && w->fsm.state != FSM_UP &&
+	    in != FSM_HOOK_DONE && in != FSM_HOOK_FAILED && in != FSM_EXIT &&
+	    in != FSM_RELOAD)
+		no_start(w, in);
+}
+
+/* Retired by a reload, its stop begun: a packet now would have started
+ * it again, and starts the watch that replaces it instead. */
+static bool
+owes_start(const struct watch *w, int64_t when)
+{
+	return w->retired && !w->owed && !w->fsm.held &&
+	    (w->fsm.state == FSM_IDLE || w->fsm.state == FSM_STOPPING) &&
+	    when >= w->fsm.stopped_at;
 }
 
 static void
@@ -359,6 +403,8 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 	struct trigger *t = &w->trigger;
 	bool fresh = fsm_is_trigger(&w->fsm, sp->when);
 
+	if (!fresh && owes_start(w, sp->when))
+		fresh = w->owed = true;
 	if (fresh) {
 		/* this packet fires the next start: keep it for the hook */
 		t->sensor = s;
@@ -468,6 +514,14 @@ watch_stop_now(struct watch *w)
 {
 	if (w->fsm.state == FSM_UP || w->fsm.state == FSM_STARTING)
 		wlog(w, log_info, "CORE: SIGHUP caught, stopping now");
+	else if (w->fsm.state == FSM_STOPPING)
+		wlog(w, log_info, "CORE: SIGHUP caught; the stop command runs "
+		    "already%s", w->fsm.start_pending ? ", and no start follows "
+		    "it now" : "");
+	else
+		wlog(w, log_info, "CORE: SIGHUP caught; standby, nothing to "
+		    "stop%s", w->fsm.start_due ? " (the start due is cancelled)" :
+		    "");
 	stop_now(w, FSM_HANGUP);
 }
 
@@ -478,11 +532,87 @@ watch_exit(struct watch *w)
 }
 
 /* A reload removed or changed it: stop if up (reason reload), start no
- * more; the owner frees it once watch_done. */
+ * more; the owner frees it once watch_done. A start it had pending is
+ * owed to the watch that replaces it (watch_inherit). */
 void
 watch_retire(struct watch *w)
 {
+	if (fsm_start_coming(&w->fsm) && w->fsm.state != FSM_STARTING &&
+	    w->trigger.sensor != NULL)
+		w->owed = true;
+	w->retired = true;
 	stop_now(w, FSM_RELOAD);
+}
+
+/* w replaces from, which a reload retired and which has ended: a hold
+ * goes on, the counters count on, and a start it owes (a packet came
+ * during its stop) is w's first. w has not started yet. */
+void
+watch_inherit(struct watch *w, const struct watch *from)
+{
+	const struct trigger *ft = &from->trigger;
+	struct trigger *t = &w->trigger;
+	int i;
+
+	w->fsm.held = from->fsm.held;
+	w->stats = from->stats;
+	if (!from->owed || w->fsm.held)
+		return;
+	*t = (struct trigger){ .data = t->data, .room = t->room,
+	    .when = ft->when, .have_data = ft->have_data, .caplen = ft->caplen,
+	    .len = ft->len, .linktype = ft->linktype, .ts = ft->ts };
+	/* its sensor of the same kind, if it has one */
+	for (i = 0; i < w->nsensors && ft->sensor != NULL; i++)
+		if (w->sensors[i]->ops == ft->sensor->ops)
+			t->sensor = w->sensors[i];
+	if (t->have_data && t->caplen > t->room) {
+		if ((t->data = realloc(t->data, t->caplen)) == NULL)
+			fatal("realloc");
+		t->room = t->caplen;
+	}
+	if (t->have_data)
+		memcpy(t->data, ft->data, t->caplen);
+	w->owed = true;
+}
+
+/* A reload changed only settings applied in place (conf.h): the cycle
+ * under way goes on under wc, which w takes, with its deadline
+ * recomputed; no hook runs. Logged with the keys that changed. */
+void
+watch_tune(struct watch *w, struct watch_conf *wc)
+{
+	uint32_t diff = watch_conf_diff(w->conf, wc);
+	char keys[512] = "";
+	size_t len;
+	int i;
+
+	for (i = 0; watch_settings[i].key != NULL; i++)
+		if (diff & 1u << i) {
+			len = strlen(keys);
+			snprintf(keys + len, sizeof keys - len, "%s%s",
+			    len > 0 ? ", " : "", watch_settings[i].key);
+		}
+	fsm_tune(&w->fsm, &(const struct fsm_conf){
+	    .ttl = (int64_t)wc->ttl * NSEC_PER_SEC,
+	    .holdoff = (int64_t)wc->holdoff * NSEC_PER_SEC,
+	    .min_up = (int64_t)wc->min_up * NSEC_PER_SEC,
+	    .max_up = (int64_t)wc->max_up * NSEC_PER_SEC,
+	    .ack_only = wc->ack_only, .strict_start = wc->strict_start });
+	hook_set_timeout(&w->hook, wc->hook_timeout);
+	watch_conf_free(w->conf);
+	w->conf = wc;
+	for (i = 0; i < w->nsensors; i++) {
+		w->sensors[i]->ttl = (int64_t)wc->ttl * NSEC_PER_SEC;
+		w->sensors[i]->watch = wc->name;
+		if (w->sensors[i]->ops->tune != NULL)
+			w->sensors[i]->ops->tune(w->sensors[i], wc);
+	}
+	wlog(w, log_info, "CORE: reloaded in place (%s changed); the %s goes "
+	    "on", keys, w->fsm.state == FSM_IDLE ? "standby" : "cycle");
+	sync_deadline(w);
+	if (w->owner.changed != NULL)
+		w->owner.changed(w, w->owner.arg);
+	persist_now(w);
 }
 
 const struct watch_conf *
@@ -542,8 +672,8 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 	case FSM_HOLD:
 	case FSM_RELEASE:
 		if (w->fsm.held == (in == FSM_HOLD)) {
-			snprintf(why, len, "%s is %s already", watch_display_name(w),
-			    in == FSM_HOLD ? "held" : "not held");
+			snprintf(why, len, "%s is %s", watch_display_name(w),
+			    in == FSM_HOLD ? "held already" : "not held");
 			return -1;
 		}
 		wlog(w, log_info, "CORE: %s (control): packets %s", in ==
@@ -592,6 +722,18 @@ watch_adopt(struct watch *w, int64_t up_since, int64_t last, bool stopping)
 	carry_out(w, st, false);
 }
 
+/* The state file says it was held when the daemon last ended: it is
+ * held again, until tuninetctl release. */
+void
+watch_restore_hold(struct watch *w)
+{
+	if (w->fsm.held)
+		return;
+	wlog(w, log_notice, "CORE: held, as it was before the restart: "
+	    "packets start nothing (tuninetctl release)");
+	step(w, FSM_HOLD, now_ns(), true);
+}
+
 struct watch *
 watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
     struct savefile *savefile, const struct watch_owner *owner)
@@ -626,6 +768,8 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 	return w;
 }
 
+/* The sensors join the loop, in the mode the state wants (a watch a
+ * reload made may have inherited a hold); a start it was owed runs. */
 int
 watch_start(struct watch *w)
 {
@@ -634,6 +778,13 @@ watch_start(struct watch *w)
 	for (i = 0; i < w->nsensors; i++)
 		if (w->sensors[i]->ops->start(w->sensors[i]) == -1)
 			return -1;
+	sync_sensors_mode(w);
+	sync_deadline(w);
+	if (w->owed) {
+		w->owed = false;
+		w->last_sensor = w->trigger.sensor;
+		step(w, FSM_PACKET, w->trigger.when, true);
+	}
 	return 0;
 }
 

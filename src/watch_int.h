@@ -55,6 +55,10 @@ struct watch {
 	unsigned		 nmoved;	/* in all; the ring holds WHY_MAX */
 	int64_t			 last_seen;	/* fsm.last when last looked at */
 	struct timer		 persist;	/* at most once a second while up */
+	bool			 retired;	/* by a reload: stops for good */
+	/* a packet came after the stop a reload made began: a start is owed
+	 * to the watch that replaces it (the trigger is kept) */
+	bool			 owed;
 };
 
 void		 watch_sync(struct watch *);

@@ -151,7 +151,7 @@ watch_info(const struct watch *w, struct watch_info *in)
 	in->failures = w->fsm.failures;
 	if (w->fsm.state == FSM_IDLE && w->fsm.not_before > now_ns())
 		in->backoff_until = real(w->fsm.not_before);
-	in->counts = (struct sensor_counts){ -1, -1, -1 };
+	in->counts = (struct sensor_counts){ -1, -1, -1, -1 };
 	for (i = 0; i < w->nsensors; i++) {
 		w->sensors[i]->ops->label(w->sensors[i], label, sizeof label);
 		len = strlen(in->sensors);
@@ -159,12 +159,14 @@ watch_info(const struct watch *w, struct watch_info *in)
 		    i > 0 ? ", " : "", label);
 		if (w->sensors[i]->ops->counts == NULL)
 			continue;
-		c = (struct sensor_counts){ -1, -1, -1 };
+		c = (struct sensor_counts){ -1, -1, -1, -1 };
 		w->sensors[i]->ops->counts(w->sensors[i], &c);
 		if (c.held >= 0)
 			in->counts.held = c.held;
 		if (c.dropped >= 0)
 			in->counts.dropped = c.dropped;
+		if (c.gone >= 0)
+			in->counts.gone = c.gone;
 		if (c.connections >= 0)
 			in->counts.connections = c.connections;
 	}

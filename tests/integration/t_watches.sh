@@ -54,9 +54,11 @@ check "one socket bound the group for both (one listening line each)" \
     [ "$(grep -c 'Start listening nflog-group 8, prefix' "$T/log")" = 2 ]
 kill "$DPID"; wait "$DPID"; DPID=
 
-# 2. a prefix read by two watches is refused, naming the file, line, group
+# 2. a prefix read by two watches is refused, naming the file, the key's
+#    line, the group and the other watch; by --check-config alike
 { conf one one 1; conf again one 1; own; } > "$T/dup.conf"
-refused_by "$TUNINETD" "dup.conf:8: [watch again]: -n: NFLOG group 8: one is read by another watch already" -C "$T/dup.conf"
+refused_by "$TUNINETD" "dup.conf:10: nflog-prefix: NFLOG group 8, prefix \`one' is read by watch one already (" -C "$T/dup.conf"
+refused_by "$TUNINETD" "dup.conf:10: nflog-prefix: NFLOG group 8, prefix \`one' is read by watch one already (" --check-config -C "$T/dup.conf"
 
 # 3. keepalive-prefix: while up only "five-ka" records keep it up;
 #    min-up holds it up; max-up ends it with reason max-up
@@ -115,9 +117,11 @@ e=$(stop_err "$(wtime stop kf 2)" "$tl" 1)
 check "keepalive-filter: its packets keep it up to the last + TTL (${e} ms)" within "$e" -100 200
 kill "$DPID"; wait "$DPID"; DPID=
 
-# 6. reload: three up; alpha kept, beta removed, gamma changed, delta added
+# 6. reload: three up; alpha kept, gamma tuned in place (ttl), beta
+#    changed (another prefix), delta added with beta's old prefix (it
+#    waits for beta's stop, then reads it), zeta removed
 : > "$T/events"
-{ conf alpha one 30; conf beta two 30; conf gamma three 30; own; } > "$T/r.conf"
+{ conf alpha one 30; conf beta two 30; conf gamma three 30; conf zeta five-ka 30; own; } > "$T/r.conf"
 "$TOOLS/notifylisten" "$T/notify" 20 > "$T/msgs" & EXTRA_PIDS=$!
 sleep 0.2
 [ -f "$T/log" ] && cat "$T/log" >> "$T/log.all"
@@ -125,19 +129,21 @@ ip netns exec "$NS_B" env NOTIFY_SOCKET="$T/notify" "$TUNINETD" -C "$T/r.conf" >
 sleep 0.5
 for p in 9001 9002 9003; do send 1 $p > /dev/null; done
 wait_ev start 3 3 || bail "three starts"
-{ conf alpha one 30; conf gamma three 31; conf delta four 30; own; } > "$T/r.conf"
+{ conf alpha one 30; conf beta four 30; conf gamma three 31; conf delta two 30; own; } > "$T/r.conf"
 kill -HUP "$DPID"; sleep 1
 check "reload: alive" kill -0 "$DPID"
 check "reload: alpha, unchanged, ran no hook" [ "$(wev stop alpha)/$(wev start alpha)" = 0/1 ]
-check "reload: beta, removed, stopped with reason reload" [ "$(wreason stop beta)" = "reload " ]
-check "reload: gamma, changed, stopped with reason reload" [ "$(wreason stop gamma)" = "reload " ]
+check "reload: beta, changed, stopped with reason reload" [ "$(wreason stop beta)" = "reload " ]
+check "reload: gamma, tuned in place, ran no hook" [ "$(wev stop gamma)/$(wev start gamma)" = 0/1 ]
+check "reload: gamma's log says which key changed" logged "gamma: CORE: reloaded in place (ttl changed); the cycle goes on"
+check "reload: zeta, removed, ran no hook (it was idle)" [ "$(wev stop zeta)" = 0 ]
 send 1 9001 > /dev/null; send 1 9002 > /dev/null; send 1 9004 > /dev/null; send 1 9003 > /dev/null; sleep 0.6
 check "reload: alpha stayed up (no new start)" [ "$(wev start alpha)" = 1 ]
-check "reload: beta is gone (its traffic starts nothing)" [ "$(wev start beta)" = 1 ]
-check "reload: delta, added, starts on its traffic" [ "$(wev start delta)" = 1 ]
-check "reload: gamma, made again, starts on its traffic" [ "$(wev start gamma)" = 2 ]
+check "reload: gamma stayed up (no new start)" [ "$(wev start gamma)" = 1 ]
+check "reload: delta, added with beta's old prefix, starts on its traffic" [ "$(wev start delta)" = 1 ]
+check "reload: beta, made again, starts on its new prefix's traffic" [ "$(wev start beta)" = 2 ]
 check "reload: RELOADING=1 then READY=1" bash -c "grep -n 'RELOADING=1' '$T/msgs' | head -1 | grep -q . && tail -n +\$(grep -n 'RELOADING=1' '$T/msgs' | head -1 | cut -d: -f1) '$T/msgs' | grep -q 'READY=1'"
-check "reload: logged what changed" logged "reloaded: 1 watches kept, 1 changed, 1 added, 1 removed"
+check "reload: logged what changed" logged "reloaded: 1 watch kept, 1 tuned in place, 1 changed, 1 added, 1 removed"
 n=$(grep -cE '^(start|stop) ' "$T/events")
 { printf '[watch alpha]\ncommand = %s\nnflog-group = eight\n' "$T/hook"; own; } > "$T/r.conf"
 kill -HUP "$DPID"; sleep 0.5
@@ -147,7 +153,7 @@ check "a broken file on reload: no hook ran" [ "$(grep -cE '^(start|stop) ' "$T/
 kill -USR1 "$DPID"; sleep 0.3
 check "a broken file on reload: the running watches stay (SIGUSR1 lists delta)" logged "- watch: delta"
 kill "$DPID"; wait "$DPID"; DPID=
-check "SIGTERM: every watch that was up ran stop (reason exit)" [ "$(grep -c 'TUNINETD_REASON=exit' "$T/events")" = 3 ]
+check "SIGTERM: every watch that was up ran stop (reason exit)" [ "$(grep -c 'TUNINETD_REASON=exit' "$T/events")" = 4 ]
 
 # 7. a reload while the last one's stops still run is refused, said why;
 #    once they have ended, the next one takes effect; the stop hook names
@@ -163,7 +169,7 @@ kill -HUP "$DPID"; sleep 0.3
 check "a reload during the last one's stop: refused, said why" logged "the last reload is still being applied (slow stopping)"
 wait_w stop slow 1 4 || bail "slow stop"	# recorded as it began
 sleep 2.5; kill -HUP "$DPID"; sleep 0.5
-check "after its stop, the next reload took effect" bash -c "tail -n 5 '$T/log' | grep -q 'reloaded: 1 watches kept, 0 changed, 1 added, 0 removed'"
+check "after its stop, the next reload took effect" bash -c "tail -n 5 '$T/log' | grep -q 'reloaded: 1 watch kept, 0 tuned in place, 0 changed, 1 added, 0 removed'"
 check "the stop hook got its watch's NFLOG prefix" \
     bash -c "awk '/^stop /{s=1} /^start /{s=0} s' '$T/events' | grep -q 'TUNINETD_NFLOG_PREFIX=one'"
 kill "$DPID"; wait "$DPID"; DPID=

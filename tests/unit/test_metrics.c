@@ -52,13 +52,15 @@ test_two_watches(void **state)
 	hist_add(&sa.start_latency, 0.0004);
 	w[0] = (struct watch_info){ .name = "alpha", .state = "up",
 	    .last_packet = 1764155021500000000LL, .up_ns = 12500000000LL,
-	    .counts = { 2, 5, -1 }, .stats = &sa };
+	    .counts = { .held = 2, .dropped = 5, .gone = 1,
+	    .connections = -1 }, .stats = &sa };
 	w[1] = (struct watch_info){ .name = "be\"t\\a\n", .state = "held",
-	    .held = true, .counts = { -1, -1, 0 }, .stats = &sb };
+	    .held = true, .counts = { .held = -1, .dropped = -1, .gone = -1,
+	    .connections = 0 }, .stats = &sb };
 	assert_non_null(text = metrics_text(w, 2));
 
-	assert_int_equal(count(text, "# TYPE "), 12);
-	assert_int_equal(count(text, "# HELP "), 12);
+	assert_int_equal(count(text, "# TYPE "), 13);
+	assert_int_equal(count(text, "# HELP "), 13);
 	has(text, "# TYPE tuninetd_up gauge\ntuninetd_up{watch=\"alpha\"} 1\n"
 	    "tuninetd_up{watch=\"be\\\"t\\\\a\\n\"} 0\n");
 	has(text, "tuninetd_held{watch=\"alpha\"} 0\n");
@@ -94,6 +96,8 @@ test_two_watches(void **state)
 	has(text, "# TYPE tuninetd_queue_held_packets gauge\n"
 	    "tuninetd_queue_held_packets{watch=\"alpha\"} 2\n# HELP");
 	has(text, "tuninetd_queue_dropped_packets_total{watch=\"alpha\"} 5\n");
+	has(text, "tuninetd_queue_kernel_dropped_packets_total{watch=\"alpha\"} "
+	    "1\n");
 	has(text, "# TYPE tuninetd_connections_open gauge\n"
 	    "tuninetd_connections_open{watch=\"be\\\"t\\\\a\\n\"} 0\n");
 	assert_int_equal(count(text, "tuninetd_connections_open{"), 1);
@@ -101,7 +105,7 @@ test_two_watches(void **state)
 	free(text);
 
 	/* without such sensors, no such families */
-	w[0].counts = w[1].counts = (struct sensor_counts){ -1, -1, -1 };
+	w[0].counts = w[1].counts = (struct sensor_counts){ -1, -1, -1, -1 };
 	assert_non_null(text = metrics_text(w, 2));
 	assert_null(strstr(text, "queue"));
 	assert_null(strstr(text, "connections"));

@@ -181,6 +181,12 @@ hook_exits(void)
 }
 
 void
+hook_set_timeout(struct hook *h, unsigned timeout)
+{
+	h->timeout = timeout;
+}
+
+void
 hook_free(struct hook *h)
 {
 	(void)h;
