@@ -716,8 +716,8 @@ pcap_interface_ok(const char *ifname, bool wait, char *err, size_t errlen)
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return true;		/* opening it will tell */
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
-		snprintf(err, errlen, "`%s' is down: bring it up first, or let "
-		    "the watch wait for it (wait-interface)", ifname);
+		snprintf(err, errlen, "`%s' is down: bring it up first, or give "
+		    "wait-interface = yes", ifname);
 		close(fd);
 		return false;
 	}
@@ -764,9 +764,8 @@ pcap_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 		ps->down = r == PCAP_ERROR_IFACE_NOT_UP;
 		if (ps->down && !wait_interface)
 			snprintf(why, sizeof why, "`%s' is down: bring it up "
-			    "first, or let the watch wait for it (%s)", ifname,
-			    wc->name != NULL ? "wait-interface" :
-			    "--wait-interface");
+			    "first, or give %s", ifname, wc->name != NULL ?
+			    "wait-interface = yes" : "--wait-interface");
 		if (!wait_interface || (!ps->down &&
 		    if_nametoindex(ifname) != 0) ||
 		    !pcap_filter_ok(filter != NULL ? filter : "", why,
