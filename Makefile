@@ -3,7 +3,8 @@
 #   make check       unit and integration tests (as root), ends "N passed, N failed"
 #   make demo        a start/stop cycle on a throwaway pair of namespaces (as root)
 #   make install     PREFIX=/usr/local DESTDIR=
-#   make deb         the Debian package (dpkg-buildpackage -us -uc -b), in ..
+#   make deb         the Debian package (dpkg-buildpackage -us -uc -b), in ..,
+#                    built in a copy: the tree is left as it was
 #   make deps        the Debian packages to build and test (as root)
 #   make bench       the performance figures against tcpdump (QUICK=1: < 1 min)
 #   make soak        thousands of start/stop cycles; memory and fds flat
@@ -193,17 +194,22 @@ demo: deps
 	$(MAKE) all
 	demo/tuninetd-demo $(abspath $(BIN))/tuninetd
 
-# the unit and its helper name where things are installed
-build/systemd/%: systemd/%.in Makefile
-	@mkdir -p build/systemd
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
-	  -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@
+# the units and their helper name where things are installed (written
+# straight to their place, so a PREFIX of an earlier install never stays)
+SUBST_DIRS = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	  -e 's|@DOCDIR@|$(DOCDIR)|g'
+UNITS	= tuninetd@.service tuninetd.service
+# the examples, where the units and tuninetd-instance point; hooks executable
+EXAMPLES = $(wildcard examples/*)
 
-install: all build/systemd/tuninetd@.service build/systemd/tuninetd-instance \
-	  build/systemd/tuninetd.service
+# /etc/tuninetd is made, and left empty: the units read
+# /etc/tuninetd/tuninetd.conf, and tuninetd.service starts only once it
+# exists (the README says why no commented-out copy is shipped there)
+install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBEXECDIR) \
-	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR)
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)/etc/tuninetd
 	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl \
 	  demo/tuninetd-demo $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/tuninetd.8 man/tuntapd.8 man/tuninetd-demo.8 \
@@ -211,9 +217,14 @@ install: all build/systemd/tuninetd@.service build/systemd/tuninetd-instance \
 	install -m 644 man/tuninetd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 completion/tuninetd $(DESTDIR)$(BASHCOMPDIR)/tuninetd
 	ln -sf tuninetd $(DESTDIR)$(BASHCOMPDIR)/tuninetctl
-	install -m 755 build/systemd/tuninetd-instance $(DESTDIR)$(LIBEXECDIR)/
-	install -m 644 build/systemd/tuninetd@.service \
-	  build/systemd/tuninetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 644 $(filter-out %.sh,$(EXAMPLES)) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 755 $(filter %.sh,$(EXAMPLES)) $(DESTDIR)$(DOCDIR)/examples/
+	$(SUBST_DIRS) systemd/tuninetd-instance.in > $(DESTDIR)$(LIBEXECDIR)/tuninetd-instance
+	chmod 755 $(DESTDIR)$(LIBEXECDIR)/tuninetd-instance
+	for u in $(UNITS); do \
+	  $(SUBST_DIRS) systemd/$$u.in > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+	  chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
 
 # the unit tests alone: no root needed (the package build runs these)
 check-unit: $(UNIT_BINS)
@@ -224,8 +235,15 @@ clean:
 
 .PHONY: all check check-unit demo deps install clean fuzz bench soak deb
 
-# the Debian package, in ..: make deb; --post-clean leaves the tree as it
-# was (debhelper's files under debian/ removed, and build/ and bin/, which
-# the build cleaned first anyway)
+# the Debian package, in ..: built in a copy of the tree, made in .. (not
+# in a /tmp that may be noexec) without build/, bin/ and .git, because the
+# package's clean would remove bin/ and build/, and dh_clean editor backups
+# (*~, *.orig...); the copy is removed, the tree left as it was
 deb:
-	dpkg-buildpackage -us -uc -b --post-clean
+	@tmp=$$(mktemp -d ../tuninetd-deb.XXXXXX) && \
+	mkdir "$$tmp/tuninetd-$(VERSION)" && \
+	tar -c --anchored --exclude=./build --exclude=./bin --exclude=./.git . | \
+	  tar -x -C "$$tmp/tuninetd-$(VERSION)" && \
+	(cd "$$tmp/tuninetd-$(VERSION)" && dpkg-buildpackage -us -uc -b) && \
+	find "$$tmp" -maxdepth 1 -type f -exec mv -t .. {} +; \
+	st=$$?; rm -rf "$$tmp"; exit $$st

@@ -138,3 +138,21 @@ within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN{exit !(v >= lo && v <= hi)
 # gone PID: exited (a zombie counts: a detached daemon's reaper is init)
 gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 logged() { grep -qF -- "$1" "$T/log"; }
+# Finding processes: only those this test started, never by name across
+# the machine. A test's namespaces hold only its own processes, and a hook
+# leads a process group of its own, whose id the hook can write to a file.
+# ns_pids NS [REGEX]: the processes in the test's namespace NS, those
+# whose command line (arguments joined by spaces) matches REGEX if given
+ns_pids() {
+	local p
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		[ $# -lt 2 ] || tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qE -- "$2" || continue
+		echo "$p"
+	done
+}
+# group_alive PGID: a process of group PGID still runs (a zombie does not)
+group_alive() {
+	local p
+	for p in $(pgrep -g "$1"); do gone "$p" || return 0; done
+	return 1
+}

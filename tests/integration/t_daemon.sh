@@ -8,7 +8,7 @@ timeout 5 ip netns exec "$NS_B" "$TUNINETD" -d -i "$VB" -f "udp port 9999" -t 1 
 rc=$?
 check "-d returned 0 at once (rc $rc)" [ $rc = 0 ]
 sleep 0.3
-DPID=$(pgrep -f -- "-c ./hook" | head -1)
+DPID=$(ns_pids "$NS_B" " -c \./hook" | head -1)
 [ -n "$DPID" ] || bail "a daemon is running after -d"
 check "the daemon is in a session of its own" [ "$(ps -o sid= -p "$DPID" | tr -d ' ')" = "$DPID" ]
 check "the daemon's cwd is /" [ "$(readlink /proc/$DPID/cwd)" = / ]

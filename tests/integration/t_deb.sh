@@ -1,8 +1,12 @@
-# The Debian package: make deb (dpkg-buildpackage) builds it from a clean
-# copy of the tree, and leaves that tree as it was (git status shows
-# nothing new, ignored or not); lintian reports no error or warning; it
-# holds the binaries, man pages, the unit, the examples, tuninetctl and
-# the bash completion; installed, tuninetd@NAME's ExecStart (run as
+# The Debian package: make deb (dpkg-buildpackage) builds it from a copy
+# of the tree, and leaves that tree as it was (every file, built ones in
+# bin/ and build/ and an editor backup too, and git status, ignored files
+# included); lintian reports no error or warning; it holds the binaries,
+# man pages, the unit, the examples, tuninetctl, the bash completion and
+# an empty /etc/tuninetd (no conffile); `make install DESTDIR=' installs
+# the examples where the units point, and /etc/tuninetd; installed, the
+# package's examples are where its units point, /etc/tuninetd is its
+# own; tuninetd@NAME's ExecStart (run as
 # systemd would: its environment file, NOTIFY_SOCKET) reports READY=1,
 # fires the hook and answers tuninetctl on its own socket, and its helper
 # run by hand, reading the file itself, fires the hook too; the installed
@@ -28,16 +32,25 @@ if git -C "$SRC" rev-parse --git-dir > /dev/null 2>&1; then
 	(cd "$T/b/src" && git init -q && git add -A &&
 	    git -c user.name=test -c user.email=test@localhost commit -qm tree) && tracked=1
 fi
+# what a working tree holds besides its sources: a build (bin/, build/,
+# which the package's clean removes) and an editor backup (dh_clean's)
+mkdir -p "$T/b/src/bin" "$T/b/src/build/obj"
+echo "a build of the tree's own" | tee "$T/b/src/bin/tuninetd" > "$T/b/src/build/obj/log.o"
+echo "an editor backup" > "$T/b/src/README.md~"
+# tree_state: every file of the copy with its checksum, and git status
+tree_state() {
+	(cd "$T/b/src" && find . -path ./.git -prune -o -type f -print0 | sort -z | xargs -0 md5sum &&
+	    if [ -n "$tracked" ]; then git status --porcelain --ignored; fi)
+}
+tree_state > "$T/tree.before"
 (cd "$T/b/src" && timeout 300 make deb > "$T/build.log" 2>&1)
 rc=$?
 check "make deb (dpkg-buildpackage -us -uc -b) succeeds" [ $rc = 0 ]
 [ $rc = 0 ] || { tail -n 8 "$T/build.log" | sed 's/^/# /'; exit 1; }
-if [ -n "$tracked" ]; then
-	left=$(cd "$T/b/src" && git status --porcelain --ignored | tr '\n' ' ')
-	check "make deb leaves the tree as it was (git status --porcelain --ignored: ${left:-nothing})" [ -z "$left" ]
-else
-	note "not a git checkout: the check that make deb leaves no file in the tree is skipped"
-fi
+tree_state > "$T/tree.after"
+left=$(diff "$T/tree.before" "$T/tree.after" | grep '^[<>]' | head -5 | tr '\n' ' ')
+check "make deb leaves the tree as it was, bin/, build/ and README.md~ too (${left:-no file, no git status line changed})" \
+    [ -z "$left" ]
 deb=$(ls "$T"/b/tuninetd_*.deb | head -1)
 note "built $(basename "$deb")"
 c=$(dpkg-deb -c "$deb")
@@ -51,6 +64,39 @@ for f in ./usr/sbin/tuninetd ./usr/sbin/tuntapd ./usr/sbin/tuninetd-demo \
     ./usr/share/doc/tuninetd/examples/ssh-tunnel.sh ./usr/share/doc/tuninetd/examples/nflog.nft; do
 	check "package holds $f" grep -q " $f\$" <<< "$c"
 done
+check "package holds /etc/tuninetd, and nothing in it (no conffile)" \
+    bash -c "grep -q ' ./etc/tuninetd/\$' <<< '$c' && ! grep -q ' ./etc/tuninetd/.' <<< '$c'"
+
+# examples_named ROOT FILE...: the examples FILEs name (ROOT/usr/share/doc,
+# ROOT/usr/local/share/doc...), each missing one as "missing PATH"
+examples_named() {
+	local root=$1 e; shift
+	for e in $(grep -oh '/[a-z/]*/share/doc/tuninetd/examples/[A-Za-z0-9._-]*' "$@" | sort -u); do
+		[ -f "$root$e" ] && echo "$e" || echo "missing $e"
+	done
+}
+# examples_installed DIR: every file of examples/ is in DIR, the same,
+# the hooks executable; prints what is not
+examples_installed() {
+	local f
+	for f in "$SRC"/examples/*; do
+		cmp -s "$f" "$1/${f##*/}" || echo "${f##*/} "
+		case $f in *.sh) [ -x "$1/${f##*/}" ] || echo "${f##*/}: not executable " ;; esac
+	done
+}
+
+# make install DESTDIR= (the default PREFIX, /usr/local), of the binaries
+# of this pass (-o all: nothing is built)
+I=$T/inst
+make -C "$T/b/src" -o all install DESTDIR="$I" BIN="$(dirname "$TUNINETD")" > "$T/install.log" 2>&1
+check "make install DESTDIR=... succeeds" [ $? = 0 ]
+bad=$(examples_installed "$I/usr/local/share/doc/tuninetd/examples")
+check "make install: the examples in \$(DOCDIR)/examples, hooks executable${bad:+: not so: $bad}" [ -z "$bad" ]
+named=$(examples_named "$I" "$I"/usr/local/lib/systemd/system/tuninetd*.service "$I/usr/local/libexec/tuninetd/tuninetd-instance")
+check "make install: the examples the units and tuninetd-instance name are there ($(paste -sd ' ' <<< "$named"))" \
+    bash -c "[ -n '$named' ] && ! grep -q missing <<< '$named'"
+check "make install: /etc/tuninetd made, empty" \
+    bash -c "[ -d '$I/etc/tuninetd' ] && [ -z \"\$(ls -A '$I/etc/tuninetd')\" ]"
 check "run-time dependencies on libpcap, libmnl, libnetfilter-log" \
     bash -c "dpkg-deb -f '$deb' Depends | grep -q libpcap && dpkg-deb -f '$deb' Depends | grep -q libmnl && dpkg-deb -f '$deb' Depends | grep -q libnetfilter-log"
 lintian "$deb" > "$T/lintian" 2>&1
@@ -61,8 +107,16 @@ if dpkg-query -W -f '${Status}' tuninetd 2> /dev/null | grep -q 'ok installed'; 
 	note "a tuninetd package is installed already: install, unit and purge checks skipped"
 	exit 0
 fi
+etc_before=; [ -e /etc/tuninetd ] && etc_before=1
 dpkg -i "$deb" > "$T/dpkg.log" 2>&1
 check "dpkg -i installs it" [ $? = 0 ]
+check "installed: /etc/tuninetd is there, the package's" \
+    bash -c "[ -d /etc/tuninetd ] && dpkg -L tuninetd | grep -qx /etc/tuninetd"
+named=$(examples_named "" /lib/systemd/system/tuninetd*.service /usr/libexec/tuninetd/tuninetd-instance)
+check "installed: the examples the units and tuninetd-instance name are there ($(paste -sd ' ' <<< "$named"))" \
+    bash -c "[ -n '$named' ] && ! grep -q missing <<< '$named'"
+bad=$(examples_installed /usr/share/doc/tuninetd/examples)
+check "installed: every example, the same, hooks executable${bad:+: not so: $bad}" [ -z "$bad" ]
 check "installed tuninetd runs (-v)" quiet /usr/sbin/tuninetd -v
 check "installed tuninetctl runs (-v)" quiet /usr/sbin/tuninetctl -v
 check "installed man page of tuninetctl reads" bash -c "man -P cat tuninetctl 2>/dev/null | grep -q 'tuninetctl status' || mandoc /usr/share/man/man8/tuninetctl.8.gz | grep -q 'tuninetctl status'"
@@ -114,3 +168,8 @@ dpkg --purge tuninetd > "$T/dpkg.log" 2>&1
 check "dpkg --purge removes it" [ $? = 0 ]
 left=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}' | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 check "nothing of the package left behind${left:+: $left}" [ -z "$left" ]
+if [ -z "$etc_before" ]; then
+	check "purged: /etc/tuninetd gone" [ ! -e /etc/tuninetd ]
+else
+	note "/etc/tuninetd was there before the package: not checked after the purge"
+fi

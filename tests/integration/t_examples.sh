@@ -100,7 +100,8 @@ CONF
 	check "ssh: tuntapd holds tun5 again, the next ping starts again" [ "$(nev start)" = 2 ]
 	kill "$DPID"; wait "$DPID"; DPID=
 	in_a "$EX/ssh-tunnel.sh" stop > /dev/null
-	pkill -f "^tuntapd -i tun5" ; kill "$sshd" 2>/dev/null
+	# the tuntapd the hook started again, by the pid it wrote
+	kill "$(cat "$T/ssh-state/tuntapd.pid")" "$sshd" 2>/dev/null
 else
 	not_ok "ssh: sshd and ssh are installed (make deps)"
 fi
@@ -163,7 +164,7 @@ CONF
 	out=$(in_a "$EX/openvpn-on-demand.sh" stop); rc=$?
 	check "openvpn: stop again says already down, exit 0" bash -c "[ $rc = 0 ] && grep -q 'already down' <<< '$out'"
 	kill "$DPID"; wait "$DPID"; DPID=
-	pkill -f "^tuntapd -i tun6"; kill "$ovs" 2>/dev/null
+	kill "$(cat "$T/ovpn-state/tuntapd.pid")" "$ovs" 2>/dev/null
 else
 	not_ok "openvpn: openvpn and openssl are installed (make deps)"
 fi

@@ -16,7 +16,7 @@ echo "child fds: $(ls /proc/self/fd | tr "\n" " ")"
 echo "ignored signals: $(sed -n "s/^SigIgn:[[:space:]]*//p" /proc/$$/status)"
 echo "myvar=${MYVAR:-unset} stale=${TUNINETD_STALE:-unset}"
 [ -f "'"$T"'/fail" ] && exit 3
-[ -f "'"$T"'/bg" ] && (sleep 31 &)
+[ -f "'"$T"'/bg" ] && (sleep 31 & echo $! >> "'"$T"'/bg.pids")
 exit 0'
 touch "$T/slow"
 # SIG_IGN survives execve: the daemon gets SIGUSR2 ignored from us (and
@@ -66,8 +66,11 @@ rm -f "$T/bg"
 check "no zombie children" bash -c "! ps -o stat= --ppid $DPID | grep -q Z"
 kill "$DPID"; wait "$DPID"; DPID=
 
-# --hook-timeout: a start hook that ignores SIGTERM, and so does its child
-mkhook 'trap "" TERM; [ "$1" = start ] && sleep 30; exit 0'
+# --hook-timeout: a start hook that ignores SIGTERM, and so does its child;
+# the hook writes down its process group, where the child is too
+mkhook 'trap "" TERM
+[ "$1" = start ] && { ps -o pgid= -p $$ | tr -d " " > "'"$T"'/hung.pgid"; sleep 30; }
+exit 0'
 daemon -i "$VB" -f "udp port 9999" -t 1 --hook-timeout 1 -c "$T/hook"
 t0=$(send | cut -d' ' -f1)
 wait_ev start 1 2 || bail "start of the hanging hook"
@@ -80,8 +83,10 @@ check "SIGKILL logged" logged "SIGKILL to its process group"
 check "killed by signal 9 logged" logged "killed by signal 9"
 sleep 0.3
 check "no zombie children after the kills" bash -c "! ps -o stat= --ppid $DPID | grep -q Z"
-check "no process left of the killed hook" bash -c "! pgrep -f '^sleep 30$' >/dev/null"
-pkill -f '^sleep 31$' 
+hg=$(cat "$T/hung.pgid" 2>/dev/null)
+hung_group_gone() { [ -n "$hg" ] && ! group_alive "$hg"; }
+check "no process left of the killed hook (its group ${hg:-unknown})" hung_group_gone
+kill $(cat "$T/bg.pids") 2>/dev/null	# the background children of cycle 4
 kill "$DPID"; wait "$DPID"; DPID=
 
 # close_range refused (an old kernel, a seccomp filter): every fd above 2

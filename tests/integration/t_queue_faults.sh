@@ -29,7 +29,7 @@ daemon -q $Q -t 2 -c "$T/hook"
 refused "-q: NFQUEUE queue $Q is already bound by another process" -q $Q -c "$T/hook"
 refused "NFQUEUE queue $Q is already bound" -d -q $Q -c "$T/hook"
 sleep 0.2
-check "no process left after the refused -d start" [ "$(pgrep -fc -- "[t]uninetd -d -q $Q")" = 0 ]
+check "no process left after the refused -d start" [ -z "$(ns_pids "$NS_B" "tuninetd -d -q $Q( |$)")" ]
 p0=$(udps)
 udp 3 50; wait_ev end-start 1 2 || bail "failing start"
 sleep 0.2

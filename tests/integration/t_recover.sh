@@ -65,14 +65,15 @@ check "a state file of another source: the watch starts as usual" [ "$(nev start
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 
 # 5. --strict-start: killed while its start hook ran: not adopted
-mkhook '[ "$1" = start ] && sleep 5; exit 0'
+mkhook '[ "$1" = start ] && { echo $$ > "'"$T"'/start.pgid"; sleep 5; }; exit 0'
 rm -f "$S/default.state"
 daemon -n 7 -t 3 --strict-start --state-dir "$S" -c "$T/hook"
 send > /dev/null; wait_ev start 1 2 || bail "strict start"
 sleep 0.3
 check "the state file says starting" grep -qx "state=starting" "$S/default.state"
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
-pkill -f "sleep 5$" 2>/dev/null
+# the start hook, orphaned: its group ended
+[ -s "$T/start.pgid" ] && kill -9 -- "-$(cat "$T/start.pgid")" 2>/dev/null
 daemon -n 7 -t 3 --strict-start --state-dir "$S" -c "$T/hook"
 check "--strict-start: a start still running at the crash is not adopted" bash -c "! grep -q 'adopted' '$T/log'"
 kill "$DPID"; wait "$DPID"; DPID=

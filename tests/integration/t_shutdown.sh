@@ -7,9 +7,11 @@
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 bed_up
-# the stop hook takes its time ($T/stop_sleep seconds) and says so
+# the stop hook takes its time ($T/stop_sleep seconds) and says so; it
+# writes down its pid, the id of its process group
 mkhook '[ "$1" = start ] && [ -f "'"$T"'/start_sleep" ] && sleep "$(cat "'"$T"'/start_sleep")"
 [ "$1" = stop ] || exit 0
+echo $$ > "'"$T"'/stop.pgid"
 echo "stop step1"; sleep "$(cat "'"$T"'/stop_sleep")"; echo "stop step2"
 touch "'"$T"'/stopped.$TUNINETD_REASON"'
 echo 1 > "$T/stop_sleep"
@@ -51,7 +53,8 @@ kill -TERM "$DPID"; sleep 0.3; t0=$(now); kill -TERM "$DPID"; wait "$DPID"; rc=$
 d=$(ms "$t1" "$t0")
 check "a second SIGTERM exits at once (${d} ms, < 500)" within "$d" 0 500
 check "a second SIGTERM: exit status 0 (got $rc)" [ "$rc" = 0 ]
-pkill -f "sleep 5$" 2>/dev/null
+# the stop hook left sleeping: its group ended
+[ -s "$T/stop.pgid" ] && kill -9 -- "-$(cat "$T/stop.pgid")" 2>/dev/null
 
 # 5. the wait is bounded by --hook-timeout
 rm -f "$T"/stopped.*; : > "$T/events"; echo 30 > "$T/stop_sleep"
@@ -88,7 +91,13 @@ unset NFLOG_GROUP HOOK TTL
 sleep 0.8
 send > /dev/null; wait_ev start 1 2 || bail "the unit's start"
 # systemd: SIGTERM to the main process; SIGKILL to the rest after TimeoutStopSec
-unit_pids() { grep -l "TND_UNIT=$ID" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }
+# (what is left of the unit: the processes in B that carry its mark)
+unit_pids() {
+	local p
+	for p in $(ns_pids "$NS_B"); do
+		grep -qxz "TND_UNIT=$ID" "/proc/$p/environ" 2>/dev/null && echo "$p"
+	done
+}
 t0=$(now); kill -TERM "$DPID"
 for i in $(seq $((tos * 10))); do gone "$DPID" && break; sleep 0.1; done
 t1=$(now); wait "$DPID"; rc=$?; DPID=
