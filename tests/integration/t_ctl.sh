@@ -320,7 +320,11 @@ check "scripts: three requests on one connection (a blank line skipped, the last
 refused_by "$CTL" "\`bogus' is not a command" -s "$S" bogus
 refused_by "$CTL" "no command given" -s "$S"
 refused_by "$CTL" "reload takes no watch" -s "$S" reload alpha
-refused_by "$CTL" "no control socket at \`$T/none'" -s "$T/none" status
+# what is at -s, said: nothing, a directory, a file (all three refuse a
+# connect as a dead socket does, ECONNREFUSED but for the first)
+refused_by "$CTL" "no control socket at \`$T/none' (it does not exist)" -s "$T/none" status
+refused_by "$CTL" "\`$T/run' is a directory, not a socket" -s "$T/run" status
+refused_by "$CTL" "\`$T/c.conf' is not a socket (a regular file)" -s "$T/c.conf" status
 "$CTL" -s "$S" bogus > /dev/null 2>&1; check "a usage error exits 2" [ $? = 2 ]
 check "tuninetctl -h lists the commands" bash -c "'$CTL' -h | grep -q 'release \[<watch>\]'"
 check "tuninetctl -v names the version" bash -c "'$CTL' -v | grep -q '^tuninetctl [0-9]'"
@@ -342,6 +346,7 @@ refused_by "$TUNINETD" "give control = <path> in the file's [daemon] section" -C
 # a stale socket of a daemon killed -9 is replaced
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null
 check "after kill -9 the socket file stays behind" [ -S "$S" ]
+refused_by "$CTL" "\`$S': nobody answers there (the tuninetd that made it is not running)" -s "$S" status
 daemon -C "$T/c.conf"
 check "a new daemon replaces the stale socket and answers" bash -c "'$CTL' -s '$S' list | grep -qx gamma"
 kill "$DPID"; wait "$DPID"; DPID=
