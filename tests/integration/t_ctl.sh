@@ -62,6 +62,11 @@ check "status --json: ok, now, every field" [ "$(js "d['ok'] and d['now'] > 0 an
 send 1 9021 > /dev/null
 wait_w start alpha 1 2 || bail "alpha did not start"
 wait_state alpha up || bail "alpha not up: $(state alpha)"
+# one packet has moved alpha's deadline: said in the singular
+n=$(ctl why alpha --json | js "len(d['watch']['moved'])")
+ctl why alpha > "$T/why"
+check "why alpha after one packet: one moved the deadline, said so (not \"the last 1 packets\")" \
+    [ "$n/$(grep -c '^  the last packet that moved the deadline:$' "$T/why")/$(grep -c 'packets that moved' "$T/why")" = "1/1/0" ]
 out=$(ctl status --json)
 check "status --json: alpha up, started by a packet from $ADDR_A to port 9021" [ "$(js "[(w['state'], w['started_by'], w['trigger']['src'], w['trigger']['dst'], w['trigger']['proto'], w['trigger']['dport'], w['trigger']['sensor']) for w in d['watches'] if w['name'] == 'alpha'][0]" <<< "$out")" = "('up', 'packet', '$ADDR_A', '$ADDR_B', 'udp', 9021, 'nflog')" ]
 check "status --json: alpha's deadline is its last packet + TTL 30 s" [ "$(js "[round(w['deadline'] - w['last_packet'], 3) for w in d['watches'] if w['name'] == 'alpha'][0]" <<< "$out")" = 30.0 ]
@@ -84,6 +89,7 @@ check "why alpha: started by the packet from $ADDR_A, its sensor named" grep -qE
 check "why alpha: the last packet, its age and sensor" grep -qE "last packet: [0-9.]+ s ago, at .*, by nflog" "$T/why"
 n=$(ctl why alpha --json | js "len(d['watch']['moved'])")
 check "why alpha: the packets that moved the deadline are listed (${n}, 2-4)" within "$n" 2 4
+check "why alpha: \"the last $n packets that moved the deadline, newest first\"" grep -q "^  the last $n packets that moved the deadline, newest first:$" "$T/why"
 check "why alpha: each with its age and sensor label" [ "$(grep -cE '^    [0-9:.]+ +[0-9.]+ s ago  nflog 8 prefix alpha$' "$T/why")" = "$n" ]
 out=$(ctl why beta); check "why beta: idle, nothing keeps it up" grep -q "^beta: idle since .*: nothing keeps it up" <<< "$out"
 refused_by "$CTL" "which watch? There are 2" -s "$S" why
