@@ -78,6 +78,9 @@ check "status: alpha up, stop in 29.x s, the packet decoded" grep -qE "^alpha +u
 check "status: beta idle, no packet yet" grep -qE "^beta +idle +since [0-9:]+ +no packet yet +- +nflog 8 prefix beta +-$" "$T/st"
 check "status: columns aligned (since, sensors)" [ "$(awk '{print index($0, "since "), index($0, "nflog 8")}' "$T/st" | sort -u | wc -l)" = 1 ]
 out=$(ctl status beta); check "status beta: that watch alone" [ "$(wc -l <<< "$out")/$(cut -d' ' -f1 <<< "$out")" = "1/beta" ]
+out=$(ctl status alpha alpha); check "status alpha alpha: a watch named twice is shown once" [ "$(wc -l <<< "$out")/$(cut -d' ' -f1 <<< "$out")" = "1/alpha" ]
+out=$(ctl status --json beta alpha beta | js "[w['name'] for w in d['watches']]")
+check "status --json beta alpha beta: each once, in the file's order ($out)" [ "$out" = "['alpha', 'beta']" ]
 refused_by "$CTL" "no watch \`nosuch'" -s "$S" status nosuch
 
 # 4. why: the trigger decoded, the packets that moved the deadline
