@@ -8,7 +8,7 @@ printf '#!/bin/sh\n' > "$T/noexec"; chmod 644 "$T/noexec"
 
 out=$("$TUNINETD" -h); rc=$?
 check "-h exits 0" [ $rc = 0 ]
-for o in -a -c -d -f -i -n -t -w -h -v --hook-timeout SIGHUP SIGUSR1; do
+for o in -a -c -d -f -i -n -t -w -h -v --hook-timeout --pid-file SIGHUP SIGUSR1; do
 	check "-h mentions $o" grep -q -- "$o" <<< "$out"
 done
 out=$("$TUNINETD" -v); rc=$?

@@ -420,6 +420,8 @@ check "completion: tuninetctl -s S stop <tab> -> the daemon's watches ($(PATH=$(
 check "completion: tuninetctl -s S status alpha <tab> -> the other watches" [ "$(PATH=$(dirname "$CTL"):$PATH comp tuninetctl -s "$S" status alpha '')" = "beta " ]
 check "completion: tuninetd --st -> --state-dir --strict-start ($(comp tuninetd --st))" [ "$(comp tuninetd --st)" = "--state-dir --strict-start " ]
 check "completion: tuninetd --keepalive -> both keepalive options" [ "$(comp tuninetd --keepalive)" = "--keepalive-filter --keepalive-prefix " ]
+touch "$T/pidf.pid"
+check "completion: tuninetd --pi -> --pid-file; its value a file ($(comp tuninetd --pid-file "$T/pidf"))" [ "$(comp tuninetd --pi)/$(comp tuninetd --pid-file "$T/pidf")" = "--pid-file /$T/pidf.pid " ]
 missing=$(comm -23 <("$TUNINETD" -h | grep -oE -- '--[a-z-]+' | sort -u) <(comp tuninetd -- | tr ' ' '\n' | sort -u) | tr '\n' ' ')
 check "completion: every long option of tuninetd -h is offered${missing:+ (not: $missing)}" [ -z "$missing" ]
 kill "$DPID"; wait "$DPID"; DPID=
