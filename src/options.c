@@ -298,7 +298,9 @@ options_parse(struct config *cf, struct cmdline *cl, int argc, char *argv[],
 	if (!parse(cf, cl, wc, &given, &ttl_given, argc, argv, err, errlen))
 		goto fail;
 	if (cf->mode == RUN_HELP || cf->mode == RUN_VERSION) {
+		/* nothing but the mode is used: the rest goes */
 		watch_conf_free(wc);
+		config_free(cf);
 		return true;
 	}
 	if (!replay_options(cf, cl, ttl_given, err, errlen))
