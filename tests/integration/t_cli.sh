@@ -59,7 +59,9 @@ refused "\`nosuchif'" -d -i nosuchif -c "$H"
 refused "\`abc'" -d -n 7 -c "$H" -t abc
 refused "\`udp port'" -d -i "$VB" -n 7 -f "udp port" -c "$H"
 sleep 0.3
-check "no process left after refused starts" bash -c "! pgrep -f -- '[t]uninetd .*-c $H' > /dev/null"
+# the tuninetd processes of this test's namespace B, not any by name
+ours() { local p; for p in $(ip netns pids "$NS_B"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = tuninetd ] && echo "$p"; done; }
+check "no process left after refused starts" [ -z "$(ours)" ]
 # a refused start has released what it opened: the group binds at once
 timeout 2 ip netns exec "$NS_B" tcpdump -i nflog:7 -c 1 -w /dev/null > /dev/null 2>&1 & tp=$!
 sleep 0.5; send > /dev/null
