@@ -224,6 +224,21 @@ pick(struct request *rq)
 	return daemon_watch(rq->d, 0);
 }
 
+/* whether a status request asks for the watch: naming none asks for all */
+static bool
+asked(const struct json_node *names, const struct watch *w)
+{
+	const struct json_node *v;
+
+	if (names == NULL || names->count == 0)
+		return true;
+	for (v = json_child(names); v != NULL; v = json_next(names, v))
+		if (strcmp(v->str, watch_display_name(w)) == 0)
+			return true;
+	return false;
+}
+
+/* in the file's order, each watch once however often it is named */
 static bool
 status(struct request *rq, struct json *j)
 {
@@ -245,19 +260,13 @@ status(struct request *rq, struct json *j)
 	put_now(j);
 	json_key(j, "watches");
 	json_array(j);
-	if (names != NULL && names->count > 0)
-		for (v = json_child(names); v != NULL;
-		    v = json_next(names, v)) {
-			json_object(j);
-			put_watch(j, daemon_find(rq->d, v->str));
-			json_end(j);
-		}
-	else
-		for (i = 0; (w = daemon_watch(rq->d, i)) != NULL; i++) {
-			json_object(j);
-			put_watch(j, w);
-			json_end(j);
-		}
+	for (i = 0; (w = daemon_watch(rq->d, i)) != NULL; i++) {
+		if (!asked(names, w))
+			continue;
+		json_object(j);
+		put_watch(j, w);
+		json_end(j);
+	}
 	json_end(j);
 	json_end(j);
 	return true;

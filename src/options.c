@@ -3,8 +3,9 @@
  * long options for what is new: the watch's settings are conf.c's table
  * (a long option is a configuration key), the process's own are here.
  * Pure: fills a struct config with one watch (or names a configuration
- * file), with -r names a capture to replay it against, or writes a
- * message naming the bad value into err; never prints, never exits.
+ * file), with -r names a capture to replay it against, and a struct
+ * cmdline with what no file gives; or writes a message naming the bad
+ * value into err; never prints, never exits.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ enum {
 	OPT_STATE_DIR,
 	OPT_TTL_SWEEP,
 	OPT_JSON,
+	OPT_PID_FILE,
 };
 
 static const struct option process_options[] = {
@@ -34,6 +36,7 @@ static const struct option process_options[] = {
 	{ "replay",		required_argument,	NULL, 'r' },
 	{ "ttl-sweep",		required_argument,	NULL, OPT_TTL_SWEEP },
 	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "pid-file",		required_argument,	NULL, OPT_PID_FILE },
 };
 
 #define NOPTIONS	(SETTINGS_MAX + sizeof process_options / \
@@ -165,8 +168,9 @@ unknown(const char *arg, int opt, const struct option *longopts, char *err,
 }
 
 static bool
-parse(struct config *cf, struct watch_conf *wc, int *given, bool *ttl_given,
-    int argc, char *argv[], char *err, size_t errlen)
+parse(struct config *cf, struct cmdline *cl, struct watch_conf *wc,
+    int *given, bool *ttl_given, int argc, char *argv[], char *err,
+    size_t errlen)
 {
 	struct option longopts[NOPTIONS];
 	const struct setting *s;
@@ -209,6 +213,13 @@ parse(struct config *cf, struct watch_conf *wc, int *given, bool *ttl_given,
 		case OPT_JSON:
 			cf->json = true;
 			continue;
+		case OPT_PID_FILE:
+			if (*optarg == '\0') {
+				snprintf(err, errlen, "--pid-file: empty path");
+				return false;
+			}
+			cl->pid_file = optarg;
+			continue;
 		case ':':
 			snprintf(err, errlen, "%s needs an argument",
 			    optopt ? optname(optopt, longopts, name,
@@ -239,10 +250,12 @@ parse(struct config *cf, struct watch_conf *wc, int *given, bool *ttl_given,
 
 /* -r: the process options that go with a replay, and those that do not */
 static bool
-replay_options(struct config *cf, bool ttl_given, char *err, size_t errlen)
+replay_options(struct config *cf, const struct cmdline *cl, bool ttl_given,
+    char *err, size_t errlen)
 {
 	const char *no = cf->daemonize ? "-d" : cf->control != NULL ?
 	    "--control" : cf->state_dir != NULL ? "--state-dir" :
+	    cl->pid_file != NULL ? "--pid-file" :
 	    cf->mode == RUN_CHECK_CONFIG ? "--check-config" : NULL;
 
 	if (cf->replay_file == NULL) {
@@ -270,24 +283,27 @@ replay_options(struct config *cf, bool ttl_given, char *err, size_t errlen)
 }
 
 bool
-options_parse(struct config *cf, int argc, char *argv[], char *err,
-    size_t errlen)
+options_parse(struct config *cf, struct cmdline *cl, int argc, char *argv[],
+    char *err, size_t errlen)
 {
 	struct watch_conf *wc;
 	bool ttl_given = false;
 	int given = 0;
 
 	memset(cf, 0, sizeof *cf);
+	memset(cl, 0, sizeof *cl);
 	cf->mode = RUN_DAEMON;
 	if ((wc = watch_conf_new()) == NULL)
 		abort();
-	if (!parse(cf, wc, &given, &ttl_given, argc, argv, err, errlen))
+	if (!parse(cf, cl, wc, &given, &ttl_given, argc, argv, err, errlen))
 		goto fail;
 	if (cf->mode == RUN_HELP || cf->mode == RUN_VERSION) {
+		/* nothing but the mode is used: the rest goes */
 		watch_conf_free(wc);
+		config_free(cf);
 		return true;
 	}
-	if (!replay_options(cf, ttl_given, err, errlen))
+	if (!replay_options(cf, cl, ttl_given, err, errlen))
 		goto fail;
 	if (cf->config_file != NULL) {
 		/* the watches come from the file: none on the command line */
@@ -336,6 +352,7 @@ options_usage(char *buf, size_t len, const char *prog)
 "  -a, --ack-only           only TCP packets with the ACK flag reset the idle timer while up\n"
 "  -c, --command <path>     executable, run as `<path> start' and `<path> stop'\n"
 "  -d, --daemon             daemonize after every check has passed; log to syslog\n"
+"      --pid-file <path>    write the daemon's PID there (once -d has detached); removed at exit\n"
 "  -f, --filter <filter>    tcpdump filter for the pcap sensor\n"
 "  -i, --interface <ifname> network interface for the pcap sensor\n"
 "  -n, --nflog-group <n>    netfilter NFLOG group (0-65535)\n"

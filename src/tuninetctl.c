@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,14 +83,19 @@ left_ms(int64_t deadline)
 static void
 say_connect(const char *path)
 {
+	struct stat st;
 	int e = errno;
 
 	switch (e) {
 	case ENOENT:
-		fprintf(stderr, "tuninetctl: no control socket at `%s': is "
-		    "tuninetd running with one? (-C: `control =' in [daemon], "
-		    "on by default; command line: --control <path>; -s names "
-		    "another)\n", path);
+		fprintf(stderr, "tuninetctl: no control socket at `%s' (it "
+		    "does not exist): is tuninetd running with one? (-C: "
+		    "`control =' in [daemon], on by default; command line: "
+		    "--control <path>; -s names another)\n", path);
+		break;
+	case ENOTDIR:
+		fprintf(stderr, "tuninetctl: `%s': a part of its path is not "
+		    "a directory\n", path);
 		break;
 	case EACCES:
 	case EPERM:
@@ -98,8 +104,19 @@ say_connect(const char *path)
 		    path);
 		break;
 	case ECONNREFUSED:
-		fprintf(stderr, "tuninetctl: `%s': nobody answers there (the "
-		    "tuninetd that made it is not running)\n", path);
+		/* a directory or a file refuses as a dead socket does */
+		if (stat(path, &st) == -1 || S_ISSOCK(st.st_mode))
+			fprintf(stderr, "tuninetctl: `%s': nobody answers "
+			    "there (the tuninetd that made it is not "
+			    "running)\n", path);
+		else if (S_ISDIR(st.st_mode))
+			fprintf(stderr, "tuninetctl: `%s' is a directory, not "
+			    "a socket: -s names the socket itself\n", path);
+		else
+			fprintf(stderr, "tuninetctl: `%s' is not a socket "
+			    "(%s)\n", path, S_ISREG(st.st_mode) ?
+			    "a regular file" : S_ISFIFO(st.st_mode) ?
+			    "a named pipe" : "a device");
 		break;
 	case EAGAIN:
 		fprintf(stderr, "tuninetctl: `%s': tuninetd takes no more "

@@ -276,8 +276,11 @@ show_why(FILE *out, const struct json_node *root)
 	list = json_get(w, "moved");
 	if (json_child(list) == NULL)
 		return;
-	fprintf(out, "  the last %d packets that moved the deadline, newest "
-	    "first:\n", list->count);
+	if (list->count == 1)
+		fprintf(out, "  the last packet that moved the deadline:\n");
+	else
+		fprintf(out, "  the last %d packets that moved the deadline, "
+		    "newest first:\n", list->count);
 	for (m = json_child(list), i = 0; m != NULL; m = json_next(list, m),
 	    i++)
 		fprintf(out, "    %s  %10s ago  %s\n",

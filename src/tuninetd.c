@@ -64,6 +64,103 @@ make_absolute(char **path)
 	*path = abs;
 }
 
+/* --pid-file, made absolute into abs (-d makes the directory /), and
+ * refused now if it could not be written after -d: a directory in the
+ * way, no directory to hold it */
+static int
+pid_file_check(const char *path, char *abs, size_t abslen, char *err,
+    size_t len)
+{
+	char cwd[PATH_MAX], *slash, cut;
+	struct stat st;
+	int n, r = -1;
+
+	if (path[0] != '/' && getcwd(cwd, sizeof cwd) == NULL)
+		fatal("getcwd");
+	n = path[0] == '/' ? snprintf(abs, abslen, "%s", path) :
+	    snprintf(abs, abslen, "%s/%s", cwd, path);
+	/* room for mkostemp's suffix */
+	if (n < 0 || (size_t)n + sizeof ".XXXXXX" > abslen) {
+		snprintf(err, len, "--pid-file: `%s': too long a path", path);
+		return -1;
+	}
+	/* the file is replaced by a rename: never a device or a socket */
+	if (lstat(abs, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISLNK(st.st_mode)) {
+		snprintf(err, len, "--pid-file: `%s' is %s", path,
+		    S_ISDIR(st.st_mode) ? "a directory" :
+		    "not a regular file");
+		return -1;
+	}
+	/* abs cut to its directory a moment ("/x.pid" is in "/") */
+	slash = strrchr(abs, '/');
+	slash += slash == abs;
+	cut = *slash;
+	*slash = '\0';
+	if (stat(abs, &st) == -1)
+		snprintf(err, len, "--pid-file: `%s': its directory `%s' %s",
+		    path, abs, errno == ENOENT ? "does not exist" :
+		    strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(err, len, "--pid-file: `%s': `%s' is not a directory",
+		    path, abs);
+	else if (access(abs, W_OK | X_OK) == -1)
+		snprintf(err, len, "--pid-file: `%s': cannot write in `%s': %s",
+		    path, abs, strerror(errno));
+	else
+		r = 0;
+	*slash = cut;
+	return r;
+}
+
+/* The PID, atomically: a reader finds the old file whole or the new one,
+ * never half of one. */
+static int
+pid_file_write(const char *path, char *err, size_t len)
+{
+	char tmp[PATH_MAX], line[24];
+	int fd, n, r;
+
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		snprintf(err, len, "--pid-file: `%s': a file beside it: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	n = snprintf(line, sizeof line, "%d\n", (int)getpid());
+	if (write(fd, line, (size_t)n) != n || fchmod(fd, 0644) == -1)
+		goto fail;
+	r = close(fd);
+	fd = -1;
+	if (r == -1 || rename(tmp, path) == -1)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, len, "--pid-file: `%s': %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* at a clean exit: the file only while it still names us (not when
+ * another daemon has written its own there since) */
+static void
+pid_file_remove(const char *path)
+{
+	char line[24], want[24];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return;
+	snprintf(want, sizeof want, "%d\n", (int)getpid());
+	n = read(fd, line, sizeof line - 1);
+	close(fd);
+	if (n > 0 && (line[n] = '\0', strcmp(line, want) == 0))
+		unlink(path);
+}
+
 /* -C FILE refused: every error, then how many */
 static void
 say_config_errors(const char *file, struct config_errors *errs)
@@ -170,13 +267,14 @@ main(int argc, char *argv[])
 	struct config_errors errs;
 	struct watch_conf *wc, *next;
 	struct control *ctl = NULL;
+	struct cmdline cl;
 	struct daemon *d;
 	struct config cf;
-	char err[1024], usage[8192];
+	char err[1024], usage[8192], pid_file[PATH_MAX] = "";
 	int status;
 
 	ensure_std_fds();
-	if (!options_parse(&cf, argc, argv, err, sizeof err)) {
+	if (!options_parse(&cf, &cl, argc, argv, err, sizeof err)) {
 		fprintf(stderr, "tuninetd: %s\nTry `tuninetd -h' for more "
 		    "information.\n", err);
 		return 2;
@@ -234,6 +332,14 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		return 1;
 	}
+	/* after the control socket: /run/tuninetd may hold the file too */
+	if (cl.pid_file != NULL && pid_file_check(cl.pid_file, pid_file,
+	    sizeof pid_file, err, sizeof err) == -1) {
+		control_close(ctl);
+		config_free(&cf);
+		log_warnx("%s", err);
+		return 1;
+	}
 	d = daemon_new(cf.config_file, cf.state_dir, &checks);
 	daemon_settings(d, cf.control, cf.control_group);
 	for (wc = cf.watches; wc != NULL; wc = next) {
@@ -244,11 +350,16 @@ main(int argc, char *argv[])
 			goto refuse;
 	}
 
+	/* -d prints nothing, as the original did: its PID is in the
+	 * --pid-file and in the "Success!" line of the log */
 	if (cf.daemonize) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init("tuninetd", true);
 	}
+	if (pid_file[0] != '\0' &&
+	    pid_file_write(pid_file, err, sizeof err) == -1)
+		goto refuse;
 	notify_init();
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_init() == -1)
@@ -258,6 +369,8 @@ main(int argc, char *argv[])
 	if (ctl != NULL && control_join(ctl, d) == -1)
 		fatal("control socket");
 	status = daemon_run(d);
+	if (pid_file[0] != '\0')
+		pid_file_remove(pid_file);
 	notify_close();
 	control_close(ctl);
 	daemon_free(d);

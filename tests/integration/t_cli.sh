@@ -8,9 +8,14 @@ printf '#!/bin/sh\n' > "$T/noexec"; chmod 644 "$T/noexec"
 
 out=$("$TUNINETD" -h); rc=$?
 check "-h exits 0" [ $rc = 0 ]
-for o in -a -c -d -f -i -n -t -w -h -v --hook-timeout SIGHUP SIGUSR1; do
+for o in -a -c -d -f -i -n -t -w -h -v --hook-timeout --pid-file SIGHUP SIGUSR1; do
 	check "-h mentions $o" grep -q -- "$o" <<< "$out"
 done
+# what came before -h or -v is let go (a sanitizer build counts a leak)
+"$TUNINETD" -C "$T/x.conf" -r x.pcap --ttl-sweep 5 -h > /dev/null 2> "$T/h.log"; rc=$?
+check "-h after other options exits 0, nothing leaked" [ "$rc/$(cat "$T/h.log")" = "0/" ]
+"$TUNINETD" -C "$T/x.conf" --control /x --state-dir /y -v > /dev/null 2> "$T/v.log"; rc=$?
+check "-v after other options exits 0, nothing leaked" [ "$rc/$(cat "$T/v.log")" = "0/" ]
 out=$("$TUNINETD" -v); rc=$?
 check "-v exits 0 and names the version ($out)" bash -c "[ $rc = 0 ] && grep -q '^tuninetd [0-9]' <<< '$out'"
 

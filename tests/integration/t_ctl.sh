@@ -62,6 +62,11 @@ check "status --json: ok, now, every field" [ "$(js "d['ok'] and d['now'] > 0 an
 send 1 9021 > /dev/null
 wait_w start alpha 1 2 || bail "alpha did not start"
 wait_state alpha up || bail "alpha not up: $(state alpha)"
+# one packet has moved alpha's deadline: said in the singular
+n=$(ctl why alpha --json | js "len(d['watch']['moved'])")
+ctl why alpha > "$T/why"
+check "why alpha after one packet: one moved the deadline, said so (not \"the last 1 packets\")" \
+    [ "$n/$(grep -c '^  the last packet that moved the deadline:$' "$T/why")/$(grep -c 'packets that moved' "$T/why")" = "1/1/0" ]
 out=$(ctl status --json)
 check "status --json: alpha up, started by a packet from $ADDR_A to port 9021" [ "$(js "[(w['state'], w['started_by'], w['trigger']['src'], w['trigger']['dst'], w['trigger']['proto'], w['trigger']['dport'], w['trigger']['sensor']) for w in d['watches'] if w['name'] == 'alpha'][0]" <<< "$out")" = "('up', 'packet', '$ADDR_A', '$ADDR_B', 'udp', 9021, 'nflog')" ]
 check "status --json: alpha's deadline is its last packet + TTL 30 s" [ "$(js "[round(w['deadline'] - w['last_packet'], 3) for w in d['watches'] if w['name'] == 'alpha'][0]" <<< "$out")" = 30.0 ]
@@ -73,6 +78,9 @@ check "status: alpha up, stop in 29.x s, the packet decoded" grep -qE "^alpha +u
 check "status: beta idle, no packet yet" grep -qE "^beta +idle +since [0-9:]+ +no packet yet +- +nflog 8 prefix beta +-$" "$T/st"
 check "status: columns aligned (since, sensors)" [ "$(awk '{print index($0, "since "), index($0, "nflog 8")}' "$T/st" | sort -u | wc -l)" = 1 ]
 out=$(ctl status beta); check "status beta: that watch alone" [ "$(wc -l <<< "$out")/$(cut -d' ' -f1 <<< "$out")" = "1/beta" ]
+out=$(ctl status alpha alpha); check "status alpha alpha: a watch named twice is shown once" [ "$(wc -l <<< "$out")/$(cut -d' ' -f1 <<< "$out")" = "1/alpha" ]
+out=$(ctl status --json beta alpha beta | js "[w['name'] for w in d['watches']]")
+check "status --json beta alpha beta: each once, in the file's order ($out)" [ "$out" = "['alpha', 'beta']" ]
 refused_by "$CTL" "no watch \`nosuch'" -s "$S" status nosuch
 
 # 4. why: the trigger decoded, the packets that moved the deadline
@@ -84,6 +92,7 @@ check "why alpha: started by the packet from $ADDR_A, its sensor named" grep -qE
 check "why alpha: the last packet, its age and sensor" grep -qE "last packet: [0-9.]+ s ago, at .*, by nflog" "$T/why"
 n=$(ctl why alpha --json | js "len(d['watch']['moved'])")
 check "why alpha: the packets that moved the deadline are listed (${n}, 2-4)" within "$n" 2 4
+check "why alpha: \"the last $n packets that moved the deadline, newest first\"" grep -q "^  the last $n packets that moved the deadline, newest first:$" "$T/why"
 check "why alpha: each with its age and sensor label" [ "$(grep -cE '^    [0-9:.]+ +[0-9.]+ s ago  nflog 8 prefix alpha$' "$T/why")" = "$n" ]
 out=$(ctl why beta); check "why beta: idle, nothing keeps it up" grep -q "^beta: idle since .*: nothing keeps it up" <<< "$out"
 refused_by "$CTL" "which watch? There are 2" -s "$S" why
@@ -320,7 +329,11 @@ check "scripts: three requests on one connection (a blank line skipped, the last
 refused_by "$CTL" "\`bogus' is not a command" -s "$S" bogus
 refused_by "$CTL" "no command given" -s "$S"
 refused_by "$CTL" "reload takes no watch" -s "$S" reload alpha
-refused_by "$CTL" "no control socket at \`$T/none'" -s "$T/none" status
+# what is at -s, said: nothing, a directory, a file (all three refuse a
+# connect as a dead socket does, ECONNREFUSED but for the first)
+refused_by "$CTL" "no control socket at \`$T/none' (it does not exist)" -s "$T/none" status
+refused_by "$CTL" "\`$T/run' is a directory, not a socket" -s "$T/run" status
+refused_by "$CTL" "\`$T/c.conf' is not a socket (a regular file)" -s "$T/c.conf" status
 "$CTL" -s "$S" bogus > /dev/null 2>&1; check "a usage error exits 2" [ $? = 2 ]
 check "tuninetctl -h lists the commands" bash -c "'$CTL' -h | grep -q 'release \[<watch>\]'"
 check "tuninetctl -v names the version" bash -c "'$CTL' -v | grep -q '^tuninetctl [0-9]'"
@@ -342,6 +355,7 @@ refused_by "$TUNINETD" "give control = <path> in the file's [daemon] section" -C
 # a stale socket of a daemon killed -9 is replaced
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null
 check "after kill -9 the socket file stays behind" [ -S "$S" ]
+refused_by "$CTL" "\`$S': nobody answers there (the tuninetd that made it is not running)" -s "$S" status
 daemon -C "$T/c.conf"
 check "a new daemon replaces the stale socket and answers" bash -c "'$CTL' -s '$S' list | grep -qx gamma"
 kill "$DPID"; wait "$DPID"; DPID=
@@ -406,6 +420,8 @@ check "completion: tuninetctl -s S stop <tab> -> the daemon's watches ($(PATH=$(
 check "completion: tuninetctl -s S status alpha <tab> -> the other watches" [ "$(PATH=$(dirname "$CTL"):$PATH comp tuninetctl -s "$S" status alpha '')" = "beta " ]
 check "completion: tuninetd --st -> --state-dir --strict-start ($(comp tuninetd --st))" [ "$(comp tuninetd --st)" = "--state-dir --strict-start " ]
 check "completion: tuninetd --keepalive -> both keepalive options" [ "$(comp tuninetd --keepalive)" = "--keepalive-filter --keepalive-prefix " ]
+touch "$T/pidf.pid"
+check "completion: tuninetd --pi -> --pid-file; its value a file ($(comp tuninetd --pid-file "$T/pidf"))" [ "$(comp tuninetd --pi)/$(comp tuninetd --pid-file "$T/pidf")" = "--pid-file /$T/pidf.pid " ]
 missing=$(comm -23 <("$TUNINETD" -h | grep -oE -- '--[a-z-]+' | sort -u) <(comp tuninetd -- | tr ' ' '\n' | sort -u) | tr '\n' ' ')
 check "completion: every long option of tuninetd -h is offered${missing:+ (not: $missing)}" [ -z "$missing" ]
 kill "$DPID"; wait "$DPID"; DPID=

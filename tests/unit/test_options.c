@@ -11,6 +11,7 @@
 
 static char err[512];
 static struct config parsed;	/* freed by the next parse, or at the end */
+static struct cmdline cmdline;	/* the last parse's */
 
 /* cf gets a copy of the result; its watch stays owned by parsed */
 static bool
@@ -28,7 +29,7 @@ parse(struct config *cf, ...)
 	va_end(ap);
 	err[0] = '\0';
 	config_free(&parsed);
-	ok = options_parse(&parsed, argc, argv, err, sizeof err);
+	ok = options_parse(&parsed, &cmdline, argc, argv, err, sizeof err);
 	*cf = parsed;
 	return ok;
 }
@@ -126,7 +127,8 @@ test_help_version(void **state)
 	struct config cf;
 	char buf[8192];
 	const char *o[] = { "-a", "-c", "-d", "-f", "-i", "-n", "-t", "-w",
-	    "-h", "-v", "--hook-timeout", "SIGHUP", "SIGUSR1" };
+	    "-h", "-v", "--hook-timeout", "--pid-file <path>", "SIGHUP",
+	    "SIGUSR1" };
 	size_t i;
 
 	(void)state;
@@ -314,6 +316,32 @@ test_unwanted_argument(void **state)
 	    "-w", ""));
 }
 
+/* --pid-file: a process option, as -d is: on the command line, also
+ * with -C; the path as given (tuninetd makes it absolute and checks it);
+ * not empty, not with -r */
+static void
+test_pid_file(void **state)
+{
+	struct config cf;
+
+	(void)state;
+	assert_true(PARSE(&cf, "-n", "1", "-c", "/x", "-d", "--pid-file",
+	    "/run/tuninetd.pid"));
+	assert_true(cf.daemonize);
+	assert_string_equal(cmdline.pid_file, "/run/tuninetd.pid");
+	assert_true(PARSE(&cf, "-C", "/f", "-d", "--pid-file=t.pid"));
+	assert_string_equal(cmdline.pid_file, "t.pid");
+	assert_string_equal(cf.config_file, "/f");
+	assert_true(PARSE(&cf, "-n", "1", "-c", "/x", "-d"));
+	assert_null(cmdline.pid_file);
+	refused("--pid-file: empty path", PARSE(&cf, "-n", "1", "-c", "/x",
+	    "--pid-file", ""));
+	refused("--pid-file needs an argument", PARSE(&cf, "-n", "1", "-c",
+	    "/x", "--pid-file"));
+	refused("--pid-file does not go with it", PARSE(&cf, "-r", "c",
+	    "--pid-file", "/p"));
+}
+
 /* -r: the capture is the sensor and no hook runs, so -f alone is a
  * watch; the rest of the rules hold, and the daemon's options do not go
  * with it */
@@ -397,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_config_mode),
 		cmocka_unit_test(test_unwanted_argument),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_pid_file),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, free_parsed);
