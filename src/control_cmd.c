@@ -173,6 +173,9 @@ put_watch(struct json *j, const struct watch *w)
 	put_string(j, "started_by", in.started_by);
 	put_time(j, "last_packet", in.last_packet);
 	put_string(j, "last_sensor", in.last_sensor);
+	json_key(j, "kept_up_by_connections");
+	json_bool(j, in.by_connections);
+	put_time(j, "connections_seen", in.connections_seen);
 	put_time(j, "deadline", in.deadline);
 	put_int(j, "ttl", wc->ttl);
 	json_key(j, "up_seconds");
@@ -193,6 +196,8 @@ put_watch(struct json *j, const struct watch *w)
 		put_int(j, "held", in.counts.held >= 0 ? in.counts.held : 0);
 		put_int(j, "dropped", in.counts.dropped >= 0 ?
 		    in.counts.dropped : 0);
+		put_int(j, "kernel_dropped", in.counts.gone >= 0 ?
+		    in.counts.gone : 0);
 		json_end(j);
 	}
 	if (in.counts.connections >= 0)

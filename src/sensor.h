@@ -25,6 +25,9 @@ enum sensor_mode { SENSOR_IDLE, SENSOR_STARTING, SENSOR_UP };
 struct sensor_packet {
 	int64_t		 when;		/* loop clock ns it passed */
 	bool		 keeps_up;	/* false: -a, and not a TCP ACK */
+	bool		 keepalive;	/* came by a keep-alive prefix */
+	bool		 connections;	/* no packet: open connections seen
+					   at `when' (conntrack) */
 	/* the packet, in idle mode; NULL in up mode or when lost */
 	const uint8_t	*data;
 	uint32_t	 caplen, len;
@@ -80,6 +83,9 @@ struct sensor_ops {
 	void	(*describe)(struct sensor *, void (*)(const char *, ...));
 	/* where it listens, in a few words: "pcap eth0", "nflog 7" */
 	void	(*label)(const struct sensor *, char *, size_t);
+	/* where its keep-alive packets come from (sensor_packet's
+	 * keepalive), in the same words; may be NULL (none come) */
+	void	(*keepalive_label)(const struct sensor *, char *, size_t);
 	/* the hook's TUNINETD_SENSOR and where this sensor listens */
 	void	(*env)(const struct sensor *, struct env *);
 	/* LINKTYPE_* of what it reports; 0 while not known yet */

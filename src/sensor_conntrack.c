@@ -138,7 +138,8 @@ dump(struct ct_sensor *cs)
 static void
 report_now(struct ct_sensor *cs, int64_t now)
 {
-	struct sensor_packet sp = { .when = now, .keeps_up = true };
+	struct sensor_packet sp = { .when = now, .keeps_up = true,
+	    .connections = true };
 
 	clock_gettime(CLOCK_REALTIME, &sp.ts);
 	cs->base.report(&cs->base, &sp);

@@ -105,8 +105,9 @@ struct nflog_sensor {
 	enum sensor_mode	 mode;
 	bool			 final;		/* its deadline is near */
 	struct timer		 final_timer;
-	/* the newest record of the current read that may keep it up */
-	bool			 have_last;
+	/* the newest record of the current read that may keep it up, and
+	 * whether it came by the keep-alive prefix */
+	bool			 have_last, last_keepalive;
 	struct timespec		 last_ts;
 	struct nflog_sensor	*next_pending;
 };
@@ -275,15 +276,18 @@ later(const struct timespec *a, const struct timespec *b)
 
 /* the newest record of this read that may keep ns up */
 static void
-note_last(struct nflog_sensor *ns, const struct timespec *ts)
+note_last(struct nflog_sensor *ns, const struct timespec *ts, bool keepalive)
 {
 	if (!ns->have_last) {
 		ns->have_last = true;
 		ns->last_ts = *ts;
+		ns->last_keepalive = keepalive;
 		ns->next_pending = pending;
 		pending = ns;
-	} else if (later(ts, &ns->last_ts))
+	} else if (later(ts, &ns->last_ts)) {
 		ns->last_ts = *ts;
+		ns->last_keepalive = keepalive;
+	}
 }
 
 static bool
@@ -359,7 +363,7 @@ dispatch(struct nflog_group *g, const struct nlmsghdr *nlh)
 	if (ns->base.ack_only && !is_ack(nlh))
 		return;
 	packet_time(attr, &ts);
-	note_last(ns, &ts);
+	note_last(ns, &ts, keepalive);
 }
 
 /* A group's only member, taking every record, while up: only the last
@@ -383,7 +387,7 @@ walk_alone(struct nflog_group *g, const uint8_t *buf, int len)
 	if (last == NULL || nflog_nlmsg_parse(last, attr) != MNL_CB_OK)
 		return;
 	packet_time(attr, &ts);
-	note_last(ns, &ts);
+	note_last(ns, &ts, false);
 }
 
 static void
@@ -422,7 +426,7 @@ overflowed(struct nflog_group *g)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (g->members == 1 && g->any != NULL) {
 		if (g->any->mode != SENSOR_IDLE)
-			note_last(g->any, &now);
+			note_last(g->any, &now, false);
 		else {
 			/* lost before any was read: start without it */
 			sp.ts = now;
@@ -432,11 +436,11 @@ overflowed(struct nflog_group *g)
 		return;
 	}
 	if (g->any != NULL && g->any->mode != SENSOR_IDLE)
-		note_last(g->any, &now);
+		note_last(g->any, &now, false);
 	for (i = 0; i < g->nslots; i++)
 		if (g->slots[i].prefix != NULL && !g->slots[i].keepalive &&
 		    g->slots[i].member->mode != SENSOR_IDLE)
-			note_last(g->slots[i].member, &now);
+			note_last(g->slots[i].member, &now, false);
 }
 
 static void
@@ -470,7 +474,8 @@ nflog_readable(struct io *io, uint32_t events)
 		ns->have_last = false;
 		set_final(ns, false);	/* traffic again: batch it */
 		sp = (struct sensor_packet){ .linktype = LINKTYPE_NFLOG,
-		    .keeps_up = true, .ts = ns->last_ts };
+		    .keeps_up = true, .keepalive = ns->last_keepalive,
+		    .ts = ns->last_ts };
 		sp.when = realtime_to_loop(&sp.ts);
 		ns->base.report(&ns->base, &sp);
 	}
@@ -612,6 +617,15 @@ nflog_label(const struct sensor *s, char *buf, size_t len)
 }
 
 static void
+nflog_keepalive_label(const struct sensor *s, char *buf, size_t len)
+{
+	const struct nflog_sensor *ns = (const struct nflog_sensor *)s;
+
+	snprintf(buf, len, "nflog %d keep-alive prefix %s", ns->g->group,
+	    ns->keepalive != NULL ? ns->keepalive : "?");
+}
+
+static void
 nflog_env(const struct sensor *s, struct env *e)
 {
 	const struct nflog_sensor *ns = (const struct nflog_sensor *)s;
@@ -731,6 +745,7 @@ static const struct sensor_ops nflog_ops = {
 	.tune = nflog_tune,
 	.describe = nflog_describe,
 	.label = nflog_label,
+	.keepalive_label = nflog_keepalive_label,
 	.env = nflog_env,
 	.linktype = nflog_linktype,
 	.close = nflog_sensor_close,

@@ -28,6 +28,15 @@ num(const struct json_node *o, const char *key)
 	return v != NULL && v->type == JSON_NUMBER ? v->num : 0;
 }
 
+/* a member's boolean, false when missing */
+static bool
+flag(const struct json_node *o, const char *key)
+{
+	const struct json_node *v = json_get(o, key);
+
+	return v != NULL && v->type == JSON_TRUE;
+}
+
 /* a member's string, NULL when missing or null */
 static const char *
 str(const struct json_node *o, const char *key)
@@ -118,6 +127,9 @@ notes(char *buf, size_t len, const struct json_node *w)
 		n += (size_t)snprintf(buf + n, len - n, "%s%.0f held, %.0f "
 		    "dropped", n ? ", " : "", num(q, "held"),
 		    num(q, "dropped"));
+	if (q != NULL && num(q, "kernel_dropped") > 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " (%.0f by the kernel)",
+		    num(q, "kernel_dropped"));
 	if ((b = json_get(w, "backoff")) != NULL && num(b, "failures") > 0 &&
 	    n < len)
 		snprintf(buf + n, len - n, "%s%.0f failed start%s", n ? ", " :
@@ -139,6 +151,8 @@ deadline(char *buf, size_t len, const struct json_node *w, double now)
 		    num(b, "until") - now));
 	else if (due == 0 || (state != NULL && strcmp(state, "stopping") == 0))
 		snprintf(buf, len, "-");
+	else if (flag(w, "kept_up_by_connections"))
+		snprintf(buf, len, "kept up by open connections");
 	else if (active(state))
 		snprintf(buf, len, "stop in %s", duration(d, sizeof d,
 		    due - now));
@@ -186,7 +200,10 @@ show_status(FILE *out, const struct json_node *root)
 
 		snprintf(cells[r][0], CELL, "%s", str(w, "name") ?
 		    str(w, "name") : "?");
-		snprintf(cells[r][1], CELL, "%s", state ? state : "?");
+		/* held while up (or starting, stopping): both are true */
+		snprintf(cells[r][1], CELL, "%s%s", state ? state : "?",
+		    flag(w, "held") && state != NULL && strcmp(state, "held") ?
+		    ", held" : "");
 		snprintf(cells[r][2], CELL, "since %s", clock_time(t, sizeof t,
 		    num(w, "since"), now, false));
 		if (num(w, "last_packet") > 0)
@@ -243,6 +260,10 @@ show_why(FILE *out, const struct json_node *root)
 		    duration(b, sizeof b, now - num(w, "up_since")));
 		if (strcmp(state, "stopping") == 0)
 			fprintf(out, ", its stop hook running\n");
+		else if (flag(w, "kept_up_by_connections"))
+			fprintf(out, "; open connections keep it up, and it "
+			    "stops %.0f s after they close (TTL)\n",
+			    num(w, "ttl"));
 		else if (num(w, "deadline") > 0)
 			fprintf(out, "; stop in %s unless a packet comes (TTL "
 			    "%.0f s)\n", duration(c, sizeof c,
@@ -269,10 +290,19 @@ show_why(FILE *out, const struct json_node *root)
 		    clock_time(b, sizeof b, last, now, true),
 		    str(w, "last_sensor") ? ", by " : "",
 		    str(w, "last_sensor") ? str(w, "last_sensor") : "");
+	if (flag(w, "held") && active(state))
+		fprintf(out, "  held:        tuninetctl hold: once it stops, "
+		    "packets start nothing until tuninetctl release\n");
 	if ((m = json_get(w, "connections")) != NULL &&
-	    m->type == JSON_NUMBER && m->num > 0)
+	    m->type == JSON_NUMBER && m->num > 0) {
 		fprintf(out, "  held up by:  %.0f open connection%s "
-		    "(--keep-connections)\n", m->num, m->num == 1 ? "" : "s");
+		    "(--keep-connections)", m->num, m->num == 1 ? "" : "s");
+		if (num(w, "connections_seen") > 0)
+			fprintf(out, ", seen open %s ago",
+			    duration(a, sizeof a, now - num(w,
+			    "connections_seen")));
+		fprintf(out, "\n");
+	}
 	list = json_get(w, "moved");
 	if (json_child(list) == NULL)
 		return;

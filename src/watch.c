@@ -280,21 +280,23 @@ sensor_index(const struct watch *w, const struct sensor *s)
 /* A packet moved the deadline: remembered for `tuninetctl why', as the
  * sensors reported it (in up mode, its time and its sensor). */
 static void
-moved(struct watch *w, uint8_t sensor)
+moved(struct watch *w, uint8_t sensor, bool keepalive)
 {
 	w->moved_when[w->nmoved % WHY_MAX] = w->fsm.last;
 	w->moved_sensor[w->nmoved % WHY_MAX] = sensor;
+	w->moved_keepalive[w->nmoved % WHY_MAX] = keepalive;
 	w->nmoved++;
 	w->last_seen = w->fsm.last;
+	w->by_connections = false;
 }
 
 /* What a step of the state machine asks for: the hook, the log lines,
  * the sensors' mode, the deadline; and the owner told of it (not for a
- * mere packet, the hot path). */
+ * mere packet, the hot path). sp: the packet reported, or NULL. */
 static void
-carry_out(struct watch *w, struct fsm_step st, bool packet)
+carry_out(struct watch *w, struct fsm_step st, const struct sensor_packet *sp)
 {
-	bool tell = !packet;
+	bool packet = sp != NULL, tell = !packet;
 	int64_t now = st.now;
 	int spawned = 0;
 
@@ -336,9 +338,14 @@ carry_out(struct watch *w, struct fsm_step st, bool packet)
 		    w->hook.result.why);
 	sync_sensors_mode(w);
 	sync_deadline(w);
-	/* a control start moves the deadline too; only packets are listed */
-	if (w->fsm.last != w->last_seen && packet)
-		moved(w, (uint8_t)sensor_index(w, w->last_sensor));
+	/* a control start moves the deadline too; only packets are listed,
+	 * and open connections are told apart from them */
+	if (w->fsm.last != w->last_seen && packet && sp->connections) {
+		w->by_connections = true;
+		w->connections_at = w->fsm.last;
+	} else if (w->fsm.last != w->last_seen && packet)
+		moved(w, (uint8_t)sensor_index(w, w->last_sensor),
+		    sp->keepalive);
 	w->last_seen = w->fsm.last;
 	if (spawned == -1) {
 		/* logged; the state moves on as after a failure, and that
@@ -376,7 +383,7 @@ step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 {
 	bool coming = fsm_start_coming(&w->fsm);
 
-	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), in == FSM_PACKET);
+	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), NULL);
 	/* a hook's end tells the sensors itself (start_done); on exit or a
 	 * reload, what is held goes with the sensor, to a watch that
 	 * replaces it or not */
@@ -425,7 +432,8 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 	}
 	if (fresh || sp->keeps_up || !w->conf->ack_only)
 		w->last_sensor = s;
-	step(w, FSM_PACKET, sp->when, sp->keeps_up);
+	carry_out(w, fsm_input(&w->fsm, FSM_PACKET, sp->when, sp->keeps_up),
+	    sp);
 }
 
 static void
@@ -706,7 +714,7 @@ watch_adopt(struct watch *w, int64_t up_since, int64_t last, bool stopping)
 		last = up_since;
 	st = fsm_adopt(&w->fsm, now - (nowr - up_since), now - (nowr - last),
 	    stopping, now);
-	moved(w, MOVED_EARLIER);
+	moved(w, MOVED_EARLIER, false);
 	if (st.action == FSM_RUN_STOP)
 		wlog(w, log_warnx, "CORE: adopted from the state file: up since "
 		    "%lld s ago, its deadline passed: stopping",
@@ -719,7 +727,7 @@ watch_adopt(struct watch *w, int64_t up_since, int64_t last, bool stopping)
 		    NSEC_PER_SEC));
 	st.from = FSM_IDLE;
 	w->started_by = REASON_RECOVERED;
-	carry_out(w, st, false);
+	carry_out(w, st, NULL);
 }
 
 /* The state file says it was held when the daemon last ended: it is
@@ -781,9 +789,12 @@ watch_start(struct watch *w)
 	sync_sensors_mode(w);
 	sync_deadline(w);
 	if (w->owed) {
+		const struct sensor_packet sp = { .when = w->trigger.when,
+		    .keeps_up = true };
+
 		w->owed = false;
 		w->last_sensor = w->trigger.sensor;
-		step(w, FSM_PACKET, w->trigger.when, true);
+		carry_out(w, fsm_input(&w->fsm, FSM_PACKET, sp.when, true), &sp);
 	}
 	return 0;
 }

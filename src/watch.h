@@ -45,6 +45,10 @@ struct watch_info {
 						   from: a packet, a start */
 	int64_t			 last_packet;	/* that moved the deadline */
 	const char		*last_sensor;	/* its sensor's kind, or NULL */
+	/* open connections (--keep-connections), not a packet, moved the
+	 * deadline last, when they were last seen open */
+	bool			 by_connections;
+	int64_t			 connections_seen;
 	int64_t			 deadline;	/* the stop, or the next start */
 	int64_t			 up_ns;		/* in all, this cycle's too */
 	unsigned		 failures;	/* --strict-start, in a row */

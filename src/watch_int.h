@@ -52,8 +52,12 @@ struct watch {
 	 * (its index, or MOVED_EARLIER) */
 	int64_t			 moved_when[WHY_MAX];
 	uint8_t			 moved_sensor[WHY_MAX];
+	bool			 moved_keepalive[WHY_MAX];
 	unsigned		 nmoved;	/* in all; the ring holds WHY_MAX */
 	int64_t			 last_seen;	/* fsm.last when last looked at */
+	/* open connections (not a packet) moved the deadline last, at */
+	bool			 by_connections;
+	int64_t			 connections_at;
 	struct timer		 persist;	/* at most once a second while up */
 	bool			 retired;	/* by a reload: stops for good */
 	/* a packet came after the stop a reload made began: a start is owed

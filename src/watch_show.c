@@ -35,7 +35,9 @@ watch_describe(struct watch *w)
 	int i;
 
 	watch_sync(w);
-	since = (now_ns() - w->fsm.last) / NSEC_PER_SEC;
+	/* a packet's time, not that of open connections seen */
+	since = (now_ns() - (w->nmoved > 0 ? w->moved_when[(w->nmoved - 1) %
+	    WHY_MAX] : w->fsm.last)) / NSEC_PER_SEC;
 	if (wc->name != NULL)
 		log_info("- watch: %s", wc->name);
 	for (i = 0; i < w->nsensors; i++)
@@ -140,6 +142,9 @@ watch_info(const struct watch *w, struct watch_info *in)
 	}
 	if (w->nmoved > 0 || w->fsm.state != FSM_IDLE)
 		in->last_moved = real(w->fsm.last);
+	in->by_connections = w->by_connections && w->fsm.state != FSM_IDLE;
+	if (w->by_connections)
+		in->connections_seen = real(w->connections_at);
 	if (w->nmoved > 0) {
 		last = w->moved_sensor[(w->nmoved - 1) % WHY_MAX];
 		in->last_packet = real(w->moved_when[(w->nmoved - 1) % WHY_MAX]);
@@ -203,7 +208,11 @@ watch_why(const struct watch *w, struct watch_moved *out, int max)
 			continue;
 		}
 		s = w->sensors[w->moved_sensor[at]];
-		s->ops->label(s, out[i].sensor, sizeof out[i].sensor);
+		if (w->moved_keepalive[at] && s->ops->keepalive_label != NULL)
+			s->ops->keepalive_label(s, out[i].sensor,
+			    sizeof out[i].sensor);
+		else
+			s->ops->label(s, out[i].sensor, sizeof out[i].sensor);
 	}
 	return i;
 }
