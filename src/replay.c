@@ -21,7 +21,9 @@
  * A packet stamped at the very instant of a deadline is heard before it,
  * as the daemon reads its sensors before deciding (watch.c). A packet
  * stamped earlier than the one before it counts at that one's time: the
- * clock never runs backwards.
+ * clock never runs backwards. It runs from the epoch to 2^32 s after it
+ * (2106), as a pcap record's 32-bit seconds do; a pcapng record may be
+ * stamped beyond (a coarse if_tsresol), and is refused by number.
  *
  * The end of the capture: no packet is invented and none is assumed. A
  * watch still up then stops at its deadline, as the daemon would if the
@@ -44,6 +46,12 @@
 #include "capture.h"
 #include "conf.h"
 #include "replay.h"
+
+/* The end of a replay's clock, in seconds since the epoch: that of a
+ * pcap record's 32-bit seconds. A watch's durations are below 2^31 s
+ * (SECONDS_MAX), so a time plus the most it adds to one (a hold-off,
+ * then a TTL or min-up) stays below 2^33 s, within an int64_t of ns. */
+#define CLOCK_END	((int64_t)1 << 32)
 
 enum source { SOURCE_FILTER, SOURCE_NFLOG };
 
@@ -418,34 +426,52 @@ takes(struct rwatch *w, bool up, const struct pcap_pkthdr *h,
 /* When the packet passed: the capture's time stamp, or the kernel's that
  * an NFLOG record carries, as the NFLOG sensor takes it (tcpdump -i
  * nflog stamps a record when it reads it, and the kernel sends records
- * in batches, up to a second late). */
-static int64_t
+ * in batches, up to a second late). -1 with err set when the capture's
+ * is not a time of the replay's clock. */
+static int
 packet_time(const struct replay *r, const struct pcap_pkthdr *h,
-    const u_char *data)
+    const u_char *data, int64_t *t, char *err, size_t errlen)
 {
 	struct nflog_parts np;
+	int64_t ns;
 
 	if (r->capture.linktype == LINKTYPE_NFLOG &&
 	    packet_nflog_split(data, h->caplen, &np) && np.has_timestamp &&
-	    np.ts_usec < 1000000 &&
-	    np.ts_sec < (1ULL << 32))	/* as a pcap record's: no sum overflows */
-		return (int64_t)np.ts_sec * NSEC_PER_SEC +
+	    np.ts_usec < 1000000 && np.ts_sec < CLOCK_END) {
+		*t = (int64_t)np.ts_sec * NSEC_PER_SEC +
 		    (int64_t)np.ts_usec * 1000;
-	/* nanosecond precision was asked for: tv_usec holds nanoseconds */
-	return (int64_t)h->ts.tv_sec * NSEC_PER_SEC + h->ts.tv_usec;
+		return 0;
+	}
+	/* nanosecond precision was asked for: tv_usec holds nanoseconds;
+	 * libpcap checks neither, and a pcapng if_tsresol of 1 s or 2^-0
+	 * makes seconds of whatever 64 bits the record holds */
+	if (__builtin_mul_overflow((int64_t)h->ts.tv_sec, NSEC_PER_SEC, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)h->ts.tv_usec, &ns) ||
+	    ns < 0 || ns >= CLOCK_END * NSEC_PER_SEC) {
+		snprintf(err, errlen, "-r: `%s': packet %lu: time stamp "
+		    "%lld.%09lld s since the epoch: a replay counts from 1970 "
+		    "to 2106 only (a pcapng if_tsresol too coarse for the "
+		    "capture's time stamps?)", r->path, r->capture.packets + 1,
+		    (long long)h->ts.tv_sec, (long long)h->ts.tv_usec);
+		return -1;
+	}
+	*t = ns;
+	return 0;
 }
 
-static void
+static int
 replay_packet(struct replay *r, const struct pcap_pkthdr *h,
-    const u_char *data)
+    const u_char *data, char *err, size_t errlen)
 {
-	int64_t t = packet_time(r, h, data);
 	struct packet_info pi;
 	struct lane *l;
 	struct rwatch *w;
 	bool up, keeps_up;
+	int64_t t;
 	size_t i;
 
+	if (packet_time(r, h, data, &t, err, errlen) == -1)
+		return -1;
 	if (r->capture.packets++ == 0) {
 		r->capture.first = r->now = t;
 		for (i = 0; i < r->nlanes; i++)
@@ -469,6 +495,7 @@ replay_packet(struct replay *r, const struct pcap_pkthdr *h,
 			keep_trigger(l, &pi, h->len);
 		step(r, l, FSM_PACKET, t, keeps_up);
 	}
+	return 0;
 }
 
 /* Read the whole capture; then let every watch settle past its end. */
@@ -483,7 +510,8 @@ replay_run(struct replay *r, char *err, size_t errlen)
 	int rc;
 
 	while ((rc = pcap_next_ex(r->p, &h, &data)) == 1)
-		replay_packet(r, h, data);
+		if (replay_packet(r, h, data, err, errlen) == -1)
+			return -1;
 	if (rc == PCAP_ERROR) {
 		if (c->packets == 0) {
 			snprintf(err, errlen, "-r: `%s': %s", r->path,

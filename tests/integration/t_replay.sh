@@ -12,8 +12,9 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$TUNINETD" "$@
 
 # UDP to 9999 at +0, +1, +2.5, +30, +31 (source ports 40000-40004), TCP
 # to 80 at +50 and +100, from 2023-11-14 22:13:20 UTC; pcap (microsecond)
-# or pcapng (nanosecond, if_tsresol 9)
-"$PY" - "$T/c.pcap" "$T/c.pcapng" <<'PY' || bail "writing the captures"
+# or pcapng (nanosecond, if_tsresol 9); and a pcapng in whole seconds
+# (if_tsresol 0) whose second packet is stamped 2^40 s after the epoch
+"$PY" - "$T/c.pcap" "$T/c.pcapng" "$T/coarse.pcapng" <<'PY' || bail "writing the captures"
 import struct, sys
 BASE = 1700000000
 def frame(proto, sport, dport):
@@ -40,8 +41,14 @@ with open(sys.argv[2], "wb") as f:
         d = frame(p, s, 9999 if p == 17 else 80)
         ns = BASE * 10**9 + int(round(t * 1e9))
         f.write(block(6, struct.pack("<IIIII", 0, ns >> 32, ns & 0xffffffff, len(d), len(d)) + d + b"\0" * (-len(d) % 4)))
+with open(sys.argv[3], "wb") as f:
+    f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+    f.write(block(1, struct.pack("<HHI", 1, 0, 65535) + struct.pack("<HHB3x", 9, 1, 0) + struct.pack("<HH", 0, 0)))
+    d = frame(17, 40000, 9999)
+    for s in (BASE, 1 << 40):
+        f.write(block(6, struct.pack("<IIIII", 0, s >> 32, s & 0xffffffff, len(d), len(d)) + d))
 PY
-chmod 644 "$T/c.pcap" "$T/c.pcapng"
+chmod 644 "$T/c.pcap" "$T/c.pcapng" "$T/coarse.pcapng"
 
 U='IPv4 10.201.0.1 > 10.201.0.2, NXT_HDR: 0x11 (UDP), PORTS:'
 for f in c.pcap c.pcapng; do
@@ -169,6 +176,7 @@ refused_as_nobody "-r: \`$T/secret.pcap': Permission denied" 1 -r "$T/secret.pca
 refused_as_nobody "\`$T/junk': not a pcap or pcapng capture (unknown file format)" 1 -r "$T/junk"
 refused_as_nobody "\`$T/empty': an empty file, not a capture" 1 -r "$T/empty"
 refused_as_nobody "\`$T/nopkt.pcap': the capture holds no packet" 1 -r "$T/nopkt.pcap"
+refused_as_nobody "\`$T/coarse.pcapng': packet 2: time stamp 1099511627776.000000000 s since the epoch: a replay counts from 1970 to 2106 only" 1 -r "$T/coarse.pcapng" -f udp
 refused_as_nobody "-f \`udp port': can't parse filter expression" 1 -r "$T/c.pcap" -f "udp port"
 refused_as_nobody "an NFLOG watch (group 7) is replayed from a capture of its records" 1 -r "$T/c.pcap" -n 7
 refused_as_nobody "an NFQUEUE watch (queue 3) cannot be replayed" 1 -r "$T/c.pcap" -q 3

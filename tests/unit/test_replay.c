@@ -2,7 +2,8 @@
  * replayed through watches: the events (times, reasons, trigger packets),
  * the counts, the sweep, the end of the capture, min-up, max-up,
  * hold-off, -a and the keep-alive filter and prefix, NFLOG records routed
- * to two watches by prefix, the refusals, and the printed reports. */
+ * to two watches by prefix, pcapng time stamps of a coarse if_tsresol,
+ * the refusals, and the printed reports. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +190,77 @@ static void
 cap_nflog(double t, uint16_t group, const char *prefix, uint16_t sport)
 {
 	cap_nflog_at(t, -1, group, prefix, sport);
+}
+
+/* pcapng, written byte by byte: libpcap writes only pcap. An interface
+ * of Ethernet with if_tsresol `tsresol' (the option's byte: 10^-n, or
+ * 2^-n with the top bit set) and if_tsoffset `offset' seconds, then a
+ * UDP frame per raw 64-bit time stamp, as the file holds them. */
+static void
+pcapng_block(FILE *f, uint32_t type, const uint8_t *body, size_t n)
+{
+	uint32_t len = (uint32_t)(12 + (n + 3) / 4 * 4);
+	static const uint8_t pad[4];
+
+	fwrite(&type, 4, 1, f);
+	fwrite(&len, 4, 1, f);
+	fwrite(body, 1, n, f);
+	fwrite(pad, 1, (4 - n % 4) % 4, f);
+	fwrite(&len, 4, 1, f);
+}
+
+static void
+write_pcapng(uint8_t tsresol, int64_t offset, const uint64_t *stamps,
+    int n)
+{
+	uint8_t b[256];
+	uint32_t u32;
+	uint16_t u16;
+	int64_t i64;
+	size_t k;
+	FILE *f;
+	int i;
+
+	assert_non_null(f = fopen(path, "w"));
+	u32 = 0x1A2B3C4D;			/* SHB: byte order, 1.0 */
+	memcpy(b, &u32, 4);
+	u16 = 1;
+	memcpy(b + 4, &u16, 2);
+	u16 = 0;
+	memcpy(b + 6, &u16, 2);
+	i64 = -1;				/* section length unknown */
+	memcpy(b + 8, &i64, 8);
+	pcapng_block(f, 0x0A0D0D0A, b, 16);
+	memset(b, 0, sizeof b);			/* IDB: Ethernet, 65535 */
+	u16 = 1;
+	memcpy(b, &u16, 2);
+	u32 = 65535;
+	memcpy(b + 4, &u32, 4);
+	u16 = 9;				/* if_tsresol, 1 byte */
+	memcpy(b + 8, &u16, 2);
+	u16 = 1;
+	memcpy(b + 10, &u16, 2);
+	b[12] = tsresol;
+	u16 = 14;				/* if_tsoffset, 8 bytes */
+	memcpy(b + 16, &u16, 2);
+	u16 = 8;
+	memcpy(b + 18, &u16, 2);
+	memcpy(b + 20, &offset, 8);
+	pcapng_block(f, 1, b, 32);		/* and opt_endofopt */
+	for (i = 0; i < n; i++) {		/* EPB */
+		memset(b, 0, sizeof b);
+		u32 = (uint32_t)(stamps[i] >> 32);
+		memcpy(b + 4, &u32, 4);
+		u32 = (uint32_t)stamps[i];
+		memcpy(b + 8, &u32, 4);
+		memcpy(b + 20, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+		k = 14 + ip_packet(b + 34, 17, (uint16_t)(40000 + i), 9999, 0);
+		u32 = (uint32_t)k;
+		memcpy(b + 12, &u32, 4);
+		memcpy(b + 16, &u32, 4);
+		pcapng_block(f, 6, b, 20 + k);
+	}
+	assert_int_equal(fclose(f), 0);
 }
 
 /* ---- replaying ---- */
@@ -659,6 +731,68 @@ test_refused(void **state)
 	refused("-r: `/nonexistent.pcap': No such file or directory");
 }
 
+/* pcapng stamps in units of if_tsresol, which may be as coarse as a
+ * second or 2^-0: seconds past what an int64_t of ns holds (UBSan:
+ * "1099511627776 * 1000000000") must be refused by name, not wrap to
+ * 1738; coarse stamps in range replay at their times. */
+static void
+test_coarse_stamps(void **state)
+{
+	const uint64_t in_range[] = { BASE, BASE + 1, BASE + 30 };
+	const uint64_t far[] = { BASE, (uint64_t)1 << 40 };
+	const uint64_t end[] = { ((uint64_t)1 << 32) - 1, (uint64_t)1 << 32 };
+	const uint64_t huge[] = { UINT64_MAX };
+	const struct replay_result *res;
+	struct watch_conf *wc;
+
+	(void)state;
+	write_pcapng(0, 0, in_range, 3);		/* 10^-0: seconds */
+	replay_one(watch(NULL, "udp", 5));
+	assert_true(replay_capture(r)->first == AT(0));
+	assert_string_equal(events(result(0)), "start 0.000 packet, "
+	    "stop 6.000 idle, start 30.000 packet, stop 35.000 idle+");
+
+	write_pcapng(0x80, 0, far, 2);			/* 2^-0: seconds */
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("c.pcap': packet 2: time stamp 1099511627776.000000000 s "
+	    "since the epoch");
+	refused("from 1970 to 2106");
+
+	/* the last second a replay counts, with the longest TTL and
+	 * hold-off after it; and the first second it does not count */
+	write_pcapng(0, 0, end, 1);
+	wc = watch(NULL, "udp", SECONDS_MAX);
+	wc->holdoff = wc->min_up = wc->max_up = SECONDS_MAX;
+	replay_one(wc);
+	res = result(0);
+	assert_int_equal(res->nevents, 2);
+	assert_true(res->events[0].time == (int64_t)end[0] * NSEC_PER_SEC);
+	assert_true(res->events[1].time ==
+	    ((int64_t)end[0] + SECONDS_MAX) * NSEC_PER_SEC);
+	assert_true(res->events[1].after_end);
+	write_pcapng(0, 0, end, 2);
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("packet 2: time stamp 4294967296.000000000 s");
+
+	/* 2^64 - 1 s: past even a time_t of ns */
+	write_pcapng(0, 0, huge, 1);
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("packet 1: time stamp ");
+
+	/* if_tsoffset before the epoch */
+	write_pcapng(0, -(int64_t)BASE - 5, in_range, 1);
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("packet 1: time stamp -5.000000000 s since the epoch");
+}
+
 /* A capture cut in the middle of a record: what came before is replayed */
 static void
 test_cut(void **state)
@@ -798,6 +932,7 @@ main(void)
 		cmocka_unit_test_teardown(test_nflog, free_replay),
 		cmocka_unit_test_teardown(test_nflog_time, free_replay),
 		cmocka_unit_test_teardown(test_refused, free_replay),
+		cmocka_unit_test_teardown(test_coarse_stamps, free_replay),
 		cmocka_unit_test_teardown(test_cut, free_replay),
 		cmocka_unit_test_teardown(test_report, free_replay),
 	};
