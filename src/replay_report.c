@@ -6,14 +6,16 @@
  * first, the watches' lines merged in time order), then a table: cycles,
  * time up, share of the capture up, longest up, longest down. With
  * --ttl-sweep, one row per TTL instead: cycles, time up, share up, hook
- * runs.
+ * runs. Lengths of time are written as tuninetctl writes them
+ * (duration.c: 7.5 s, 1m44s, 1d21h).
  *
- * JSON (json.h), one object: "events" (a start with the trigger packet's
- * summary line and its values under the hook environment's names, lower
- * case without TUNINETD_; a stop with how long it was up), "cycles",
- * "up_seconds", "capture_seconds" and the rest of the table; with a sweep
- * "sweep": [{"ttl", "cycles", "up_seconds", "hook_runs"}]. With -C each
- * watch's object, with its "name", is an element of "watches".
+ * JSON (json.h), one object, lengths of time in exact seconds: "events"
+ * (a start with the trigger packet's summary line and its values under
+ * the hook environment's names, lower case without TUNINETD_; a stop with
+ * how long it was up), "cycles", "up_seconds", "capture_seconds" and the
+ * rest of the table; with a sweep "sweep": [{"ttl", "cycles",
+ * "up_seconds", "hook_runs"}]. With -C each watch's object, with its
+ * "name", is an element of "watches".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "duration.h"
 #include "json.h"
 #include "replay.h"
 
@@ -50,13 +53,6 @@ static double
 seconds(int64_t ns)
 {
 	return (double)(ns / NSEC_PER_SEC) + (double)(ns % NSEC_PER_SEC) / 1e9;
-}
-
-static const char *
-duration(int64_t ns, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.3f s", seconds(ns));
-	return buf;
 }
 
 static const char *
@@ -104,8 +100,9 @@ event_line(FILE *out, int width, const struct replay_result *res,
 		fprintf(out, "%s%s\n", e->have_packet ? e->summary : "",
 		    e->after_end ? " (after the end of the capture)" : "");
 	else
-		fprintf(out, "(up %s%s)\n", duration(e->up, up, sizeof up),
-		    e->after_end ? ", after the end of the capture" : "");
+		fprintf(out, "(up %s%s)\n", duration_format(up, sizeof up,
+		    e->up), e->after_end ? ", after the end of the capture" :
+		    "");
 }
 
 /* Every watch's events, merged in time order (a tie: the file's order). */
@@ -152,7 +149,7 @@ replay_print_text(const struct replay *r, FILE *out)
 	fprintf(out, "%s: %lu packet%s of %s, %s to %s UTC (%s)\n\n", c->path,
 	    c->packets, c->packets == 1 ? "" : "s", c->linktype_name,
 	    utc(c->first, a, sizeof a), utc(c->last, b, sizeof b),
-	    duration(c->last - c->first, d, sizeof d));
+	    duration_format(d, sizeof d, c->last - c->first));
 	if (!sweep) {
 		timeline(r, out, width);
 		fputc('\n', out);
@@ -169,14 +166,14 @@ replay_print_text(const struct replay *r, FILE *out)
 		name_column(out, width, res->name);
 		if (sweep)
 			fprintf(out, "%6u  %6d  %12s  %6s  %9d\n", res->ttl,
-			    res->cycles, duration(res->up, d, sizeof d),
+			    res->cycles, duration_format(d, sizeof d, res->up),
 			    share(res->up, c, s, sizeof s), res->hook_runs);
 		else
 			fprintf(out, "%6d  %12s  %6s  %12s  %12s\n", res->cycles,
-			    duration(res->up, d, sizeof d),
+			    duration_format(d, sizeof d, res->up),
 			    share(res->up, c, s, sizeof s),
-			    duration(res->longest_up, a, sizeof a),
-			    duration(res->longest_down, e, sizeof e));
+			    duration_format(a, sizeof a, res->longest_up),
+			    duration_format(e, sizeof e, res->longest_down));
 	}
 }
 

@@ -54,15 +54,15 @@ U='IPv4 10.201.0.1 > 10.201.0.2, NXT_HDR: 0x11 (UDP), PORTS:'
 for f in c.pcap c.pcapng; do
 	as_nobody -r "$T/$f" -f udp -t 5 > "$T/r.txt" 2> "$T/r.log"; rc=$?
 	cat > "$T/want" <<EOF
-$T/$f: 7 packets of Ethernet, 2023-11-14 22:13:20.000 to 2023-11-14 22:15:00.000 UTC (100.000 s)
+$T/$f: 7 packets of Ethernet, 2023-11-14 22:13:20.000 to 2023-11-14 22:15:00.000 UTC (1m40s)
 
 2023-11-14 22:13:20.000 start packet  $U 40000 > 9999
-2023-11-14 22:13:27.500 stop  idle    (up 7.500 s)
+2023-11-14 22:13:27.500 stop  idle    (up 7.5 s)
 2023-11-14 22:13:50.000 start packet  $U 40003 > 9999
-2023-11-14 22:13:56.000 stop  idle    (up 6.000 s)
+2023-11-14 22:13:56.000 stop  idle    (up 6.0 s)
 
 cycles       time up   share    longest up  longest down
-     2      13.500 s   13.5%       7.500 s      64.000 s
+     2        13.5 s   13.5%         7.5 s         1m04s
 EOF
 	check "$f as nobody: exit 0, nothing on stderr" [ "$rc/$(wc -c < "$T/r.log")" = 0/0 ]
 	check "$f: the text timeline and summary, exactly" diff -u "$T/want" "$T/r.txt"
@@ -93,13 +93,13 @@ done
 
 as_nobody -r "$T/c.pcap" -f udp --ttl-sweep 5,20,30,600 > "$T/s.txt" 2> "$T/s.log"
 cat > "$T/want" <<EOF
-$T/c.pcap: 7 packets of Ethernet, 2023-11-14 22:13:20.000 to 2023-11-14 22:15:00.000 UTC (100.000 s)
+$T/c.pcap: 7 packets of Ethernet, 2023-11-14 22:13:20.000 to 2023-11-14 22:15:00.000 UTC (1m40s)
 
    ttl  cycles       time up   share  hook runs
-     5       2      13.500 s   13.5%          4
-    20       2      43.500 s   43.5%          4
-    30       1      61.000 s   61.0%          2
-   600       1     100.000 s  100.0%          2
+     5       2        13.5 s   13.5%          4
+    20       2        43.5 s   43.5%          4
+    30       1         1m01s   61.0%          2
+   600       1         1m40s  100.0%          2
 EOF
 check "--ttl-sweep: one row per TTL, exactly (600: up to the end)" diff -u "$T/want" "$T/s.txt"
 as_nobody -r "$T/c.pcap" -f udp --ttl-sweep 5,20,30,600 --json > "$T/s.json" 2> "$T/s.log"
@@ -113,9 +113,9 @@ sys.exit(0 if rows == [(5, 2, 13.5, 4), (20, 2, 43.5, 4), (30, 1, 61, 2), (600, 
 # the end of the capture: a watch still up stops at its deadline after it
 as_nobody -r "$T/c.pcap" -t 30 > "$T/e.txt" 2> "$T/e.log"
 check "no filter, TTL 30: the last stop comes after the end, marked" grep -qx \
-    "2023-11-14 22:15:30.000 stop  idle    (up 30.000 s, after the end of the capture)" "$T/e.txt"
+    "2023-11-14 22:15:30.000 stop  idle    (up 30.0 s, after the end of the capture)" "$T/e.txt"
 check "no filter, TTL 30: up 80 s within the capture" grep -qx \
-    "     2      80.000 s   80.0%      80.000 s      20.000 s" "$T/e.txt"
+    "     2         1m20s   80.0%         1m20s        20.0 s" "$T/e.txt"
 
 # -C: each watch of the daemon's file, named; hooks are not checked (none
 # runs); a watch this capture cannot serve is named and left out
@@ -147,8 +147,8 @@ check "-C: the NFLOG watch named and left out" grep -qF \
 check "-C: each line names its watch, in time order" bash -c "
 	grep -E '^(udp|tcp) +2023-' '$T/w.txt' | awk '{print \$1, \$4}' | tr '\n' ' ' |
 	grep -qx 'udp start udp stop udp start udp stop tcp start tcp stop '"
-check "-C: a row per watch" bash -c "grep -q '^udp         2      13.500 s' '$T/w.txt' &&
-	grep -q '^tcp         1      50.000 s   50.0%     110.000 s' '$T/w.txt'"
+check "-C: a row per watch" bash -c "grep -q '^udp         2        13.5 s' '$T/w.txt' &&
+	grep -q '^tcp         1        50.0 s   50.0%         1m50s' '$T/w.txt'"
 as_nobody -r "$T/c.pcap" -C "$T/w.conf" --json > "$T/w.json" 2> /dev/null
 check "-C --json: a watches array with names" "$PY" -c '
 import json, sys

@@ -841,17 +841,17 @@ test_report(void **state)
 	(void)state;
 	write_basic();
 	snprintf(head, sizeof head, "%s: 7 packets of Ethernet, 1970-01-01 "
-	    "00:16:40.000 to 1970-01-01 00:18:20.000 UTC (100.000 s)\n\n", path);
+	    "00:16:40.000 to 1970-01-01 00:18:20.000 UTC (1m40s)\n\n", path);
 	replay_one(watch(NULL, "udp", 5));
 	assert_memory_equal(printed(false), head, strlen(head));
 	assert_string_equal(printed(false) + strlen(head),
 "1970-01-01 00:16:40.000 start packet  " SUMMARY "40000 > 9999\n"
-"1970-01-01 00:16:47.500 stop  idle    (up 7.500 s)\n"
+"1970-01-01 00:16:47.500 stop  idle    (up 7.5 s)\n"
 "1970-01-01 00:17:10.000 start packet  " SUMMARY "40003 > 9999\n"
-"1970-01-01 00:17:16.000 stop  idle    (up 6.000 s)\n"
+"1970-01-01 00:17:16.000 stop  idle    (up 6.0 s)\n"
 "\n"
 "cycles       time up   share    longest up  longest down\n"
-"     2      13.500 s   13.5%       7.500 s      64.000 s\n");
+"     2        13.5 s   13.5%         7.5 s         1m04s\n");
 	assert_string_equal(printed(true), "{\"ttl\":5,\"events\":["
 	    "{\"time\":1000.000000,\"event\":\"start\",\"reason\":\"packet\","
 	    "\"summary\":\"" SUMMARY "40000 > 9999\",\"packet\":{"
@@ -877,10 +877,10 @@ test_report(void **state)
 	run();
 	assert_string_equal(printed(false) + strlen(head),
 "watch     ttl  cycles       time up   share  hook runs\n"
-"udp         5       2      13.500 s   13.5%          4\n"
-"udp        30       1      61.000 s   61.0%          2\n"
-"all         5       4      18.500 s   18.5%          8\n"
-"all        30       2      80.000 s   80.0%          4\n");
+"udp         5       2        13.5 s   13.5%          4\n"
+"udp        30       1         1m01s   61.0%          2\n"
+"all         5       4        18.5 s   18.5%          8\n"
+"all        30       2         1m20s   80.0%          4\n");
 	assert_string_equal(printed(true), "{\"watches\":["
 	    "{\"name\":\"udp\",\"sweep\":["
 	    "{\"ttl\":5,\"cycles\":2,\"up_seconds\":13.500000,\"hook_runs\":4},"
@@ -899,23 +899,41 @@ test_report(void **state)
 	run();
 	assert_string_equal(printed(false) + strlen(head),
 "udp    1970-01-01 00:16:40.000 start packet  " SUMMARY "40000 > 9999\n"
-"udp    1970-01-01 00:16:47.500 stop  idle    (up 7.500 s)\n"
+"udp    1970-01-01 00:16:47.500 stop  idle    (up 7.5 s)\n"
 "udp    1970-01-01 00:17:10.000 start packet  " SUMMARY "40003 > 9999\n"
-"udp    1970-01-01 00:17:16.000 stop  idle    (up 6.000 s)\n"
+"udp    1970-01-01 00:17:16.000 stop  idle    (up 6.0 s)\n"
 "tcp    1970-01-01 00:17:30.000 start packet  IPv4 10.201.0.1 > 10.201.0.2, "
 	    "NXT_HDR: 0x06 (TCP), PORTS: 40000 > 80\n"
-"tcp    1970-01-01 00:19:20.000 stop  idle    (up 110.000 s, after the end "
+"tcp    1970-01-01 00:19:20.000 stop  idle    (up 1m50s, after the end "
 	    "of the capture)\n"
 "\n"
 "watch  cycles       time up   share    longest up  longest down\n"
-"udp         2      13.500 s   13.5%       7.500 s      64.000 s\n"
-"tcp         1      50.000 s   50.0%     110.000 s      50.000 s\n");
+"udp         2        13.5 s   13.5%         7.5 s         1m04s\n"
+"tcp         1        50.0 s   50.0%         1m50s        50.0 s\n");
 	assert_non_null(strstr(printed(true), "{\"watches\":[{\"name\":\"udp\","
 	    "\"ttl\":5,\"events\":[{\"time\":1000.000000,"));
 	assert_non_null(strstr(printed(true), "{\"name\":\"tcp\",\"ttl\":60,"
 	    "\"events\":[{\"time\":1050.000000,\"event\":\"start\","));
 	assert_non_null(strstr(printed(true), "\"reason\":\"idle\","
 	    "\"after_end\":true,\"up_seconds\":110.000000}"));
+
+	/* hours and days, written as tuninetctl writes them; exact in JSON */
+	cap_begin(DLT_EN10MB);
+	cap_udp(0, 1);
+	cap_udp(100, 2);
+	cap_tcp(163058.5, TCP_SYN);
+	cap_end();
+	replay_one(watch(NULL, "udp", 3700));
+	assert_non_null(strstr(printed(false), " UTC (1d21h)\n\n"));
+	assert_non_null(strstr(printed(false), "\n1970-01-01 01:20:00.000 stop  "
+	    "idle    (up 1h03m)\n\n"
+	    "cycles       time up   share    longest up  longest down\n"
+	    "     1         1h03m    2.3%         1h03m         1d20h\n"));
+	assert_non_null(strstr(printed(true), "\"up_seconds\":3800.000000,"
+	    "\"longest_up_seconds\":3800.000000,"
+	    "\"longest_down_seconds\":159258.500000,"));
+	assert_non_null(strstr(printed(true), "\"capture_seconds\":"
+	    "163058.500000,"));
 }
 
 int
