@@ -7,7 +7,9 @@
  * time up, share of the capture up, longest up, longest down. With
  * --ttl-sweep, one row per TTL instead: cycles, time up, share up, hook
  * runs. Lengths of time are written as tuninetctl writes them
- * (duration.c: 7.5 s, 1m44s, 1d21h).
+ * (duration.c: 7.5 s, 1m44s, 1d21h). When nothing started because the
+ * capture's NFLOG groups are none of the watches', a line says so, in
+ * place of the timeline or above the sweep.
  *
  * JSON (json.h), one object, lengths of time in exact seconds: "events"
  * (a start with the trigger packet's summary line and its values under
@@ -111,6 +113,7 @@ timeline(const struct replay *r, FILE *out, int width)
 {
 	const struct replay_result *res, *best;
 	int i, n = replay_nresults(r), bi, lines = 0;
+	char why[512];
 	size_t *next;
 
 	if ((next = calloc((size_t)n, sizeof *next)) == NULL)
@@ -134,7 +137,8 @@ timeline(const struct replay *r, FILE *out, int width)
 	}
 	free(next);
 	if (lines == 0)
-		fprintf(out, "no start: no packet fired one\n");
+		fprintf(out, "no start: %s\n", replay_groups_unread(r, why,
+		    sizeof why) ? why : "no packet fired one");
 }
 
 void
@@ -142,7 +146,7 @@ replay_print_text(const struct replay *r, FILE *out)
 {
 	const struct replay_capture *c = replay_capture(r);
 	const struct replay_result *res;
-	char a[48], b[48], d[32], e[32], s[16];
+	char a[48], b[48], d[32], e[32], s[16], why[512];
 	int i, width = name_width(r);
 	bool sweep = !replay_result(r, 0)->timeline;
 
@@ -153,7 +157,8 @@ replay_print_text(const struct replay *r, FILE *out)
 	if (!sweep) {
 		timeline(r, out, width);
 		fputc('\n', out);
-	}
+	} else if (replay_groups_unread(r, why, sizeof why))
+		fprintf(out, "no start: %s\n\n", why);
 	name_column(out, width, width > 0 ? "watch" : NULL);
 	if (sweep)
 		fprintf(out, "%6s  %6s  %12s  %6s  %9s\n", "ttl", "cycles",

@@ -1,10 +1,13 @@
 # -r: the real binary, as nobody, replays captures this test writes (pcap
 # and pcapng, at exact times): the text timeline and summary, --json, the
 # TTL sweep, -C with a watch it cannot serve, and every refusal with its
-# exit status. Then a capture taken live (tcpdump on the interface, and
-# of the NFLOG group) while a daemon watched the same traffic with a
-# recording hook: the replay finds the same cycles, at the daemon's times
-# within 100 ms, fired by the same packets.
+# exit status. Then a capture taken live while a daemon read NFLOG group
+# 7 with a recording hook: tcpdump on the interface, and on group 18, to
+# which a second rule logs the same packets (group 7 has one listener,
+# the daemon; tcpdump is refused it). The replays find the same cycles,
+# at the daemon's times within 100 ms, fired by the same packets: group
+# 18 read as 7 with --replay-group 18=7, and without it a replay says
+# which groups the capture holds and the watch reads.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 chmod 0711 "$T"		# nobody reads the captures written here
@@ -182,20 +185,30 @@ refused_as_nobody "an NFLOG watch (group 7) is replayed from a capture of its re
 refused_as_nobody "an NFQUEUE watch (queue 3) cannot be replayed" 1 -r "$T/c.pcap" -q 3
 refused_as_nobody "--ttl-sweep: \`5,x': \`x' is not a number of seconds" 2 -r "$T/c.pcap" --ttl-sweep 5,x
 refused_as_nobody "-d does not go with it" 2 -r "$T/c.pcap" -d
+refused_as_nobody "--replay-group: \`18' is not CAPTURE=WATCH" 2 -r "$T/c.pcap" -n 7 --replay-group 18
+refused_as_nobody "--replay-group: \`18=70000': \`70000' is not an NFLOG group (0-65535)" 2 -r "$T/c.pcap" -n 7 --replay-group 18=70000
+refused_as_nobody "--replay-group: \`18=9': group 18 is read as 8 already" 2 -r "$T/c.pcap" -n 8 --replay-group 18=8 --replay-group 18=9
+refused_as_nobody "--replay-group needs -r <capture>" 2 -n 7 -c /bin/true --replay-group 18=7
+refused_as_nobody "--replay-group 18=7: \`$T/c.pcap' is a capture of Ethernet, not of NFLOG records" 1 -r "$T/c.pcap" -n 7 --replay-group 18=7
 
-# Live: tcpdump takes the interface and the NFLOG group (nftables logs
-# UDP to 9999 with prefix "tnd" into group 7) while a daemon watches the
-# interface with the same filter and TTL.
+# Live: a daemon reads NFLOG group 7 (nftables logs UDP to 9999 with
+# prefix "tnd" into it); a second rule, as README says, logs the same
+# packets into group 18, which tcpdump takes, beside the interface.
 bed_up; mkhook
+in_b nft add rule inet tnd in udp dport 9999 log prefix '"tnd"' group 18 ||
+	bail "the second rule, of group 18"
+daemon -n 7 --nflog-prefix tnd -t 2 -c "$T/hook"
+in_b timeout 5 tcpdump -i nflog:7 -w /dev/null > /dev/null 2> "$T/td7.err"
+check "tcpdump -i nflog:7 while the daemon reads group 7: Operation not permitted" \
+    grep -q "Operation not permitted" "$T/td7.err"
 ip netns exec "$NS_B" tcpdump -Z root -U -i "$VB" -s 256 -w "$T/live.pcap" > /dev/null 2> "$T/td1.err" & td1=$!
-ip netns exec "$NS_B" tcpdump -Z root -U -i nflog:7 -w "$T/live-nflog.pcap" > /dev/null 2> "$T/td2.err" & td2=$!
+ip netns exec "$NS_B" tcpdump -Z root -U -i nflog:18 -w "$T/live-nflog.pcap" > /dev/null 2> "$T/td2.err" & td2=$!
 EXTRA_PIDS="$td1 $td2"
 for i in $(seq 50); do
 	grep -q listening "$T/td1.err" && grep -q listening "$T/td2.err" && break; sleep 0.1
 done
 grep -q listening "$T/td1.err" && grep -q listening "$T/td2.err" ||
 	bail "tcpdump started: $(cat "$T/td1.err" "$T/td2.err" | tr "\n" " ")"
-daemon -i "$VB" -f "udp port 9999" -t 2 -c "$T/hook"
 for r in 1 2; do
 	send > /dev/null
 	send 1 9998 > /dev/null		# the filter takes no port 9998
@@ -207,7 +220,7 @@ send 3 9999 300 > /dev/null		# a third cycle: three packets 0.3 s apart
 wait_ev stop 3 5 || bail "round 3: the daemon's stop"
 sleep 0.3
 kill -INT $td1 $td2; wait $td1 $td2 2> /dev/null; EXTRA_PIDS=
-check "tcpdump captured the interface and the group" bash -c "[ -s '$T/live.pcap' ] && [ -s '$T/live-nflog.pcap' ]"
+check "tcpdump captured the interface and group 18" bash -c "[ -s '$T/live.pcap' ] && [ -s '$T/live-nflog.pcap' ]"
 chmod 644 "$T/live.pcap" "$T/live-nflog.pcap"
 
 # the daemon's events, as "start|stop SECONDS SPORT" lines
@@ -256,5 +269,27 @@ sys.exit(1 if bad else 0)
 PY
 }
 compare_live live.pcap -f "udp port 9999"
-compare_live live-nflog.pcap -n 7 --nflog-prefix tnd
+compare_live live-nflog.pcap -n 7 --nflog-prefix tnd --replay-group 18=7
 check "replay of the NFLOG capture: the prefix in the trigger packet" grep -q '"nflog_prefix":"tnd"' "$T/live-nflog.pcap.json"
+
+# the daemon's own file, its group 18 read as 7
+cat > "$T/vpn.conf" <<'EOF'
+[watch vpn]
+nflog-group = 7
+nflog-prefix = tnd
+ttl = 2
+command = /nonexistent/hook
+EOF
+chmod 644 "$T/vpn.conf"
+as_nobody -r "$T/live-nflog.pcap" -C "$T/vpn.conf" --replay-group 18=7 > "$T/vpn.txt" 2> "$T/vpn.log"
+check "-C --replay-group 18=7: three cycles of watch vpn" grep -qE '^vpn +3 ' "$T/vpn.txt"
+
+# without --replay-group: the groups said, in place of the timeline
+want="the capture holds NFLOG group 18; the watch reads group 7 (--replay-group 18=7 reads the one as the other)"
+as_nobody -r "$T/live-nflog.pcap" -n 7 --nflog-prefix tnd -t 2 > "$T/g.txt" 2> "$T/g.log"; rc=$?
+check "group 18 replayed for group 7: exit 0, the groups said" \
+    bash -c '[ "$1" = 0 ] && grep -qxF "no start: $2" "$3"' - "$rc" "$want" "$T/g.txt"
+as_nobody -r "$T/live-nflog.pcap" -n 7 --nflog-prefix tnd -t 2 --json > "$T/g.json" 2> "$T/g.log"
+check "--json: the groups said on stderr, no event" \
+    bash -c 'grep -qxF "$1" "$2" && grep -qF "\"events\":[]" "$3"' - \
+    "tuninetd: -r: \`$T/live-nflog.pcap': $want" "$T/g.log" "$T/g.json"

@@ -2,7 +2,9 @@
  * replayed through watches: the events (times, reasons, trigger packets),
  * the counts, the sweep, the end of the capture, min-up, max-up,
  * hold-off, -a and the keep-alive filter and prefix, NFLOG records routed
- * to two watches by prefix, pcapng time stamps of a coarse if_tsresol,
+ * to two watches by prefix, a capture of another NFLOG group (said, and
+ * read as the watches' with --replay-group), pcapng time stamps of a
+ * coarse if_tsresol,
  * the refusals, and the printed reports. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -695,7 +697,9 @@ test_refused(void **state)
 	wc = watch("vpn", NULL, 5);
 	wc->nflog_group = 7;
 	add_refused(wc, "watch vpn: an NFLOG watch (group 7) is replayed "
-	    "from a capture of its records (tcpdump -i nflog:7 -w FILE)");
+	    "from a capture of its records (tcpdump -i nflog:N -w FILE, N a "
+	    "second group the same packets are logged to, then "
+	    "--replay-group N=7)");
 	refused("c.pcap' is a capture of Ethernet");
 	wc = watch(NULL, NULL, 5);
 	wc->queue = 3;
@@ -936,6 +940,137 @@ test_report(void **state)
 	    "163058.500000,"));
 }
 
+static void
+map_group(uint16_t capture, uint16_t as)
+{
+	const struct group_map m = { capture, as };
+
+	if (replay_map_group(r, &m, err, sizeof err) == -1)
+		fail_msg("replay_map_group: %s", err);
+}
+
+static struct watch_conf *
+nflog_watch(const char *name, int group)
+{
+	struct watch_conf *wc = watch(name, NULL, 5);
+
+	wc->nflog_group = group;
+	return wc;
+}
+
+/* A group has one listener: while the daemon reads group 8, tcpdump
+ * records a second rule's group 18. The replay says why nothing started,
+ * and --replay-group 18=8 reads those records as group 8's. */
+static void
+test_nflog_groups(void **state)
+{
+	struct watch_conf *wc;
+	char why[512];
+	int i;
+
+	(void)state;
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 18, "tnd", 1);
+	cap_nflog(1, 18, "tnd", 2);
+	cap_nflog(30, 19, NULL, 3);
+	cap_end();
+	replay_one(nflog_watch(NULL, 8));
+	assert_int_equal(result(0)->cycles, 0);
+	assert_true(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(why, "the capture holds NFLOG groups 18 and 19; "
+	    "the watch reads group 8");
+	assert_non_null(strstr(printed(false), "\n\nno start: the capture "
+	    "holds NFLOG groups 18 and 19; the watch reads group 8\n\n"));
+
+	/* many groups: the first few named */
+	cap_begin(DLT_NFLOG);
+	for (i = 0; i < 11; i++)
+		cap_nflog(i, (uint16_t)(100 + i), NULL, 1);
+	cap_end();
+	replay_one(nflog_watch(NULL, 8));
+	assert_true(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(why, "the capture holds NFLOG groups 100, 101, "
+	    "102, 103, 104, 105, 106, 107 and 3 more; the watch reads group 8");
+
+	/* one group each: how to read the one as the other */
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 18, "tnd", 1);
+	cap_nflog(1, 18, "tnd", 2);
+	cap_nflog(30, 18, "tnd", 3);
+	cap_end();
+	replay_one(nflog_watch(NULL, 8));
+	assert_non_null(strstr(printed(false), "\n\nno start: the capture "
+	    "holds NFLOG group 18; the watch reads group 8 (--replay-group "
+	    "18=8 reads the one as the other)\n\n"));
+	open_capture();
+	add(nflog_watch(NULL, 8), (const unsigned[]){ 5, 60 }, 2);
+	run();
+	assert_non_null(strstr(printed(false), "\n\nno start: the capture "
+	    "holds NFLOG group 18; the watch reads group 8 (--replay-group "
+	    "18=8 reads the one as the other)\n\n   ttl  cycles"));
+
+	open_capture();
+	map_group(18, 8);
+	add(nflog_watch(NULL, 8), NULL, 0);
+	run();
+	assert_false(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(events(result(0)), "start 0.000 packet, "
+	    "stop 6.000 idle, start 30.000 packet, stop 35.000 idle+");
+	assert_string_equal(result(0)->events[0].nflog_prefix, "tnd");
+
+	/* watches of a file, mapped where it does not help */
+	open_capture();
+	map_group(18, 9);
+	add(nflog_watch("a", 7), NULL, 0);
+	add(nflog_watch("b", 8), NULL, 0);
+	add(nflog_watch("c", 8), NULL, 0);
+	run();
+	assert_true(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(why, "the capture holds NFLOG group 18 (read as "
+	    "9); the watches read groups 7 and 8");
+
+	/* the group is read, the prefix is not: not the groups' fault */
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 8, "other", 1);
+	cap_nflog(1, 18, "tnd", 2);
+	cap_end();
+	open_capture();
+	wc = nflog_watch(NULL, 8);
+	wc->nflog_prefix = strdup("tnd");
+	add(wc, NULL, 0);
+	run();
+	assert_false(replay_groups_unread(r, why, sizeof why));
+	assert_non_null(strstr(printed(false), "\n\nno start: no packet fired "
+	    "one\n\n"));
+
+	/* two groups read as one; a watch that started needs no why */
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 18, NULL, 1);
+	cap_nflog(10, 19, NULL, 2);
+	cap_end();
+	open_capture();
+	map_group(18, 8);
+	map_group(19, 8);
+	add(nflog_watch(NULL, 8), NULL, 0);
+	run();
+	assert_string_equal(events(result(0)), "start 0.000 packet, "
+	    "stop 5.000 idle, start 10.000 packet, stop 15.000 idle+");
+	open_capture();
+	add(nflog_watch("vpn", 7), NULL, 0);
+	add(watch("all", NULL, 5), NULL, 0);
+	run();
+	assert_int_equal(result(1)->cycles, 2);
+	assert_false(replay_groups_unread(r, why, sizeof why));
+
+	/* nothing to map in a capture of Ethernet */
+	write_basic();
+	open_capture();
+	assert_int_equal(replay_map_group(r, &(const struct group_map){ 18, 8 },
+	    err, sizeof err), -1);
+	refused("--replay-group 18=8: `");
+	refused("c.pcap' is a capture of Ethernet, not of NFLOG records");
+}
+
 int
 main(void)
 {
@@ -949,6 +1084,7 @@ main(void)
 		cmocka_unit_test_teardown(test_keepalive_filter, free_replay),
 		cmocka_unit_test_teardown(test_nflog, free_replay),
 		cmocka_unit_test_teardown(test_nflog_time, free_replay),
+		cmocka_unit_test_teardown(test_nflog_groups, free_replay),
 		cmocka_unit_test_teardown(test_refused, free_replay),
 		cmocka_unit_test_teardown(test_coarse_stamps, free_replay),
 		cmocka_unit_test_teardown(test_cut, free_replay),
