@@ -48,7 +48,8 @@ DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c 
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
 	  packet.c packet_text.c \
-	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c
+	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
+	  duration.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_metrics \
@@ -58,7 +59,7 @@ UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
 TUNTAPD_OBJS = $(TUNTAPD_SRCS:%.c=$(OBJ)/%.o)
 
-CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c json_read.c
+CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c json_read.c duration.c
 CTL_OBJS = $(CTL_SRCS:%.c=$(OBJ)/%.o)
 
 all: $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl
@@ -93,7 +94,7 @@ LIBS_config = -linih
 # replay against captures the test writes (libpcap, no root)
 $(OBJ)/tests/test_replay: $(OBJ)/replay.o $(OBJ)/capture.o \
 	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/json.o \
-	  $(OBJ)/packet.o $(OBJ)/packet_text.o
+	  $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/duration.o
 LIBS_replay = -lpcap
 $(OBJ)/tests/test_json: $(OBJ)/json.o $(OBJ)/json_read.o
 $(OBJ)/tests/test_metrics: $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o

@@ -17,6 +17,7 @@
 #define WATCH_NAME_MAX		32
 #define SETTINGS_MAX		32	/* room in tables indexed by setting */
 #define TTL_SWEEP_MAX		64
+#define REPLAY_GROUPS_MAX	16
 
 /* watch_conf_check: names in messages are keys of a file, not options;
  * a replay needs no sensor (the capture is one) and no command (no hook
@@ -83,6 +84,11 @@ struct setting {
 			    char *err, size_t);
 };
 
+/* --replay-group CAPTURE=WATCH: a capture's NFLOG group read as another */
+struct group_map {
+	uint16_t	 capture, watch;
+};
+
 struct config {
 	enum run_mode	 mode;
 	bool		 daemonize;
@@ -96,6 +102,8 @@ struct config {
 	unsigned	*ttl_sweep;	/* --ttl-sweep, or NULL */
 	int		 nttl_sweep;
 	bool		 json;		/* --json */
+	struct group_map replay_groups[REPLAY_GROUPS_MAX];
+	int		 nreplay_groups;
 };
 
 extern const struct setting watch_settings[];

@@ -23,6 +23,7 @@ enum {
 	OPT_TTL_SWEEP,
 	OPT_JSON,
 	OPT_PID_FILE,
+	OPT_REPLAY_GROUP,
 };
 
 static const struct option process_options[] = {
@@ -37,6 +38,7 @@ static const struct option process_options[] = {
 	{ "ttl-sweep",		required_argument,	NULL, OPT_TTL_SWEEP },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "pid-file",		required_argument,	NULL, OPT_PID_FILE },
+	{ "replay-group",	required_argument,	NULL, OPT_REPLAY_GROUP },
 };
 
 #define NOPTIONS	(SETTINGS_MAX + sizeof process_options / \
@@ -140,6 +142,51 @@ ttl_list(struct config *cf, const char *arg, char *err, size_t errlen)
 	}
 }
 
+/* --replay-group 18=8: the capture's NFLOG group 18 read as group 8, so
+ * that a capture of a second rule's group (the daemon holds the first)
+ * serves the watches; a group is read as one group only */
+static bool
+group_map(struct config *cf, const char *arg, char *err, size_t errlen)
+{
+	unsigned long long capture, watch;
+	size_t n = strcspn(arg, "=");
+	char left[8];
+	int i;
+
+	if (arg[n] != '=') {
+		snprintf(err, errlen, "--replay-group: `%s' is not CAPTURE=WATCH, "
+		    "the capture's NFLOG group and the watches' (e.g. 18=8)",
+		    arg);
+		return false;
+	}
+	if (n >= sizeof left || (memcpy(left, arg, n), left[n] = '\0',
+	    !parse_uint(left, 0, 65535, &capture))) {
+		snprintf(err, errlen, "--replay-group: `%s': `%.*s' is not an "
+		    "NFLOG group (0-65535)", arg, (int)n, arg);
+		return false;
+	}
+	if (!parse_uint(arg + n + 1, 0, 65535, &watch)) {
+		snprintf(err, errlen, "--replay-group: `%s': `%s' is not an "
+		    "NFLOG group (0-65535)", arg, arg + n + 1);
+		return false;
+	}
+	for (i = 0; i < cf->nreplay_groups; i++)
+		if (cf->replay_groups[i].capture == capture) {
+			snprintf(err, errlen, "--replay-group: `%s': group %llu "
+			    "is read as %u already", arg, capture,
+			    (unsigned)cf->replay_groups[i].watch);
+			return false;
+		}
+	if (cf->nreplay_groups == REPLAY_GROUPS_MAX) {
+		snprintf(err, errlen, "--replay-group: `%s': more than %d "
+		    "groups", arg, REPLAY_GROUPS_MAX);
+		return false;
+	}
+	cf->replay_groups[cf->nreplay_groups++] = (struct group_map){
+	    (uint16_t)capture, (uint16_t)watch };
+	return true;
+}
+
 /* getopt says only `?': tell an unknown option from a value given to one
  * that takes none (--help=foo, or --he=foo: getopt takes a unique
  * prefix). For both, optopt holds a value: the unknown letter, or the
@@ -220,6 +267,10 @@ parse(struct config *cf, struct cmdline *cl, struct watch_conf *wc,
 			}
 			cl->pid_file = optarg;
 			continue;
+		case OPT_REPLAY_GROUP:
+			if (!group_map(cf, optarg, err, errlen))
+				return false;
+			continue;
 		case ':':
 			snprintf(err, errlen, "%s needs an argument",
 			    optopt ? optname(optopt, longopts, name,
@@ -259,9 +310,11 @@ replay_options(struct config *cf, const struct cmdline *cl, bool ttl_given,
 	    cf->mode == RUN_CHECK_CONFIG ? "--check-config" : NULL;
 
 	if (cf->replay_file == NULL) {
-		if (cf->ttl_sweep != NULL || cf->json) {
+		if (cf->ttl_sweep != NULL || cf->json ||
+		    cf->nreplay_groups > 0) {
 			snprintf(err, errlen, "%s needs -r <capture>",
-			    cf->ttl_sweep != NULL ? "--ttl-sweep" : "--json");
+			    cf->ttl_sweep != NULL ? "--ttl-sweep" : cf->json ?
+			    "--json" : "--replay-group");
 			return false;
 		}
 		return true;
@@ -346,8 +399,9 @@ options_usage(char *buf, size_t len, const char *prog)
 "       %s -n <nflog-group> -c <path> [-a] [-d] [-i <ifname> [-f <filter>]] [-t <ttl>] [-w <path>]\n"
 "       %s -q <queue> -c <path> [options]\n"
 "       %s -C <file> [-d] [--check-config]\n"
-"       %s -r <capture> [-f <filter> | -n <nflog-group>] [-t <ttl> | --ttl-sweep <list>] [--json] [watch options]\n"
-"       %s -r <capture> -C <file> [--ttl-sweep <list>] [--json]\n"
+"       %s -r <capture> [-f <filter> | -n <nflog-group> [--replay-group <n>=<m>]...] [-t <ttl> | --ttl-sweep <list>]\n"
+"                [--json] [watch options]\n"
+"       %s -r <capture> -C <file> [--ttl-sweep <list>] [--replay-group <n>=<m>]... [--json]\n"
 "\n"
 "  -a, --ack-only           only TCP packets with the ACK flag reset the idle timer while up\n"
 "  -c, --command <path>     executable, run as `<path> start' and `<path> stop'\n"
@@ -380,6 +434,8 @@ options_usage(char *buf, size_t len, const char *prog)
 "                           no hook runs, no privilege needed\n"
 "      --ttl-sweep <list>   with -r: one row per TTL (e.g. 30,60,300,600) instead\n"
 "      --json               with -r: print JSON\n"
+"      --replay-group <n>=<m>  with -r: read the capture's NFLOG group n as group m\n"
+"                           (a capture of a second rule's group, while the daemon holds m)\n"
 "  -h, --help               print this help\n"
 "  -v, --version            print the version\n"
 "\n"

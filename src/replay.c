@@ -13,7 +13,9 @@
  *    -i nflog:N): records of its group, routed by log prefix as the
  *    sensor routes them (a watch's prefix or keep-alive prefix, else the
  *    group's watch with no prefix), at the kernel's time stamp in the
- *    record where it has one;
+ *    record where it has one. A group has one listener, so while the
+ *    daemon holds group 8 tcpdump records a second rule's group 18: with
+ *    --replay-group 18=8 its records are read as group 8's;
  *  - a queue watch cannot be replayed: its firewall rule, which no
  *    capture holds, chooses its packets. Open connections
  *    (--keep-connections) are not in a capture either.
@@ -21,7 +23,9 @@
  * A packet stamped at the very instant of a deadline is heard before it,
  * as the daemon reads its sensors before deciding (watch.c). A packet
  * stamped earlier than the one before it counts at that one's time: the
- * clock never runs backwards.
+ * clock never runs backwards. It runs from the epoch to 2^32 s after it
+ * (2106), as a pcap record's 32-bit seconds do; a pcapng record may be
+ * stamped beyond (a coarse if_tsresol), and is refused by number.
  *
  * The end of the capture: no packet is invented and none is assumed. A
  * watch still up then stops at its deadline, as the daemon would if the
@@ -36,6 +40,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +49,14 @@
 #include "capture.h"
 #include "conf.h"
 #include "replay.h"
+
+/* The end of a replay's clock, in seconds since the epoch: that of a
+ * pcap record's 32-bit seconds. A watch's durations are below 2^31 s
+ * (SECONDS_MAX), so a time plus the most it adds to one (a hold-off,
+ * then a TTL or min-up) stays below 2^33 s, within an int64_t of ns. */
+#define CLOCK_END	((int64_t)1 << 32)
+
+#define GROUPS_LISTED	8	/* NFLOG groups a message names; then "N more" */
 
 enum source { SOURCE_FILTER, SOURCE_NFLOG };
 
@@ -76,6 +89,9 @@ struct replay {
 	size_t			 nlanes;
 	int64_t			 now;		/* of the last packet */
 	int64_t			 end;		/* last packet; INT64_MAX until read */
+	struct group_map	*maps;		/* --replay-group */
+	size_t			 nmaps;
+	uint8_t			 groups[65536 / 8];	/* of the records, a bit each */
 };
 
 static void *
@@ -199,10 +215,13 @@ choose_source(const struct replay *r, const struct watch_conf *wc,
 		return 0;
 	}
 	if (wc->nflog_group >= 0)
+		/* the daemon holds the group: tcpdump takes a second one */
 		snprintf(err, errlen, "%san NFLOG watch (group %d) is replayed "
-		    "from a capture of its records (tcpdump -i nflog:%d -w "
-		    "FILE); `%s' is a capture of %s", who, wc->nflog_group,
-		    wc->nflog_group, r->path, r->capture.linktype_name);
+		    "from a capture of its records (tcpdump -i nflog:N -w FILE, "
+		    "N a second group the same packets are logged to, then "
+		    "--replay-group N=%d); `%s' is a capture of %s", who,
+		    wc->nflog_group, wc->nflog_group, r->path,
+		    r->capture.linktype_name);
 	else
 		snprintf(err, errlen, "%san NFQUEUE watch (queue %d) cannot be "
 		    "replayed: its firewall rule chooses its packets, and a "
@@ -252,6 +271,35 @@ replay_add(struct replay *r, const struct watch_conf *wc,
 	}
 	r->nwatches++;
 	return 0;
+}
+
+/* --replay-group: the capture's records of one group read as another's.
+ * -1 with err set when the capture holds no NFLOG records. */
+int
+replay_map_group(struct replay *r, const struct group_map *m, char *err,
+    size_t errlen)
+{
+	if (r->capture.linktype != LINKTYPE_NFLOG) {
+		snprintf(err, errlen, "--replay-group %u=%u: `%s' is a capture "
+		    "of %s, not of NFLOG records", (unsigned)m->capture,
+		    (unsigned)m->watch, r->path, r->capture.linktype_name);
+		return -1;
+	}
+	r->maps = grow(r->maps, r->nmaps + 1, sizeof *r->maps);
+	r->maps[r->nmaps++] = *m;
+	return 0;
+}
+
+/* The group a record of the capture's group counts in. */
+static uint16_t
+group_read_as(const struct replay *r, uint16_t group)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmaps; i++)
+		if (r->maps[i].capture == group)
+			return r->maps[i].watch;
+	return group;
 }
 
 static int64_t
@@ -418,34 +466,52 @@ takes(struct rwatch *w, bool up, const struct pcap_pkthdr *h,
 /* When the packet passed: the capture's time stamp, or the kernel's that
  * an NFLOG record carries, as the NFLOG sensor takes it (tcpdump -i
  * nflog stamps a record when it reads it, and the kernel sends records
- * in batches, up to a second late). */
-static int64_t
+ * in batches, up to a second late). -1 with err set when the capture's
+ * is not a time of the replay's clock. */
+static int
 packet_time(const struct replay *r, const struct pcap_pkthdr *h,
-    const u_char *data)
+    const u_char *data, int64_t *t, char *err, size_t errlen)
 {
 	struct nflog_parts np;
+	int64_t ns;
 
 	if (r->capture.linktype == LINKTYPE_NFLOG &&
 	    packet_nflog_split(data, h->caplen, &np) && np.has_timestamp &&
-	    np.ts_usec < 1000000 &&
-	    np.ts_sec < (1ULL << 32))	/* as a pcap record's: no sum overflows */
-		return (int64_t)np.ts_sec * NSEC_PER_SEC +
+	    np.ts_usec < 1000000 && np.ts_sec < CLOCK_END) {
+		*t = (int64_t)np.ts_sec * NSEC_PER_SEC +
 		    (int64_t)np.ts_usec * 1000;
-	/* nanosecond precision was asked for: tv_usec holds nanoseconds */
-	return (int64_t)h->ts.tv_sec * NSEC_PER_SEC + h->ts.tv_usec;
+		return 0;
+	}
+	/* nanosecond precision was asked for: tv_usec holds nanoseconds;
+	 * libpcap checks neither, and a pcapng if_tsresol of 1 s or 2^-0
+	 * makes seconds of whatever 64 bits the record holds */
+	if (__builtin_mul_overflow((int64_t)h->ts.tv_sec, NSEC_PER_SEC, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)h->ts.tv_usec, &ns) ||
+	    ns < 0 || ns >= CLOCK_END * NSEC_PER_SEC) {
+		snprintf(err, errlen, "-r: `%s': packet %lu: time stamp "
+		    "%lld.%09lld s since the epoch: a replay counts from 1970 "
+		    "to 2106 only (a pcapng if_tsresol too coarse for the "
+		    "capture's time stamps?)", r->path, r->capture.packets + 1,
+		    (long long)h->ts.tv_sec, (long long)h->ts.tv_usec);
+		return -1;
+	}
+	*t = ns;
+	return 0;
 }
 
-static void
+static int
 replay_packet(struct replay *r, const struct pcap_pkthdr *h,
-    const u_char *data)
+    const u_char *data, char *err, size_t errlen)
 {
-	int64_t t = packet_time(r, h, data);
 	struct packet_info pi;
 	struct lane *l;
 	struct rwatch *w;
 	bool up, keeps_up;
+	int64_t t;
 	size_t i;
 
+	if (packet_time(r, h, data, &t, err, errlen) == -1)
+		return -1;
 	if (r->capture.packets++ == 0) {
 		r->capture.first = r->now = t;
 		for (i = 0; i < r->nlanes; i++)
@@ -455,6 +521,10 @@ replay_packet(struct replay *r, const struct pcap_pkthdr *h,
 		t = r->now;
 	r->now = r->capture.last = t;
 	packet_decode(r->capture.linktype, data, h->caplen, &pi);
+	if (pi.has_nflog) {
+		r->groups[pi.nflog_group / 8] |= 1 << pi.nflog_group % 8;
+		pi.nflog_group = group_read_as(r, pi.nflog_group);
+	}
 	route(r, &pi);
 	for (i = 0; i < r->nwatches; i++)
 		r->watches[i].idle_match = r->watches[i].up_match = -1;
@@ -469,6 +539,7 @@ replay_packet(struct replay *r, const struct pcap_pkthdr *h,
 			keep_trigger(l, &pi, h->len);
 		step(r, l, FSM_PACKET, t, keeps_up);
 	}
+	return 0;
 }
 
 /* Read the whole capture; then let every watch settle past its end. */
@@ -483,7 +554,8 @@ replay_run(struct replay *r, char *err, size_t errlen)
 	int rc;
 
 	while ((rc = pcap_next_ex(r->p, &h, &data)) == 1)
-		replay_packet(r, h, data);
+		if (replay_packet(r, h, data, err, errlen) == -1)
+			return -1;
 	if (rc == PCAP_ERROR) {
 		if (c->packets == 0) {
 			snprintf(err, errlen, "-r: `%s': %s", r->path,
@@ -507,6 +579,105 @@ replay_run(struct replay *r, char *err, size_t errlen)
 			l->res.longest_down = c->last - l->down_since;
 	}
 	return 0;
+}
+
+static bool
+has_group(const uint8_t *set, int group)
+{
+	return set[group / 8] & 1 << group % 8;
+}
+
+static void append(char *, size_t, size_t *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* printf to buf at *n, which stays within len */
+static void
+append(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < len ? *n + (size_t)k : len;
+}
+
+/* "group 18", "groups 7 and 8", "groups 1, 2, 3 and 4": the members of
+ * set, a capture's with " (read as 9)" where --replay-group maps one */
+static void
+append_groups(const struct replay *r, const uint8_t *set, bool capture,
+    char *buf, size_t len, size_t *n)
+{
+	int g, total = 0, i = 0;
+
+	for (g = 0; g < 65536; g++)
+		total += has_group(set, g);
+	append(buf, len, n, "group%s", total == 1 ? "" : "s");
+	for (g = 0; g < 65536; g++) {
+		if (!has_group(set, g))
+			continue;
+		if (i == GROUPS_LISTED) {
+			append(buf, len, n, " and %d more", total - i);
+			return;
+		}
+		append(buf, len, n, "%s%d", i == 0 ? " " : i == total - 1 ?
+		    " and " : ", ", g);
+		if (capture && group_read_as(r, (uint16_t)g) != g)
+			append(buf, len, n, " (read as %u)",
+			    (unsigned)group_read_as(r, (uint16_t)g));
+		i++;
+	}
+}
+
+/* Why no watch started, when it is that the capture's NFLOG records
+ * (read as --replay-group says) are of none of the NFLOG watches'
+ * groups: "the capture holds NFLOG group 18; the watch reads group 8
+ * (...)". False when one started, when there is no NFLOG watch or
+ * record, or when a watch reads the group of one. */
+bool
+replay_groups_unread(const struct replay *r, char *buf, size_t len)
+{
+	uint8_t read[sizeof r->groups] = { 0 };
+	int g, nread = 0, ncapture = 0, read_one = -1, capture_one = -1;
+	size_t i, nwatches = 0, n = 0;
+
+	for (i = 0; i < r->nlanes; i++)
+		if (r->lanes[i].res.cycles > 0)
+			return false;
+	for (i = 0; i < r->nwatches; i++) {
+		if (r->watches[i].source != SOURCE_NFLOG)
+			continue;
+		nwatches++;
+		g = r->watches[i].conf->nflog_group;
+		if (!has_group(read, g)) {
+			read[g / 8] |= 1 << g % 8;
+			nread++;
+			read_one = g;
+		}
+	}
+	for (g = 0; g < 65536; g++) {
+		if (!has_group(r->groups, g))
+			continue;
+		if (has_group(read, group_read_as(r, (uint16_t)g)))
+			return false;
+		ncapture++;
+		capture_one = g;
+	}
+	if (nwatches == 0 || ncapture == 0)
+		return false;
+	append(buf, len, &n, "the capture holds NFLOG ");
+	append_groups(r, r->groups, true, buf, len, &n);
+	append(buf, len, &n, "; the watch%s ", nwatches == 1 ? " reads" :
+	    "es read");
+	append_groups(r, read, false, buf, len, &n);
+	if (ncapture == 1 && nread == 1)
+		append(buf, len, &n, " (--replay-group %d=%d reads the one as "
+		    "the other)", capture_one, read_one);
+	return true;
 }
 
 const struct replay_capture *
@@ -542,6 +713,7 @@ replay_free(struct replay *r)
 		free(r->lanes[i].events);
 	free(r->watches);
 	free(r->lanes);
+	free(r->maps);
 	free(r->path);
 	pcap_close(r->p);
 	free(r);

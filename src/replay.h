@@ -13,6 +13,7 @@
 
 #define REPLAY_SUMMARY_LEN	192
 
+struct group_map;
 struct replay;
 struct watch_conf;
 
@@ -57,7 +58,10 @@ struct replay_capture {
 struct replay	*replay_open(const char *path, char *err, size_t);
 int		 replay_add(struct replay *, const struct watch_conf *,
 		    const unsigned *ttls, int nttls, char *err, size_t);
+int		 replay_map_group(struct replay *, const struct group_map *,
+		    char *err, size_t);
 int		 replay_run(struct replay *, char *err, size_t);
+bool		 replay_groups_unread(const struct replay *, char *, size_t);
 const struct replay_capture *replay_capture(const struct replay *);
 int		 replay_nresults(const struct replay *);
 const struct replay_result *replay_result(const struct replay *, int);

@@ -6,14 +6,18 @@
  * first, the watches' lines merged in time order), then a table: cycles,
  * time up, share of the capture up, longest up, longest down. With
  * --ttl-sweep, one row per TTL instead: cycles, time up, share up, hook
- * runs.
+ * runs. Lengths of time are written as tuninetctl writes them
+ * (duration.c: 7.5 s, 1m44s, 1d21h). When nothing started because the
+ * capture's NFLOG groups are none of the watches', a line says so, in
+ * place of the timeline or above the sweep.
  *
- * JSON (json.h), one object: "events" (a start with the trigger packet's
- * summary line and its values under the hook environment's names, lower
- * case without TUNINETD_; a stop with how long it was up), "cycles",
- * "up_seconds", "capture_seconds" and the rest of the table; with a sweep
- * "sweep": [{"ttl", "cycles", "up_seconds", "hook_runs"}]. With -C each
- * watch's object, with its "name", is an element of "watches".
+ * JSON (json.h), one object, lengths of time in exact seconds: "events"
+ * (a start with the trigger packet's summary line and its values under
+ * the hook environment's names, lower case without TUNINETD_; a stop with
+ * how long it was up), "cycles", "up_seconds", "capture_seconds" and the
+ * rest of the table; with a sweep "sweep": [{"ttl", "cycles",
+ * "up_seconds", "hook_runs"}]. With -C each watch's object, with its
+ * "name", is an element of "watches".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "duration.h"
 #include "json.h"
 #include "replay.h"
 
@@ -50,13 +55,6 @@ static double
 seconds(int64_t ns)
 {
 	return (double)(ns / NSEC_PER_SEC) + (double)(ns % NSEC_PER_SEC) / 1e9;
-}
-
-static const char *
-duration(int64_t ns, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.3f s", seconds(ns));
-	return buf;
 }
 
 static const char *
@@ -104,8 +102,9 @@ event_line(FILE *out, int width, const struct replay_result *res,
 		fprintf(out, "%s%s\n", e->have_packet ? e->summary : "",
 		    e->after_end ? " (after the end of the capture)" : "");
 	else
-		fprintf(out, "(up %s%s)\n", duration(e->up, up, sizeof up),
-		    e->after_end ? ", after the end of the capture" : "");
+		fprintf(out, "(up %s%s)\n", duration_format(up, sizeof up,
+		    e->up), e->after_end ? ", after the end of the capture" :
+		    "");
 }
 
 /* Every watch's events, merged in time order (a tie: the file's order). */
@@ -114,6 +113,7 @@ timeline(const struct replay *r, FILE *out, int width)
 {
 	const struct replay_result *res, *best;
 	int i, n = replay_nresults(r), bi, lines = 0;
+	char why[512];
 	size_t *next;
 
 	if ((next = calloc((size_t)n, sizeof *next)) == NULL)
@@ -137,7 +137,8 @@ timeline(const struct replay *r, FILE *out, int width)
 	}
 	free(next);
 	if (lines == 0)
-		fprintf(out, "no start: no packet fired one\n");
+		fprintf(out, "no start: %s\n", replay_groups_unread(r, why,
+		    sizeof why) ? why : "no packet fired one");
 }
 
 void
@@ -145,18 +146,19 @@ replay_print_text(const struct replay *r, FILE *out)
 {
 	const struct replay_capture *c = replay_capture(r);
 	const struct replay_result *res;
-	char a[48], b[48], d[32], e[32], s[16];
+	char a[48], b[48], d[32], e[32], s[16], why[512];
 	int i, width = name_width(r);
 	bool sweep = !replay_result(r, 0)->timeline;
 
 	fprintf(out, "%s: %lu packet%s of %s, %s to %s UTC (%s)\n\n", c->path,
 	    c->packets, c->packets == 1 ? "" : "s", c->linktype_name,
 	    utc(c->first, a, sizeof a), utc(c->last, b, sizeof b),
-	    duration(c->last - c->first, d, sizeof d));
+	    duration_format(d, sizeof d, c->last - c->first));
 	if (!sweep) {
 		timeline(r, out, width);
 		fputc('\n', out);
-	}
+	} else if (replay_groups_unread(r, why, sizeof why))
+		fprintf(out, "no start: %s\n\n", why);
 	name_column(out, width, width > 0 ? "watch" : NULL);
 	if (sweep)
 		fprintf(out, "%6s  %6s  %12s  %6s  %9s\n", "ttl", "cycles",
@@ -169,14 +171,14 @@ replay_print_text(const struct replay *r, FILE *out)
 		name_column(out, width, res->name);
 		if (sweep)
 			fprintf(out, "%6u  %6d  %12s  %6s  %9d\n", res->ttl,
-			    res->cycles, duration(res->up, d, sizeof d),
+			    res->cycles, duration_format(d, sizeof d, res->up),
 			    share(res->up, c, s, sizeof s), res->hook_runs);
 		else
 			fprintf(out, "%6d  %12s  %6s  %12s  %12s\n", res->cycles,
-			    duration(res->up, d, sizeof d),
+			    duration_format(d, sizeof d, res->up),
 			    share(res->up, c, s, sizeof s),
-			    duration(res->longest_up, a, sizeof a),
-			    duration(res->longest_down, e, sizeof e));
+			    duration_format(a, sizeof a, res->longest_up),
+			    duration_format(e, sizeof e, res->longest_down));
 	}
 }
 

@@ -8,11 +8,13 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "duration.h"
 #include "json.h"
 #include "tuninetctl.h"
 
@@ -46,24 +48,21 @@ str(const struct json_node *o, const char *key)
 	return v != NULL && v->type == JSON_STRING ? v->str : NULL;
 }
 
-/* 0.4 s, 27.9 s, 12m05s, 3h04m, 2d03h */
+/* seconds of the reply, as duration.c writes them: to the nearest ns
+ * (the reply's are decimal, a double's binary); NaN and below 0 are 0,
+ * beyond an int64_t of ns (292 years) its most */
 static const char *
 duration(char *buf, size_t len, double s)
 {
-	long t;
+	int64_t ns;
 
-	if (s < 0)
-		s = 0;
-	t = (long)s;
-	if (s < 60)
-		snprintf(buf, len, "%.1f s", floor(s * 10) / 10);
-	else if (t < 3600)
-		snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
-	else if (t < 86400)
-		snprintf(buf, len, "%ldh%02ldm", t / 3600, t % 3600 / 60);
+	if (!(s > 0))
+		ns = 0;
+	else if (s >= 9e9)
+		ns = INT64_MAX;
 	else
-		snprintf(buf, len, "%ldd%02ldh", t / 86400, t % 86400 / 3600);
-	return buf;
+		ns = (int64_t)(s * 1e9 + 0.5);
+	return duration_format(buf, len, ns);
 }
 
 /* a time of day, local; with the date when not today's */

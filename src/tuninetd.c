@@ -204,7 +204,7 @@ replay(struct config *cf)
 	struct watch_conf *wc;
 	struct replay *r = NULL;
 	char err[1024];
-	int status = 1, added = 0;
+	int status = 1, added = 0, i;
 
 	if (cf->config_file != NULL &&
 	    !config_load(cf->config_file, cf, &checks, &errs)) {
@@ -217,6 +217,12 @@ replay(struct config *cf)
 		fprintf(stderr, "tuninetd: %s\n", err);
 		goto out;
 	}
+	for (i = 0; i < cf->nreplay_groups; i++)
+		if (replay_map_group(r, &cf->replay_groups[i], err,
+		    sizeof err) == -1) {
+			fprintf(stderr, "tuninetd: %s\n", err);
+			goto out;
+		}
 	for (wc = cf->watches; wc != NULL; wc = wc->next) {
 		if (replay_add(r, wc, cf->ttl_sweep, cf->nttl_sweep, err,
 		    sizeof err) == 0)
@@ -241,6 +247,10 @@ replay(struct config *cf)
 		fprintf(stderr, "tuninetd: -r: `%s': %s; replayed the %lu "
 		    "packet%s before it\n", cf->replay_file, c->cut, c->packets,
 		    c->packets == 1 ? "" : "s");
+	/* the text says it in place of its timeline, or above its sweep */
+	if (cf->json && replay_groups_unread(r, err, sizeof err))
+		fprintf(stderr, "tuninetd: -r: `%s': %s\n", cf->replay_file,
+		    err);
 	if (cf->json) {
 		if (replay_print_json(r, stdout) == -1) {
 			fprintf(stderr, "tuninetd: -r: out of memory\n");

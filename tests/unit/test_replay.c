@@ -2,7 +2,10 @@
  * replayed through watches: the events (times, reasons, trigger packets),
  * the counts, the sweep, the end of the capture, min-up, max-up,
  * hold-off, -a and the keep-alive filter and prefix, NFLOG records routed
- * to two watches by prefix, the refusals, and the printed reports. */
+ * to two watches by prefix, a capture of another NFLOG group (said, and
+ * read as the watches' with --replay-group), pcapng time stamps of a
+ * coarse if_tsresol,
+ * the refusals, and the printed reports. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +192,77 @@ static void
 cap_nflog(double t, uint16_t group, const char *prefix, uint16_t sport)
 {
 	cap_nflog_at(t, -1, group, prefix, sport);
+}
+
+/* pcapng, written byte by byte: libpcap writes only pcap. An interface
+ * of Ethernet with if_tsresol `tsresol' (the option's byte: 10^-n, or
+ * 2^-n with the top bit set) and if_tsoffset `offset' seconds, then a
+ * UDP frame per raw 64-bit time stamp, as the file holds them. */
+static void
+pcapng_block(FILE *f, uint32_t type, const uint8_t *body, size_t n)
+{
+	uint32_t len = (uint32_t)(12 + (n + 3) / 4 * 4);
+	static const uint8_t pad[4];
+
+	fwrite(&type, 4, 1, f);
+	fwrite(&len, 4, 1, f);
+	fwrite(body, 1, n, f);
+	fwrite(pad, 1, (4 - n % 4) % 4, f);
+	fwrite(&len, 4, 1, f);
+}
+
+static void
+write_pcapng(uint8_t tsresol, int64_t offset, const uint64_t *stamps,
+    int n)
+{
+	uint8_t b[256];
+	uint32_t u32;
+	uint16_t u16;
+	int64_t i64;
+	size_t k;
+	FILE *f;
+	int i;
+
+	assert_non_null(f = fopen(path, "w"));
+	u32 = 0x1A2B3C4D;			/* SHB: byte order, 1.0 */
+	memcpy(b, &u32, 4);
+	u16 = 1;
+	memcpy(b + 4, &u16, 2);
+	u16 = 0;
+	memcpy(b + 6, &u16, 2);
+	i64 = -1;				/* section length unknown */
+	memcpy(b + 8, &i64, 8);
+	pcapng_block(f, 0x0A0D0D0A, b, 16);
+	memset(b, 0, sizeof b);			/* IDB: Ethernet, 65535 */
+	u16 = 1;
+	memcpy(b, &u16, 2);
+	u32 = 65535;
+	memcpy(b + 4, &u32, 4);
+	u16 = 9;				/* if_tsresol, 1 byte */
+	memcpy(b + 8, &u16, 2);
+	u16 = 1;
+	memcpy(b + 10, &u16, 2);
+	b[12] = tsresol;
+	u16 = 14;				/* if_tsoffset, 8 bytes */
+	memcpy(b + 16, &u16, 2);
+	u16 = 8;
+	memcpy(b + 18, &u16, 2);
+	memcpy(b + 20, &offset, 8);
+	pcapng_block(f, 1, b, 32);		/* and opt_endofopt */
+	for (i = 0; i < n; i++) {		/* EPB */
+		memset(b, 0, sizeof b);
+		u32 = (uint32_t)(stamps[i] >> 32);
+		memcpy(b + 4, &u32, 4);
+		u32 = (uint32_t)stamps[i];
+		memcpy(b + 8, &u32, 4);
+		memcpy(b + 20, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+		k = 14 + ip_packet(b + 34, 17, (uint16_t)(40000 + i), 9999, 0);
+		u32 = (uint32_t)k;
+		memcpy(b + 12, &u32, 4);
+		memcpy(b + 16, &u32, 4);
+		pcapng_block(f, 6, b, 20 + k);
+	}
+	assert_int_equal(fclose(f), 0);
 }
 
 /* ---- replaying ---- */
@@ -623,7 +697,9 @@ test_refused(void **state)
 	wc = watch("vpn", NULL, 5);
 	wc->nflog_group = 7;
 	add_refused(wc, "watch vpn: an NFLOG watch (group 7) is replayed "
-	    "from a capture of its records (tcpdump -i nflog:7 -w FILE)");
+	    "from a capture of its records (tcpdump -i nflog:N -w FILE, N a "
+	    "second group the same packets are logged to, then "
+	    "--replay-group N=7)");
 	refused("c.pcap' is a capture of Ethernet");
 	wc = watch(NULL, NULL, 5);
 	wc->queue = 3;
@@ -657,6 +733,68 @@ test_refused(void **state)
 	refused("c.pcap': not a pcap or pcapng capture (unknown file format)");
 	assert_null(replay_open("/nonexistent.pcap", err, sizeof err));
 	refused("-r: `/nonexistent.pcap': No such file or directory");
+}
+
+/* pcapng stamps in units of if_tsresol, which may be as coarse as a
+ * second or 2^-0: seconds past what an int64_t of ns holds (UBSan:
+ * "1099511627776 * 1000000000") must be refused by name, not wrap to
+ * 1738; coarse stamps in range replay at their times. */
+static void
+test_coarse_stamps(void **state)
+{
+	const uint64_t in_range[] = { BASE, BASE + 1, BASE + 30 };
+	const uint64_t far[] = { BASE, (uint64_t)1 << 40 };
+	const uint64_t end[] = { ((uint64_t)1 << 32) - 1, (uint64_t)1 << 32 };
+	const uint64_t huge[] = { UINT64_MAX };
+	const struct replay_result *res;
+	struct watch_conf *wc;
+
+	(void)state;
+	write_pcapng(0, 0, in_range, 3);		/* 10^-0: seconds */
+	replay_one(watch(NULL, "udp", 5));
+	assert_true(replay_capture(r)->first == AT(0));
+	assert_string_equal(events(result(0)), "start 0.000 packet, "
+	    "stop 6.000 idle, start 30.000 packet, stop 35.000 idle+");
+
+	write_pcapng(0x80, 0, far, 2);			/* 2^-0: seconds */
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("c.pcap': packet 2: time stamp 1099511627776.000000000 s "
+	    "since the epoch");
+	refused("from 1970 to 2106");
+
+	/* the last second a replay counts, with the longest TTL and
+	 * hold-off after it; and the first second it does not count */
+	write_pcapng(0, 0, end, 1);
+	wc = watch(NULL, "udp", SECONDS_MAX);
+	wc->holdoff = wc->min_up = wc->max_up = SECONDS_MAX;
+	replay_one(wc);
+	res = result(0);
+	assert_int_equal(res->nevents, 2);
+	assert_true(res->events[0].time == (int64_t)end[0] * NSEC_PER_SEC);
+	assert_true(res->events[1].time ==
+	    ((int64_t)end[0] + SECONDS_MAX) * NSEC_PER_SEC);
+	assert_true(res->events[1].after_end);
+	write_pcapng(0, 0, end, 2);
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("packet 2: time stamp 4294967296.000000000 s");
+
+	/* 2^64 - 1 s: past even a time_t of ns */
+	write_pcapng(0, 0, huge, 1);
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("packet 1: time stamp ");
+
+	/* if_tsoffset before the epoch */
+	write_pcapng(0, -(int64_t)BASE - 5, in_range, 1);
+	open_capture();
+	add(watch(NULL, "udp", 5), NULL, 0);
+	assert_int_equal(replay_run(r, err, sizeof err), -1);
+	refused("packet 1: time stamp -5.000000000 s since the epoch");
 }
 
 /* A capture cut in the middle of a record: what came before is replayed */
@@ -707,17 +845,17 @@ test_report(void **state)
 	(void)state;
 	write_basic();
 	snprintf(head, sizeof head, "%s: 7 packets of Ethernet, 1970-01-01 "
-	    "00:16:40.000 to 1970-01-01 00:18:20.000 UTC (100.000 s)\n\n", path);
+	    "00:16:40.000 to 1970-01-01 00:18:20.000 UTC (1m40s)\n\n", path);
 	replay_one(watch(NULL, "udp", 5));
 	assert_memory_equal(printed(false), head, strlen(head));
 	assert_string_equal(printed(false) + strlen(head),
 "1970-01-01 00:16:40.000 start packet  " SUMMARY "40000 > 9999\n"
-"1970-01-01 00:16:47.500 stop  idle    (up 7.500 s)\n"
+"1970-01-01 00:16:47.500 stop  idle    (up 7.5 s)\n"
 "1970-01-01 00:17:10.000 start packet  " SUMMARY "40003 > 9999\n"
-"1970-01-01 00:17:16.000 stop  idle    (up 6.000 s)\n"
+"1970-01-01 00:17:16.000 stop  idle    (up 6.0 s)\n"
 "\n"
 "cycles       time up   share    longest up  longest down\n"
-"     2      13.500 s   13.5%       7.500 s      64.000 s\n");
+"     2        13.5 s   13.5%         7.5 s         1m04s\n");
 	assert_string_equal(printed(true), "{\"ttl\":5,\"events\":["
 	    "{\"time\":1000.000000,\"event\":\"start\",\"reason\":\"packet\","
 	    "\"summary\":\"" SUMMARY "40000 > 9999\",\"packet\":{"
@@ -743,10 +881,10 @@ test_report(void **state)
 	run();
 	assert_string_equal(printed(false) + strlen(head),
 "watch     ttl  cycles       time up   share  hook runs\n"
-"udp         5       2      13.500 s   13.5%          4\n"
-"udp        30       1      61.000 s   61.0%          2\n"
-"all         5       4      18.500 s   18.5%          8\n"
-"all        30       2      80.000 s   80.0%          4\n");
+"udp         5       2        13.5 s   13.5%          4\n"
+"udp        30       1         1m01s   61.0%          2\n"
+"all         5       4        18.5 s   18.5%          8\n"
+"all        30       2         1m20s   80.0%          4\n");
 	assert_string_equal(printed(true), "{\"watches\":["
 	    "{\"name\":\"udp\",\"sweep\":["
 	    "{\"ttl\":5,\"cycles\":2,\"up_seconds\":13.500000,\"hook_runs\":4},"
@@ -765,23 +903,172 @@ test_report(void **state)
 	run();
 	assert_string_equal(printed(false) + strlen(head),
 "udp    1970-01-01 00:16:40.000 start packet  " SUMMARY "40000 > 9999\n"
-"udp    1970-01-01 00:16:47.500 stop  idle    (up 7.500 s)\n"
+"udp    1970-01-01 00:16:47.500 stop  idle    (up 7.5 s)\n"
 "udp    1970-01-01 00:17:10.000 start packet  " SUMMARY "40003 > 9999\n"
-"udp    1970-01-01 00:17:16.000 stop  idle    (up 6.000 s)\n"
+"udp    1970-01-01 00:17:16.000 stop  idle    (up 6.0 s)\n"
 "tcp    1970-01-01 00:17:30.000 start packet  IPv4 10.201.0.1 > 10.201.0.2, "
 	    "NXT_HDR: 0x06 (TCP), PORTS: 40000 > 80\n"
-"tcp    1970-01-01 00:19:20.000 stop  idle    (up 110.000 s, after the end "
+"tcp    1970-01-01 00:19:20.000 stop  idle    (up 1m50s, after the end "
 	    "of the capture)\n"
 "\n"
 "watch  cycles       time up   share    longest up  longest down\n"
-"udp         2      13.500 s   13.5%       7.500 s      64.000 s\n"
-"tcp         1      50.000 s   50.0%     110.000 s      50.000 s\n");
+"udp         2        13.5 s   13.5%         7.5 s         1m04s\n"
+"tcp         1        50.0 s   50.0%         1m50s        50.0 s\n");
 	assert_non_null(strstr(printed(true), "{\"watches\":[{\"name\":\"udp\","
 	    "\"ttl\":5,\"events\":[{\"time\":1000.000000,"));
 	assert_non_null(strstr(printed(true), "{\"name\":\"tcp\",\"ttl\":60,"
 	    "\"events\":[{\"time\":1050.000000,\"event\":\"start\","));
 	assert_non_null(strstr(printed(true), "\"reason\":\"idle\","
 	    "\"after_end\":true,\"up_seconds\":110.000000}"));
+
+	/* hours and days, written as tuninetctl writes them; exact in JSON */
+	cap_begin(DLT_EN10MB);
+	cap_udp(0, 1);
+	cap_udp(100, 2);
+	cap_tcp(163058.5, TCP_SYN);
+	cap_end();
+	replay_one(watch(NULL, "udp", 3700));
+	assert_non_null(strstr(printed(false), " UTC (1d21h)\n\n"));
+	assert_non_null(strstr(printed(false), "\n1970-01-01 01:20:00.000 stop  "
+	    "idle    (up 1h03m)\n\n"
+	    "cycles       time up   share    longest up  longest down\n"
+	    "     1         1h03m    2.3%         1h03m         1d20h\n"));
+	assert_non_null(strstr(printed(true), "\"up_seconds\":3800.000000,"
+	    "\"longest_up_seconds\":3800.000000,"
+	    "\"longest_down_seconds\":159258.500000,"));
+	assert_non_null(strstr(printed(true), "\"capture_seconds\":"
+	    "163058.500000,"));
+}
+
+static void
+map_group(uint16_t capture, uint16_t as)
+{
+	const struct group_map m = { capture, as };
+
+	if (replay_map_group(r, &m, err, sizeof err) == -1)
+		fail_msg("replay_map_group: %s", err);
+}
+
+static struct watch_conf *
+nflog_watch(const char *name, int group)
+{
+	struct watch_conf *wc = watch(name, NULL, 5);
+
+	wc->nflog_group = group;
+	return wc;
+}
+
+/* A group has one listener: while the daemon reads group 8, tcpdump
+ * records a second rule's group 18. The replay says why nothing started,
+ * and --replay-group 18=8 reads those records as group 8's. */
+static void
+test_nflog_groups(void **state)
+{
+	struct watch_conf *wc;
+	char why[512];
+	int i;
+
+	(void)state;
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 18, "tnd", 1);
+	cap_nflog(1, 18, "tnd", 2);
+	cap_nflog(30, 19, NULL, 3);
+	cap_end();
+	replay_one(nflog_watch(NULL, 8));
+	assert_int_equal(result(0)->cycles, 0);
+	assert_true(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(why, "the capture holds NFLOG groups 18 and 19; "
+	    "the watch reads group 8");
+	assert_non_null(strstr(printed(false), "\n\nno start: the capture "
+	    "holds NFLOG groups 18 and 19; the watch reads group 8\n\n"));
+
+	/* many groups: the first few named */
+	cap_begin(DLT_NFLOG);
+	for (i = 0; i < 11; i++)
+		cap_nflog(i, (uint16_t)(100 + i), NULL, 1);
+	cap_end();
+	replay_one(nflog_watch(NULL, 8));
+	assert_true(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(why, "the capture holds NFLOG groups 100, 101, "
+	    "102, 103, 104, 105, 106, 107 and 3 more; the watch reads group 8");
+
+	/* one group each: how to read the one as the other */
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 18, "tnd", 1);
+	cap_nflog(1, 18, "tnd", 2);
+	cap_nflog(30, 18, "tnd", 3);
+	cap_end();
+	replay_one(nflog_watch(NULL, 8));
+	assert_non_null(strstr(printed(false), "\n\nno start: the capture "
+	    "holds NFLOG group 18; the watch reads group 8 (--replay-group "
+	    "18=8 reads the one as the other)\n\n"));
+	open_capture();
+	add(nflog_watch(NULL, 8), (const unsigned[]){ 5, 60 }, 2);
+	run();
+	assert_non_null(strstr(printed(false), "\n\nno start: the capture "
+	    "holds NFLOG group 18; the watch reads group 8 (--replay-group "
+	    "18=8 reads the one as the other)\n\n   ttl  cycles"));
+
+	open_capture();
+	map_group(18, 8);
+	add(nflog_watch(NULL, 8), NULL, 0);
+	run();
+	assert_false(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(events(result(0)), "start 0.000 packet, "
+	    "stop 6.000 idle, start 30.000 packet, stop 35.000 idle+");
+	assert_string_equal(result(0)->events[0].nflog_prefix, "tnd");
+
+	/* watches of a file, mapped where it does not help */
+	open_capture();
+	map_group(18, 9);
+	add(nflog_watch("a", 7), NULL, 0);
+	add(nflog_watch("b", 8), NULL, 0);
+	add(nflog_watch("c", 8), NULL, 0);
+	run();
+	assert_true(replay_groups_unread(r, why, sizeof why));
+	assert_string_equal(why, "the capture holds NFLOG group 18 (read as "
+	    "9); the watches read groups 7 and 8");
+
+	/* the group is read, the prefix is not: not the groups' fault */
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 8, "other", 1);
+	cap_nflog(1, 18, "tnd", 2);
+	cap_end();
+	open_capture();
+	wc = nflog_watch(NULL, 8);
+	wc->nflog_prefix = strdup("tnd");
+	add(wc, NULL, 0);
+	run();
+	assert_false(replay_groups_unread(r, why, sizeof why));
+	assert_non_null(strstr(printed(false), "\n\nno start: no packet fired "
+	    "one\n\n"));
+
+	/* two groups read as one; a watch that started needs no why */
+	cap_begin(DLT_NFLOG);
+	cap_nflog(0, 18, NULL, 1);
+	cap_nflog(10, 19, NULL, 2);
+	cap_end();
+	open_capture();
+	map_group(18, 8);
+	map_group(19, 8);
+	add(nflog_watch(NULL, 8), NULL, 0);
+	run();
+	assert_string_equal(events(result(0)), "start 0.000 packet, "
+	    "stop 5.000 idle, start 10.000 packet, stop 15.000 idle+");
+	open_capture();
+	add(nflog_watch("vpn", 7), NULL, 0);
+	add(watch("all", NULL, 5), NULL, 0);
+	run();
+	assert_int_equal(result(1)->cycles, 2);
+	assert_false(replay_groups_unread(r, why, sizeof why));
+
+	/* nothing to map in a capture of Ethernet */
+	write_basic();
+	open_capture();
+	assert_int_equal(replay_map_group(r, &(const struct group_map){ 18, 8 },
+	    err, sizeof err), -1);
+	refused("--replay-group 18=8: `");
+	refused("c.pcap' is a capture of Ethernet, not of NFLOG records");
 }
 
 int
@@ -797,7 +1084,9 @@ main(void)
 		cmocka_unit_test_teardown(test_keepalive_filter, free_replay),
 		cmocka_unit_test_teardown(test_nflog, free_replay),
 		cmocka_unit_test_teardown(test_nflog_time, free_replay),
+		cmocka_unit_test_teardown(test_nflog_groups, free_replay),
 		cmocka_unit_test_teardown(test_refused, free_replay),
+		cmocka_unit_test_teardown(test_coarse_stamps, free_replay),
 		cmocka_unit_test_teardown(test_cut, free_replay),
 		cmocka_unit_test_teardown(test_report, free_replay),
 	};
