@@ -52,7 +52,7 @@ DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c 
 	  duration.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS = test_options test_config test_fsm test_watch test_loop test_json test_metrics \
+UNIT_TESTS = test_options test_config test_fsm test_watch test_plan test_loop test_json test_metrics \
 	  test_packet test_replay
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
@@ -85,6 +85,7 @@ $(OBJ)/tests/test_%: tests/unit/test_%.c | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS_$*)
 $(OBJ)/tests/test_options: $(OBJ)/options.o $(OBJ)/conf.o
 $(OBJ)/tests/test_fsm: $(OBJ)/fsm.o
+$(OBJ)/tests/test_plan: $(OBJ)/plan.o $(OBJ)/conf.o
 # the watch's glue, against a fake sensor, clock, hook and loop
 $(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_show.o $(OBJ)/fsm.o \
 	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o \

@@ -258,7 +258,7 @@ fake_hook(const char *p, char *err, size_t len)
 static void
 test_checks(void **state)
 {
-	const struct config_checks checks = { fake_filter, fake_hook };
+	const struct config_checks checks = { fake_filter, fake_hook, NULL };
 
 	(void)state;
 	assert_false(load_with("[daemon]\nfilter = udp prot 1\n"
@@ -269,6 +269,101 @@ test_checks(void **state)
 	refused_at(8, "filter: `udp dst prot 9': syntax error");
 	refused_at(9, "command: `/nope': No such file or directory");
 	assert_int_equal(errs.n, 3);
+}
+
+static bool
+fake_interface(const char *ifname, bool wait, char *err, size_t len)
+{
+	if (wait || strncmp(ifname, "nosuch", 6) != 0)
+		return true;
+	snprintf(err, len, "`%s': no such interface", ifname);
+	return false;
+}
+
+/* what start-up would refuse is found by the check alone: a queue or an
+ * NFLOG prefix two watches read (naming the other watch and where), an
+ * interface that is not there unless the watch waits for it; a missing
+ * command shared by two watches is said for each, with its own words */
+static void
+test_whole_checks(void **state)
+{
+	const struct config_checks checks = { fake_filter, fake_hook,
+	    fake_interface };
+
+	(void)state;
+	assert_false(load_with(
+	    "[watch a]\n"					/* 1 */
+	    "queue = 12\n"					/* 2 */
+	    "command = /nope\n"					/* 3 */
+	    "[watch b]\n"					/* 4 */
+	    "command = /nope\n"					/* 5 */
+	    "queue = 12\n"					/* 6 */
+	    "filter = udp prot 1\n"				/* 7 */
+	    "interface = nosuch9\n"				/* 8 */
+	    "[watch c]\n"					/* 9 */
+	    "nflog-group = 8\n"					/* 10 */
+	    "command = /bin/true\n"				/* 11 */
+	    "[watch d]\n"					/* 12 */
+	    "nflog-group = 8\n"					/* 13 */
+	    "command = /bin/true\n"				/* 14 */
+	    "nflog-prefix = p\n"				/* 15 */
+	    "keepalive-prefix = ka\n"				/* 16 */
+	    "[watch e]\n"					/* 17 */
+	    "nflog-group = 8\n"					/* 18 */
+	    "nflog-prefix = ka\n"				/* 19 */
+	    "command = /bin/true\n"				/* 20 */
+	    "[watch f]\n"					/* 21 */
+	    "nflog-group = 8\n"					/* 22 */
+	    "command = /bin/true\n"				/* 23 */
+	    "[watch g]\n"					/* 24 */
+	    "interface = nosuch1\n"				/* 25 */
+	    "wait-interface = yes\n"				/* 26 */
+	    "command = /bin/true\n", &checks));			/* 27 */
+	refused_at(3, "command: `/nope': No such file or directory");
+	refused_at(5, "command: `/nope': No such file or directory");
+	refused_at(6, "queue: NFQUEUE queue 12 is read by watch a already "
+	    "(");
+	refused_at(7, "filter: `udp prot 1': syntax error");
+	refused_at(8, "interface: `nosuch9': no such interface");
+	refused_at(19, "nflog-prefix: NFLOG group 8, prefix `ka' is read by "
+	    "watch d already (");
+	refused_at(22, "nflog-group: NFLOG group 8, every record (no prefix) "
+	    "is read by watch c already (");
+	assert_null(strstr(errs.text, "nosuch1"));
+	assert_int_equal(errs.n, 7);
+}
+
+/* errors come in the order of the lines, whichever check found them; a
+ * value refused says so once, with no error that follows from its
+ * absence; a UTF-8 byte-order mark is no error */
+static void
+test_order(void **state)
+{
+	const char *a, *b, *c;
+
+	(void)state;
+	assert_false(load(
+	    "\xef\xbb\xbf[watch a]\n"				/* 1 */
+	    "ttl = abc\n"					/* 2 */
+	    "\n"						/* 3 */
+	    "[watch b]\n"					/* 4 */
+	    "nflog-group = 8\n"				/* 5 */
+	    "ttl = -4\n"					/* 6 */
+	    "command = /bin/true\n"				/* 7 */
+	    "[watch c]\n"					/* 8 */
+	    "queue = 70000\n"					/* 9 */
+	    "command = /bin/true\n"));				/* 10 */
+	assert_non_null(a = strstr(errs.text, "t.conf:1: [watch a]: no sensor"));
+	assert_non_null(b = strstr(errs.text, "t.conf:2: ttl:"));
+	assert_non_null(c = strstr(errs.text, "t.conf:6: ttl:"));
+	assert_true(a < b && b < c);
+	refused_at(9, "queue: `70000' is not an NFQUEUE number");
+	assert_null(strstr(errs.text, "[watch c]"));	/* no follow-on */
+	assert_null(strstr(errs.text, "outside any section"));
+	assert_int_equal(errs.n, 4);
+	assert_true(load("\xef\xbb\xbf[watch a]\nqueue = 3\n"
+	    "command = /bin/true\n"));
+	assert_int_equal(watch("a")->queue, 3);
 }
 
 /* a [daemon] default of a sensor's own setting goes to the watches with
@@ -300,6 +395,8 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_sensor_defaults),
+		cmocka_unit_test(test_whole_checks),
+		cmocka_unit_test(test_order),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -145,8 +145,11 @@ hook_start(struct hook *h, const char *event, struct env *e)
 	copy_var(r->src, sizeof r->src, e, "TUNINETD_SRC");
 	r->at = clock_now;
 	h->result = (struct hook_result){ .started = clock_now };
-	if (spawn_fails)
+	if (spawn_fails) {
+		snprintf(h->result.why, sizeof h->result.why, "No such file "
+		    "or directory");
 		return -1;
+	}
 	running_hook = h;
 	h->pid = 1;
 	h->result.spawned = true;
@@ -196,12 +199,26 @@ hook_free(struct hook *h)
 /* ---- log and savefile: counted ---- */
 
 static char last_log[512];
-static int nsaved;
+static char logs[32][512];	/* the last lines, in order */
+static int nlogs, nsaved;
 
 static void
 remember(const char *fmt, va_list ap)
 {
 	vsnprintf(last_log, sizeof last_log, fmt, ap);
+	snprintf(logs[nlogs++ % 32], sizeof logs[0], "%s", last_log);
+}
+
+/* the index of the first line logged since `from' holding what, or -1 */
+static int
+logged_at(int from, const char *what)
+{
+	int i;
+
+	for (i = from; i < nlogs; i++)
+		if (strstr(logs[i % 32], what) != NULL)
+			return i;
+	return -1;
 }
 
 #define LOGF(name)					\
@@ -245,6 +262,9 @@ struct fake {
 	struct sensor		 base;
 	enum sensor_mode	 mode;
 	int			 accepted, dropped;	/* start_done */
+	int			 cancelled;		/* no_start */
+	char			 why[128];
+	unsigned		 tuned_ttl;
 	int			 flushes;
 	int64_t			 grace;		/* what flush answers */
 	void			(*on_sync)(struct fake *);
@@ -271,6 +291,21 @@ fake_start_done(struct sensor *s, bool ok)
 		f->accepted++;
 	else
 		f->dropped++;
+}
+
+static void
+fake_no_start(struct sensor *s, const char *why)
+{
+	struct fake *f = (struct fake *)s;
+
+	f->cancelled++;
+	snprintf(f->why, sizeof f->why, "%s", why);
+}
+
+static void
+fake_tune(struct sensor *s, const struct watch_conf *wc)
+{
+	((struct fake *)s)->tuned_ttl = wc->ttl;
 }
 
 static void
@@ -316,6 +351,7 @@ static const struct sensor_ops fake_ops = {
 	.kind = "fake", .tag = "FAKE", .start = fake_start,
 	.set_mode = fake_mode, .sync = fake_sync,
 	.start_done = fake_start_done,
+	.no_start = fake_no_start, .tune = fake_tune,
 	.flush = fake_flush, .describe = fake_describe, .label = fake_label,
 	.env = fake_env, .linktype = fake_linktype,
 	.close = fake_close,
@@ -346,20 +382,21 @@ hook_ended(struct watch *cw, const char *event, enum fsm_reason r,
 	hooks_done++;
 }
 
+static const struct watch_owner owner = { .hook_done = hook_ended,
+    .persist = persisted };
+
 /* a fresh watch, TTL 10 s, on one fake sensor, at 100 s */
 static int
 setup_with(bool strict_start)
 {
 	struct watch_conf *wc = watch_conf_new();
 	struct sensor *s = &fake.base;
-	const struct watch_owner owner = { .hook_done = hook_ended,
-	    .persist = persisted };
 
 	wc->strict_start = strict_start;
 	memset(&fake, 0, sizeof fake);
 	fake.base.ops = &fake_ops;
 	memset(runs, 0, sizeof runs);
-	nruns = ntimers = nsaved = persists = hooks_done = 0;
+	nruns = ntimers = nsaved = persists = hooks_done = nlogs = 0;
 	spawn_fails = false;
 	running_hook = NULL;
 	clock_now = 100 * S;
@@ -513,6 +550,15 @@ test_flush_while_starting(void **state)
 	assert_string_equal(runs[1].reason, "signal");
 }
 
+static char why[128];
+
+/* tuninetctl asks the watch for verb; why says why it refused */
+static int
+control(enum fsm_input verb)
+{
+	return watch_control(w, verb, why, sizeof why);
+}
+
 /* A hook that cannot be spawned is logged and the state moves on as after
  * a failed run: start -> up, and the stop comes at its deadline. */
 static void
@@ -527,6 +573,163 @@ test_failed_spawn(void **state)
 	assert_int_equal(nruns, 2);
 	assert_string_equal(runs[1].event, "stop");
 	assert_int_equal(watch_state(w), FSM_IDLE);
+}
+
+/* ... and it is said in order: the START line, why it could not run, and
+ * that the start failed (not "done") */
+static void
+test_failed_spawn_log(void **state)
+{
+	int a, b, c;
+
+	(void)state;
+	spawn_fails = true;
+	packet(clock_now, true);
+	a = logged_at(0, "FAKE: executing START command...");
+	b = logged_at(0, "start command `/hook' cannot run: No such file or "
+	    "directory");
+	c = logged_at(0, "FAKE: start command failed");
+	assert_true(a >= 0 && b > a && c > b);
+	assert_int_equal(logged_at(0, "command done"), -1);
+	/* a hook that exits non-zero "failed" too; one that exits 0 "done" */
+	spawn_fails = false;
+	run_until(110 * S);
+	hook_exits();
+	assert_true(logged_at(c, "CORE: stop command done") > c);
+	packet(clock_now, true);
+	hook_exits_with(1);
+	assert_true(logged_at(c + 1, "FAKE: start command failed") > c);
+}
+
+/* What a sensor holds for a start that will not come any more is
+ * dropped at once, saying why: the stop runs, a packet is held for the
+ * start after it, and tuninetctl stop cancels that start. */
+static void
+test_cancelled_start(void **state)
+{
+	(void)state;
+	bring_up();
+	clock_now += S;
+	assert_int_equal(control(FSM_CONTROL_STOP), 0);
+	packet(clock_now + 1 * MS, true);	/* held: a start follows */
+	assert_int_equal(fake.mode, SENSOR_STARTING);
+	assert_int_equal(fake.cancelled, 0);
+	assert_int_equal(control(FSM_CONTROL_STOP), 0);
+	assert_int_equal(fake.cancelled, 1);
+	assert_non_null(strstr(fake.why, "tuninetctl stop cancelled"));
+	assert_int_equal(fake.mode, SENSOR_IDLE);
+	hook_exits();
+	assert_int_equal(nruns, 2);		/* no start came */
+	assert_int_equal(watch_state(w), FSM_IDLE);
+	/* a start that comes is no cancel: the next cycle's packet */
+	packet(clock_now + 2 * MS, true);
+	assert_int_equal(fake.cancelled, 1);
+}
+
+/* --strict-start: the start due after the back-off, its packets held, is
+ * cancelled by a hold: they are dropped at once */
+static void
+test_backoff_cancelled_by_hold(void **state)
+{
+	(void)state;
+	packet(clock_now, true);
+	hook_exits_with(1);			/* back-off 1 s */
+	packet(clock_now + 300 * MS, true);	/* held for the retry */
+	assert_int_equal(fake.mode, SENSOR_STARTING);
+	assert_int_equal(control(FSM_HOLD), 0);
+	assert_int_equal(fake.cancelled, 1);
+	assert_string_equal(fake.why, "the watch was put on hold");
+	run_until(clock_now + 2 * S);
+	assert_int_equal(nruns, 1);
+}
+
+/* A reload changed only settings applied in place: no hook, the sensors
+ * told, the deadline recomputed from the last packet. */
+static void
+test_tune_in_place(void **state)
+{
+	struct watch_conf *wc;
+
+	(void)state;
+	bring_up();				/* deadline 110 s */
+	packet(104 * S, false);			/* 114 s */
+	wc = watch_conf_dup(watch_conf(w));
+	wc->ttl = 2;
+	wc->hook_timeout = 7;
+	clock_now = 105 * S;
+	watch_tune(w, wc);
+	assert_int_equal(nruns, 1);
+	assert_int_equal(fake.tuned_ttl, 2);
+	assert_int_equal(fake.base.ttl, 2 * S);
+	assert_true(logged_at(0, "CORE: reloaded in place (ttl, hook-timeout "
+	    "changed); the cycle goes on") >= 0);
+	run_until(106 * S - 1);
+	assert_int_equal(nruns, 1);
+	run_until(106 * S);			/* 104 + 2 */
+	assert_int_equal(nruns, 2);
+	assert_string_equal(runs[1].reason, "idle");
+}
+
+/* A reload replaced the watch: a packet during the old one's stop starts
+ * the new one when it starts (with that packet), and a hold goes on. */
+static void
+test_successor(void **state)
+{
+	struct fake f2 = { .base.ops = &fake_ops };
+	struct sensor *s = &f2.base;
+	struct watch_conf *wc;
+	struct watch *w2;
+
+	(void)state;
+	bring_up();
+	clock_now += S;
+	watch_retire(w);
+	assert_string_equal(runs[1].reason, "reload");
+	packet(clock_now + 1 * MS, true);	/* during its stop */
+	assert_int_equal(nruns, 2);		/* nothing of this watch's */
+	hook_exits();
+	assert_true(watch_done(w));
+	wc = watch_conf_dup(watch_conf(w));
+	w2 = watch_new(wc, &s, 1, NULL, &owner);
+	watch_inherit(w2, w);
+	assert_int_equal(nruns, 2);		/* not before it starts */
+	assert_int_equal(watch_start(w2), 0);
+	assert_int_equal(nruns, 3);
+	assert_string_equal(runs[2].event, "start");
+	assert_string_equal(runs[2].reason, "packet");
+	assert_string_equal(runs[2].src, "192.0.2.1");
+	assert_string_equal(runs[2].sensor, "fake");
+	assert_int_equal(f2.mode, SENSOR_STARTING);
+	hook_exits();
+	watch_free(w2);
+
+	/* held: the successor is held from its start, its sensor cheapest */
+	clock_now += S;
+	memset(&f2, 0, sizeof f2);
+	f2.base.ops = &fake_ops;
+	wc = watch_conf_dup(watch_conf(w));
+	w2 = watch_new(wc, &s, 1, NULL, &owner);
+	assert_int_equal(watch_control(w2, FSM_HOLD, why, sizeof why), 0);
+	watch_retire(w2);
+	assert_true(watch_done(w2));
+	wc = watch_conf_dup(watch_conf(w));
+	{
+		struct fake f3 = { .base.ops = &fake_ops };
+		struct sensor *s3 = &f3.base;
+		struct watch *w3 = watch_new(wc, &s3, 1, NULL, &owner);
+		struct watch_info in;
+
+		watch_inherit(w3, w2);
+		assert_int_equal(watch_start(w3), 0);
+		watch_info(w3, &in);
+		assert_string_equal(in.state, "held");
+		assert_int_equal(f3.mode, SENSOR_UP);
+		f3.base.report(&f3.base, &(struct sensor_packet){
+		    .when = clock_now, .keeps_up = true });
+		assert_int_equal(nruns, 3);	/* held: no start */
+		watch_free(w3);
+	}
+	watch_free(w2);
 }
 
 /* SIGTERM while up: stop runs and the watch is done only once it ended. */
@@ -659,14 +862,6 @@ test_adopt_past(void **state)
 	assert_int_equal(watch_state(w), FSM_IDLE);
 }
 
-static char why[128];
-
-/* tuninetctl asks the watch for verb; why says why it refused */
-static int
-control(enum fsm_input verb)
-{
-	return watch_control(w, verb, why, sizeof why);
-}
 
 /* tuninetctl's start, stop, hold, release */
 static void
@@ -800,6 +995,12 @@ main(void)
 		T(test_flush_before_signal_stop),
 		T(test_flush_while_starting),
 		T(test_failed_spawn),
+		T(test_failed_spawn_log),
+		T(test_cancelled_start),
+		cmocka_unit_test_setup_teardown(test_backoff_cancelled_by_hold,
+		    setup_strict, teardown),
+		T(test_tune_in_place),
+		T(test_successor),
 		T(test_exit_waits_for_stop),
 		T(test_exit_while_starting),
 		T(test_failed_start_drops_held),
