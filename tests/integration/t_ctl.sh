@@ -56,7 +56,7 @@ check "the daemon says where it listens" logged "Control socket: $S"
 # 2. status, idle
 out=$(ctl status --json); rc=$?
 check "status --json: exit 0, both idle" [ "$rc/$(js "[(w['name'], w['state']) for w in d['watches']]" <<< "$out")" = "0/[('alpha', 'idle'), ('beta', 'idle')]" ]
-check "status --json: ok, now, every field" [ "$(js "d['ok'] and d['now'] > 0 and sorted(d['watches'][0]) == sorted(['name', 'state', 'held', 'since', 'up_since', 'started_by', 'last_packet', 'last_sensor', 'deadline', 'ttl', 'up_seconds', 'sensors', 'trigger', 'counters'])" <<< "$out")" = True ]
+check "status --json: ok, now, every field" [ "$(js "d['ok'] and d['now'] > 0 and sorted(d['watches'][0]) == sorted(['name', 'state', 'held', 'since', 'up_since', 'started_by', 'last_packet', 'last_sensor', 'kept_up_by_connections', 'connections_seen', 'deadline', 'ttl', 'up_seconds', 'sensors', 'trigger', 'counters'])" <<< "$out")" = True ]
 
 # 3. a packet starts alpha; status shows it, decoded
 send 1 9021 > /dev/null
@@ -126,6 +126,8 @@ check "held: status --json says held:true" [ "$(ctl status --json alpha | js "d[
 check "why alpha: held, until released" grep -q "^alpha: held since .*packets start nothing until tuninetctl release" <(ctl why alpha)
 ctl release alpha; rc=$?
 check "release alpha: exit 0, idle again" [ "$rc/$(state alpha)" = "0/idle" ]
+refused_by "$CTL" "alpha is not held" -s "$S" release alpha
+check "... said without \"already\"" bash -c "! grep -q 'not held already' '$T/out'"
 send 1 9021 > /dev/null
 check "released: a packet starts it" wait_w start alpha 3 2
 
@@ -378,12 +380,12 @@ check "its hook got TUNINETD_REASON=control" grep -q TUNINETD_REASON=control <(e
 sleep 0.3
 out=$("$CTL" -s "$T/cl.sock" status --json)
 check "status --json: the failed strict start's back-off, the queue, the connections" \
-    [ "$(js "[(w['state'], w['backoff']['failures'], 0 < w['backoff']['until'] - d['now'] <= 1, w['queue'], w['connections']) for w in d['watches']]" <<< "$out")" = "[('idle', 1, True, {'held': 0, 'dropped': 0}, 0)]" ]
+    [ "$(js "[(w['state'], w['backoff']['failures'], 0 < w['backoff']['until'] - d['now'] <= 1, w['queue'], w['connections']) for w in d['watches']]" <<< "$out")" = "[('idle', 1, True, {'held': 0, 'dropped': 0, 'kernel_dropped': 0}, 0)]" ]
 "$CTL" -s "$T/cl.sock" status | sed "s/^/# /"
 check "status: held packets, connections, the failed start in its notes" \
     grep -qE "^default +idle .* retry in 0\.[0-9] s +nflog 7, nfqueue 9, conntrack.* +0 connections open, 0 held, 0 dropped, 1 failed start +-$" <("$CTL" -s "$T/cl.sock" status)
 "$CTL" -s "$T/cl.sock" metrics > "$T/m2.txt"
-check "metrics: the queue's and conntrack's families for it" bash -c "grep -qx 'tuninetd_queue_held_packets{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_queue_dropped_packets_total{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_connections_open{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_hook_failures_total{watch=\"default\",event=\"start\"} 1' '$T/m2.txt'"
+check "metrics: the queue's and conntrack's families for it" bash -c "grep -qx 'tuninetd_queue_held_packets{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_queue_dropped_packets_total{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_queue_kernel_dropped_packets_total{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_connections_open{watch=\"default\"} 0' '$T/m2.txt' && grep -qx 'tuninetd_hook_failures_total{watch=\"default\",event=\"start\"} 1' '$T/m2.txt'"
 refused_by "$CTL" "no configuration file to reload" -s "$T/cl.sock" reload
 kill "$DPID"; wait "$DPID"; DPID=
 # opened before -d detaches: the detached daemon answers on it

@@ -43,6 +43,20 @@ refused "-c: \`$T/bare': not an executable format: no #! line?" "$T/bare"
 : > "$T/empty"; chmod 0755 "$T/empty"
 refused "-c: \`$T/empty': not an executable format: no #! line?" "$T/empty"
 
+# a script whose #! interpreter is not there, or is no executable file:
+# execve would refuse it at every event
+printf '#!/nonexistent/sh\nexit 0\n' > "$T/no-interp"; chmod 0755 "$T/no-interp"
+refused "-c: \`$T/no-interp': its interpreter \`/nonexistent/sh': No such file or directory" "$T/no-interp"
+printf 'x\n' > "$T/not-exec"; chmod 0644 "$T/not-exec"
+printf '#! %s -x\nexit 0\n' "$T/not-exec" > "$T/bad-interp"; chmod 0755 "$T/bad-interp"
+refused "-c: \`$T/bad-interp': its interpreter \`$T/not-exec' is not an executable file" "$T/bad-interp"
+printf '#!\nexit 0\n' > "$T/empty-interp"; chmod 0755 "$T/empty-interp"
+refused "-c: \`$T/empty-interp': its #! line names no interpreter" "$T/empty-interp"
+printf '[watch a]\nnflog-group = 7\ncommand = %s\n' "$T/no-interp" > "$T/i.conf"
+refused_by "$TUNINETD" "i.conf:3: command: \`$T/no-interp': its interpreter \`/nonexistent/sh'" --check-config -C "$T/i.conf"
+printf '#!  /bin/sh -e\nexit 0\n' > "$T/blank-interp"; chmod 0755 "$T/blank-interp"
+check "accepted: blanks before the interpreter, an argument after it" accepted "$T/blank-interp"
+
 check "accepted: a 0755 script in a 0700 directory under /tmp" accepted "$T/good"
 mkdir -m 1777 "$T/sticky"; script "$T/sticky/hook"
 check "accepted: a 0755 script in a sticky world-writable directory" accepted "$T/sticky/hook"

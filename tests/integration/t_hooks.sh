@@ -81,12 +81,32 @@ d=$(ms "$(evtime stop 1)" "$t0")
 check "SIGKILL 5 s after SIGTERM, then stop (${d} ms after the packet, 5900-7500)" within "$d" 5900 7500
 check "SIGKILL logged" logged "SIGKILL to its process group"
 check "killed by signal 9 logged" logged "killed by signal 9"
+check "... then the start said failed, not done" bash -c "grep -A3 'killed by signal 9' '$T/log' | grep -q 'start command failed' && ! grep -q 'start command done' '$T/log'"
 sleep 0.3
 check "no zombie children after the kills" bash -c "! ps -o stat= --ppid $DPID | grep -q Z"
 hg=$(cat "$T/hung.pgid" 2>/dev/null)
 hung_group_gone() { [ -n "$hg" ] && ! group_alive "$hg"; }
 check "no process left of the killed hook (its group ${hg:-unknown})" hung_group_gone
 kill $(cat "$T/bg.pids") 2>/dev/null	# the background children of cycle 4
+kill "$DPID"; wait "$DPID"; DPID=
+
+# a hook that cannot run any more (its interpreter removed after start-up):
+# the log says START, then why it cannot run, then that the start failed;
+# the watch goes on (up, then down at its TTL, the stop failing alike)
+mkdir -m 0755 "$T/interp"; cp /bin/sh "$T/interp/sh"
+printf '#!%s\nexit 0\n' "$T/interp/sh" > "$T/gone-hook"; chmod 0755 "$T/gone-hook"
+daemon -i "$VB" -f "udp port 9999" -t 1 -c "$T/gone-hook"
+rm "$T/interp/sh"
+send > /dev/null; sleep 0.5
+a=$(grep -n 'executing START command' "$T/log" | head -1 | cut -d: -f1)
+b=$(grep -n "start command \`$T/gone-hook' cannot run: No such file or directory" "$T/log" | head -1 | cut -d: -f1)
+c=$(grep -n 'start command failed' "$T/log" | head -1 | cut -d: -f1)
+in_order() { [ -n "$1" ] && [ -n "$2" ] && [ -n "$3" ] && [ "$1" -lt "$2" ] && [ "$2" -lt "$3" ]; }
+check "a hook that cannot run: START, then cannot run, then failed (lines ${a:-?} ${b:-?} ${c:-?})" \
+    in_order "$a" "$b" "$c"
+check "... and never done" bash -c "! grep -q 'command done' '$T/log'"
+for i in $(seq 40); do logged "stop command failed" && break; sleep 0.05; done
+check "... the stop at its TTL failed alike" logged "stop command failed"
 kill "$DPID"; wait "$DPID"; DPID=
 
 # close_range refused (an old kernel, a seccomp filter): every fd above 2

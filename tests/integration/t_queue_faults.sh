@@ -116,7 +116,7 @@ gone_if() {
 }
 gone_if || bail "interface for the packet to leave by"
 echo 1 > "$T/start_s"; mkqhook
-daemon -q $Q -t 1 -c "$T/hook"
+daemon -q $Q -t 1 -c "$T/hook" --control "$T/qf.ctl"
 in_b "$TOOLS/sendudp" 10.80.0.2 9000 1 32 0 > /dev/null
 wait_ev start 1 1 || bail "iface: start"
 sleep 0.2
@@ -128,6 +128,9 @@ check "iface: the daemon goes on" kill -0 "$DPID"
 check "iface: the log says the kernel dropped it before its verdict" \
     logged "NFQUEUE: queue $Q: the kernel dropped 1 held packet before its verdict"
 check "iface: ... and not that it was accepted, nor an error" bash -c "! grep -qiE 'refused|accepted' '$T/log'"
+kd=$("$(dirname "$TUNINETD")/tuninetctl" -s "$T/qf.ctl" status --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["watches"][0]["queue"]["kernel_dropped"])')
+check "iface: status counts it as dropped by the kernel ($kd)" [ "$kd" = 1 ]
+check "iface: so do the metrics" bash -c "'$(dirname "$TUNINETD")/tuninetctl' -s '$T/qf.ctl' metrics | grep -qx 'tuninetd_queue_kernel_dropped_packets_total{watch=\"default\"} 1'"
 gone_if || bail "the interface again"
 in_b "$TOOLS/sendudp" 10.80.0.2 9000 1 32 0 > /dev/null
 wait_ev end-start 2 3 || bail "iface: next cycle"

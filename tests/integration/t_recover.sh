@@ -14,6 +14,7 @@ run
 tl=$(send | cut -d' ' -f2); wait_ev start 1 2 || bail "start"
 sleep 0.5
 check "the state file says up" grep -qx "state=up" "$S/default.state"
+check "the state file is not for others to read (mode $(stat -c %a "$S/default.state"))" [ "$(stat -c %a "$S/default.state")" = 600 ]
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 run
 check "adopted: logged" logged "adopted from the state file: up since"
@@ -80,3 +81,51 @@ kill "$DPID"; wait "$DPID"; DPID=
 
 # 6. a state directory that cannot be made is refused at start-up
 refused_by "$TUNINETD" "state-dir: \`$T/hook/x'" -n 7 --state-dir "$T/hook/x" -c "$T/hook"
+
+# 7. the daemon adopts what its state files say, as root, and they hold
+#    trigger packets: a directory others could write to is refused (even
+#    sticky), and one of another user; a state file that is a FIFO, a
+#    symlink, not ours, or does not parse is said and ignored, and the
+#    daemon runs and answers SIGTERM
+mkdir -m 1777 "$T/ww"
+refused_by "$TUNINETD" "state-dir: \`$T/ww' is writable by group or others (mode 1777)" -n 7 --state-dir "$T/ww" -c "$T/hook"
+mkdir -m 0755 "$T/theirs"; chown 65534 "$T/theirs"
+refused_by "$TUNINETD" "state-dir: \`$T/theirs' belongs to uid 65534, not to root" -n 7 --state-dir "$T/theirs" -c "$T/hook"
+mkdir -m 0755 "$T/odd"
+for kind in fifo link garbage theirs; do
+	rm -f "$T/odd/default.state"
+	case $kind in
+	fifo) mkfifo "$T/odd/default.state" ;;
+	link) printf 'state=up\n' > "$T/odd/real"; ln -s "$T/odd/real" "$T/odd/default.state" ;;
+	garbage) printf 'state=up\nup_since=banana\n' > "$T/odd/default.state" ;;
+	theirs) printf 'source=-\nstate=up\nup_since=1\nlast_packet=1\n' > "$T/odd/default.state"; chown 65534 "$T/odd/default.state" ;;
+	esac
+	daemon -n 7 -t 3 --state-dir "$T/odd" -c "$T/hook"
+	check "a state file ($kind) is said and ignored" logged "state-dir: \`$T/odd/default.state'"
+	check "... nothing adopted" bash -c "! grep -q adopted '$T/log'"
+	t0=$(date +%s.%N); kill -TERM "$DPID"; wait "$DPID"; DPID=
+	check "... SIGTERM answered ($(ms "$(date +%s.%N)" "$t0") ms)" within "$(ms "$(date +%s.%N)" "$t0")" 0 2000
+done
+
+# 8. state files are 0600, 0640 and of control-group when it is given (as
+#    the socket); a directory made under umask 077 is 0755 all the same
+rm -rf "$T/s8"
+mask=$(umask); umask 077
+daemon -n 7 -t 3 --state-dir "$T/s8" -c "$T/hook"
+umask "$mask"
+send > /dev/null; wait_ev start 1 2 || bail "start (8)"
+sleep 0.3
+check "state dir made under umask 077 is 0755 ($(stat -c %a "$T/s8"))" [ "$(stat -c %a "$T/s8")" = 755 ]
+check "state file 0600 ($(stat -c %a "$T/s8/default.state"))" [ "$(stat -c %a "$T/s8/default.state")" = 600 ]
+kill "$DPID"; wait "$DPID"; DPID=
+printf '[daemon]\ncontrol = %s\ncontrol-group = nogroup\nstate-dir = %s\n[watch g]\nnflog-group = 7\ncommand = %s\n' \
+    "$T/ctl8/ctl" "$T/s9" "$T/hook" > "$T/g.conf"
+umask 077
+daemon -C "$T/g.conf"
+umask "$mask"
+send > /dev/null; sleep 0.5
+check "with control-group: state file 0640, group nogroup ($(stat -c '%a %G' "$T/s9/g.state"))" \
+    [ "$(stat -c '%a %G' "$T/s9/g.state")" = "640 nogroup" ]
+check "the control socket's directory made under umask 077 is 0755 ($(stat -c %a "$T/ctl8"))" \
+    [ "$(stat -c %a "$T/ctl8")" = 755 ]
+kill "$DPID"; wait "$DPID"; DPID=

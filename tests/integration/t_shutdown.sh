@@ -53,8 +53,13 @@ kill -TERM "$DPID"; sleep 0.3; t0=$(now); kill -TERM "$DPID"; wait "$DPID"; rc=$
 d=$(ms "$t1" "$t0")
 check "a second SIGTERM exits at once (${d} ms, < 500)" within "$d" 0 500
 check "a second SIGTERM: exit status 0 (got $rc)" [ "$rc" = 0 ]
-# the stop hook left sleeping: its group ended
-[ -s "$T/stop.pgid" ] && kill -9 -- "-$(cat "$T/stop.pgid")" 2>/dev/null
+# the stop hook left sleeping: SIGKILLed with its group, and said
+sleep 0.3
+sg=$(cat "$T/stop.pgid" 2>/dev/null)
+stop_group_gone() { [ -n "$sg" ] && ! group_alive "$sg"; }
+check "a second SIGTERM: the running stop hook's group is gone (group ${sg:-unknown})" stop_group_gone
+check "... said so" logged "still running: SIGKILL to its process group"
+[ -n "$sg" ] && kill -9 -- "-$sg" 2>/dev/null
 
 # 5. the wait is bounded by --hook-timeout
 rm -f "$T"/stopped.*; : > "$T/events"; echo 30 > "$T/stop_sleep"

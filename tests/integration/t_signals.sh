@@ -16,6 +16,7 @@ check "- current status: standby (OFF)" logged "- current status: standby (OFF)"
 
 kill -HUP "$DPID"; sleep 0.5
 check "SIGHUP while idle runs nothing" [ "$(nev stop)" = 0 ]
+check "SIGHUP while idle is said" logged "CORE: SIGHUP caught; standby, nothing to stop"
 
 send > /dev/null; wait_ev start 1 2 || bail "start"
 sleep 1.2; kill -USR1 "$DPID"; sleep 0.3
