@@ -276,7 +276,10 @@ say_answers(struct nfqueue_sensor *qs, bool lost)
 }
 
 /* NF_ACCEPT for every packet held, a verdict each, answered (NLM_F_ACK);
- * the log line waits for the answers (say_answers). */
+ * the log line waits for the answers (say_answers). Then one batch
+ * verdict up to the newest, unanswered: a packet the kernel queued that
+ * we never held (none should be: every message is taken) is not left
+ * waiting for ever. */
 static void
 accept_held(struct nfqueue_sensor *qs)
 {
@@ -307,6 +310,8 @@ accept_held(struct nfqueue_sensor *qs)
 	}
 	qs->asked.seq_to = qs->seq;
 	qs->asked.n = sent;
+	if (qs->nheld > 0)
+		verdict(qs, true, held_at(qs, qs->nheld - 1)->id, NF_ACCEPT);
 }
 
 /* Every packet held gets its verdict, oldest first. */

@@ -146,3 +146,26 @@ sleep 0.1
 check "kill -9: the queue went with the daemon" [ -z "$(qline)" ]
 c=$(connect "$ADDR_A") || c=failed
 check "kill -9: a connection goes through at once (${c} s, < 0.1)" within "$c" 0.00001 0.1
+
+# a queue under more traffic than the daemon can answer: every loop that
+# reads it is bounded, so a stop asked for while up (the queue alone
+# leaves up mode, reading what passed meanwhile) runs at once, and the
+# control socket answers, flood or not
+mkqhook
+daemon -q $Q -t 30 -c "$T/hook" --control "$T/fl.ctl"
+udp 1; wait_ev end-start 1 2 || bail "flood: start"
+fl=
+for k in 1 2; do in_a "$TOOLS/sendudp" "$ADDR_B" 9000 3000000 32 0 > /dev/null & fl="$fl $!"; done
+EXTRA_PIDS="$EXTRA_PIDS $fl"
+sleep 1
+t0=$(date +%s.%N); kill -HUP "$DPID"
+wait_ev stop 1 5; t1=$(date +%s.%N)
+d=$(ms "$t1" "$t0")
+check "flood: SIGHUP's stop ran at once (${d} ms, < 1500)" within "$d" 0 1500
+t0=$(date +%s.%N)
+timeout 5 "$(dirname "$TUNINETD")/tuninetctl" -s "$T/fl.ctl" status > /dev/null; rc=$?
+d=$(ms "$(date +%s.%N)" "$t0")
+check "flood: tuninetctl status answered (${d} ms, rc $rc)" within "$d" 0 1500
+for p in $fl; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+check "flood: the daemon runs on" kill -0 "$DPID"
+stop_daemon
