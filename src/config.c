@@ -139,7 +139,8 @@ tell_errors(struct parser *p)
 	size_t i, n;
 	char *t;
 
-	qsort(p->errors, p->nerrors, sizeof *p->errors, error_order);
+	if (p->nerrors > 1)
+		qsort(p->errors, p->nerrors, sizeof *p->errors, error_order);
 	e->n = (int)p->nerrors;
 	for (i = 0; i < p->nerrors; i++) {
 		line = i + 1 == MAX_ERRORS && p->nerrors > MAX_ERRORS ?

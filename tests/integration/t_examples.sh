@@ -232,5 +232,5 @@ MAINPID=$DPID; eval "$(sed -n 's/^ExecReload=//p' "$unit")"
 sleep 0.5
 check "tuninetd.service: ExecReload: RELOADING=1 then READY=1" \
     bash -c "grep -q 'RELOADING=1' '$T/svc.msgs' && [ \$(grep -c 'READY=1' '$T/svc.msgs') -ge 2 ]"
-check "tuninetd.service: ExecReload added watch b" logged "1 watches kept, 0 changed, 1 added, 0 removed"
+check "tuninetd.service: ExecReload added watch b" logged "1 watch kept, 0 tuned in place, 0 changed, 1 added, 0 removed"
 kill "$DPID"; wait "$DPID"; DPID=
