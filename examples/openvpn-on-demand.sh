@@ -12,7 +12,8 @@
 #   ip addr add 10.8.0.2/30 peer 10.8.0.1 dev tun1
 #   ip link set tun1 up
 #   ip route add 172.16.0.0/16 dev tun1     # the networks behind the VPN
-#   tuntapd -i tun1 &
+#   mkdir -p /run/tuninetd-openvpn
+#   tuntapd -i tun1 & echo $! > /run/tuninetd-openvpn/tuntapd.pid
 #   tuninetd -i tun1 -c /etc/tuninetd/openvpn-on-demand.sh -t 900
 #
 # The OpenVPN client configuration uses that device as it is: "dev tun1",
@@ -47,7 +48,6 @@ start)
 		kill "$(cat "$STATE/tuntapd.pid")"
 		while running "$STATE/tuntapd.pid"; do sleep 0.05; done
 	fi
-	pkill -f "^tuntapd -i $DEV( |\$)" 2>/dev/null
 	rm -f "$STATE/openvpn.log"
 	openvpn --config "$CONFIG" --dev "$DEV" --daemon \
 	    --writepid "$STATE/openvpn.pid" --log "$STATE/openvpn.log" || exit 1

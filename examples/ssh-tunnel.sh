@@ -11,7 +11,8 @@
 #   ip addr add 10.200.0.1/30 peer 10.200.0.2 dev tun0
 #   ip link set tun0 up
 #   ip route add 192.168.50.0/24 dev tun0
-#   tuntapd -i tun0 &
+#   mkdir -p /run/tuninetd-ssh-tunnel
+#   tuntapd -i tun0 & echo $! > /run/tuninetd-ssh-tunnel/tuntapd.pid
 #   tuninetd -i tun0 -c /etc/tuninetd/ssh-tunnel.sh -t 600
 #
 # and on the remote side: "PermitTunnel point-to-point" in sshd_config,
@@ -40,12 +41,12 @@ start)
 		echo "$TUN: tunnel to $REMOTE already up"
 		exit 0
 	fi
-	# hand the device over from tuntapd to ssh
+	# hand the device over from tuntapd to ssh: the one whose pid is
+	# in our state directory (no other process is looked for by name)
 	if running "$STATE/tuntapd.pid"; then
 		kill "$(cat "$STATE/tuntapd.pid")"
 		while running "$STATE/tuntapd.pid"; do sleep 0.05; done
 	fi
-	pkill -f "^tuntapd -i $TUN( |\$)" 2>/dev/null
 	# shellcheck disable=SC2086 # SSH_TUNNEL_OPTS is a list of options
 	ssh -N -w "$N:$RN" -o Tunnel=point-to-point -o ExitOnForwardFailure=yes \
 	    -o BatchMode=yes -o ServerAliveInterval=10 -o ServerAliveCountMax=3 \
