@@ -458,26 +458,32 @@ reply(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh)
 		    strerror(-e->error));
 }
 
+/* A packet's bytes (NFQA_PAYLOAD, which must be there) into buf, of
+ * RECORD_MAX bytes, as sp's data; its length as the kernel had it. */
+static void
+copy_payload(struct nlattr **attr, uint8_t *buf, struct sensor_packet *sp)
+{
+	uint32_t n = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+
+	sp->caplen = n < RECORD_MAX ? n : RECORD_MAX;
+	sp->len = attr[NFQA_CAP_LEN] != NULL ?
+	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : n;
+	memcpy(buf, mnl_attr_get_payload(attr[NFQA_PAYLOAD]), sp->caplen);
+	sp->data = buf;
+}
+
 /* The first packet held in an episode, for a watch that starts later
- * than it was held (hold_first), with its bytes where it had them. */
+ * than it was held (nfqueue_tell), with its bytes where it had them. */
 static void
 keep_held_first(struct nfqueue_sensor *qs, struct nlattr **attr)
 {
 	struct sensor_packet *f = &qs->held_first;
-	uint32_t n;
 
 	*f = (struct sensor_packet){ .linktype = LINKTYPE_RAW,
 	    .keeps_up = true };
 	packet_time(attr, &f->ts);
-	if (attr[NFQA_PAYLOAD] == NULL)
-		return;
-	n = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
-	f->caplen = n < RECORD_MAX ? n : RECORD_MAX;
-	f->len = attr[NFQA_CAP_LEN] != NULL ?
-	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : n;
-	memcpy(qs->held_data, mnl_attr_get_payload(attr[NFQA_PAYLOAD]),
-	    f->caplen);
-	f->data = qs->held_data;
+	if (attr[NFQA_PAYLOAD] != NULL)
+		copy_payload(attr, qs->held_data, f);
 }
 
 /* One message: held, or accepted with the batch (up); the first whole
@@ -490,7 +496,7 @@ take(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh, struct wake *wk,
 	const struct nfqnl_msg_packet_hdr *ph;
 	const uint16_t packet = NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET;
 	struct sensor_packet *f = &wk->first;
-	uint32_t id, n;
+	uint32_t id;
 
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		reply(qs, nlh);
@@ -511,13 +517,7 @@ take(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh, struct wake *wk,
 		return;
 	if (qs->mode == SENSOR_IDLE && f->data == NULL &&
 	    attr[NFQA_PAYLOAD] != NULL) {
-		n = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
-		f->caplen = n < RECORD_MAX ? n : RECORD_MAX;
-		f->len = attr[NFQA_CAP_LEN] != NULL ?
-		    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : n;
-		memcpy(qs->first, mnl_attr_get_payload(attr[NFQA_PAYLOAD]),
-		    f->caplen);
-		f->data = qs->first;
+		copy_payload(attr, qs->first, f);
 		f->keeps_up = keeps_up(qs, attr);
 		packet_time(attr, &f->ts);
 		return;

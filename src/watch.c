@@ -393,6 +393,23 @@ step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 		no_start(w, in);
 }
 
+/* The trigger's bytes, data NULL: none; a thousand watches keep what
+ * their triggers need, no more. */
+static void
+trigger_keep(struct trigger *t, const uint8_t *data, uint32_t caplen)
+{
+	t->have_data = data != NULL;
+	t->caplen = caplen < RECORD_MAX ? caplen : RECORD_MAX;
+	if (!t->have_data)
+		return;
+	if (t->caplen > t->room) {
+		if ((t->data = realloc(t->data, t->caplen)) == NULL)
+			fatal("realloc");
+		t->room = t->caplen;
+	}
+	memcpy(t->data, data, t->caplen);
+}
+
 /* Retired by a reload, its stop begun: a packet now would have started
  * it again, and starts the watch that replaces it instead. */
 static bool
@@ -416,19 +433,10 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		/* this packet fires the next start: keep it for the hook */
 		t->sensor = s;
 		t->when = sp->when;
-		t->have_data = sp->data != NULL;
-		t->caplen = sp->caplen < RECORD_MAX ? sp->caplen : RECORD_MAX;
 		t->len = sp->len;
 		t->linktype = sp->linktype;
 		t->ts = sp->ts;
-		/* a thousand watches keep what their triggers need, no more */
-		if (t->have_data && t->caplen > t->room) {
-			if ((t->data = realloc(t->data, t->caplen)) == NULL)
-				fatal("realloc");
-			t->room = t->caplen;
-		}
-		if (t->have_data)
-			memcpy(t->data, sp->data, t->caplen);
+		trigger_keep(t, sp->data, sp->caplen);
 	}
 	if (fresh || sp->keeps_up || !w->conf->ack_only)
 		w->last_sensor = s;
@@ -566,20 +574,16 @@ watch_inherit(struct watch *w, const struct watch *from)
 	w->stats = from->stats;
 	if (!from->owed || w->fsm.held)
 		return;
-	*t = (struct trigger){ .data = t->data, .room = t->room,
-	    .when = ft->when, .have_data = ft->have_data, .caplen = ft->caplen,
-	    .len = ft->len, .linktype = ft->linktype, .ts = ft->ts };
+	t->sensor = NULL;
+	t->when = ft->when;
+	t->len = ft->len;
+	t->linktype = ft->linktype;
+	t->ts = ft->ts;
+	trigger_keep(t, ft->have_data ? ft->data : NULL, ft->caplen);
 	/* its sensor of the same kind, if it has one */
 	for (i = 0; i < w->nsensors && ft->sensor != NULL; i++)
 		if (w->sensors[i]->ops == ft->sensor->ops)
 			t->sensor = w->sensors[i];
-	if (t->have_data && t->caplen > t->room) {
-		if ((t->data = realloc(t->data, t->caplen)) == NULL)
-			fatal("realloc");
-		t->room = t->caplen;
-	}
-	if (t->have_data)
-		memcpy(t->data, ft->data, t->caplen);
 	w->owed = true;
 }
 
