@@ -3,12 +3,15 @@
 # measured on this machine against tcpdump (and no sensor at all) in the
 # same run, on a veth pair between two network namespaces of its own, with
 # 64-byte UDP; in the full run also the first TCP connection through an
-# on-demand gate (-q against pcap, demand.sh) and a thousand watches
-# against one (many.sh). Prints tables of medians and exits non-zero when
-# a goal is missed. Run as root (make bench; make bench QUICK=1, the first
-# table alone, for < 1 minute).
+# on-demand gate (-q against pcap, demand.sh), a thousand watches
+# against one (many.sh) and the loop's answer time while
+# --keep-connections reads a table of 100,000 entries (keep.sh). Prints
+# tables of medians and exits non-zero when a goal is missed. Run as root
+# (make bench; make bench QUICK=1, the first table alone, for < 1 minute;
+# ONLY=keep, keep.sh's table alone, with KEEP_OLD=/path/to/tuninetd an
+# older build measured beside this one).
 set -u
-TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0}
+TUNINETD=$1/tuninetd TOOLS=$2 QUICK=${3:-0} ONLY=${ONLY:-}
 if [ "$QUICK" = 1 ]; then RUNS=3 N=150000 ROUNDS=5 IDLE=3 MRUNS=1
 else RUNS=7 N=1000000 ROUNDS=9 IDLE=10 MRUNS=3; fi
 
@@ -34,6 +37,18 @@ table inet bench {
 }
 NFT
 
+met=0 missed=
+# goal NAME CONDITION: sets OK to yes or NO and counts it
+goal() {
+	if awk "BEGIN{exit !($2)}"; then met=$((met + 1)); OK=yes
+	else missed="$missed; $1"; OK=NO; fi
+}
+# verdict: the last line, and the exit status
+verdict() {
+	if [ -n "$missed" ]; then echo "bench: goals MISSED: ${missed#; }"; exit 1; fi
+	echo "bench: all $met goals met"
+	exit 0
+}
 cpu_ns() { local s=0 t a; for t in /proc/$1/task/*/schedstat; do read -r a _ < "$t"; s=$((s + a)); done; echo $s; }
 ctxt() { awk '/ctxt_switches/{s += $2} END{print s}' /proc/$1/task/*/status; }
 blast() { ip netns exec "$NS_A" "$TOOLS/blast" $DST 9999 "$1"; }
@@ -56,6 +71,13 @@ cost() {
 	echo "$(calc "($c1 - $c0) / $N" 2) $(echo "$r" | awk '{printf "%.0f", $1 / $2 / 1000}')"
 }
 
+if [ "$ONLY" = keep ]; then
+	echo "bench: $(nproc) CPUs, Linux $(uname -r), the keep-connections table alone"
+	. "$(dirname "$0")/keep.sh"
+	echo
+	keep_table
+	verdict
+fi
 echo "bench: $(nproc) CPUs, Linux $(uname -r), $( [ "$QUICK" = 1 ] && echo quick || echo full) mode: $RUNS runs of $N packets, $ROUNDS latency rounds"
 : > "$T/cost"
 for r in $(seq "$RUNS"); do
@@ -111,14 +133,9 @@ stop
 if [ "$QUICK" != 1 ]; then
 	. "$(dirname "$0")/demand.sh"
 	. "$(dirname "$0")/many.sh"
+	. "$(dirname "$0")/keep.sh"
 fi
 
-met=0 missed=
-# goal NAME CONDITION: sets OK to yes or NO and counts it
-goal() {
-	if awk "BEGIN{exit !($2)}"; then met=$((met + 1)); OK=yes
-	else missed="$missed; $1"; OK=NO; fi
-}
 row() { printf '| %-40s | %9s | %9s | %6s | %-9s | %-3s |\n' "$@"; }
 echo
 row "figure (medians)" tuninetd tcpdump ratio goal met
@@ -183,6 +200,6 @@ else
 	prow "sender throughput (kpps)" "$MP1K" "$MP10K" "$MP100K"
 	echo "(each pcap watch opens a capture of its own: the kernel copies each packet to every ring; no sensor: $BASE kpps)"
 	echo
+	keep_table
 fi
-if [ -n "$missed" ]; then echo "bench: goals MISSED: ${missed#; }"; exit 1; fi
-echo "bench: all $met goals met"
+verdict

@@ -22,12 +22,16 @@ enum sensor_mode { SENSOR_IDLE, SENSOR_STARTING, SENSOR_UP };
 #define SNAPLEN		256	/* bytes of a packet kept: all its headers */
 #define RECORD_MAX	512	/* a packet as a sensor reports it, with metadata */
 
+/* What a sensor reports: a packet; no packet but open connections seen
+ * at `when' (conntrack); or nothing seen yet, but an answer the sensor
+ * waits for is due by `when' + TTL, so the deadline must wait for it. */
+enum report_kind { REPORT_PACKET, REPORT_CONNECTIONS, REPORT_WAIT };
+
 struct sensor_packet {
 	int64_t		 when;		/* loop clock ns it passed */
+	enum report_kind kind;
 	bool		 keeps_up;	/* false: -a, and not a TCP ACK */
 	bool		 keepalive;	/* came by a keep-alive prefix */
-	bool		 connections;	/* no packet: open connections seen
-					   at `when' (conntrack) */
 	/* the packet, in idle mode; NULL in up mode or when lost */
 	const uint8_t	*data;
 	uint32_t	 caplen, len;

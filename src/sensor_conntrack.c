@@ -1,9 +1,9 @@
 /*
  * sensor_conntrack.c: --keep-connections MARK[/MASK]. Connections that
  * conntrack tracks with that mark keep a watch up while they are open,
- * however quiet. This sensor never starts a watch, has no fd in the loop
- * and costs nothing per packet; it reads conntrack with libmnl and
- * libnetfilter_conntrack's message helpers.
+ * however quiet. This sensor never starts a watch and costs nothing per
+ * packet; it reads conntrack with libmnl and libnetfilter_conntrack's
+ * message helpers.
  *
  * Open means: TCP in state ESTABLISHED (a FIN or an RST ends it, so a
  * connection being closed holds nothing), or a UDP flow conntrack calls
@@ -12,16 +12,43 @@
  * last packet by default). Other protocols do not count. Entries exist
  * per network namespace: this is the table of the daemon's own.
  *
- * Idle: nothing at all. Starting and up: nothing until the watch asks
- * (sync: at its deadline, before a signal's stop, before SIGUSR1's lines);
- * then one dump of the table, filtered by mark in the kernel (CTA_MARK and
- * CTA_MARK_MASK on IPCTNL_MSG_CT_GET), read at once: the kernel builds the
- * reply as it is read. Once the deadline has come and such connections
- * are open, they hold the watch: a report at now moves its deadline to
- * now + TTL, and the check repeats every POLL_NS while any stays open.
- * The first check that finds none reports once more, at now, the moment
- * we learnt they closed: the stop comes TTL after that, at most POLL_NS
- * and a dump after close + TTL, never before.
+ * A look at the table is one dump, filtered by mark in the kernel
+ * (CTA_MARK and CTA_MARK_MASK on IPCTNL_MSG_CT_GET), read from the loop
+ * like any other socket, at most DUMP_RECVS datagrams a wake-up: a table
+ * of 100,000 marked entries (a dump of some 0.3 s) keeps queue verdicts,
+ * the control socket and other watches waiting a few ms at most. The
+ * kernel builds the reply a datagram at a time, as it is read; the part
+ * of its walk that finds nothing to send (empty buckets, other marks,
+ * other namespaces' entries) it does in one go, in the call that asks for
+ * the next datagram, and no reading in parts can split that.
+ *
+ * Idle: nothing at all. Starting and up: nothing until a deadline nears.
+ * A dump takes time, so it begins ahead of the watch's deadline, by twice
+ * the last one's length and LEAD_NS (at most half the TTL): its answer,
+ * in by then, is what the table says at the deadline. Once the deadline
+ * has come and such connections are open, they hold the watch: a report
+ * at now moves its deadline to now + TTL, and a dump begins every POLL_NS
+ * while any stays open, each answer that finds some reporting again, at
+ * the moment it is in. The first answer that finds none reports once
+ * more, at the moment it is in, when we learnt they closed: the stop
+ * comes TTL after that, at most POLL_NS and a dump after close + TTL,
+ * never before.
+ *
+ * Nothing waits for the kernel. When a deadline comes before its answer
+ * (the dump runs longer than the last one did), or a start hook that ran
+ * about a TTL ends (as good as a deadline; nothing is read while it
+ * runs), connections that held the watch at the last answer hold it on;
+ * else a report moves the deadline to when the answer is due (a wait,
+ * REPORT_WAIT: neither a packet nor open connections), and the answer
+ * decides: open
+ * connections hold the watch, none let it stop, a dump's length late as
+ * when the table was read at the deadline. At other times (a signal's
+ * stop, SIGUSR1) what the last answer said is what is said.
+ *
+ * A dump that fails (refused, ENOBUFS, NLM_F_DUMP_INTR) counts as an
+ * empty table, said once: the TTL decides, as without the option. Its
+ * socket, with whatever of the dump is left in it, is closed; the next
+ * dump opens another.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +62,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -52,19 +80,36 @@
  * (the trigger packet passed a little before the sensor heard of it) */
 #define START_SLACK_NS	(1 * NSEC_PER_SEC)
 #define DUMP_BUFSIZ	32768		/* libmnl's advice for dumps */
+/* datagrams read a wake-up: each up to DUMP_BUFSIZ, some 200 entries
+ * that the kernel fills and we parse in about 0.5 ms here */
+#define DUMP_RECVS	2
+/* what a dump may take beyond twice the last one, or beyond its
+ * expected end while a deadline waits for it */
+#define LEAD_NS		(20 * 1000000LL)
 
 struct ct_sensor {
 	struct sensor		 base;
 	uint32_t		 mark, mask;
-	struct mnl_socket	*nl;
+	struct mnl_socket	*nl;		/* NULL after a failure */
+	struct io		 io;
+	bool			 started;	/* in the loop */
 	unsigned		 portid, seq;
 	enum sensor_mode	 mode;
 	int64_t			 mode_since;	/* of starting or up */
 	int64_t			 due;		/* the watch's deadline, or -1 */
-	struct timer		 poll;
-	bool			 failing;	/* the last dump failed, said */
-	int			 open;		/* at the last check */
+	int64_t			 want;		/* the same, as packets and open
+						   connections set it, not a
+						   wait for an answer */
+	bool			 extending;	/* a report of ours moves due */
+	struct timer		 next;		/* the next dump begins */
+	/* the dump under way, or the last: when it began, the latest
+	 * deadline its answer is good for, how long the last answer took */
+	bool			 dumping;
+	int64_t			 asked, covers, took;
 	int			 counted;	/* by the dump under way */
+	bool			 awaited;	/* a deadline waits for it */
+	bool			 failing;	/* the last dump failed, said */
+	int			 open;		/* at the last answer */
 	/* this cycle: whether open connections held the watch (and still
 	 * did at the stop), since when, for how long before that, and how
 	 * many at most */
@@ -109,92 +154,210 @@ count_entry(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-/* What an earlier dump left unread (it failed half-way) is not news. */
-static void
-drain(struct ct_sensor *cs)
+static void	ct_readable(struct io *, uint32_t);
+
+/* A socket for the dumps, in the loop once the sensor is; -1 with errno
+ * set. */
+static int
+socket_open(struct ct_sensor *cs)
 {
-	while (recv(mnl_socket_get_fd(cs->nl), cs->buf, sizeof cs->buf,
-	    MSG_DONTWAIT) > 0)
-		;
+	int e;
+
+	if ((cs->nl = nl_open(&cs->portid, NULL)) == NULL)
+		return -1;
+	cs->io = (struct io){ .fd = mnl_socket_get_fd(cs->nl),
+	    .cb = ct_readable, .arg = cs };
+	if (cs->started && io_add(&cs->io, EPOLLIN) == -1) {
+		e = errno;
+		mnl_socket_close(cs->nl);
+		cs->nl = NULL;
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
-/* How many marked connections are open now, or -1 with errno set. */
+static void
+socket_close(struct ct_sensor *cs)
+{
+	if (cs->nl == NULL)
+		return;
+	if (cs->started)
+		io_del(&cs->io);
+	mnl_socket_close(cs->nl);
+	cs->nl = NULL;
+}
+
+/* How far ahead of a deadline its dump begins. */
+static int64_t
+lead(const struct ct_sensor *cs)
+{
+	int64_t ns = 2 * cs->took + LEAD_NS;
+
+	return ns < cs->base.ttl / 2 ? ns : cs->base.ttl / 2;
+}
+
+/* When the next dump begins: POLL_NS after the last while connections
+ * hold the watch, else ahead of the deadline, unless its answer is in or
+ * on its way. */
+static void
+plan(struct ct_sensor *cs)
+{
+	if (cs->mode == SENSOR_IDLE || cs->dumping)
+		timer_stop(&cs->next);
+	else if (cs->holding)
+		timer_set(&cs->next, cs->asked + POLL_NS);
+	else if (cs->want >= 0 && cs->covers < cs->want)
+		timer_set(&cs->next, cs->want - lead(cs));
+	else
+		timer_stop(&cs->next);
+}
+
+/* Ask for the table; the answer comes through ct_readable. A request
+ * that cannot be sent is an answer too, a failed one. */
 static int
-dump(struct ct_sensor *cs)
+ask(struct ct_sensor *cs, int64_t now)
 {
 	struct nlmsghdr *req = (struct nlmsghdr *)cs->req;
 
-	drain(cs);
+	cs->asked = now;
+	cs->covers = now + lead(cs);
+	cs->counted = 0;
+	timer_stop(&cs->next);
+	if (cs->nl == NULL && socket_open(cs) == -1)
+		return -1;
 	req->nlmsg_seq = ++cs->seq;
 	if (mnl_socket_sendto(cs->nl, req, req->nlmsg_len) == -1)
 		return -1;
-	cs->counted = 0;
-	if (nl_wait(cs->nl, cs->buf, sizeof cs->buf, cs->seq, cs->portid,
-	    count_entry, cs) == -1)
-		return -1;
-	return cs->counted;
+	cs->dumping = true;
+	return 0;
 }
 
 static void
-report_now(struct ct_sensor *cs, int64_t now)
+report_at(struct ct_sensor *cs, int64_t when, enum report_kind kind)
 {
-	struct sensor_packet sp = { .when = now, .keeps_up = true,
-	    .connections = true };
+	struct sensor_packet sp = { .when = when, .keeps_up = true,
+	    .kind = kind };
 
 	clock_gettime(CLOCK_REALTIME, &sp.ts);
 	cs->base.report(&cs->base, &sp);
 }
 
-/* One look at the table. Connections hold the watch once its deadline
- * has come (or, forced, now is as good as its deadline), and from then
- * on until none is open. A table that cannot be read counts as empty:
- * the TTL decides, as without the option. */
 static void
-check(struct ct_sensor *cs, bool force)
+hold(struct ct_sensor *cs, int64_t now)
 {
-	int64_t now = now_ns();
-	int n;
+	if (!cs->holding) {
+		cs->holding = cs->held = true;
+		cs->held_since = now;
+	}
+	if (cs->open > cs->peak)
+		cs->peak = cs->open;
+	report_at(cs, now, REPORT_CONNECTIONS);
+}
 
-	if ((n = dump(cs)) == -1) {
+/* The answer is in: n marked connections open, or -1, the dump failed
+ * (errno set). A table that cannot be read counts as empty: the TTL
+ * decides, as without the option. */
+static void
+answer(struct ct_sensor *cs, int n, int64_t now)
+{
+	bool awaited = cs->awaited;
+
+	cs->dumping = cs->awaited = false;
+	if (n == -1) {
 		if (!cs->failing)
 			sensor_log(&cs->base, log_warn,
 			    "--keep-connections: reading conntrack");
 		cs->failing = true;
+		socket_close(cs);
 		n = 0;
-	} else
+	} else {
 		cs->failing = false;
+		cs->took = now - cs->asked;
+	}
+	if (cs->mode == SENSOR_IDLE)	/* its cycle has ended */
+		return;
 	cs->open = n;
-	if (n > 0 && (cs->holding || force ||
-	    (cs->due >= 0 && now >= cs->due))) {
-		if (!cs->holding) {
-			cs->holding = cs->held = true;
-			cs->held_since = now;
-		}
-		if (n > cs->peak)
-			cs->peak = n;
-		timer_set(&cs->poll, now + POLL_NS);
-		report_now(cs, now);
-	} else if (n == 0 && cs->holding) {
+	if (n > 0 && (cs->holding || awaited))
+		hold(cs, now);
+	else if (n == 0 && cs->holding) {
 		cs->holding = false;
 		cs->held_ns += now - cs->held_since;
-		timer_stop(&cs->poll);
-		report_now(cs, now);
+		report_at(cs, now, REPORT_CONNECTIONS);
+	}
+	plan(cs);
+}
+
+static void
+ct_readable(struct io *io, uint32_t events)
+{
+	struct ct_sensor *cs = io->arg;
+	ssize_t n;
+	int i, r;
+
+	(void)events;
+	for (i = 0; i < DUMP_RECVS; i++) {
+		n = recv(io->fd, cs->buf, sizeof cs->buf, MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (!cs->dumping)
+			continue;		/* nothing asked for */
+		r = n == -1 ? MNL_CB_ERROR : mnl_cb_run(cs->buf, (size_t)n,
+		    cs->seq, cs->portid, count_entry, cs);
+		if (r != MNL_CB_OK) {
+			answer(cs, r == MNL_CB_STOP ? cs->counted : -1,
+			    now_ns());
+			return;
+		}
 	}
 }
 
 static void
-ct_poll(struct timer *t)
+ct_next(struct timer *t)
 {
-	check(t->arg, false);
+	struct ct_sensor *cs = t->arg;
+	int64_t now = now_ns();
+
+	if (ask(cs, now) == -1)
+		answer(cs, -1, now);
+}
+
+/* The deadline has come, or now is as good as it: the answer for it
+ * decides, or the connections that held the watch until now; without
+ * either, a report moves the deadline to when the answer is due. */
+static void
+decide(struct ct_sensor *cs, int64_t now, int64_t deadline)
+{
+	int64_t due;
+
+	if (cs->holding) {
+		report_at(cs, now, REPORT_CONNECTIONS);
+		return;
+	}
+	if (!cs->dumping && cs->covers >= deadline) {
+		if (cs->open > 0)
+			hold(cs, now);
+		return;
+	}
+	if (!cs->dumping && ask(cs, now) == -1) {
+		answer(cs, -1, now);
+		return;
+	}
+	cs->awaited = true;
+	due = cs->asked + cs->took > now ? cs->asked + cs->took : now;
+	cs->extending = true;
+	report_at(cs, due + LEAD_NS - cs->base.ttl, REPORT_WAIT);
+	cs->extending = false;
 }
 
 static void
 ct_sync(struct sensor *s)
 {
 	struct ct_sensor *cs = (struct ct_sensor *)s;
+	int64_t now = now_ns();
 
-	if (cs->mode != SENSOR_IDLE)
-		check(cs, false);
+	if (cs->mode != SENSOR_IDLE && cs->due >= 0 && now >= cs->due)
+		decide(cs, now, cs->want);
 }
 
 static void
@@ -204,12 +367,12 @@ ct_set_mode(struct sensor *s, enum sensor_mode mode)
 	int64_t now = now_ns();
 
 	if (mode == SENSOR_IDLE) {
-		/* a stop: what held it is kept for the stop's log line */
-		timer_stop(&cs->poll);
+		/* a stop: what held it is kept for the stop's log line; a
+		 * dump under way runs out unheard */
 		if (cs->holding)
 			cs->held_ns += now - cs->held_since;
 		cs->still_open = cs->holding;
-		cs->holding = false;
+		cs->holding = cs->awaited = false;
 	} else if (cs->mode == SENSOR_IDLE) {
 		/* a new cycle */
 		cs->holding = cs->held = cs->still_open = false;
@@ -218,12 +381,18 @@ ct_set_mode(struct sensor *s, enum sensor_mode mode)
 		cs->mode_since = now;
 	}
 	cs->mode = mode;
+	plan(cs);
 }
 
 static void
 ct_deadline(struct sensor *s, int64_t due)
 {
-	((struct ct_sensor *)s)->due = due;
+	struct ct_sensor *cs = (struct ct_sensor *)s;
+
+	cs->due = due;
+	if (!cs->extending)
+		cs->want = due;
+	plan(cs);
 }
 
 /* A start hook that ran for the TTL: the watch decides at once whether
@@ -232,11 +401,12 @@ static void
 ct_start_done(struct sensor *s, bool ok)
 {
 	struct ct_sensor *cs = (struct ct_sensor *)s;
+	int64_t now = now_ns();
 
 	(void)ok;
 	if (cs->mode != SENSOR_IDLE &&
-	    now_ns() >= cs->mode_since + cs->base.ttl - START_SLACK_NS)
-		check(cs, true);
+	    now >= cs->mode_since + cs->base.ttl - START_SLACK_NS)
+		decide(cs, now, now);
 }
 
 static bool
@@ -287,7 +457,8 @@ ct_start(struct sensor *s)
 
 	sensor_log(&cs->base, log_info, "Keeping it up while connections with "
 	    "conntrack mark 0x%x/0x%x are open", cs->mark, cs->mask);
-	return 0;
+	cs->started = true;
+	return io_add(&cs->io, EPOLLIN);
 }
 
 static void
@@ -318,8 +489,8 @@ ct_close(struct sensor *s)
 {
 	struct ct_sensor *cs = (struct ct_sensor *)s;
 
-	timer_stop(&cs->poll);
-	mnl_socket_close(cs->nl);
+	timer_stop(&cs->next);
+	socket_close(cs);
 	free(cs);
 }
 
@@ -395,12 +566,15 @@ conntrack_sensor_wanted(const struct watch_conf *wc)
 	return wc->keep_connections;
 }
 
-/* Open the socket and read the table once, so that a missing privilege
- * or a kernel without conntrack is a start-up error. */
+/* Open the socket and read the table once, waiting for the answer, so
+ * that a missing privilege or a kernel without conntrack is a start-up
+ * error; how long that took is the first guess of a dump's length. */
 struct sensor *
 conntrack_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 {
 	struct ct_sensor *cs;
+	struct nlmsghdr *req;
+	int64_t t0;
 
 	if ((cs = calloc(1, sizeof *cs)) == NULL)
 		fatal("calloc");
@@ -408,24 +582,29 @@ conntrack_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	cs->mark = wc->keep_mark;
 	cs->mask = wc->keep_mask;
 	cs->mode = SENSOR_IDLE;
-	cs->due = -1;
-	cs->poll = (struct timer){ .cb = ct_poll, .arg = cs };
+	cs->due = cs->want = cs->covers = -1;
+	cs->next = (struct timer){ .cb = ct_next, .arg = cs };
 	cs->seq = (unsigned)time(NULL);
 
-	if ((cs->nl = nl_open(&cs->portid, NULL)) == NULL) {
+	if (socket_open(cs) == -1) {
 		refusal(wc, errno, err, errlen);
 		goto fail;
 	}
 	if (build_request(cs) == -1)
 		fatal("nfct_filter_dump_create");
-	if (dump(cs) == -1) {
+	req = (struct nlmsghdr *)cs->req;
+	t0 = now_ns();
+	req->nlmsg_seq = ++cs->seq;
+	if (mnl_socket_sendto(cs->nl, req, req->nlmsg_len) == -1 ||
+	    nl_wait(cs->nl, cs->buf, sizeof cs->buf, cs->seq, cs->portid,
+	    count_entry, cs) == -1) {
 		refusal(wc, errno, err, errlen);
 		goto fail;
 	}
+	cs->took = now_ns() - t0;
 	return &cs->base;
 fail:
-	if (cs->nl != NULL)
-		mnl_socket_close(cs->nl);
+	socket_close(cs);
 	free(cs);
 	return NULL;
 }

@@ -340,10 +340,12 @@ carry_out(struct watch *w, struct fsm_step st, const struct sensor_packet *sp)
 	sync_deadline(w);
 	/* a control start moves the deadline too; only packets are listed,
 	 * and open connections are told apart from them */
-	if (w->fsm.last != w->last_seen && packet && sp->connections) {
+	if (w->fsm.last != w->last_seen && packet &&
+	    sp->kind == REPORT_CONNECTIONS) {
 		w->by_connections = true;
 		w->connections_at = w->fsm.last;
-	} else if (w->fsm.last != w->last_seen && packet)
+	} else if (w->fsm.last != w->last_seen && packet &&
+	    sp->kind == REPORT_PACKET)
 		moved(w, (uint8_t)sensor_index(w, w->last_sensor),
 		    sp->keepalive);
 	w->last_seen = w->fsm.last;
@@ -438,7 +440,9 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		t->ts = sp->ts;
 		trigger_keep(t, sp->data, sp->caplen);
 	}
-	if (fresh || sp->keeps_up || !w->conf->ack_only)
+	/* a wait for a sensor's answer is no activity of its own */
+	if ((fresh || sp->keeps_up || !w->conf->ack_only) &&
+	    sp->kind != REPORT_WAIT)
 		w->last_sensor = s;
 	carry_out(w, fsm_input(&w->fsm, FSM_PACKET, sp->when, sp->keeps_up),
 	    sp);
