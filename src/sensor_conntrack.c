@@ -40,9 +40,8 @@
  * runs), connections that held the watch at the last answer hold it on;
  * else a report moves the deadline to when the answer is due (a wait,
  * REPORT_WAIT: neither a packet nor open connections), and the answer
- * decides: open
- * connections hold the watch, none let it stop, a dump's length late as
- * when the table was read at the deadline. At other times (a signal's
+ * decides: open connections hold the watch, none let it stop, a dump's
+ * length late as when the table was read at the deadline. At other times (a signal's
  * stop, SIGUSR1) what the last answer said is what is said.
  *
  * A dump that fails (refused, ENOBUFS, NLM_F_DUMP_INTR) counts as an
