@@ -60,7 +60,7 @@ stopd; : > "$T/events"
 
 # with it: two quiet marked connections hold it, the stop comes at the
 # later close + TTL
-daemon -n 7 -t 2 --keep-connections 0x5 -c "$T/hook"
+daemon -n 7 -t 2 --keep-connections 0x5 -c "$T/hook" --control "$T/k.ctl"
 check "start-up line names the mark" \
     logged "Keeping it up while connections with conntrack mark 0x5/0xffffffff are open"
 talk 9100 5000 > "$T/c1" & c1=$!
@@ -71,6 +71,17 @@ check "conntrack -L: 2 ESTABLISHED TCP entries with mark 5" \
 sleep 1; kill -USR1 "$DPID"; sleep 0.2
 check "SIGUSR1: 2 open, holding it up for 2 s (since the TTL ran out)" \
     grep -qE -- "- keep-connections: mark 0x5/0xffffffff, 2 open, holding it up for [23] s$" "$T/log"
+# connections are not packets: the last packet is the last one logged
+# (4 s ago), and what holds the watch is said as connections
+check "SIGUSR1: the time since the last packet is the packet's, not the last look at the table" \
+    grep -qE -- "- current status: up \(ON\), time since last captured packet: [345] sec\.$" "$T/log"
+st=$("$(dirname "$TUNINETD")/tuninetctl" -s "$T/k.ctl" status)
+check "status: kept up by open connections, the last packet 4 s ago: $st" \
+    grep -qE "up +since [0-9:]+ +last [345]\.[0-9] s ago +kept up by open connections +nflog 7, conntrack" <<< "$st"
+why=$("$(dirname "$TUNINETD")/tuninetctl" -s "$T/k.ctl" why)
+check "why: held up by 2 open connections, seen open a moment ago" \
+    grep -qE "held up by: +2 open connections \(--keep-connections\), seen open [01]\.[0-9] s ago" <<< "$why"
+check "why: the open connections are not listed as packets" bash -c "! grep -q 'conntrack mark' <<< '$why'"
 wait $c1 $c2
 read -r t_open t_close < "$T/c2"
 check "no stop while a marked connection was open ($(nev stop) stops)" [ "$(nev stop)" = 0 ]
