@@ -8,14 +8,19 @@
  * second SIGTERM exits at once.
  *
  * With -C, SIGHUP reloads the file (on the command line it keeps the
- * original's meaning, "stop now"). The new file is read whole first; an
- * error in it refuses it and the running watches stay as they are. Then,
- * by name: a watch whose settings did not change is kept as it is (state,
- * sensors, deadline; no hook runs); a removed one stops if up (reason
- * reload) and goes; a changed one does the same and is made again from
- * its new settings once its stop hook has ended; an added one starts
- * listening. New watches are opened before anything running is touched,
- * so a resource they cannot have refuses the reload too.
+ * original's meaning, "stop now"). A reload is whole or not at all: the
+ * file is read and checked whole, plan.c says what becomes of each watch,
+ * and every watch it makes (changed, added) is opened, sensors and
+ * savefile, before anything running is touched; any failure refuses it
+ * all and the running watches stay exactly as they were. Then kept
+ * watches go on as they are, tuned ones take their new timing in place,
+ * retired ones (removed, changed) stop if up (reason reload) and end,
+ * shown stopping meanwhile, and each made watch starts at once or once
+ * the retired watches it waits for have ended (the one it replaces,
+ * those holding a queue or a prefix it takes over: their sensors hand
+ * these over as they close). A watch that replaces another of its name
+ * inherits its hold, its counters, and a start a packet during its stop
+ * owes it.
  */
 #include <grp.h>
 #include <limits.h>
