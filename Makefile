@@ -46,7 +46,7 @@ endif
 
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
-	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c sensor_conntrack.c \
+	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c nfqueue_held.c sensor_conntrack.c \
 	  packet.c packet_text.c \
 	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
 	  duration.c

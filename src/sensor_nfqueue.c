@@ -77,62 +77,14 @@
 #include "env.h"
 #include "log.h"
 #include "loop.h"
+#include "nfqueue.h"
 #include "nl.h"
 #include "packet.h"
 #include "sensor.h"
 
-#define READ_BATCH	64		/* messages per recvmmsg */
-#define SLOT		2048		/* a message: SNAPLEN bytes + metadata */
 #define READS_PER_WAKE	16		/* recvmmsg calls per wake-up */
 #define KERNEL_MARGIN	1024		/* queued beyond the hold, unread */
 #define STAMP_SKEW_NS	(10 * NSEC_PER_SEC)
-#define VERDICT_ROOM	64		/* a verdict message, with room */
-
-struct held {
-	uint32_t	 id;
-	int64_t		 at;		/* loop clock, when read */
-};
-
-/* verdicts whose answers (NLM_F_ACK) are awaited */
-struct asked {
-	uint32_t	 seq_from, seq_to;
-	unsigned	 n, answered, gone;
-};
-
-struct nfqueue_sensor {
-	struct sensor		 base;
-	int			 queue;
-	unsigned		 hold_max;
-	int64_t			 hold_ns;	/* --hook-timeout, 0: none */
-	bool			 alone;		/* no other packet sensor */
-	struct mnl_socket	*nl;		/* NULL: an heir, waiting */
-	unsigned		 portid, seq, bind_seq;
-	bool			 bound;
-	bool			 started;	/* in the loop */
-	enum sensor_mode	 mode;
-	struct io		 io;
-	struct timer		 expire;
-	struct held		*held;		/* ring of hold_max */
-	unsigned		 head, nheld;
-	/* dropped in this episode, said when it ends */
-	unsigned long		 over_max, expired;
-	unsigned long		 dropped;	/* in all, for tuninetctl */
-	unsigned long		 gone;		/* dropped by the kernel, in all */
-	struct asked		 asked;
-	struct nl_rcvbuf	 rcvbuf;
-	/* the first packet held in this episode, for a watch that has not
-	 * heard of it (unheard): one started after the bind or handover */
-	bool			 unheard;
-	struct sensor_packet	 held_first;
-	uint8_t			 held_data[RECORD_MAX];
-	struct timer		 tell;
-	struct nfqueue_sensor	*heir, *giver;	/* a reload's handover */
-	struct nfqueue_sensor	*next;		/* the open ones */
-	uint8_t			 first[RECORD_MAX];
-	struct mmsghdr		 msgs[READ_BATCH];
-	struct iovec		 iov[READ_BATCH];
-	uint8_t			 buf[READ_BATCH][SLOT];	/* touched as used */
-};
 
 /* what one wake-up learnt */
 struct wake {
@@ -146,18 +98,6 @@ struct wake {
 static struct nfqueue_sensor *queues;	/* open, for a handover */
 
 static void	nfqueue_readable(struct io *, uint32_t);
-static void	nfqueue_expire(struct timer *);
-
-static struct nlmsghdr *
-put_header(struct nfqueue_sensor *qs, char *buf, size_t len, int type)
-{
-	struct nlmsghdr *nlh;
-
-	memset(buf, 0, len);	/* attribute padding goes out too */
-	nlh = nfq_nlmsg_put(buf, type, (uint32_t)qs->queue);
-	nlh->nlmsg_seq = ++qs->seq;
-	return nlh;
-}
 
 /* One NFQNL_MSG_CONFIG: the bind command first if asked, then copy mode,
  * queue length, and the flags: fail open, GSO packets whole (we never
@@ -170,7 +110,7 @@ send_config(struct nfqueue_sensor *qs, uint8_t cmd, uint8_t copy,
 	struct nlmsghdr *nlh;
 	uint32_t flags = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO;
 
-	nlh = put_header(qs, buf, sizeof buf, NFQNL_MSG_CONFIG);
+	nlh = nfq_header(qs, buf, sizeof buf, NFQNL_MSG_CONFIG);
 	if (ack)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	if (cmd != NFQNL_CFG_CMD_NONE)
@@ -197,181 +137,6 @@ configure(struct nfqueue_sensor *qs, uint8_t cmd, bool ack)
 	if (qs->mode == SENSOR_UP)
 		return send_config(qs, cmd, NFQNL_COPY_META, 0, maxlen, ack);
 	return send_config(qs, cmd, NFQNL_COPY_PACKET, SNAPLEN, maxlen, ack);
-}
-
-/* NF_ACCEPT or NF_DROP for one packet, or (batch) for every packet still
- * queued up to id, in the order the kernel queued them. */
-static void
-verdict(struct nfqueue_sensor *qs, bool batch, uint32_t id, int v)
-{
-	char buf[VERDICT_ROOM];
-	struct nlmsghdr *nlh;
-
-	nlh = put_header(qs, buf, sizeof buf,
-	    batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT);
-	nfq_nlmsg_verdict_put(nlh, (int)id, v);
-	if (mnl_socket_sendto(qs->nl, nlh, nlh->nlmsg_len) == -1)
-		sensor_log(&qs->base, log_warn,
-		    "NFQUEUE: queue %d: verdict for packet %u", qs->queue,
-		    id);
-}
-
-static struct held *
-held_at(struct nfqueue_sensor *qs, unsigned i)
-{
-	return &qs->held[(qs->head + i) % qs->hold_max];
-}
-
-static const char *
-plural(unsigned long n)
-{
-	return n == 1 ? "" : "s";
-}
-
-/* The drops of an episode, said once it ends. */
-static void
-say_drops(struct nfqueue_sensor *qs)
-{
-	if (qs->over_max > 0)
-		sensor_log(&qs->base, log_warnx,
-		    "NFQUEUE: queue %d: dropped %lu packet%s beyond "
-		    "--queue-hold-max %u", qs->queue, qs->over_max,
-		    plural(qs->over_max), qs->hold_max);
-	if (qs->expired > 0)
-		sensor_log(&qs->base, log_warnx,
-		    "NFQUEUE: queue %d: dropped %lu held packet%s older "
-		    "than --hook-timeout %lld s", qs->queue, qs->expired,
-		    plural(qs->expired), (long long)(qs->hold_ns / NSEC_PER_SEC));
-	qs->over_max = qs->expired = 0;
-}
-
-/* What the kernel answered to the held packets' NF_ACCEPT: accepted, or
- * gone before their verdict. lost: some answers will never come (the
- * receive buffer overflowed, or the socket closes). */
-static void
-say_answers(struct nfqueue_sensor *qs, bool lost)
-{
-	struct asked *a = &qs->asked;
-	unsigned ok = a->answered - a->gone, silent = a->n - a->answered;
-
-	if (ok > 0)
-		sensor_log(&qs->base, log_info,
-		    "NFQUEUE: queue %d: accepted %u held packet%s", qs->queue,
-		    ok, plural(ok));
-	if (a->gone > 0)
-		sensor_log(&qs->base, log_warnx,
-		    "NFQUEUE: queue %d: the kernel dropped %u held packet%s "
-		    "before %s verdict (a netfilter hook of its namespace was "
-		    "removed, or %s interface went away, while %s held)",
-		    qs->queue, a->gone, plural(a->gone), a->gone == 1 ? "its" :
-		    "their", a->gone == 1 ? "its" : "their", a->gone == 1 ?
-		    "it was" : "they were");
-	if (lost && silent > 0)
-		sensor_log(&qs->base, log_warnx,
-		    "NFQUEUE: queue %d: accepted %u more held packet%s, "
-		    "unconfirmed (the kernel's answers were lost)", qs->queue,
-		    silent, plural(silent));
-	qs->gone += a->gone;
-	*a = (struct asked){ .n = 0 };
-}
-
-/* NF_ACCEPT for every packet held, a verdict each, answered (NLM_F_ACK);
- * the log line waits for the answers (say_answers). Then one batch
- * verdict up to the newest, unanswered: a packet the kernel queued that
- * we never held (none should be: every message is taken) is not left
- * waiting for ever. */
-static void
-accept_held(struct nfqueue_sensor *qs)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	size_t off = 0;
-	unsigned i, sent = 0, batch = 0;
-
-	if (qs->asked.n > 0)
-		say_answers(qs, true);
-	qs->asked.seq_from = qs->seq + 1;
-	for (i = 0; i < qs->nheld; i++) {
-		nlh = put_header(qs, buf + off, VERDICT_ROOM, NFQNL_MSG_VERDICT);
-		nlh->nlmsg_flags |= NLM_F_ACK;
-		nfq_nlmsg_verdict_put(nlh, (int)held_at(qs, i)->id, NF_ACCEPT);
-		off += NLMSG_ALIGN(nlh->nlmsg_len);
-		batch++;
-		if (off + VERDICT_ROOM <= sizeof buf && i + 1 < qs->nheld)
-			continue;
-		/* the kernel takes the messages of one send in order */
-		if (mnl_socket_sendto(qs->nl, buf, off) == -1)
-			sensor_log(&qs->base, log_warn, "NFQUEUE: queue %d: "
-			    "verdicts", qs->queue);
-		else
-			sent += batch;
-		off = 0;
-		batch = 0;
-	}
-	qs->asked.seq_to = qs->seq;
-	qs->asked.n = sent;
-	if (qs->nheld > 0)
-		verdict(qs, true, held_at(qs, qs->nheld - 1)->id, NF_ACCEPT);
-}
-
-/* Every packet held gets its verdict, oldest first. */
-static void
-release(struct nfqueue_sensor *qs, int v, const char *why)
-{
-	unsigned n = qs->nheld;
-
-	timer_stop(&qs->expire);
-	qs->unheard = false;
-	if (n > 0 && v == NF_ACCEPT)
-		accept_held(qs);
-	else if (n > 0) {
-		verdict(qs, true, held_at(qs, n - 1)->id, v);
-		qs->dropped += n;
-		sensor_log(&qs->base, log_warnx,
-		    "NFQUEUE: queue %d: %s: dropped %u held packet%s",
-		    qs->queue, why, n, plural(n));
-	}
-	qs->head = qs->nheld = 0;
-	say_drops(qs);
-}
-
-/* false: not held (the hold is full), dropped */
-static bool
-hold(struct nfqueue_sensor *qs, uint32_t id)
-{
-	int64_t now = now_ns();
-
-	if (qs->nheld == qs->hold_max) {
-		verdict(qs, false, id, NF_DROP);
-		qs->over_max++;
-		qs->dropped++;
-		return false;
-	}
-	*held_at(qs, qs->nheld) = (struct held){ .id = id, .at = now };
-	if (qs->nheld++ == 0 && qs->hold_ns > 0 && qs->started)
-		timer_set(&qs->expire, now + qs->hold_ns);
-	return true;
-}
-
-/* --hook-timeout: the oldest held packets go, the rest wait on. */
-static void
-nfqueue_expire(struct timer *t)
-{
-	struct nfqueue_sensor *qs = t->arg;
-	int64_t now = now_ns();
-	unsigned n = 0;
-
-	while (n < qs->nheld && held_at(qs, n)->at + qs->hold_ns <= now)
-		n++;
-	if (n > 0) {
-		verdict(qs, true, held_at(qs, n - 1)->id, NF_DROP);
-		qs->head = (qs->head + n) % qs->hold_max;
-		qs->nheld -= n;
-		qs->expired += n;
-		qs->dropped += n;
-	}
-	if (qs->nheld > 0)
-		timer_set(&qs->expire, held_at(qs, 0)->at + qs->hold_ns);
 }
 
 static void
@@ -423,25 +188,9 @@ static void
 reply(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	struct asked *a = &qs->asked;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof *e)
-		return;
-	if (a->n > 0 && e->msg.nlmsg_seq - a->seq_from <=
-	    a->seq_to - a->seq_from) {
-		/* a held packet's NF_ACCEPT: done, or ENOENT, gone */
-		a->answered++;
-		if (-e->error == ENOENT)
-			a->gone++;
-		else if (e->error != 0)
-			sensor_log(&qs->base, log_warnx, "NFQUEUE: queue %d: "
-			    "verdict refused: %s", qs->queue,
-			    strerror(-e->error));
-		if (a->answered == a->n)
-			say_answers(qs, false);
-		return;
-	}
-	if (e->error == 0)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof *e || held_answer(qs, e) ||
+	    e->error == 0)
 		return;
 	if (e->msg.nlmsg_seq == qs->bind_seq && qs->bind_seq != 0) {
 		/* leaving up, the queue could not be bound again */
@@ -511,7 +260,7 @@ take(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh, struct wake *wk,
 	if (qs->mode == SENSOR_UP || quiet) {
 		wk->accept = true;
 		wk->accept_to = id;
-	} else if (hold(qs, id) && qs->nheld == 1)
+	} else if (held_add(qs, id) && qs->nheld == 1)
 		keep_held_first(qs, attr);
 	if (quiet)
 		return;
@@ -577,7 +326,7 @@ drain(struct nfqueue_sensor *qs, struct wake *wk, bool quiet)
 			break;
 	}
 	if (wk->accept)
-		verdict(qs, true, wk->accept_to, NF_ACCEPT);
+		nfq_verdict(qs, true, wk->accept_to, NF_ACCEPT);
 }
 
 static void
@@ -667,7 +416,7 @@ nfqueue_set_mode(struct sensor *s, enum sensor_mode mode)
 		return;
 	if (mode == SENSOR_UP) {
 		/* after start_done, or a watch put on hold: let them go */
-		release(qs, NF_ACCEPT, NULL);
+		held_release(qs, NF_ACCEPT, NULL);
 		qs->mode = mode;
 		if (!qs->alone)
 			unbind(qs);
@@ -695,13 +444,13 @@ nfqueue_start_done(struct sensor *s, bool ok)
 {
 	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s;
 
-	release(qs, ok ? NF_ACCEPT : NF_DROP, "start failed");
+	held_release(qs, ok ? NF_ACCEPT : NF_DROP, "start failed");
 }
 
 static void
 nfqueue_no_start(struct sensor *s, const char *why)
 {
-	release((struct nfqueue_sensor *)s, NF_DROP, why);
+	held_release((struct nfqueue_sensor *)s, NF_DROP, why);
 }
 
 /* hook-timeout, changed by a reload: how long a packet may be held */
@@ -711,10 +460,7 @@ nfqueue_tune(struct sensor *s, const struct watch_conf *wc)
 	struct nfqueue_sensor *qs = (struct nfqueue_sensor *)s;
 
 	qs->hold_ns = (int64_t)wc->hook_timeout * NSEC_PER_SEC;
-	if (qs->nheld > 0 && qs->hold_ns > 0)
-		timer_set(&qs->expire, held_at(qs, 0)->at + qs->hold_ns);
-	else
-		timer_stop(&qs->expire);
+	held_arm(qs);
 }
 
 static void
@@ -739,8 +485,7 @@ nfqueue_start(struct sensor *s)
 	sensor_log(&qs->base, log_info,
 	    "Start listening nfqueue %d", qs->queue);
 	qs->started = true;
-	if (qs->nheld > 0 && qs->hold_ns > 0)
-		timer_set(&qs->expire, held_at(qs, 0)->at + qs->hold_ns);
+	held_arm(qs);
 	if (qs->unheard)
 		timer_set(&qs->tell, now_ns());
 	return io_add(&qs->io, EPOLLIN);
@@ -784,39 +529,17 @@ nfqueue_linktype(const struct sensor *s)
 static void
 hand_over(struct nfqueue_sensor *qs, struct nfqueue_sensor *heir)
 {
-	unsigned n = qs->nheld, skip = n > heir->hold_max ?
-	    n - heir->hold_max : 0, i;
-
 	heir->nl = qs->nl;
 	heir->portid = qs->portid;
 	heir->seq = qs->seq;
 	heir->bind_seq = qs->bind_seq;
 	heir->bound = qs->bound;
 	heir->rcvbuf = qs->rcvbuf;
-	heir->asked = qs->asked;
 	heir->io.fd = mnl_socket_get_fd(heir->nl);
 	heir->giver = NULL;
 	qs->nl = NULL;
 	qs->heir = NULL;
-	if (skip > 0) {
-		verdict(heir, true, held_at(qs, skip - 1)->id, NF_DROP);
-		heir->over_max += skip;
-		heir->dropped += skip;
-	}
-	for (i = skip; i < n; i++)
-		heir->held[heir->nheld++] = *held_at(qs, i);
-	heir->over_max += qs->over_max;
-	heir->expired += qs->expired;
-	if (heir->nheld > 0) {
-		heir->held_first = qs->held_first;
-		memcpy(heir->held_data, qs->held_data, sizeof heir->held_data);
-		if (heir->held_first.data != NULL)
-			heir->held_first.data = heir->held_data;
-		heir->unheard = true;
-	}
-	sensor_log(&heir->base, log_info, "NFQUEUE: queue %d: taken over from "
-	    "%s, with %u held packet%s", heir->queue, qs->base.watch != NULL ?
-	    qs->base.watch : "default", heir->nheld, plural(heir->nheld));
+	held_hand_over(qs, heir);
 	if (!heir->bound)
 		rebind(heir);
 	else if (configure(heir, NFQNL_CFG_CMD_NONE, false) == -1)
@@ -850,10 +573,10 @@ nfqueue_sensor_close(struct sensor *s)
 	else {
 		if (qs->bound && qs->mode == SENSOR_UP)
 			drain(qs, &wk, true);
-		release(qs, qs->mode == SENSOR_UP ? NF_ACCEPT : NF_DROP,
+		held_release(qs, qs->mode == SENSOR_UP ? NF_ACCEPT : NF_DROP,
 		    "closing");
 		if (qs->asked.n > 0)
-			say_answers(qs, true);
+			held_say_answers(qs, true);
 		if (qs->bound)
 			(void)send_config(qs, NFQNL_CFG_CMD_UNBIND, 0, 0, 0,
 			    false);
@@ -942,7 +665,7 @@ nfqueue_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	qs->hold_max = wc->queue_hold_max;
 	qs->hold_ns = (int64_t)wc->hook_timeout * NSEC_PER_SEC;
 	qs->alone = wc->ifname == NULL && wc->nflog_group < 0;
-	qs->expire = (struct timer){ .cb = nfqueue_expire, .arg = qs };
+	qs->expire = (struct timer){ .cb = held_expire, .arg = qs };
 	qs->tell = (struct timer){ .cb = nfqueue_tell, .arg = qs };
 	qs->io = (struct io){ .fd = -1, .cb = nfqueue_readable, .arg = qs };
 	qs->seq = (unsigned)time(NULL);
