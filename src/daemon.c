@@ -25,6 +25,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -707,6 +708,11 @@ daemon_run(struct daemon *d)
 	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT,
 	    SIGCHLD }, 5, on_signal) == -1)
 		fatal("signals");
+	/* what a hook leaves running comes back to us, not to init, when
+	 * the hook exits: reaped here (hook_reap), and on a second SIGTERM
+	 * waited for with the rest of its group */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("CORE: prctl(PR_SET_CHILD_SUBREAPER)");
 	for (i = 0; i < d->nslots; i++) {
 		if (watch_start(d->slots[i].w) == -1)
 			fatal("sensors");

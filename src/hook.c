@@ -14,9 +14,11 @@
  * of ours can run in the child, and the child only makes system calls and
  * writes one int the parent reads after it. The exit is learnt from
  * SIGCHLD, read from the loop's signalfd (a pidfd would do as well, but
- * valgrind does not know pidfd_open), and each running hook is then
- * reaped with a non-blocking waitid: the loop never blocks and no child
- * is left a zombie, however many SIGCHLD arrive.
+ * valgrind does not know pidfd_open), and every child that has exited is
+ * then reaped with a non-blocking waitid: the loop never blocks and no
+ * child is left a zombie, however many SIGCHLD arrive. The daemon is a
+ * child subreaper, so what a hook leaves running comes back to it when
+ * the hook exits, and is reaped in the same way.
  *
  * The hook counts as done when its process exits, not when the pipe
  * closes: a hook that leaves a daemon holding stdout does not hold us.
@@ -563,22 +565,32 @@ hook_exited(struct hook *h, const siginfo_t *si)
 	h->done(h);
 }
 
-/* SIGCHLD: reap whichever running hooks have exited, and nothing else. */
+/* SIGCHLD: reap every child that has exited: a running hook, whose end
+ * is then handled, or a process a hook left behind and that came back to
+ * us when its parent died (the daemon is a child subreaper: daemon.c),
+ * reaped and forgotten, so that no zombie stays. Never blocks. */
 void
 hook_reap(void)
 {
-	struct hook **pp = &running, *h;
+	struct hook **pp, *h;
 	siginfo_t si;
+	id_t pid;
 
-	while ((h = *pp) != NULL) {
+	for (;;) {
 		memset(&si, 0, sizeof si);
-		if (waitid(P_PID, (id_t)h->pid, &si, WEXITED | WNOHANG) == -1 ||
-		    si.si_pid == 0) {
-			pp = &h->next_running;
-			continue;
-		}
-		*pp = h->next_running;	/* off the list before done() runs */
-		hook_exited(h, &si);
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+		    si.si_pid == 0)
+			return;
+		pid = (id_t)si.si_pid;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG) == -1)
+			return;
+		for (pp = &running; (h = *pp) != NULL; pp = &h->next_running)
+			if ((id_t)h->pid == pid) {
+				*pp = h->next_running;	/* before done() */
+				hook_exited(h, &si);
+				break;
+			}
 	}
 }
 
@@ -626,9 +638,10 @@ hook_set_timeout(struct hook *h, unsigned timeout)
 
 /* A second SIGTERM: the daemon exits at once, and leaves no hook behind
  * (re-parented to init, holding what it set up half-way): every running
- * hook's process group gets SIGKILL, each said, and the hook itself is
- * reaped (SIGKILL takes a moment, KILL_WAIT_NS at most) so that not even
- * its zombie outlives us. Returns how many. */
+ * hook's process group gets SIGKILL, each said, and what of it is ours
+ * to reap (the hook, and as a subreaper its children that outlived it)
+ * is reaped, KILL_WAIT_NS at most, so that not even a zombie of its
+ * group outlives us. Returns how many. */
 int
 hook_kill_all(void)
 {
@@ -645,13 +658,15 @@ hook_kill_all(void)
 		kill_remnant(h);
 		n++;
 	}
+	/* until no child of ours is left in the group (ECHILD) */
 	for (h = running; h != NULL; h = h->next_running)
 		for (i = 0; i < KILL_WAIT_NS / (5 * 1000000); i++) {
 			memset(&si, 0, sizeof si);
-			if (waitid(P_PID, (id_t)h->pid, &si, WEXITED |
-			    WNOHANG) == -1 || si.si_pid != 0)
+			if (waitid(P_PGID, (id_t)h->pid, &si, WEXITED |
+			    WNOHANG) == -1)
 				break;
-			nanosleep(&pause, NULL);
+			if (si.si_pid == 0)
+				nanosleep(&pause, NULL);
 		}
 	return n;
 }

@@ -17,6 +17,7 @@ table inet tr {
 		type filter hook input priority 0;
 		udp dport 9021 log prefix "alpha" group 8
 		udp dport 9022 log prefix "beta" group 8
+		udp dport 9023 log prefix "beta-ka" group 8
 	}
 	chain past {
 		type filter hook input priority 10;
@@ -93,6 +94,15 @@ wait_w stop alpha 1 4 || bail "alpha did not stop after its new TTL"
 e=$(stop_err "$(evtime stop 1)" "$tl" 2)
 check "in place: stopped at the last packet + the new TTL (${e} ms)" within "$e" -100 300
 check "in place: ... reason idle" [ "$(wreason stop alpha)" = "idle " ]
+
+# a record of beta's keep-alive prefix (added in place) is listed as such
+# by why, not under its start prefix
+{ own; nfw alpha alpha 2 "hook-timeout = 7"; nfw beta beta 30 "keepalive-prefix = beta-ka"; } > "$T/c.conf"
+ctl reload > /dev/null 2>&1 || not_ok "reload adding a keep-alive prefix"
+send 1 9023 > /dev/null; sleep 0.3
+why=$(ctl why beta)
+check "why: a keep-alive record is named by its prefix" grep -q "nflog 8 keep-alive prefix beta-ka" <<< "$why"
+check "... the last one not under the start prefix" bash -c "grep -A1 'newest first' <<< '$why' | grep -q 'keep-alive prefix beta-ka'"
 
 # 4. a watch stopping for a reload is shown stopping; a packet during its
 #    stop starts the watch that replaces it

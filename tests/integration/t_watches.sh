@@ -54,6 +54,16 @@ check "one socket bound the group for both (one listening line each)" \
     [ "$(grep -c 'Start listening nflog-group 8, prefix' "$T/log")" = 2 ]
 kill "$DPID"; wait "$DPID"; DPID=
 
+# a file with no watch: accepted, with a warning, by --check-config and
+# at start-up
+own > "$T/empty.conf"
+out=$("$TUNINETD" --check-config -C "$T/empty.conf" 2>"$T/err"); rc=$?
+check "no watch: --check-config exit 0, 0 watches ($rc, $out)" [ "$rc/$out" = "0/configuration OK: 0 watches" ]
+check "no watch: --check-config warns: $(cat "$T/err")" grep -q "empty.conf: no \[watch NAME\] section: the daemon would watch nothing" "$T/err"
+daemon -C "$T/empty.conf"
+check "no watch: start-up warns" logged "empty.conf: no [watch NAME] section: the daemon would watch nothing"
+kill "$DPID"; wait "$DPID"; DPID=
+
 # 2. a prefix read by two watches is refused, naming the file, the key's
 #    line, the group and the other watch; by --check-config alike
 { conf one one 1; conf again one 1; own; } > "$T/dup.conf"
