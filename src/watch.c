@@ -656,6 +656,12 @@ watch_name(const struct watch *w)
 	return w->conf->name;
 }
 
+const char *
+watch_display_name(const struct watch *w)
+{
+	return w->conf->name != NULL ? w->conf->name : "default";
+}
+
 /* tuninetctl start, stop, hold, release: 0, or -1 with why it changes
  * nothing. */
 int

@@ -105,12 +105,6 @@ watch_status(const struct watch *w, char *buf, size_t len)
 	}
 }
 
-const char *
-watch_display_name(const struct watch *w)
-{
-	return w->conf->name != NULL ? w->conf->name : "default";
-}
-
 static int64_t
 real(int64_t t)
 {
