@@ -449,11 +449,14 @@ clear_path(const char *path, const struct sockaddr_un *sa, char *err,
 	return 0;
 }
 
-struct control *
-control_open(const char *path, const char *group, char *err, size_t errlen)
+/* A listening socket at path, mode 0660, of group when given; fd, and
+ * the file's identity (to unlink it at the end only if still ours), or
+ * -1 with err set and nothing left behind. */
+static int
+listen_at(const char *path, const char *group, dev_t *dev, ino_t *ino,
+    char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct control *ctl;
 	struct group *gr = NULL;
 	struct stat st;
 	mode_t mask;
@@ -463,17 +466,17 @@ control_open(const char *path, const char *group, char *err, size_t errlen)
 		snprintf(err, errlen, "control: `%s' is longer than a Unix "
 		    "socket's path may be (%zu bytes)", path,
 		    sizeof sa.sun_path - 1);
-		return NULL;
+		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (group != NULL && (gr = getgrnam(group)) == NULL) {
 		snprintf(err, errlen, "control-group: `%s': no such group",
 		    group);
-		return NULL;
+		return -1;
 	}
 	if (make_dir(path, err, errlen) == -1 ||
 	    clear_path(path, &sa, err, errlen) == -1)
-		return NULL;
+		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		fatal("socket");
@@ -485,7 +488,7 @@ control_open(const char *path, const char *group, char *err, size_t errlen)
 		snprintf(err, errlen, "control: `%s': %s", path,
 		    strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (chmod(path, 0660) == -1 || (gr != NULL &&
 	    chown(path, (uid_t)-1, gr->gr_gid) == -1)) {
@@ -498,27 +501,116 @@ control_open(const char *path, const char *group, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
-	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
-	    (ctl->path = strdup(path)) == NULL)
-		fatal("calloc");
-	ctl->listener = (struct io){ .fd = fd, .cb = on_listener, .arg = ctl };
-	ctl->resume = (struct timer){ .cb = on_resume, .arg = ctl };
-	ctl->dev = st.st_dev;
-	ctl->ino = st.st_ino;
-	return ctl;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return fd;
 fail:
 	close(fd);
 	unlink(path);
-	return NULL;
+	return -1;
+}
+
+/* The listener goes: closed, and its file unlinked if it is still ours
+ * (not a socket another daemon has bound there since). */
+static void
+close_listener(struct control *ctl)
+{
+	struct stat st;
+
+	if (ctl->path == NULL)
+		return;
+	if (ctl->joined)
+		io_del(&ctl->listener);
+	timer_stop(&ctl->resume);
+	close(ctl->listener.fd);
+	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
+	    st.st_ino == ctl->ino)
+		unlink(ctl->path);
+	free(ctl->path);
+	ctl->path = NULL;
+	ctl->listener.fd = -1;
+}
+
+/* The control socket at path (NULL: none yet, for a reload to add). */
+struct control *
+control_open(const char *path, const char *group, char *err, size_t errlen)
+{
+	struct control *ctl;
+	dev_t dev = 0;
+	ino_t ino = 0;
+	int fd = -1;
+
+	if (path != NULL &&
+	    (fd = listen_at(path, group, &dev, &ino, err, errlen)) == -1)
+		return NULL;
+	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
+	    (path != NULL && (ctl->path = strdup(path)) == NULL))
+		fatal("calloc");
+	ctl->listener = (struct io){ .fd = fd, .cb = on_listener, .arg = ctl };
+	ctl->resume = (struct timer){ .cb = on_resume, .arg = ctl };
+	ctl->dev = dev;
+	ctl->ino = ino;
+	return ctl;
+}
+
+/* A reload moved the socket: another path or group, or none. The new
+ * one listens before the old one goes, so a failure leaves the old one
+ * as it was; the clients connected through the old one, the one that
+ * asked for the reload among them, are answered as before. */
+int
+control_move(struct control *ctl, const char *path, const char *group,
+    char *err, size_t errlen)
+{
+	struct group *gr = NULL;
+	dev_t dev;
+	ino_t ino;
+	int fd = -1;
+
+	if (path != NULL && ctl->path != NULL && strcmp(path, ctl->path) == 0) {
+		/* the same socket, another group (none: root's) */
+		if (group != NULL && (gr = getgrnam(group)) == NULL) {
+			snprintf(err, errlen, "control-group: `%s': no such "
+			    "group", group);
+			return -1;
+		}
+		if (chown(path, (uid_t)-1, gr != NULL ? gr->gr_gid : 0) == -1) {
+			snprintf(err, errlen, "control-group: `%s': %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (path != NULL &&
+	    (fd = listen_at(path, group, &dev, &ino, err, errlen)) == -1)
+		return -1;
+	close_listener(ctl);
+	if (path == NULL) {
+		log_info("Control socket: none");
+		return 0;
+	}
+	if ((ctl->path = strdup(path)) == NULL)
+		fatal("strdup");
+	ctl->listener.fd = fd;
+	ctl->dev = dev;
+	ctl->ino = ino;
+	if (ctl->joined && io_add(&ctl->listener, EPOLLIN) == -1) {
+		snprintf(err, errlen, "control: `%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	log_info("Control socket: %s", ctl->path);
+	return 0;
 }
 
 int
 control_join(struct control *ctl, struct daemon *d)
 {
 	ctl->daemon = d;
+	ctl->joined = true;
+	if (ctl->path == NULL)
+		return 0;
 	if (io_add(&ctl->listener, EPOLLIN) == -1)
 		return -1;
-	ctl->joined = true;
 	log_info("Control socket: %s", ctl->path);
 	return 0;
 }
@@ -526,20 +618,10 @@ control_join(struct control *ctl, struct daemon *d)
 void
 control_close(struct control *ctl)
 {
-	struct stat st;
-
 	if (ctl == NULL)
 		return;
 	while (ctl->nclients > 0)
 		drop(ctl->clients[0]);
-	if (ctl->joined)
-		io_del(&ctl->listener);
-	timer_stop(&ctl->resume);
-	close(ctl->listener.fd);
-	/* only ours: not a socket another daemon has bound there since */
-	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
-	    st.st_ino == ctl->ino)
-		unlink(ctl->path);
-	free(ctl->path);
+	close_listener(ctl);
 	free(ctl);
 }

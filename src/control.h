@@ -11,10 +11,13 @@ struct daemon;
 struct json;
 
 /* control.c: opened before -d detaches (errors refuse the start), joined
- * to the loop once it exists, closed and unlinked at exit */
+ * to the loop once it exists, moved by a reload, closed and unlinked at
+ * exit */
 struct control	*control_open(const char *path, const char *group, char *err,
 		    size_t);
 int		 control_join(struct control *, struct daemon *);
+int		 control_move(struct control *, const char *path,
+		    const char *group, char *err, size_t);
 void		 control_close(struct control *);
 
 /* control_cmd.c: the reply to one request line, from a peer of that uid;

@@ -64,7 +64,11 @@ struct daemon {
 	char			*config_file;	/* -C, or NULL */
 	char			*state_dir;	/* or NULL: no state kept */
 	gid_t			 state_gid;	/* control-group, or -1 */
-	char			*control, *control_group;	/* as started */
+	char			*control, *control_group;	/* as now */
+	/* moves the control socket on a reload (control_move), or NULL */
+	int			(*move_control)(void *, const char *path,
+				    const char *group, char *err, size_t);
+	void			*control_arg;
 	int			 nretiring;	/* slots stopping for a reload */
 	struct daemon_event	 events[EVENTS_MAX];	/* a ring */
 	unsigned		 nevents;		/* in all */
@@ -449,6 +453,63 @@ apply(struct daemon *d, struct plan *p, struct watch **made,
 	}
 }
 
+/* What a reload's [daemon] section moves: the state directory is checked
+ * (and made), then the control socket moved (it listens at its new path
+ * before the old one goes); false, and err, when either cannot be, and
+ * then neither has changed. */
+static bool
+move_settings(struct daemon *d, const struct config *cf, char *err,
+    size_t len)
+{
+	if (!same_string(cf->state_dir, d->state_dir) && cf->state_dir != NULL &&
+	    statefile_dir(cf->state_dir, err, len) == -1)
+		return false;
+	if (same_string(cf->control, d->control) &&
+	    same_string(cf->control_group, d->control_group))
+		return true;
+	if (d->move_control == NULL) {
+		snprintf(err, len, "control: no socket to move");
+		return false;
+	}
+	return d->move_control(d->control_arg, cf->control, cf->control_group,
+	    err, len) == 0;
+}
+
+/* ... and, the reload applied, the daemon's own record of them; each
+ * watch's state is written to a new state directory at once, and taken
+ * from the old one. */
+static void
+settle_settings(struct daemon *d, const struct config *cf)
+{
+	struct group *gr;
+	char *old;
+	int i;
+
+	if (!same_string(cf->control, d->control) ||
+	    !same_string(cf->control_group, d->control_group)) {
+		free(d->control);
+		free(d->control_group);
+		d->control = d->control_group = NULL;
+		daemon_settings(d, cf->control, cf->control_group,
+		    d->move_control, d->control_arg);
+		d->state_gid = cf->control_group != NULL &&
+		    (gr = getgrnam(cf->control_group)) != NULL ? gr->gr_gid :
+		    (gid_t)-1;
+	}
+	if (same_string(cf->state_dir, d->state_dir) || cf->state_dir == NULL)
+		return;
+	old = d->state_dir;
+	if ((d->state_dir = strdup(cf->state_dir)) == NULL)
+		fatal("strdup");
+	log_info("CORE: state kept in %s from now on", d->state_dir);
+	for (i = 0; i < d->nslots; i++)
+		if (d->slots[i].w != NULL) {
+			persist(d->slots[i].w, d);
+			statefile_remove(old, watch_display_name(d->slots[i].w));
+		}
+	free(old);
+}
+
 /* cause: what asked (SIGHUP, control); false, and why, when the file is
  * refused: then nothing has changed. */
 static bool
@@ -479,12 +540,6 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 	}
 	if (!read_config(d, &cf, why, whylen))
 		goto out;
-	if (!same_string(cf.control, d->control) ||
-	    !same_string(cf.control_group, d->control_group) ||
-	    !same_string(cf.state_dir, d->state_dir))
-		log_warnx("CORE: %s: control, control-group and state-dir take "
-		    "effect at the next start; until then they stay as they "
-		    "were", d->config_file);
 	if ((confs = calloc((size_t)d->nslots + 1, sizeof *confs)) == NULL ||
 	    (running = calloc((size_t)d->nslots + 1, sizeof *running)) ==
 	    NULL || (at = calloc((size_t)d->nslots + 1, sizeof *at)) == NULL)
@@ -499,15 +554,16 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 	cf.watches = NULL;
 	if ((made = calloc((size_t)p.n + 1, sizeof *made)) == NULL)
 		fatal("calloc");
-	if (!open_planned(d, &p, made, err, sizeof err)) {
-		log_warnx("%s", err);
-		log_warnx("CORE: %s refused; the running configuration stays",
-		    d->config_file);
-		snprintf(why, whylen, "%s refused; the running configuration "
-		    "stays: %s", d->config_file, err);
-		goto out_free;
+	if (!open_planned(d, &p, made, err, sizeof err))
+		goto refuse;
+	if (!move_settings(d, &cf, err, sizeof err)) {
+		for (i = 0; i < p.n; i++)
+			if (made[i] != NULL)
+				watch_free(made[i]);
+		goto refuse;
 	}
 	apply(d, &p, made, running, at);
+	settle_settings(d, &cf);
 	log_info("CORE: %s reloaded: %d watch%s kept, %d tuned in place, "
 	    "%d changed, %d added, %d removed", d->config_file, p.kept,
 	    p.kept == 1 ? "" : "es", p.tuned, p.changed, p.added, p.removed);
@@ -516,6 +572,13 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 		    "watched", d->config_file);
 	timer_set(&d->reap, now_ns());
 	ok = true;
+	goto out_free;
+refuse:
+	log_warnx("%s", err);
+	log_warnx("CORE: %s refused; the running configuration stays",
+	    d->config_file);
+	snprintf(why, whylen, "%s refused; the running configuration stays: "
+	    "%s", d->config_file, err);
 out_free:
 	plan_free(&p);
 	free(made);
@@ -599,11 +662,13 @@ on_signal(int signo)
 	}
 }
 
-/* The process's settings it was started with, for a reload to compare;
- * state files are readable by control-group, as the socket is. */
+/* The process's control socket, for a reload to compare, and how a
+ * reload moves it (NULL: it cannot); state files are readable by
+ * control-group, as the socket is. */
 void
 daemon_settings(struct daemon *d, const char *control,
-    const char *control_group)
+    const char *control_group, int (*move)(void *, const char *,
+    const char *, char *, size_t), void *arg)
 {
 	struct group *gr;
 
@@ -613,6 +678,8 @@ daemon_settings(struct daemon *d, const char *control,
 		fatal("strdup");
 	if (control_group != NULL && (gr = getgrnam(control_group)) != NULL)
 		d->state_gid = gr->gr_gid;
+	d->move_control = move;
+	d->control_arg = arg;
 }
 
 /* ---- what the control socket asks ---- */

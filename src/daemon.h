@@ -30,7 +30,9 @@ int		 daemon_add(struct daemon *, struct watch_conf *, char *err,
 		    size_t);
 int		 daemon_run(struct daemon *);
 void		 daemon_settings(struct daemon *, const char *control,
-		    const char *control_group);
+		    const char *control_group, int (*move)(void *,
+		    const char *path, const char *group, char *err, size_t),
+		    void *arg);
 void		 daemon_free(struct daemon *);
 
 /* for the control socket */

@@ -184,6 +184,14 @@ ensure_std_fds(void)
 		close(fd);
 }
 
+/* a reload moved the control socket */
+static int
+move_control(void *ctl, const char *path, const char *group, char *err,
+    size_t len)
+{
+	return control_move(ctl, path, group, err, len);
+}
+
 /* the command line's -c, named as the user wrote it */
 static bool
 check_option_hook(const char *path, char *err, size_t len)
@@ -328,9 +336,12 @@ main(int argc, char *argv[])
 		make_absolute(&cf.state_dir);
 		checks.hook = check_option_hook;
 	}
-	/* first: it makes /run/tuninetd, where the state directory may be */
-	if (cf.control != NULL && (ctl = control_open(cf.control,
-	    cf.control_group, err, sizeof err)) == NULL) {
+	/* first: it makes /run/tuninetd, where the state directory may be;
+	 * with -C there is one even with `control = off', for a reload to
+	 * give it a path */
+	if ((cf.control != NULL || cf.config_file != NULL) &&
+	    (ctl = control_open(cf.control, cf.control_group, err,
+	    sizeof err)) == NULL) {
 		config_free(&cf);
 		log_warnx("%s", err);
 		return 1;
@@ -351,7 +362,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	d = daemon_new(cf.config_file, cf.state_dir, &checks);
-	daemon_settings(d, cf.control, cf.control_group);
+	daemon_settings(d, cf.control, cf.control_group, cf.config_file !=
+	    NULL ? move_control : NULL, ctl);
 	for (wc = cf.watches; wc != NULL; wc = next) {
 		next = wc->next;
 		wc->next = NULL;

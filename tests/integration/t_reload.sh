@@ -195,5 +195,34 @@ check "hold: released, its traffic starts it" [ "$(wev start alpha)" = 1 ]
 ctl hold alpha > /dev/null
 check "hold: an up watch held says so in plain status: $(ctl status | grep alpha | tr -s ' ')" \
     bash -c "'$CTL' -s '$S' status | grep alpha | grep -q 'up, held'"
+ctl release alpha > /dev/null
+
+# 9. the [daemon] section moves too: the control socket to another path
+#    (the reply to that reload comes through the old one's connection),
+#    its group, the state directory (each watch's state written there at
+#    once, and gone from the old one); control = off, and on again
+{ printf '[daemon]\ncontrol = %s\ncontrol-group = nogroup\nstate-dir = %s\n\n' "$T/ctl2" "$T/state2"
+  nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+out=$(ctl reload 2>&1); rc=$?
+check "control and state-dir moved: the reload answered ok through the old socket (exit $rc: $out)" [ $rc = 0 ]
+check "... the old socket is gone" [ ! -e "$S" ]
+check "... the new one answers, group nogroup ($(stat -c %G "$T/ctl2" 2>/dev/null))" \
+    bash -c "'$CTL' -s '$T/ctl2' status | grep -q alpha && [ \$(stat -c %G '$T/ctl2') = nogroup ]"
+check "... alpha's state is in the new directory, 0640 of nogroup, not in the old" \
+    bash -c "[ -f '$T/state2/alpha.state' ] && [ ! -e '$T/state/alpha.state' ] && [ \"\$(stat -c '%a %G' '$T/state2/alpha.state')\" = '640 nogroup' ]"
+check "... said" logged "CORE: state kept in $T/state2 from now on"
+{ printf '[daemon]\ncontrol = off\nstate-dir = %s\n\n' "$T/state2"
+  nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+"$CTL" -s "$T/ctl2" reload > /dev/null 2>&1
+check "control = off: the socket is gone" [ ! -e "$T/ctl2" ]
+{ own; nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+kill -HUP "$DPID"; sleep 0.5
+check "control on again by SIGHUP: it answers" bash -c "'$CTL' -s '$S' status | grep -q alpha"
+mkdir -m 0777 "$T/ww"
+{ printf '[daemon]\ncontrol = %s\nstate-dir = %s\n\n' "$T/ctl3" "$T/ww"; nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+out=$(ctl reload 2>&1); rc=$?
+refused_whole() { [ "$rc" != 0 ] && grep -q "state-dir: .* is writable by group or others" <<< "$out"; }
+check "a state-dir others may write: the reload refused whole (exit $rc)" refused_whole
+check "... the control socket did not move" bash -c "[ ! -e '$T/ctl3' ] && '$CTL' -s '$S' status | grep -q alpha"
 kill "$DPID"; wait "$DPID"; DPID=
 [ "$NCHECK" -gt 0 ] || bail "no check ran"
