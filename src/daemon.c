@@ -322,11 +322,17 @@ reap(struct timer *t)
 		if (!s->retiring || !watch_done(s->w))
 			continue;
 		old = s->w;
+		/* those that waited for it take over what it had, with a
+		 * start it owes (a renamed watch: a packet came meanwhile) */
 		for (k = 0; k < d->nslots; k++)
 			for (j = 0; j < d->slots[k].nwaits; j++)
-				if (d->slots[k].waits[j] == old)
+				if (d->slots[k].waits[j] == old) {
 					d->slots[k].waits[j--] = d->slots[k].
 					    waits[--d->slots[k].nwaits];
+					if (k != i)
+						watch_inherit_start(
+						    d->slots[k].next, old);
+				}
 		if (s->next != NULL)	/* the same name: its successor */
 			watch_inherit(s->next, old);
 		else if (d->state_dir != NULL)

@@ -15,7 +15,9 @@
  * --strict-start (a back-off of 1 s, doubling to 60 s, reset by a start
  * that succeeds) or after a stop with --holdoff. A packet meanwhile makes
  * the start due at the end of the wait (so held packets go through then),
- * and the start counts as activity, so the watch gets a whole TTL.
+ * and the start counts as activity, so the watch gets a whole TTL; so
+ * does a start that follows a stop (a packet came while it ran), however
+ * long the stop hook took.
  *
  * A packet that passed before the last stop began, reported late (a batch
  * the kernel still held at SIGHUP), belongs to the cycle that ended: it
@@ -108,6 +110,9 @@ stop_done(struct fsm *w, struct fsm_step *st)
 	if (w->conf.holdoff > 0)
 		w->not_before = st->now + w->conf.holdoff;
 	if (again && w->not_before == 0) {
+		/* the start counts as activity: however long the stop ran,
+		 * the new cycle gets a whole TTL */
+		touch(w, st->now, true);
 		go(w, st, FSM_STARTING, FSM_RUN_START, w->start_reason);
 		return;
 	}
@@ -323,6 +328,19 @@ fsm_start_coming(const struct fsm *w)
 		break;
 	}
 	return false;
+}
+
+/* The start to come that has not begun (a packet or tuninetctl start
+ * while the stop runs; a start due once a back-off or hold-off ends): its
+ * reason, or REASON_NONE. A reload that retires the watch owes it to the
+ * watch that replaces it. */
+enum fsm_reason
+fsm_start_owed(const struct fsm *w)
+{
+	if ((w->state == FSM_STOPPING && w->start_pending) ||
+	    (w->state == FSM_IDLE && w->start_due))
+		return w->start_reason;
+	return REASON_NONE;
 }
 
 /* A reload changed the timing: the cycle under way goes on with it (the

@@ -25,8 +25,10 @@ struct held {
 
 /* verdicts whose answers (NLM_F_ACK) are awaited */
 struct asked {
-	uint32_t	 seq_from, seq_to;
-	unsigned	 n, answered, gone;
+	bool		 pending;	/* the last answer has yet to come */
+	uint32_t	 seq_from, seq_to;	/* the verdicts, one each */
+	uint32_t	 seq_end;	/* the batch after them, acknowledged */
+	unsigned	 n, gone;	/* sent; found gone (ENOENT) */
 };
 
 struct nfqueue_sensor {

@@ -79,18 +79,20 @@ say_drops(struct nfqueue_sensor *qs)
 }
 
 /* What the kernel answered to the held packets' NF_ACCEPT: accepted, or
- * gone before their verdict. lost: some answers will never come (the
- * receive buffer overflowed, or the socket closes). */
+ * gone before their verdict. lost: the last answer will not come (the
+ * receive buffer overflowed, or the socket closes), so a packet gone may
+ * not have been counted. */
 void
 held_say_answers(struct nfqueue_sensor *qs, bool lost)
 {
 	struct asked *a = &qs->asked;
-	unsigned ok = a->answered - a->gone, silent = a->n - a->answered;
+	unsigned ok = a->n - a->gone;
 
 	if (ok > 0)
 		sensor_log(&qs->base, log_info,
-		    "NFQUEUE: queue %d: accepted %u held packet%s", qs->queue,
-		    ok, plural(ok));
+		    "NFQUEUE: queue %d: accepted %u held packet%s%s", qs->queue,
+		    ok, plural(ok), lost ? ", unconfirmed (the kernel's answers "
+		    "were lost)" : "");
 	if (a->gone > 0)
 		sensor_log(&qs->base, log_warnx,
 		    "NFQUEUE: queue %d: the kernel dropped %u held packet%s "
@@ -99,20 +101,17 @@ held_say_answers(struct nfqueue_sensor *qs, bool lost)
 		    qs->queue, a->gone, plural(a->gone), a->gone == 1 ? "its" :
 		    "their", a->gone == 1 ? "its" : "their", a->gone == 1 ?
 		    "it was" : "they were");
-	if (lost && silent > 0)
-		sensor_log(&qs->base, log_warnx,
-		    "NFQUEUE: queue %d: accepted %u more held packet%s, "
-		    "unconfirmed (the kernel's answers were lost)", qs->queue,
-		    silent, plural(silent));
 	qs->gone += a->gone;
-	*a = (struct asked){ .n = 0 };
+	*a = (struct asked){ .pending = false };
 }
 
-/* NF_ACCEPT for every packet held, a verdict each, answered (NLM_F_ACK);
- * the log line waits for the answers (say_answers). Then one batch
- * verdict up to the newest, unanswered: a packet the kernel queued that
- * we never held (none should be: every message is taken) is not left
- * waiting for ever. */
+/* NF_ACCEPT for every packet held, a verdict each: the kernel answers
+ * only one it cannot give (ENOENT: it dropped the packet), so however
+ * many are held, only the packets gone take room in our receive buffer.
+ * Then one batch verdict up to the newest, acknowledged: its answer comes
+ * after all the others, and the log line waits for it (held_answer). The
+ * batch also lets go a packet the kernel queued that we never held (none
+ * should be: every message is taken), not left waiting for ever. */
 static void
 accept_held(struct nfqueue_sensor *qs)
 {
@@ -121,12 +120,11 @@ accept_held(struct nfqueue_sensor *qs)
 	size_t off = 0;
 	unsigned i, sent = 0, batch = 0;
 
-	if (qs->asked.n > 0)
+	if (qs->asked.pending)
 		held_say_answers(qs, true);
 	qs->asked.seq_from = qs->seq + 1;
 	for (i = 0; i < qs->nheld; i++) {
 		nlh = nfq_header(qs, buf + off, VERDICT_ROOM, NFQNL_MSG_VERDICT);
-		nlh->nlmsg_flags |= NLM_F_ACK;
 		nfq_nlmsg_verdict_put(nlh, (int)held_at(qs, i)->id, NF_ACCEPT);
 		off += NLMSG_ALIGN(nlh->nlmsg_len);
 		batch++;
@@ -143,8 +141,17 @@ accept_held(struct nfqueue_sensor *qs)
 	}
 	qs->asked.seq_to = qs->seq;
 	qs->asked.n = sent;
-	if (qs->nheld > 0)
-		nfq_verdict(qs, true, held_at(qs, qs->nheld - 1)->id, NF_ACCEPT);
+	nlh = nfq_header(qs, buf, VERDICT_ROOM, NFQNL_MSG_VERDICT_BATCH);
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nfq_nlmsg_verdict_put(nlh, (int)held_at(qs, qs->nheld - 1)->id,
+	    NF_ACCEPT);
+	qs->asked.seq_end = qs->seq;
+	qs->asked.pending = true;
+	if (mnl_socket_sendto(qs->nl, nlh, nlh->nlmsg_len) == -1) {
+		sensor_log(&qs->base, log_warn, "NFQUEUE: queue %d: verdicts",
+		    qs->queue);
+		held_say_answers(qs, true);
+	}
 }
 
 /* Every packet held gets its verdict, oldest first. */
@@ -217,24 +224,28 @@ held_arm(struct nfqueue_sensor *qs)
 		timer_stop(&qs->expire);
 }
 
-/* An answer of the kernel's to a request: true if it was to a held
- * packet's NF_ACCEPT (done, or ENOENT: the kernel had dropped it). */
+/* An answer of the kernel's to a request: true if it was about the held
+ * packets' NF_ACCEPT (ENOENT: the kernel had dropped one; the batch's
+ * answer: all are in). */
 bool
 held_answer(struct nfqueue_sensor *qs, const struct nlmsgerr *e)
 {
 	struct asked *a = &qs->asked;
+	uint32_t seq = e->msg.nlmsg_seq;
 
-	if (a->n == 0 || e->msg.nlmsg_seq - a->seq_from >
-	    a->seq_to - a->seq_from)
+	if (!a->pending)
 		return false;
-	a->answered++;
+	if (seq == a->seq_end) {
+		held_say_answers(qs, false);
+		return true;
+	}
+	if (seq - a->seq_from > a->seq_to - a->seq_from)
+		return false;
 	if (-e->error == ENOENT)
 		a->gone++;
 	else if (e->error != 0)
 		sensor_log(&qs->base, log_warnx, "NFQUEUE: queue %d: verdict "
 		    "refused: %s", qs->queue, strerror(-e->error));
-	if (a->answered == a->n)
-		held_say_answers(qs, false);
 	return true;
 }
 

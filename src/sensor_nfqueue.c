@@ -149,6 +149,9 @@ overflowed(struct nfqueue_sensor *qs)
 		    "NFQUEUE: queue %d: receive buffer overflowed, "
 		    "packets passed unheld (%lu times since last said); buffer "
 		    "now %d KiB", qs->queue, said, qs->rcvbuf.size / 1024);
+	/* the answers to the last verdicts may be among what was lost */
+	if (qs->asked.pending)
+		held_say_answers(qs, true);
 }
 
 /* The kernel stamps packets on the input path (when someone asked for
@@ -415,7 +418,8 @@ nfqueue_set_mode(struct sensor *s, enum sensor_mode mode)
 	if (mode == from)
 		return;
 	if (mode == SENSOR_UP) {
-		/* after start_done, or a watch put on hold: let them go */
+		/* after start_done, which let them go or dropped them; a hold
+		 * that cancelled a start dropped them before (no_start) */
 		held_release(qs, NF_ACCEPT, NULL);
 		qs->mode = mode;
 		if (!qs->alone)
@@ -575,7 +579,7 @@ nfqueue_sensor_close(struct sensor *s)
 			drain(qs, &wk, true);
 		held_release(qs, qs->mode == SENSOR_UP ? NF_ACCEPT : NF_DROP,
 		    "closing");
-		if (qs->asked.n > 0)
+		if (qs->asked.pending)
 			held_say_answers(qs, true);
 		if (qs->bound)
 			(void)send_config(qs, NFQNL_CFG_CMD_UNBIND, 0, 0, 0,

@@ -154,11 +154,13 @@ log_failed_start(const struct watch *w)
 
 /* "done" keeps the original's words for a hook that exited 0; one that
  * did not (its status, its signal, or why it could not run, are said
- * before) "failed" */
+ * before) "failed". ended_ok: how the hook that ended did, taken before
+ * the next one, which this step may have started, reset it (a failed
+ * start back to idle starts none). */
 static void
-log_transition(struct watch *w, const struct fsm_step *st)
+log_transition(struct watch *w, const struct fsm_step *st, bool ended_ok)
 {
-	const char *how = hook_result_ok(&w->hook.result) ? "done" : "failed";
+	const char *how = ended_ok ? "done" : "failed";
 
 	if (st->from == FSM_STARTING && st->to == FSM_IDLE) {
 		log_failed_start(w);
@@ -296,6 +298,8 @@ moved(struct watch *w, uint8_t sensor, bool keepalive)
 static void
 carry_out(struct watch *w, struct fsm_step st, const struct sensor_packet *sp)
 {
+	/* of the hook that ended: the one this step may start resets it */
+	bool ended_ok = hook_result_ok(&w->hook.result);
 	bool packet = sp != NULL, tell = !packet;
 	int64_t now = st.now;
 	int spawned = 0;
@@ -318,7 +322,7 @@ carry_out(struct watch *w, struct fsm_step st, const struct sensor_packet *sp)
 		count_hook(w, &st, spawned == 0);
 	}
 	if (st.from != st.to) {
-		log_transition(w, &st);
+		log_transition(w, &st, ended_ok);
 		if (st.from == FSM_STOPPING)
 			w->stats.up_ns += now - w->stop_up_since;
 		w->since = now;
@@ -384,15 +388,17 @@ static void
 step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 {
 	bool coming = fsm_start_coming(&w->fsm);
+	struct fsm_step st = fsm_input(&w->fsm, in, now, keeps_up);
 
-	carry_out(w, fsm_input(&w->fsm, in, now, keeps_up), NULL);
-	/* a hook's end tells the sensors itself (start_done); on exit or a
+	/* before the sensors change mode (a hold's would let them go): a
+	 * hook's end tells the sensors itself (start_done); on exit or a
 	 * reload, what is held goes with the sensor, to a watch that
 	 * replaces it or not */
 	if (coming && !fsm_start_coming(&w->fsm) && w->fsm.state != FSM_UP &&
 	    in != FSM_HOOK_DONE && in != FSM_HOOK_FAILED && in != FSM_EXIT &&
 	    in != FSM_RELOAD)
 		no_start(w, in);
+	carry_out(w, st, NULL);
 }
 
 /* The trigger's bytes, data NULL: none; a thousand watches keep what
@@ -417,7 +423,7 @@ trigger_keep(struct trigger *t, const uint8_t *data, uint32_t caplen)
 static bool
 owes_start(const struct watch *w, int64_t when)
 {
-	return w->retired && !w->owed && !w->fsm.held &&
+	return w->retired && w->owed == REASON_NONE && !w->fsm.held &&
 	    (w->fsm.state == FSM_IDLE || w->fsm.state == FSM_STOPPING) &&
 	    when >= w->fsm.stopped_at;
 }
@@ -429,8 +435,10 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 	struct trigger *t = &w->trigger;
 	bool fresh = fsm_is_trigger(&w->fsm, sp->when);
 
-	if (!fresh && owes_start(w, sp->when))
-		fresh = w->owed = true;
+	if (!fresh && owes_start(w, sp->when)) {
+		w->owed = REASON_PACKET;
+		fresh = true;
+	}
 	if (fresh) {
 		/* this packet fires the next start: keep it for the hook */
 		t->sensor = s;
@@ -552,31 +560,41 @@ watch_exit(struct watch *w)
 }
 
 /* A reload removed or changed it: stop if up (reason reload), start no
- * more; the owner frees it once watch_done. A start it had pending is
+ * more; the owner frees it once watch_done. A start it had coming is
  * owed to the watch that replaces it (watch_inherit). */
 void
 watch_retire(struct watch *w)
 {
-	if (fsm_start_coming(&w->fsm) && w->fsm.state != FSM_STARTING &&
-	    w->trigger.sensor != NULL)
-		w->owed = true;
+	w->owed = fsm_start_owed(&w->fsm);
 	w->retired = true;
 	stop_now(w, FSM_RELOAD);
 }
 
-/* w replaces from, which a reload retired and which has ended: a hold
- * goes on, the counters count on, and a start it owes (a packet came
- * during its stop) is w's first. w has not started yet. */
+/* w replaces from (the same name), which a reload retired and which has
+ * ended: a hold goes on, the counters count on, and so does the start it
+ * owes. w has not started yet. */
 void
 watch_inherit(struct watch *w, const struct watch *from)
+{
+	w->fsm.held = from->fsm.held;
+	w->stats = from->stats;
+	watch_inherit_start(w, from);
+}
+
+/* w takes over what from had (its name, a queue, a prefix): the start
+ * from owed (a packet came while it stopped) is w's first, unless w is
+ * held. w has not started yet. */
+void
+watch_inherit_start(struct watch *w, const struct watch *from)
 {
 	const struct trigger *ft = &from->trigger;
 	struct trigger *t = &w->trigger;
 	int i;
 
-	w->fsm.held = from->fsm.held;
-	w->stats = from->stats;
-	if (!from->owed || w->fsm.held)
+	if (from->owed == REASON_NONE || w->fsm.held || w->owed != REASON_NONE)
+		return;
+	w->owed = from->owed;
+	if (from->owed != REASON_PACKET)
 		return;
 	t->sensor = NULL;
 	t->when = ft->when;
@@ -588,7 +606,6 @@ watch_inherit(struct watch *w, const struct watch *from)
 	for (i = 0; i < w->nsensors && ft->sensor != NULL; i++)
 		if (w->sensors[i]->ops == ft->sensor->ops)
 			t->sensor = w->sensors[i];
-	w->owed = true;
 }
 
 /* A reload changed only settings applied in place (conf.h): the cycle
@@ -802,14 +819,16 @@ watch_start(struct watch *w)
 			return -1;
 	sync_sensors_mode(w);
 	sync_deadline(w);
-	if (w->owed) {
-		const struct sensor_packet sp = { .when = w->trigger.when,
+	/* now, not at the packet's time: the cycle counts from its start */
+	if (w->owed == REASON_PACKET) {
+		const struct sensor_packet sp = { .when = now_ns(),
 		    .keeps_up = true };
 
-		w->owed = false;
 		w->last_sensor = w->trigger.sensor;
 		carry_out(w, fsm_input(&w->fsm, FSM_PACKET, sp.when, true), &sp);
-	}
+	} else if (w->owed == REASON_CONTROL)
+		step(w, FSM_CONTROL_START, now_ns(), true);
+	w->owed = REASON_NONE;
 	return 0;
 }
 

@@ -76,6 +76,7 @@ void		 watch_stop_now(struct watch *);
 void		 watch_exit(struct watch *);
 void		 watch_retire(struct watch *);
 void		 watch_inherit(struct watch *, const struct watch *from);
+void		 watch_inherit_start(struct watch *, const struct watch *from);
 void		 watch_tune(struct watch *, struct watch_conf *);
 void		 watch_restore_hold(struct watch *);
 const struct watch_conf *watch_conf(const struct watch *);

@@ -60,9 +60,11 @@ struct watch {
 	int64_t			 connections_at;
 	struct timer		 persist;	/* at most once a second while up */
 	bool			 retired;	/* by a reload: stops for good */
-	/* a packet came after the stop a reload made began: a start is owed
-	 * to the watch that replaces it (the trigger is kept) */
-	bool			 owed;
+	/* a start this watch, retired by a reload, owes the watch that
+	 * replaces it, and its reason: one that was to come (a packet's,
+	 * whose trigger is kept, or tuninetctl start's), or a packet after
+	 * its stop began; REASON_NONE: none */
+	enum fsm_reason		 owed;
 };
 
 void		 watch_sync(struct watch *);

@@ -147,6 +147,24 @@ check "kill -9: the queue went with the daemon" [ -z "$(qline)" ]
 c=$(connect "$ADDR_A") || c=failed
 check "kill -9: a connection goes through at once (${c} s, < 0.1)" within "$c" 0.00001 0.1
 
+# thousands held: their verdicts are answered only where the kernel
+# cannot give them, so the answers fit the receive buffer, and the log
+# says exactly how many were accepted (an answer each overflowed it from
+# some 3,000 on)
+echo 2 > "$T/start_s"; mkqhook
+daemon -q $Q -t 30 --queue-hold-max 8000 -c "$T/hook" --control "$T/big.ctl"
+for k in 1 2 3 4 5; do udp 1000; sleep 0.1; done
+sleep 0.3
+h=$("$(dirname "$TUNINETD")/tuninetctl" -s "$T/big.ctl" status --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["watches"][0]["queue"]["held"])')
+wait_ev end-start 1 5 || bail "big hold: start"
+sleep 0.5
+note "big hold: $h held"
+check "big hold: thousands held ($h)" [ "${h:-0}" -ge 3000 ]
+check "big hold: accepted $h held packets, said exactly" logged "NFQUEUE: queue $Q: accepted $h held packets"
+check "big hold: no answer lost, none said dropped by the kernel" bash -c "! grep -qE 'unconfirmed|kernel dropped' '$T/log'"
+stop_daemon
+rm -f "$T/start_s"; mkqhook
+
 # a queue under more traffic than the daemon can answer: every loop that
 # reads it is bounded, so a stop asked for while up (the queue alone
 # leaves up mode, reading what passed meanwhile) runs at once, and the

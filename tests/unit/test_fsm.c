@@ -186,7 +186,18 @@ test_packet_while_stopping(void **state)
 	st = in(&w, FSM_HOOK_DONE, 114 * S);
 	assert_int_equal(st.to, FSM_UP);
 	assert_true(fsm_deadline(&w, &due));
-	assert_int_equal(due, 122 * S);	/* last packet 112 s + TTL */
+	/* the restart at 113 s counts as activity, after the last packet */
+	assert_int_equal(due, 123 * S);
+	/* a stop that ran longer than the TTL: the start after it still gets
+	 * a whole TTL, not a stop as soon as it is up */
+	assert_int_equal(in(&w, FSM_DEADLINE, 123 * S).action, FSM_RUN_STOP);
+	assert_int_equal(in(&w, FSM_PACKET, 124 * S).action, FSM_NOTHING);
+	st = in(&w, FSM_HOOK_DONE, 150 * S);
+	assert_int_equal(st.action, FSM_RUN_START);
+	st = in(&w, FSM_HOOK_DONE, 150 * S + 1);
+	assert_int_equal(st.to, FSM_UP);
+	assert_true(fsm_deadline(&w, &due));
+	assert_int_equal(due, 160 * S);
 }
 
 /* a packet that passed before the stop began, reported after it (a batch

@@ -261,6 +261,8 @@ savefile_close(struct savefile *sf)
 struct fake {
 	struct sensor		 base;
 	enum sensor_mode	 mode;
+	int			 held;		/* packets it holds, as a queue */
+	int			 let_go;	/* held ones let through going up */
 	int			 accepted, dropped;	/* start_done */
 	int			 cancelled;		/* no_start */
 	char			 why[128];
@@ -274,10 +276,17 @@ static int	fake_start(struct sensor *s) { (void)s; return 0; }
 static void	fake_close(struct sensor *s) { (void)s; }
 static int	fake_linktype(const struct sensor *s) { (void)s; return LINKTYPE_RAW; }
 
+/* as the queue: going up lets through what it holds */
 static void
 fake_mode(struct sensor *s, enum sensor_mode m)
 {
-	((struct fake *)s)->mode = m;
+	struct fake *f = (struct fake *)s;
+
+	if (m == SENSOR_UP) {
+		f->let_go += f->held;
+		f->held = 0;
+	}
+	f->mode = m;
 }
 
 /* a sensor that holds packets (NFQUEUE) hears how the start ended */
@@ -291,6 +300,7 @@ fake_start_done(struct sensor *s, bool ok)
 		f->accepted++;
 	else
 		f->dropped++;
+	f->held = 0;
 }
 
 static void
@@ -299,6 +309,7 @@ fake_no_start(struct sensor *s, const char *why)
 	struct fake *f = (struct fake *)s;
 
 	f->cancelled++;
+	f->held = 0;
 	snprintf(f->why, sizeof f->why, "%s", why);
 }
 
@@ -627,7 +638,8 @@ test_cancelled_start(void **state)
 }
 
 /* --strict-start: the start due after the back-off, its packets held, is
- * cancelled by a hold: they are dropped at once */
+ * cancelled by a hold: they are dropped at once, before the sensor goes
+ * to up mode (which would let them through to a service that is down) */
 static void
 test_backoff_cancelled_by_hold(void **state)
 {
@@ -635,12 +647,35 @@ test_backoff_cancelled_by_hold(void **state)
 	packet(clock_now, true);
 	hook_exits_with(1);			/* back-off 1 s */
 	packet(clock_now + 300 * MS, true);	/* held for the retry */
+	fake.held = 1;
 	assert_int_equal(fake.mode, SENSOR_STARTING);
 	assert_int_equal(control(FSM_HOLD), 0);
 	assert_int_equal(fake.cancelled, 1);
 	assert_string_equal(fake.why, "the watch was put on hold");
+	assert_int_equal(fake.mode, SENSOR_UP);
+	assert_int_equal(fake.let_go, 0);	/* dropped, not let through */
 	run_until(clock_now + 2 * S);
 	assert_int_equal(nruns, 1);
+}
+
+/* a stop hook, then the start a packet during it asked for: each said
+ * done as it ended (the second's spawn must not judge the first) */
+static void
+test_back_to_back_done(void **state)
+{
+	int a;
+
+	(void)state;
+	bring_up();
+	run_until(110 * S);			/* stop runs */
+	packet(110 * S + 1 * MS, true);		/* a start follows it */
+	a = nlogs;
+	hook_exits();				/* stop ends, start spawns */
+	assert_int_equal(nruns, 3);
+	assert_true(logged_at(a, "CORE: stop command done") >= a);
+	assert_int_equal(logged_at(a, "failed"), -1);
+	hook_exits();
+	assert_true(logged_at(a, "FAKE: start command done") > a);
 }
 
 /* A reload changed only settings applied in place: no hook, the sensors
@@ -687,6 +722,7 @@ test_successor(void **state)
 	assert_string_equal(runs[1].reason, "reload");
 	packet(clock_now + 1 * MS, true);	/* during its stop */
 	assert_int_equal(nruns, 2);		/* nothing of this watch's */
+	clock_now += 15 * S;			/* a stop longer than the TTL */
 	hook_exits();
 	assert_true(watch_done(w));
 	wc = watch_conf_dup(watch_conf(w));
@@ -700,7 +736,12 @@ test_successor(void **state)
 	assert_string_equal(runs[2].src, "192.0.2.1");
 	assert_string_equal(runs[2].sensor, "fake");
 	assert_int_equal(f2.mode, SENSOR_STARTING);
+	clock_now += 1 * MS;
 	hook_exits();
+	/* its cycle counts from its start, not from the packet 15 s ago */
+	assert_int_equal(watch_state(w2), FSM_UP);
+	run_until(clock_now + 9 * S);
+	assert_int_equal(nruns, 3);
 	watch_free(w2);
 
 	/* held: the successor is held from its start, its sensor cheapest */
@@ -729,6 +770,34 @@ test_successor(void **state)
 		assert_int_equal(nruns, 3);	/* held: no start */
 		watch_free(w3);
 	}
+	watch_free(w2);
+}
+
+/* tuninetctl start while the stop ran, then a reload: the watch that
+ * replaces it starts, by control, with no packet's values */
+static void
+test_successor_control_start(void **state)
+{
+	struct fake f2 = { .base.ops = &fake_ops };
+	struct sensor *s = &f2.base;
+	struct watch *w2;
+
+	(void)state;
+	bring_up();
+	clock_now += S;
+	assert_int_equal(control(FSM_CONTROL_STOP), 0);
+	assert_int_equal(control(FSM_CONTROL_START), 0);	/* after it */
+	watch_retire(w);
+	hook_exits();
+	assert_true(watch_done(w));
+	assert_int_equal(nruns, 2);
+	w2 = watch_new(watch_conf_dup(watch_conf(w)), &s, 1, NULL, &owner);
+	watch_inherit(w2, w);
+	assert_int_equal(watch_start(w2), 0);
+	assert_int_equal(nruns, 3);
+	assert_string_equal(runs[2].reason, "control");
+	assert_string_equal(runs[2].src, "");
+	hook_exits();
 	watch_free(w2);
 }
 
@@ -999,8 +1068,10 @@ main(void)
 		T(test_cancelled_start),
 		cmocka_unit_test_setup_teardown(test_backoff_cancelled_by_hold,
 		    setup_strict, teardown),
+		T(test_back_to_back_done),
 		T(test_tune_in_place),
 		T(test_successor),
+		T(test_successor_control_start),
 		T(test_exit_waits_for_stop),
 		T(test_exit_while_starting),
 		T(test_failed_start_drops_held),
