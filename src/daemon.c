@@ -54,7 +54,7 @@ struct slot {
 	struct watch		*w;		/* NULL: only next, waiting */
 	bool			 retiring;	/* removed or changed */
 	struct watch		*next;
-	struct watch		*waits[PLAN_WAITS_MAX];
+	struct watch		**waits;
 	int			 nwaits;
 };
 
@@ -297,6 +297,8 @@ start_next(struct daemon *d, struct slot *s)
 	struct watch *w = s->next;
 
 	s->next = NULL;
+	free(s->waits);
+	s->waits = NULL;
 	if (d->exiting) {		/* SIGTERM came meanwhile */
 		watch_free(w);
 		return;
@@ -454,6 +456,9 @@ apply(struct daemon *d, struct plan *p, struct watch **made,
 			continue;
 		}
 		s->next = made[i];
+		if ((s->waits = calloc((size_t)it->nwaits + 1,
+		    sizeof *s->waits)) == NULL)
+			fatal("calloc");
 		for (s->nwaits = 0; s->nwaits < it->nwaits; s->nwaits++)
 			s->waits[s->nwaits] = running[it->waits[s->nwaits]];
 	}
@@ -690,28 +695,27 @@ daemon_settings(struct daemon *d, const char *control,
 
 /* ---- what the control socket asks ---- */
 
-/* the watches, those stopping for a reload too (not those waiting for
- * them) */
+/* A slot's watch as the control socket sees it: the one that runs (or
+ * stops for a reload), else the one a reload made, waiting to start. */
+static struct watch *
+shown(const struct slot *s)
+{
+	return s->w != NULL ? s->w : s->next;
+}
+
+/* the watches: those stopping for a reload too, and those waiting for
+ * such a stop */
 int
 daemon_count(const struct daemon *d)
 {
-	int i, n = 0;
-
-	for (i = 0; i < d->nslots; i++)
-		n += d->slots[i].w != NULL;
-	return n;
+	return d->nslots;
 }
 
 /* the i-th watch, in the file's order */
 struct watch *
 daemon_watch(const struct daemon *d, int i)
 {
-	int k;
-
-	for (k = 0; k < d->nslots; k++)
-		if (d->slots[k].w != NULL && i-- == 0)
-			return d->slots[k].w;
-	return NULL;
+	return i >= 0 && i < d->nslots ? shown(&d->slots[i]) : NULL;
 }
 
 struct watch *
@@ -720,9 +724,8 @@ daemon_find(const struct daemon *d, const char *name)
 	int i;
 
 	for (i = 0; i < d->nslots; i++)
-		if (d->slots[i].w != NULL &&
-		    strcmp(watch_display_name(d->slots[i].w), name) == 0)
-			return d->slots[i].w;
+		if (strcmp(watch_display_name(shown(&d->slots[i])), name) == 0)
+			return shown(&d->slots[i]);
 	return NULL;
 }
 
@@ -805,9 +808,11 @@ daemon_free(struct daemon *d)
 {
 	int i;
 
-	for (i = 0; i < d->nslots; i++)
+	for (i = 0; i < d->nslots; i++) {
 		if (d->slots[i].next != NULL)
 			watch_free(d->slots[i].next);
+		free(d->slots[i].waits);
+	}
 	for (i = 0; i < d->nslots; i++)
 		if (d->slots[i].w != NULL)
 			watch_free(d->slots[i].w);

@@ -276,7 +276,11 @@ held_hand_over(struct nfqueue_sensor *qs, struct nfqueue_sensor *heir)
 			heir->held_first.data = heir->held_data;
 		heir->unheard = true;
 	}
-	sensor_log(&heir->base, log_info, "NFQUEUE: queue %d: taken over from "
-	    "%s, with %u held packet%s", heir->queue, qs->base.watch != NULL ?
-	    qs->base.watch : "default", heir->nheld, plural(heir->nheld));
+	if (heir->nheld > 0)
+		sensor_log(&heir->base, log_info, "NFQUEUE: queue %d: taken "
+		    "over from %s, with %u held packet%s", heir->queue,
+		    qs->base.watch, heir->nheld, plural(heir->nheld));
+	else
+		sensor_log(&heir->base, log_info, "NFQUEUE: queue %d: taken "
+		    "over from %s", heir->queue, qs->base.watch);
 }

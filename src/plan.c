@@ -13,7 +13,9 @@
  * running watch holds is held by one being retired, and the new watch
  * waits for it to end (then takes it over: the sensor hands it on). A
  * tuned watch cannot wait (it runs), so one whose new claim is held by a
- * retired watch is replaced instead.
+ * retired watch is replaced instead. A new watch also waits for the
+ * retired watches that run its command: a renamed watch's start does not
+ * run while the old name's stop still does.
  *
  * Pure: settings in, a plan out; the daemon opens and applies it.
  */
@@ -48,19 +50,23 @@ find(const struct watch_conf *const *running, int n, const char *name)
 }
 
 /* The running watches item waits for: the one it replaces, then the
- * retired ones holding what it claims. */
+ * retired ones holding what it claims or running its command. */
 static void
 waits_for(struct plan_item *it, const struct plan *p,
     const struct watch_conf *const *running, int nrunning)
 {
 	int i;
 
+	if ((it->waits = calloc((size_t)nrunning + 1, sizeof *it->waits)) ==
+	    NULL)
+		abort();
 	it->nwaits = 0;
 	if (it->kind == PLAN_CHANGE)
 		it->waits[it->nwaits++] = it->old;
-	for (i = 0; i < nrunning && it->nwaits < PLAN_WAITS_MAX; i++)
+	for (i = 0; i < nrunning; i++)
 		if (p->retire[i] && i != it->old &&
-		    share_claim(it->wc, running[i]))
+		    (share_claim(it->wc, running[i]) ||
+		    same_string(it->wc->hook, running[i]->hook)))
 			it->waits[it->nwaits++] = i;
 }
 
@@ -141,8 +147,10 @@ plan_free(struct plan *p)
 {
 	int i;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		watch_conf_free(p->items[i].wc);
+		free(p->items[i].waits);
+	}
 	free(p->items);
 	free(p->retire);
 	memset(p, 0, sizeof *p);

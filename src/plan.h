@@ -7,8 +7,6 @@
 
 #include "conf.h"
 
-#define PLAN_WAITS_MAX	(CLAIMS_MAX + 1)
-
 enum plan_kind {
 	PLAN_KEEP,	/* the same settings: left as it runs */
 	PLAN_TUNE,	/* only settings applied in place changed */
@@ -22,9 +20,10 @@ struct plan_item {
 	int			 old;		/* the running watch it keeps,
 						   tunes or replaces, or -1 */
 	/* running watches the reload retires, which must have ended
-	 * before this one starts: the one it replaces, and those holding
-	 * a resource it takes over (struct claim) */
-	int			 waits[PLAN_WAITS_MAX];
+	 * before this one starts: the one it replaces, those holding a
+	 * resource it takes over (struct claim), those running its command
+	 * (whose stop must not overlap its start) */
+	int			*waits;
 	int			 nwaits;
 };
 

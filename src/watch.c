@@ -684,9 +684,17 @@ watch_display_name(const struct watch *w)
 int
 watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 {
-	if (w->fsm.exiting) {
+	bool hold = in == FSM_HOLD || in == FSM_RELEASE;
+
+	/* a hold goes on to the watch a reload makes to replace this one */
+	if (w->fsm.exiting && !(hold && w->retired)) {
 		snprintf(why, len, "%s is going away (the daemon exits, or a "
 		    "reload removed or changed it)", watch_display_name(w));
+		return -1;
+	}
+	if (!w->started && !hold) {
+		snprintf(why, len, "%s waits for the stop of the watch it "
+		    "replaces (a reload)", watch_display_name(w));
 		return -1;
 	}
 	switch (in) {
@@ -718,7 +726,17 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 		wlog(w, log_info, "CORE: %s (control): packets %s", in ==
 		    FSM_HOLD ? "held" : "released", in == FSM_HOLD ?
 		    "start nothing" : "start it again");
-		step(w, in, now_ns(), true);
+		w->since = now_ns();
+		if (!w->started) {	/* its sensors join in its mode */
+			(void)fsm_input(&w->fsm, in, w->since, true);
+			return 0;
+		}
+		if (in == FSM_HOLD && w->owed != REASON_NONE) {
+			/* retired: the start it owed will not come */
+			w->owed = REASON_NONE;
+			no_start(w, in);
+		}
+		step(w, in, w->since, true);
 		return 0;
 	default:
 		snprintf(why, len, "not a control");
@@ -817,6 +835,7 @@ watch_start(struct watch *w)
 	for (i = 0; i < w->nsensors; i++)
 		if (w->sensors[i]->ops->start(w->sensors[i]) == -1)
 			return -1;
+	w->started = true;
 	sync_sensors_mode(w);
 	sync_deadline(w);
 	/* now, not at the packet's time: the cycle counts from its start */

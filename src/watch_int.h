@@ -59,6 +59,7 @@ struct watch {
 	bool			 by_connections;
 	int64_t			 connections_at;
 	struct timer		 persist;	/* at most once a second while up */
+	bool			 started;	/* its sensors in the loop */
 	bool			 retired;	/* by a reload: stops for good */
 	/* a start this watch, retired by a reload, owes the watch that
 	 * replaces it, and its reason: one that was to come (a packet's,

@@ -124,7 +124,8 @@ watch_info(const struct watch *w, struct watch_info *in)
 
 	memset(in, 0, sizeof *in);
 	in->name = watch_display_name(w);
-	in->state = fsm_state_name(&w->fsm);
+	/* made by a reload, it waits for the stop of the one it replaces */
+	in->state = w->started ? fsm_state_name(&w->fsm) : "waiting";
 	in->held = w->fsm.held;
 	in->since = real(w->since);
 	in->stats = &w->stats;

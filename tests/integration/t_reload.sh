@@ -135,7 +135,7 @@ check "... qb started on its queue's traffic" [ "$(wev start qb)" = 1 ]
 
 # 6. packets held while a changed queue watch stops go to the watch that
 #    replaces it: its start lets them through, none dropped
-wait_w end-start qb 1 1
+sleep 0.3
 echo 1.5 > "$T/stop_s"
 p0=$(passed)
 { own; qw qb 30 "queue-hold-max = 64"; } > "$T/c.conf"
@@ -167,6 +167,42 @@ check "... tuninetctl stop dropped them at once ($(qfield qb held) held)" [ "$(q
 check "... said why" logged "qb: NFQUEUE: queue $Q: tuninetctl stop cancelled the start they were held for: dropped 2 held packets"
 sleep 1.5
 check "... and no start came after the stop" [ "$(wev start qb)" = 2 ]
+# the same, cancelled by a hold: dropped, not let through by the hold
+p0=$(passed)
+send 1 9031 > /dev/null; wait_w start qb 3 2 || bail "qb start (hold)"
+sleep 0.3
+ctl stop qb > /dev/null || not_ok "stop qb (hold)"
+sleep 0.2
+send 2 9031 50 > /dev/null; sleep 0.3
+check "hold while held: 2 held while it stops ($(qfield qb held))" [ "$(qfield qb held)" = 2 ]
+p1=$(passed)
+ctl hold qb > /dev/null || not_ok "hold qb"
+sleep 0.3
+check "... dropped at once, not let through ($(qfield qb held) held, $(($(passed) - p1)) passed)" \
+    [ "$(qfield qb held)/$(($(passed) - p1))" = 0/0 ]
+check "... said why" logged "qb: NFQUEUE: queue $Q: the watch was put on hold: dropped 2 held packets"
+ctl release qb > /dev/null
+sleep 1.5
+rm -f "$T/stop_s"
+kill "$DPID"; wait "$DPID"; DPID=
+
+# 7b. a renamed NFLOG watch (its prefix moves): while the old name's stop
+#     runs, the new name is shown waiting, and may be held; a packet then
+#     starts the new name once the stop has ended
+: > "$T/events"
+{ own; nfw ep2 beta 30; } > "$T/c.conf"
+daemon -C "$T/c.conf"
+send 1 9022 > /dev/null; wait_w start ep2 1 2 || bail "ep2 start"
+echo 1.5 > "$T/stop_s"
+{ own; nfw ep3 beta 30; } > "$T/c.conf"
+ctl reload > /dev/null 2>&1 || not_ok "reload renaming ep2"
+sleep 0.3
+check "renamed NFLOG watch: the old name stopping, the new one waiting: $(names)" \
+    [ "$(names)" = "ep2=stopping ep3=waiting" ]
+check "... the waiting one refuses start, as it cannot yet" bash -c "! '$CTL' -s '$S' start ep3 > /dev/null 2>&1"
+send 1 9022 > /dev/null
+wait_w start ep3 1 4 || not_ok "ep3 did not start on the packet during ep2's stop"
+check "... the packet during the old name's stop started the new one" [ "$(wreason start ep3)" = "packet " ]
 rm -f "$T/stop_s"
 kill "$DPID"; wait "$DPID"; DPID=
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -17,14 +18,17 @@ static struct watch_conf *running[8];
 static int nrunning;
 static struct plan p;
 
+/* each watch runs a command of its own, /hook-NAME */
 static struct watch_conf *
 conf(const char *name, int group, const char *prefix, int queue,
     unsigned ttl)
 {
 	struct watch_conf *wc = watch_conf_new();
+	char hook[64];
 
+	snprintf(hook, sizeof hook, "/hook-%s", name);
 	wc->name = strdup(name);
-	wc->hook = strdup("/hook");
+	wc->hook = strdup(hook);
 	wc->nflog_group = group;
 	wc->nflog_prefix = prefix != NULL ? strdup(prefix) : NULL;
 	wc->queue = queue;
@@ -94,6 +98,8 @@ test_kinds(void **state)
 	tuned->hook_timeout = 5;
 	tuned->keepalive_prefix = strdup("t-ka");
 	changed = conf("changed", 8, "c2", -1, 30);
+	free(changed->hook);
+	changed->hook = strdup("/hook-other");
 	run(list(conf("kept", 8, "k", -1, 30), tuned, changed,
 	    conf("added", 9, NULL, -1, 30), NULL));
 	assert_int_equal(item("kept")->kind, PLAN_KEEP);
@@ -162,6 +168,43 @@ test_tune_becomes_change(void **state)
 	assert_int_equal(p.removed, 1);
 }
 
+/* a watch renamed (no queue, no prefix: a pcap watch) waits for the old
+ * name's stop, which runs its command; an added watch of another command
+ * does not wait */
+static void
+test_same_command(void **state)
+{
+	struct watch_conf *b, *c;
+
+	(void)state;
+	running[nrunning++] = conf("a", -1, NULL, -1, 30);
+	b = conf("b", -1, NULL, -1, 30);
+	free(b->hook);
+	b->hook = strdup("/hook-a");
+	c = conf("c", -1, NULL, -1, 30);
+	run(list(b, c, NULL));
+	assert_int_equal(item("b")->kind, PLAN_ADD);
+	assert_int_equal(item("b")->nwaits, 1);
+	assert_int_equal(item("b")->waits[0], 0);
+	assert_int_equal(item("c")->nwaits, 0);
+	assert_int_equal(p.removed, 1);
+}
+
+/* two queue watches swap their queues: each waits for both */
+static void
+test_swap(void **state)
+{
+	(void)state;
+	running[nrunning++] = conf("a", -1, NULL, 7, 30);
+	running[nrunning++] = conf("b", -1, NULL, 8, 30);
+	run(list(conf("a", -1, NULL, 8, 30), conf("b", -1, NULL, 7, 30), NULL));
+	assert_int_equal(item("a")->kind, PLAN_CHANGE);
+	assert_int_equal(item("a")->nwaits, 2);
+	assert_int_equal(item("a")->waits[1], 1);
+	assert_int_equal(item("b")->nwaits, 2);
+	assert_int_equal(item("b")->waits[1], 0);
+}
+
 /* an empty file: everything goes */
 static void
 test_empty(void **state)
@@ -182,6 +225,8 @@ main(void)
 		cmocka_unit_test_teardown(test_kinds, teardown),
 		cmocka_unit_test_teardown(test_moves, teardown),
 		cmocka_unit_test_teardown(test_tune_becomes_change, teardown),
+		cmocka_unit_test_teardown(test_same_command, teardown),
+		cmocka_unit_test_teardown(test_swap, teardown),
 		cmocka_unit_test_teardown(test_empty, teardown),
 	};
 
