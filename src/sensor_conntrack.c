@@ -565,15 +565,18 @@ conntrack_sensor_wanted(const struct watch_conf *wc)
 	return wc->keep_connections;
 }
 
-/* Open the socket and read the table once, waiting for the answer, so
- * that a missing privilege or a kernel without conntrack is a start-up
- * error; how long that took is the first guess of a dump's length. */
+/* Open the socket and ask conntrack for its counters (one message,
+ * however large the table: a reload that opens the sensor does not wait
+ * for a dump), waiting for the answer, so that a missing privilege or a
+ * kernel without conntrack is a start-up error. The first dump's length
+ * is not known: the first deadline may wait for its answer (decide). */
 struct sensor *
 conntrack_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 {
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ct_sensor *cs;
-	struct nlmsghdr *req;
-	int64_t t0;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
 
 	if ((cs = calloc(1, sizeof *cs)) == NULL)
 		fatal("calloc");
@@ -591,16 +594,19 @@ conntrack_sensor_open(const struct watch_conf *wc, char *err, size_t errlen)
 	}
 	if (build_request(cs) == -1)
 		fatal("nfct_filter_dump_create");
-	req = (struct nlmsghdr *)cs->req;
-	t0 = now_ns();
-	req->nlmsg_seq = ++cs->seq;
-	if (mnl_socket_sendto(cs->nl, req, req->nlmsg_len) == -1 ||
-	    nl_wait(cs->nl, cs->buf, sizeof cs->buf, cs->seq, cs->portid,
-	    count_entry, cs) == -1) {
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET_STATS;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++cs->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	if (mnl_socket_sendto(cs->nl, nlh, nlh->nlmsg_len) == -1 ||
+	    nl_wait(cs->nl, buf, sizeof buf, cs->seq, cs->portid, NULL,
+	    NULL) == -1) {
 		refusal(wc, errno, err, errlen);
 		goto fail;
 	}
-	cs->took = now_ns() - t0;
 	return &cs->base;
 fail:
 	socket_close(cs);
