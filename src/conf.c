@@ -379,11 +379,17 @@ known(uint32_t bad, const char *k1, const char *k2, const char *k3)
 
 /* What no single setting can tell: settings that need one another. how:
  * WC_FILE, WC_REPLAY (conf.h); bad: settings given with a value that was
- * refused, by index (checks that involve one are skipped). */
+ * refused, by index (checks that involve one are skipped); *key, if key
+ * is not NULL, the setting at fault, or NULL for the watch as a whole. */
 bool
 watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
-    char *err, size_t len)
+    const char **key, char *err, size_t len)
 {
+	const char *k = NULL;
+
+	if (key == NULL)
+		key = &k;
+	*key = NULL;
 	bool file = how & WC_FILE, replay = how & WC_REPLAY;
 	const struct setting *s;
 	char a[32], b[32];
@@ -418,6 +424,7 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 	if (wc->filter != NULL && wc->ifname == NULL && !replay &&
 	    known(bad, "interface", NULL, NULL)) {
 		/* the original's case, said as it always was */
+		*key = "filter";
 		snprintf(err, len, "%s `%s' needs %s: the filter belongs to the "
 		    "pcap sensor (NFLOG filters live in the firewall rule)",
 		    name("filter", file, a, sizeof a), wc->filter,
@@ -429,6 +436,7 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		if (own[i].given && !setting_fits(s, wc) &&
 		    !(replay && own[i].replayed) &&
 		    known(bad, s->sensor, NULL, NULL)) {
+			*key = s->key;
 			snprintf(err, len, "%s needs %s", name(s->key, file, a,
 			    sizeof a), name(s->sensor, file, b, sizeof b));
 			return false;
@@ -444,6 +452,7 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		return false;
 	}
 	if (wc->min_up != 0 && wc->max_up != 0 && wc->min_up > wc->max_up) {
+		*key = "min-up";
 		snprintf(err, len, "%s %u is more than %s %u",
 		    name("min-up", file, a, sizeof a), wc->min_up,
 		    name("max-up", file, b, sizeof b), wc->max_up);

@@ -116,7 +116,7 @@ void		 watch_conf_free(struct watch_conf *);
 bool		 watch_conf_equal(const struct watch_conf *,
 		    const struct watch_conf *);
 bool		 watch_conf_check(const struct watch_conf *, unsigned how,
-		    uint32_t bad, char *err, size_t);
+		    uint32_t bad, const char **key, char *err, size_t);
 int		 watch_conf_claims(const struct watch_conf *, struct claim *);
 uint32_t	 watch_conf_diff(const struct watch_conf *,
 		    const struct watch_conf *);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "config.h"
 
@@ -555,6 +556,35 @@ check_system(struct parser *p, const struct watch_conf *wc,
 	}
 }
 
+/* The [daemon] section's settings the system has a say on, at their
+ * lines: what start-up would refuse before it opens anything. */
+static void
+check_daemon(struct parser *p, const char *main_file,
+    const struct config_checks *checks)
+{
+	const struct origin *at;
+	struct sockaddr_un sa;
+	char why[1024];
+
+	at = &p->daemon_at[0];
+	if (p->cf->control != NULL && strlen(p->cf->control) >=
+	    sizeof sa.sun_path)
+		error(p, at->file, at->line, "control: `%s' is longer than a "
+		    "Unix socket's path may be (%zu bytes)", p->cf->control,
+		    sizeof sa.sun_path - 1);
+	if (checks == NULL)
+		return;
+	at = &p->daemon_at[1];
+	if (checks->group != NULL && p->cf->control_group != NULL &&
+	    !checks->group(p->cf->control_group, why, sizeof why))
+		error(p, at->file, at->line, "%s", why);
+	at = &p->daemon_at[2];
+	if (checks->state_dir != NULL && p->cf->state_dir != NULL &&
+	    !checks->state_dir(p->cf->state_dir, why, sizeof why))
+		error(p, at->line != 0 ? at->file : main_file, at->line,
+		    "%s", why);	/* the default's: said of the main file */
+}
+
 /* Once every file is read: defaults, then what needs the whole watch. */
 static void
 finish(struct parser *p, const char *main_file,
@@ -564,6 +594,7 @@ finish(struct parser *p, const char *main_file,
 	struct watch_origin *o;
 	struct watch_conf *wc;
 	const struct origin *at;
+	const char *key;
 	char why[1024], hook_why[1024], *last_hook = NULL;
 	size_t i, k;
 
@@ -586,12 +617,17 @@ finish(struct parser *p, const char *main_file,
 		at = &o->at[setting_index("savefile")];
 		anchor(&wc->savefile, at->line != 0 ? at->file :
 		    o->section.file);
-		if (!watch_conf_check(wc, WC_FILE, o->bad, why, sizeof why)) {
-			error(p, o->section.file, o->section.line,
-			    "[watch %s]: %s", wc->name, why);
-			continue;
-		}
-		if (o->bad == 0)
+		/* what the system says of each setting is said all the same:
+		 * it is of that setting alone */
+		if (!watch_conf_check(wc, WC_FILE, o->bad, &key, why,
+		    sizeof why)) {
+			at = key != NULL ? &o->at[setting_index(key)] : NULL;
+			if (at != NULL && at->line != 0)
+				error(p, at->file, at->line, "%s", why);
+			else
+				error(p, o->section.file, o->section.line,
+				    "[watch %s]: %s", wc->name, why);
+		} else if (o->bad == 0)
 			check_claims(p, wc, o);
 		if (checks != NULL)
 			check_system(p, wc, o, checks, &last_hook, hook_why,
@@ -624,7 +660,6 @@ config_load(const char *path, struct config *cf,
 	read_includes(&p, dirname(copy));
 	free(copy);
 	finish(&p, path, checks);
-	tell_errors(&p);
 	if (cf->control == NULL)
 		cf->control = xstrdup(CONTROL_DEFAULT);
 	else if (strcmp(cf->control, "off") == 0) {
@@ -637,6 +672,8 @@ config_load(const char *path, struct config *cf,
 	 * / once -d has detached it */
 	anchor(&cf->control, path);
 	anchor(&cf->state_dir, path);
+	check_daemon(&p, path, checks);
+	tell_errors(&p);
 
 	for (i = 0; i < SETTINGS_MAX; i++)
 		free(p.defaults[i]);

@@ -12,11 +12,15 @@
 
 /* What only the system can tell of a value: whether a filter compiles,
  * whether an interface is there to capture on (unless the watch waits for
- * it), whether a hook may be run. NULL: not checked. */
+ * it), whether a hook may be run, whether the state directory may be
+ * trusted (where it exists) and the control group exists. Each says what
+ * is wrong naming its key, in start-up's words. NULL: not checked. */
 struct config_checks {
 	bool	(*filter)(const char *filter, char *err, size_t);
 	bool	(*hook)(const char *path, char *err, size_t);
 	bool	(*interface)(const char *ifname, bool wait, char *err, size_t);
+	bool	(*state_dir)(const char *dir, char *err, size_t);
+	bool	(*group)(const char *group, char *err, size_t);
 };
 
 /* Every error found, one "file:line: key: what is wrong" per line. */

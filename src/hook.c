@@ -648,7 +648,7 @@ hook_kill_all(void)
 	struct timespec pause = { 0, 5 * 1000000 };
 	struct hook *h;
 	siginfo_t si;
-	int n = 0, i;
+	int n = 0, i = 0;
 
 	for (h = running; h != NULL; h = h->next_running) {
 		log_warnx("%s%s command `%s' still running: SIGKILL to its "
@@ -658,15 +658,18 @@ hook_kill_all(void)
 		kill_remnant(h);
 		n++;
 	}
-	/* until no child of ours is left in the group (ECHILD) */
+	/* until no child of ours is left in any of the groups (ECHILD),
+	 * KILL_WAIT_NS in all */
 	for (h = running; h != NULL; h = h->next_running)
-		for (i = 0; i < KILL_WAIT_NS / (5 * 1000000); i++) {
+		while (i < KILL_WAIT_NS / (5 * 1000000)) {
 			memset(&si, 0, sizeof si);
 			if (waitid(P_PGID, (id_t)h->pid, &si, WEXITED |
 			    WNOHANG) == -1)
 				break;
-			if (si.si_pid == 0)
+			if (si.si_pid == 0) {
 				nanosleep(&pause, NULL);
+				i++;
+			}
 		}
 	return n;
 }

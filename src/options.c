@@ -380,7 +380,7 @@ options_parse(struct config *cf, struct cmdline *cl, int argc, char *argv[],
 		goto fail;
 	}
 	if (!watch_conf_check(wc, cf->mode == RUN_REPLAY ? WC_REPLAY : 0, 0,
-	    err, errlen))
+	    NULL, err, errlen))
 		goto fail;
 	cf->watches = wc;
 	cf->nwatches = 1;

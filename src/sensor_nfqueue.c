@@ -575,10 +575,12 @@ nfqueue_sensor_close(struct sensor *s)
 	else if (qs->heir != NULL)
 		hand_over(qs, qs->heir);
 	else {
-		if (qs->bound && qs->mode == SENSOR_UP)
+		/* never started (a reload refused): what came before its
+		 * watch ran passes, as the bypass flag would have let it */
+		if (qs->bound && (qs->mode == SENSOR_UP || !qs->started))
 			drain(qs, &wk, true);
-		held_release(qs, qs->mode == SENSOR_UP ? NF_ACCEPT : NF_DROP,
-		    "closing");
+		held_release(qs, qs->mode == SENSOR_UP || !qs->started ?
+		    NF_ACCEPT : NF_DROP, "closing");
 		if (qs->asked.pending)
 			held_say_answers(qs, true);
 		if (qs->bound)

@@ -72,6 +72,22 @@ statefile_dir(const char *dir, char *err, size_t len)
 	return 0;
 }
 
+/* What statefile_dir would refuse of dir, without making it: a missing
+ * one is made at start-up. */
+bool
+statefile_dir_ok(const char *dir, char *err, size_t len)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1 && errno == ENOENT)
+		return true;
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "state-dir: `%s' is not a directory", dir);
+		return false;
+	}
+	return safe_path("state-dir", dir, true, err, len);
+}
+
 int
 statefile_write(const char *dir, const char *name, const struct saved *sv,
     gid_t group)
@@ -104,6 +120,31 @@ statefile_write(const char *dir, const char *name, const struct saved *sv,
 		return -1;
 	}
 	return 0;
+}
+
+/* s as it may be shown in a log line: at most len - 1 bytes, each byte
+ * outside printable ASCII as \xHH, so that a file's garbage reaches no
+ * terminal or syslog reader raw. */
+static const char *
+printable(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	unsigned char c;
+
+	for (; *s != '\0' && n + 5 < len; s++) {
+		c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f) {
+			buf[n++] = (char)c;
+			continue;
+		}
+		buf[n++] = '\\';
+		buf[n++] = 'x';
+		buf[n++] = hex[c >> 4];
+		buf[n++] = hex[c & 0xf];
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 /* One line, key=value, into sv; false if it does not parse. */
@@ -153,7 +194,7 @@ int
 statefile_read(const char *dir, const char *name, struct saved *sv,
     char *err, size_t errlen)
 {
-	char path[4096], buf[STATE_MAX + 1], *line, *next;
+	char path[4096], buf[STATE_MAX + 1], *line, *next, shown[80];
 	bool have_state = false;
 	struct stat st;
 	ssize_t n;
@@ -187,9 +228,12 @@ statefile_read(const char *dir, const char *name, struct saved *sv,
 		next = line + strcspn(line, "\n");
 		if (*next == '\n')
 			*next++ = '\0';
-		if (*line != '\0' && !parse_line(line, sv, &have_state)) {
-			snprintf(err, errlen, "`%s': not a state file: `%.64s'",
-			    path, line);
+		if (*line == '\0')
+			continue;
+		printable(line, shown, sizeof shown);	/* parsing cuts it */
+		if (!parse_line(line, sv, &have_state)) {
+			snprintf(err, errlen, "`%s': not a state file: `%s'",
+			    path, shown);
 			return STATEFILE_BAD;
 		}
 	}

@@ -24,6 +24,7 @@ struct saved {
 #define STATEFILE_BAD	(-2)	/* one that cannot be trusted: err says */
 
 int	statefile_dir(const char *dir, char *err, size_t);
+bool	statefile_dir_ok(const char *dir, char *err, size_t);
 int	statefile_write(const char *dir, const char *name, const struct saved *,
 	    gid_t group);
 int	statefile_read(const char *dir, const char *name, struct saved *,

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -184,6 +185,16 @@ ensure_std_fds(void)
 		close(fd);
 }
 
+/* control-group names a group there is */
+static bool
+group_ok(const char *group, char *err, size_t len)
+{
+	if (getgrnam(group) != NULL)
+		return true;
+	snprintf(err, len, "control-group: `%s': no such group", group);
+	return false;
+}
+
 /* a reload moved the control socket */
 static int
 move_control(void *ctl, const char *path, const char *group, char *err,
@@ -281,7 +292,8 @@ int
 main(int argc, char *argv[])
 {
 	struct config_checks checks = { .filter = pcap_filter_ok,
-	    .hook = check_command, .interface = pcap_interface_ok };
+	    .hook = check_command, .interface = pcap_interface_ok,
+	    .state_dir = statefile_dir_ok, .group = group_ok };
 	struct config_errors errs;
 	struct watch_conf *wc, *next;
 	struct control *ctl = NULL;

@@ -178,7 +178,7 @@ test_errors(void **state)
 	refused_at(11, "not `key = value'");
 	refused_at(12, "[watch b]: no sensor: give interface, nflog-group "
 	    "and/or queue");
-	refused_at(14, "[watch c]: min-up 20 is more than max-up 10");
+	refused_at(16, "min-up 20 is more than max-up 10");
 	refused_at(19, "wait-interface: `maybe' is neither yes nor no");
 	assert_true(errs.n >= 12);
 }
@@ -258,7 +258,8 @@ fake_hook(const char *p, char *err, size_t len)
 static void
 test_checks(void **state)
 {
-	const struct config_checks checks = { fake_filter, fake_hook, NULL };
+	const struct config_checks checks = { .filter = fake_filter,
+	    .hook = fake_hook };
 
 	(void)state;
 	assert_false(load_with("[daemon]\nfilter = udp prot 1\n"
@@ -269,6 +270,25 @@ test_checks(void **state)
 	refused_at(8, "filter: `udp dst prot 9': syntax error");
 	refused_at(9, "command: `/nope': No such file or directory");
 	assert_int_equal(errs.n, 3);
+}
+
+static bool
+fake_state_dir(const char *sd, char *err, size_t len)
+{
+	if (strcmp(sd, "/unsafe") != 0)
+		return true;
+	snprintf(err, len, "state-dir: `%s' is writable by group or others "
+	    "(mode 0777)", sd);
+	return false;
+}
+
+static bool
+fake_group(const char *group, char *err, size_t len)
+{
+	if (strcmp(group, "nosuchgroup") != 0)
+		return true;
+	snprintf(err, len, "control-group: `%s': no such group", group);
+	return false;
 }
 
 static bool
@@ -287,8 +307,8 @@ fake_interface(const char *ifname, bool wait, char *err, size_t len)
 static void
 test_whole_checks(void **state)
 {
-	const struct config_checks checks = { fake_filter, fake_hook,
-	    fake_interface };
+	const struct config_checks checks = { .filter = fake_filter,
+	    .hook = fake_hook, .interface = fake_interface };
 
 	(void)state;
 	assert_false(load_with(
@@ -331,6 +351,33 @@ test_whole_checks(void **state)
 	    "is read by watch c already (");
 	assert_null(strstr(errs.text, "nosuch1"));
 	assert_int_equal(errs.n, 7);
+}
+
+/* a watch-wide error (a filter without an interface) is said at the line
+ * of the key at fault, and does not hide what the system says of another
+ * key (a command that cannot run); the [daemon] section's state-dir and
+ * control-group are checked as start-up checks them */
+static void
+test_no_masking(void **state)
+{
+	const struct config_checks checks = { .filter = fake_filter,
+	    .hook = fake_hook, .interface = fake_interface,
+	    .state_dir = fake_state_dir, .group = fake_group };
+
+	(void)state;
+	assert_false(load_with(
+	    "[daemon]\n"					/* 1 */
+	    "state-dir = /unsafe\n"				/* 2 */
+	    "control-group = nosuchgroup\n"			/* 3 */
+	    "[watch e]\n"					/* 4 */
+	    "queue = 6\n"					/* 5 */
+	    "command = /nope\n"				/* 6 */
+	    "filter = udp\n", &checks));			/* 7 */
+	refused_at(2, "state-dir: `/unsafe' is writable by group or others");
+	refused_at(3, "control-group: `nosuchgroup': no such group");
+	refused_at(6, "command: `/nope': No such file or directory");
+	refused_at(7, "filter `udp' needs interface");
+	assert_int_equal(errs.n, 4);
 }
 
 /* errors come in the order of the lines, whichever check found them; a
@@ -397,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_sensor_defaults),
 		cmocka_unit_test(test_whole_checks),
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_no_masking),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
