@@ -97,12 +97,14 @@ for kind in fifo link garbage theirs; do
 	case $kind in
 	fifo) mkfifo "$T/odd/default.state" ;;
 	link) printf 'state=up\n' > "$T/odd/real"; ln -s "$T/odd/real" "$T/odd/default.state" ;;
-	garbage) printf 'state=up\nup_since=banana\n' > "$T/odd/default.state" ;;
+	garbage) printf 'state=up\nup_since=ban\033[31mana\n' > "$T/odd/default.state" ;;
 	theirs) printf 'source=-\nstate=up\nup_since=1\nlast_packet=1\n' > "$T/odd/default.state"; chown 65534 "$T/odd/default.state" ;;
 	esac
 	daemon -n 7 -t 3 --state-dir "$T/odd" -c "$T/hook"
 	check "a state file ($kind) is said and ignored" logged "state-dir: \`$T/odd/default.state'"
 	check "... nothing adopted" bash -c "! grep -q adopted '$T/log'"
+	[ $kind = garbage ] && check "... its text escaped in the log" \
+	    logged "not a state file: \`up_since=ban\x1b[31mana'"
 	t0=$(date +%s.%N); kill -TERM "$DPID"; wait "$DPID"; DPID=
 	check "... SIGTERM answered ($(ms "$(date +%s.%N)" "$t0") ms)" within "$(ms "$(date +%s.%N)" "$t0")" 0 2000
 done

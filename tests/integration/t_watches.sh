@@ -64,6 +64,14 @@ daemon -C "$T/empty.conf"
 check "no watch: start-up warns" logged "empty.conf: no [watch NAME] section: the daemon would watch nothing"
 kill "$DPID"; wait "$DPID"; DPID=
 
+# what start-up would refuse of the [daemon] section, --check-config
+# refuses alike: a state directory others may write to, a control group
+# that does not exist
+mkdir -m 0777 "$T/ww"
+{ printf '[daemon]\nstate-dir = %s\ncontrol-group = no-such-group\n' "$T/ww"; conf one one 1; } > "$T/d.conf"
+refused_by "$TUNINETD" "d.conf:2: state-dir: \`$T/ww' is writable by group or others" --check-config -C "$T/d.conf"
+refused_by "$TUNINETD" "d.conf:3: control-group: \`no-such-group': no such group" --check-config -C "$T/d.conf"
+
 # 2. a prefix read by two watches is refused, naming the file, the key's
 #    line, the group and the other watch; by --check-config alike
 { conf one one 1; conf again one 1; own; } > "$T/dup.conf"
