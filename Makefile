@@ -44,7 +44,7 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_say.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c nfqueue_held.c sensor_conntrack.c \
 	  packet.c packet_text.c \
@@ -87,7 +87,7 @@ $(OBJ)/tests/test_options: $(OBJ)/options.o $(OBJ)/conf.o
 $(OBJ)/tests/test_fsm: $(OBJ)/fsm.o
 $(OBJ)/tests/test_plan: $(OBJ)/plan.o $(OBJ)/conf.o
 # the watch's glue, against a fake sensor, clock, hook and loop
-$(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_show.o $(OBJ)/fsm.o \
+$(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_say.o $(OBJ)/watch_show.o $(OBJ)/fsm.o \
 	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o \
 	  $(OBJ)/packet_text.o
 $(OBJ)/tests/test_config: $(OBJ)/config.o $(OBJ)/conf.o

@@ -35,145 +35,8 @@
 #include "watch.h"
 #include "watch_int.h"
 
-extern char **environ;
-
 static void	step(struct watch *, enum fsm_input, int64_t, bool);
 static void	on_hook_done(struct hook *);
-
-/* The watch's log lines: its name first, in config mode. */
-static void __attribute__((format(printf, 3, 4)))
-wlog(const struct watch *w, void (*out)(const char *, ...), const char *fmt,
-    ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (w->conf->name != NULL)
-		out("%s: %s", w->conf->name, line);
-	else
-		out("%s", line);
-}
-
-static void
-env_packet(struct env *e, const struct trigger *t)
-{
-	struct packet_fields f;
-	struct packet_info pi;
-
-	if (!t->have_data)
-		return;
-	packet_decode(t->linktype, t->data, t->caplen, &pi);
-	packet_fields(&pi, &f);
-	if (f.src[0] != '\0') {
-		env_set(e, "TUNINETD_SRC", "%s", f.src);
-		env_set(e, "TUNINETD_DST", "%s", f.dst);
-	}
-	if (f.proto[0] != '\0')
-		env_set(e, "TUNINETD_PROTO", "%s", f.proto);
-	if (f.has_ports) {
-		env_set(e, "TUNINETD_SPORT", "%u", f.sport);
-		env_set(e, "TUNINETD_DPORT", "%u", f.dport);
-	}
-	if (pi.has_nflog && pi.nflog_prefix[0] != '\0')
-		env_set(e, "TUNINETD_NFLOG_PREFIX", "%s", pi.nflog_prefix);
-}
-
-/* Spawn the hook first, log after: the time from packet to hook is what
- * users of on-demand services wait for. */
-static int
-run_hook(struct watch *w, enum fsm_action action, enum fsm_reason reason,
-    int64_t now)
-{
-	const char *event = action == FSM_RUN_START ? "start" : "stop";
-	struct sensor *s;
-	struct env e;
-	int r;
-
-	if (env_init(&e, environ) == -1)
-		fatal("hook environment");
-	env_set(&e, "TUNINETD_EVENT", "%s", event);
-	env_set(&e, "TUNINETD_PID", "%d", (int)getpid());
-	env_set(&e, "TUNINETD_TTL", "%u", w->conf->ttl);
-	env_set(&e, "TUNINETD_REASON", "%s", fsm_reason_name(reason));
-	if (w->conf->name != NULL)
-		env_set(&e, "TUNINETD_WATCH", "%s", w->conf->name);
-	s = action == FSM_RUN_START ? w->trigger.sensor : w->last_sensor;
-	if (s != NULL)
-		s->ops->env(s, &e);
-	if (action == FSM_RUN_START)
-		env_packet(&e, &w->trigger);
-	else
-		env_set(&e, "TUNINETD_UP_SECONDS", "%lld",
-		    (long long)((now - w->fsm.up_since) / NSEC_PER_SEC));
-	r = hook_start(&w->hook, event, &e);
-	env_free(&e);
-	return r;
-}
-
-static void
-log_trigger(const struct watch *w)
-{
-	const struct trigger *t = &w->trigger;
-	struct packet_info pi;
-	char line[256];
-
-	if (!t->have_data)
-		return;
-	packet_decode(t->linktype, t->data, t->caplen, &pi);
-	if (packet_net_line(&pi, line, sizeof line))
-		wlog(w, log_info, "|- %s", line);
-	if (packet_link_line(&pi, line, sizeof line))
-		wlog(w, log_info, "|- %s", line);
-}
-
-static const char *
-trigger_tag(const struct watch *w)
-{
-	return w->trigger.sensor != NULL ? w->trigger.sensor->ops->tag : "CORE";
-}
-
-/* --strict-start: the start failed, the watch is down again */
-static void
-log_failed_start(const struct watch *w)
-{
-	const struct hook_result *r = &w->hook.result;
-	char how[64];
-
-	if (!r->spawned)
-		snprintf(how, sizeof how, "could not run");
-	else if (r->code == CLD_EXITED)
-		snprintf(how, sizeof how, "exit %d", r->status);
-	else
-		snprintf(how, sizeof how, "signal %d", r->status);
-	wlog(w, log_warnx, "start command failed (%s), next attempt in %lld s",
-	    how, (long long)(w->fsm.backoff / NSEC_PER_SEC));
-}
-
-/* "done" keeps the original's words for a hook that exited 0; one that
- * did not (its status, its signal, or why it could not run, are said
- * before) "failed". ended_ok: how the hook that ended did, taken before
- * the next one, which this step may have started, reset it (a failed
- * start back to idle starts none). */
-static void
-log_transition(struct watch *w, const struct fsm_step *st, bool ended_ok)
-{
-	const char *how = ended_ok ? "done" : "failed";
-
-	if (st->from == FSM_STARTING && st->to == FSM_IDLE) {
-		log_failed_start(w);
-		return;
-	}
-	if (st->from == FSM_STARTING) {
-		wlog(w, log_info, "%s: start command %s", trigger_tag(w), how);
-		log_trigger(w);
-	} else if (st->from == FSM_STOPPING)
-		wlog(w, log_info, "CORE: stop command %s", how);
-	if (st->to == FSM_IDLE && st->from != FSM_IDLE)
-		wlog(w, log_info, "CORE: standby, waiting for a packet");
-}
 
 static void
 sync_sensors_mode(struct watch *w)
@@ -215,20 +78,6 @@ save_trigger(struct watch *w)
 	if (w->savefile != NULL && t->have_data)
 		savefile_write(w->savefile, t->linktype, &t->ts, t->data,
 		    t->caplen, t->len);
-}
-
-/* what held the watch up, as its sensors tell (open connections) */
-static void
-log_stop_notes(const struct watch *w)
-{
-	char note[256];
-	int i;
-
-	for (i = 0; i < w->nsensors; i++)
-		if (w->sensors[i]->ops->stop_note != NULL &&
-		    w->sensors[i]->ops->stop_note(w->sensors[i], note,
-		    sizeof note))
-			wlog(w, log_info, "CORE: %s", note);
 }
 
 /* A hook run, counted; one that could not be spawned is a failure (on
@@ -318,26 +167,26 @@ carry_out(struct watch *w, struct fsm_step st, const struct sensor_packet *sp)
 	if (st.action == FSM_RUN_START)
 		w->started_by = st.reason;
 	if (st.action != FSM_NOTHING) {
-		spawned = run_hook(w, st.action, st.reason, now);
+		spawned = watch_run_hook(w, st.action, st.reason, now);
 		count_hook(w, &st, spawned == 0);
 	}
 	if (st.from != st.to) {
-		log_transition(w, &st, ended_ok);
+		watch_log_transition(w, &st, ended_ok);
 		if (st.from == FSM_STOPPING)
 			w->stats.up_ns += now - w->stop_up_since;
 		w->since = now;
 	}
 	if (st.action == FSM_RUN_START) {
-		wlog(w, log_info, "%s: executing START command...",
-		    trigger_tag(w));
+		watch_log(w, log_info, "%s: executing START command...",
+		    watch_trigger_tag(w));
 		save_trigger(w);
 	} else if (st.action == FSM_RUN_STOP) {
-		wlog(w, log_info, "CORE: executing STOP command...");
-		log_stop_notes(w);
+		watch_log(w, log_info, "CORE: executing STOP command...");
+		watch_log_stop_notes(w);
 		w->stop_reason = st.reason;
 	}
 	if (spawned == -1)
-		wlog(w, log_warnx, "%s command `%s' cannot run: %s",
+		watch_log(w, log_warnx, "%s command `%s' cannot run: %s",
 		    st.action == FSM_RUN_START ? "start" : "stop", w->conf->hook,
 		    w->hook.result.why);
 	sync_sensors_mode(w);
@@ -541,13 +390,13 @@ void
 watch_stop_now(struct watch *w)
 {
 	if (w->fsm.state == FSM_UP || w->fsm.state == FSM_STARTING)
-		wlog(w, log_info, "CORE: SIGHUP caught, stopping now");
+		watch_log(w, log_info, "CORE: SIGHUP caught, stopping now");
 	else if (w->fsm.state == FSM_STOPPING)
-		wlog(w, log_info, "CORE: SIGHUP caught; the stop command runs "
+		watch_log(w, log_info, "CORE: SIGHUP caught; the stop command runs "
 		    "already%s", w->fsm.start_pending ? ", and no start follows "
 		    "it now" : "");
 	else
-		wlog(w, log_info, "CORE: SIGHUP caught; standby, nothing to "
+		watch_log(w, log_info, "CORE: SIGHUP caught; standby, nothing to "
 		    "stop%s", w->fsm.start_due ? " (the start due is cancelled)" :
 		    "");
 	stop_now(w, FSM_HANGUP);
@@ -640,7 +489,7 @@ watch_tune(struct watch *w, struct watch_conf *wc)
 		if (w->sensors[i]->ops->tune != NULL)
 			w->sensors[i]->ops->tune(w->sensors[i], wc);
 	}
-	wlog(w, log_info, "CORE: reloaded in place (%s changed); the %s goes "
+	watch_log(w, log_info, "CORE: reloaded in place (%s changed); the %s goes "
 	    "on", keys, w->fsm.state == FSM_IDLE ? "standby" : "cycle");
 	sync_deadline(w);
 	if (w->owner.changed != NULL)
@@ -704,7 +553,7 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 			    fsm_state_name(&w->fsm));
 			return -1;
 		}
-		wlog(w, log_info, "CORE: start asked for (control)");
+		watch_log(w, log_info, "CORE: start asked for (control)");
 		step(w, in, now_ns(), true);
 		return 0;
 	case FSM_CONTROL_STOP:
@@ -713,7 +562,7 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 			    fsm_state_name(&w->fsm));
 			return -1;
 		}
-		wlog(w, log_info, "CORE: stop asked for (control)");
+		watch_log(w, log_info, "CORE: stop asked for (control)");
 		stop_now(w, in);
 		return 0;
 	case FSM_HOLD:
@@ -723,7 +572,7 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 			    in == FSM_HOLD ? "held already" : "not held");
 			return -1;
 		}
-		wlog(w, log_info, "CORE: %s (control): packets %s", in ==
+		watch_log(w, log_info, "CORE: %s (control): packets %s", in ==
 		    FSM_HOLD ? "held" : "released", in == FSM_HOLD ?
 		    "start nothing" : "start it again");
 		w->since = now_ns();
@@ -765,11 +614,11 @@ watch_adopt(struct watch *w, int64_t up_since, int64_t last, bool stopping)
 	    stopping, now);
 	moved(w, MOVED_EARLIER, false);
 	if (st.action == FSM_RUN_STOP)
-		wlog(w, log_warnx, "CORE: adopted from the state file: up since "
+		watch_log(w, log_warnx, "CORE: adopted from the state file: up since "
 		    "%lld s ago, its deadline passed: stopping",
 		    (long long)((nowr - up_since) / NSEC_PER_SEC));
 	else
-		wlog(w, log_notice, "CORE: adopted from the state file: up since "
+		watch_log(w, log_notice, "CORE: adopted from the state file: up since "
 		    "%lld s ago, stop due in %lld s unless packets come",
 		    (long long)((nowr - up_since) / NSEC_PER_SEC),
 		    (long long)((w->fsm.last + w->fsm.conf.ttl - now) /
@@ -786,7 +635,7 @@ watch_restore_hold(struct watch *w)
 {
 	if (w->fsm.held)
 		return;
-	wlog(w, log_notice, "CORE: held, as it was before the restart: "
+	watch_log(w, log_notice, "CORE: held, as it was before the restart: "
 	    "packets start nothing (tuninetctl release)");
 	step(w, FSM_HOLD, now_ns(), true);
 }

@@ -1,6 +1,6 @@
 /* watch_int.h: a watch's insides, shared by the files that make the
- * object (watch.c drives it, watch_show.c shows it); nothing else
- * includes this */
+ * object (watch.c drives it, watch_say.c logs it and tells its hook,
+ * watch_show.c shows it); nothing else includes this */
 #ifndef TUNINETD_WATCH_INT_H
 #define TUNINETD_WATCH_INT_H
 
@@ -69,5 +69,15 @@ struct watch {
 };
 
 void		 watch_sync(struct watch *);
+
+/* watch_say.c */
+void		 watch_log(const struct watch *, void (*)(const char *, ...),
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int		 watch_run_hook(struct watch *, enum fsm_action,
+		    enum fsm_reason, int64_t now);
+const char	*watch_trigger_tag(const struct watch *);
+void		 watch_log_transition(struct watch *, const struct fsm_step *,
+		    bool ended_ok);
+void		 watch_log_stop_notes(const struct watch *);
 
 #endif

@@ -414,7 +414,7 @@ setup_with(bool strict_start)
 	wc->hook = strdup("/hook");
 	wc->ttl = 10;
 	w = watch_new(wc, &s, 1, NULL, &owner);
-	return 0;
+	return watch_start(w);
 }
 
 static int
@@ -761,6 +761,12 @@ test_successor(void **state)
 		struct watch_info in;
 
 		watch_inherit(w3, w2);
+		/* not started yet: waiting, and it cannot be started */
+		watch_info(w3, &in);
+		assert_string_equal(in.state, "waiting");
+		assert_int_equal(watch_control(w3, FSM_CONTROL_START, why,
+		    sizeof why), -1);
+		assert_int_equal(nruns, 3);
 		assert_int_equal(watch_start(w3), 0);
 		watch_info(w3, &in);
 		assert_string_equal(in.state, "held");
