@@ -297,18 +297,25 @@ fsm_listen(const struct fsm *w)
 	return w->start_due ? LISTEN_PENDING : LISTEN_FIRST;
 }
 
-/* Whether a packet that passed at `when' would fire the next start: the
- * watch keeps it for the hook, the log and the savefile. */
+/* Whether a packet that passed at `when' would fire the next start were
+ * the watch not exiting: a watch a reload retired owes that start to the
+ * one that replaces it. */
 bool
-fsm_is_trigger(const struct fsm *w, int64_t when)
+fsm_would_trigger(const struct fsm *w, int64_t when)
 {
-	if (w->exiting || when < w->stopped_at)
-		return false;
-	if (w->held)
+	if (when < w->stopped_at || w->held)
 		return false;
 	if (w->state == FSM_IDLE)
 		return !w->start_due;
 	return w->state == FSM_STOPPING && !w->start_pending;
+}
+
+/* Whether a packet that passed at `when' fires the next start: the watch
+ * keeps it for the hook, the log and the savefile. */
+bool
+fsm_is_trigger(const struct fsm *w, int64_t when)
+{
+	return !w->exiting && fsm_would_trigger(w, when);
 }
 
 /* Whether a start runs or is to come: what a sensor holds waits for it,

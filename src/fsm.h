@@ -78,6 +78,7 @@ struct fsm_step	fsm_adopt(struct fsm *, int64_t up_since, int64_t last,
 bool		fsm_deadline(const struct fsm *, int64_t *due);
 enum fsm_listen	fsm_listen(const struct fsm *);
 bool		fsm_is_trigger(const struct fsm *, int64_t when);
+bool		fsm_would_trigger(const struct fsm *, int64_t when);
 bool		fsm_start_coming(const struct fsm *);
 enum fsm_reason	fsm_start_owed(const struct fsm *);
 void		fsm_tune(struct fsm *, const struct fsm_conf *);

@@ -36,6 +36,17 @@
 #include "watch_int.h"
 
 static void	step(struct watch *, enum fsm_input, int64_t, bool);
+
+/* a watch's settings, as the state machine takes them */
+static struct fsm_conf
+timing(const struct watch_conf *wc)
+{
+	return (struct fsm_conf){ .ttl = (int64_t)wc->ttl * NSEC_PER_SEC,
+	    .holdoff = (int64_t)wc->holdoff * NSEC_PER_SEC,
+	    .min_up = (int64_t)wc->min_up * NSEC_PER_SEC,
+	    .max_up = (int64_t)wc->max_up * NSEC_PER_SEC,
+	    .ack_only = wc->ack_only, .strict_start = wc->strict_start };
+}
 static void	on_hook_done(struct hook *);
 
 static void
@@ -272,9 +283,8 @@ trigger_keep(struct trigger *t, const uint8_t *data, uint32_t caplen)
 static bool
 owes_start(const struct watch *w, int64_t when)
 {
-	return w->retired && w->owed == REASON_NONE && !w->fsm.held &&
-	    (w->fsm.state == FSM_IDLE || w->fsm.state == FSM_STOPPING) &&
-	    when >= w->fsm.stopped_at;
+	return w->retired && w->owed == REASON_NONE &&
+	    fsm_would_trigger(&w->fsm, when);
 }
 
 static void
@@ -425,7 +435,8 @@ watch_retire(struct watch *w)
 void
 watch_inherit(struct watch *w, const struct watch *from)
 {
-	w->fsm.held = from->fsm.held;
+	if (from->fsm.held)
+		(void)fsm_input(&w->fsm, FSM_HOLD, now_ns(), true);
 	w->stats = from->stats;
 	watch_inherit_start(w, from);
 }
@@ -464,6 +475,7 @@ void
 watch_tune(struct watch *w, struct watch_conf *wc)
 {
 	uint32_t diff = watch_conf_diff(w->conf, wc);
+	struct fsm_conf fc;
 	char keys[512] = "";
 	size_t len;
 	int i;
@@ -474,12 +486,8 @@ watch_tune(struct watch *w, struct watch_conf *wc)
 			snprintf(keys + len, sizeof keys - len, "%s%s",
 			    len > 0 ? ", " : "", watch_settings[i].key);
 		}
-	fsm_tune(&w->fsm, &(const struct fsm_conf){
-	    .ttl = (int64_t)wc->ttl * NSEC_PER_SEC,
-	    .holdoff = (int64_t)wc->holdoff * NSEC_PER_SEC,
-	    .min_up = (int64_t)wc->min_up * NSEC_PER_SEC,
-	    .max_up = (int64_t)wc->max_up * NSEC_PER_SEC,
-	    .ack_only = wc->ack_only, .strict_start = wc->strict_start });
+	fc = timing(wc);
+	fsm_tune(&w->fsm, &fc);
 	hook_set_timeout(&w->hook, wc->hook_timeout);
 	watch_conf_free(w->conf);
 	w->conf = wc;
@@ -644,6 +652,7 @@ struct watch *
 watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
     struct savefile *savefile, const struct watch_owner *owner)
 {
+	struct fsm_conf fc;
 	struct watch *w;
 	int i;
 
@@ -652,12 +661,8 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 	w->conf = wc;
 	w->owner = *owner;
 	w->savefile = savefile;
-	fsm_init(&w->fsm, &(const struct fsm_conf){
-	    .ttl = (int64_t)wc->ttl * NSEC_PER_SEC,
-	    .holdoff = (int64_t)wc->holdoff * NSEC_PER_SEC,
-	    .min_up = (int64_t)wc->min_up * NSEC_PER_SEC,
-	    .max_up = (int64_t)wc->max_up * NSEC_PER_SEC,
-	    .ack_only = wc->ack_only, .strict_start = wc->strict_start });
+	fc = timing(wc);
+	fsm_init(&w->fsm, &fc);
 	hook_init(&w->hook, wc->name, wc->hook, wc->hook_timeout, on_hook_done, w);
 	w->deadline = (struct timer){ .cb = on_deadline, .arg = w };
 	w->flushed = (struct timer){ .cb = on_flushed, .arg = w };
