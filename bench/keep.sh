@@ -40,33 +40,8 @@ entries() {
 # the answer's time); with held, the first answer must show the watch up
 # with its connection open
 asked() {
-	python3 - "$CTL_SOCK" "$1" "${2:-}" <<'PY'
-import socket, sys, time
-path, secs, held = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "held"
-def ask():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    t0 = time.perf_counter()
-    s.connect(path)
-    s.sendall(b'{"command":"status"}\n')
-    buf = b''
-    while not buf.endswith(b'\n'):
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-    t1 = time.perf_counter()
-    s.close()
-    return buf, (t1 - t0) * 1000
-reply, _ = ask()
-if held and (b'"state":"up"' not in reply or b'"connections":1' not in reply):
-    sys.exit("keep: the watch is not held up: " + reply.decode()[:300])
-start = time.perf_counter()
-while time.perf_counter() - start < secs:
-    t = time.perf_counter() - start
-    _, ms = ask()
-    print(int(t), "%.3f" % ms)
-    time.sleep(0.005)
-PY
+	python3 "$(dirname "$0")/../tests/tools/askstatus.py" "$CTL_SOCK" "$1" 5 \
+	    ${2:-} || die "keep: the watch is not held up"
 }
 # worst FILE: the slowest answer of each second, median over the seconds
 worst() { awk '{if ($2 > m[$1]) m[$1] = $2} END{for (s in m) print m[s]}' "$1" | median; }

@@ -21,6 +21,17 @@ conf() {
 }
 mblast() { ip netns exec "$NS_A" "$TOOLS/blast" $DST "$1" "$2"; }
 nstarts() { grep -c '^start' "$STAMP_FILE" 2>/dev/null || echo 0; }
+# mreload: SIGHUP to the daemon, and how long from RELOADING=1 to READY=1
+# (reload, ms) and how many hooks it ran (hooks)
+mreload() {
+	local n0 m0 i
+	n0=$(wc -l < "$STAMP_FILE"); m0=$(wc -l < "$T/notify.msgs")
+	kill -HUP $pid
+	for i in $(seq 100); do [ -n "$(notified READY=1 "$m0")" ] && break; sleep 0.02; done
+	sleep 0.5
+	reload=$(calc "($(notified READY=1 "$m0") - $(notified RELOADING=1 "$m0")) * 1000" 1)
+	hooks=$(( $(wc -l < "$STAMP_FILE") - n0 ))
+}
 # mlat PORT: ms from the packet sent to the start hook running
 mlat() {
 	local n0 t0 i
@@ -72,23 +83,24 @@ for p in range(10000, 10000 + int(sys.argv[2])): s.sendto(b"x" * 16, (sys.argv[1
 	[ "$(nstarts)" -ge "$MANY" ] || die "many: only $(nstarts) of $MANY watches started"
 	cm=$(mcost 10000)
 	rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+	# a reload tuning one watch in place (its ttl: no hook), then one
+	# replacing one (ack-only: its stop hook runs)
 	sed -i '0,/^ttl = 60$/s//ttl = 61/' "$T/many.conf"
-	n0=$(wc -l < "$STAMP_FILE"); m0=$(wc -l < "$T/notify.msgs")
-	kill -HUP $pid
-	for i in $(seq 100); do [ -n "$(notified READY=1 "$m0")" ] && break; sleep 0.02; done
-	sleep 0.5
-	reload=$(calc "($(notified READY=1 "$m0") - $(notified RELOADING=1 "$m0")) * 1000" 1)
-	hooks=$(( $(wc -l < "$STAMP_FILE") - n0 ))
+	mreload; tune=$reload tunehooks=$hooks
+	sed -i '0,/^ttl = 61$/s//ttl = 61\nack-only = yes/' "$T/many.conf"
+	mreload
 	mstop
-	echo "${c1% *} ${cm% *} $l1 $lm $rss $ready $(calc "($w1 - $w0) / $IDLE" 2) $reload $hooks" >> "$T/many"
-	echo "  run $r: cpu/pkt one ${c1% *} ns, 1000 ${cm% *} ns; start one $l1 ms, #1000 $lm ms; rss $rss kB; ready $ready ms; idle $(calc "($w1 - $w0) / $IDLE" 2)/s; reload $reload ms, $hooks hook(s)"
+	echo "${c1% *} ${cm% *} $l1 $lm $rss $ready $(calc "($w1 - $w0) / $IDLE" 2) $reload $hooks $tune $tunehooks" >> "$T/many"
+	echo "  run $r: cpu/pkt one ${c1% *} ns, 1000 ${cm% *} ns; start one $l1 ms, #1000 $lm ms; rss $rss kB; ready $ready ms; idle $(calc "($w1 - $w0) / $IDLE" 2)/s; reload in place $tune ms, $tunehooks hook(s); replacing $reload ms, $hooks hook(s)"
 done
 ip netns exec "$NS_B" nft delete table inet many
 # columns: 1 2 cpu one, many; 3 4 latency one, many; 5 rss; 6 ready;
-# 7 wake-ups; 8 reload ms; 9 hooks run by the reload
+# 7 wake-ups; 8 reload ms (a watch replaced); 9 hooks it ran; 10 11 the
+# same for the reload that tuned one in place
 mcol() { awk "{print \$$1}" "$T/many" | median; }
 MC1=$(mcol 1) MCM=$(mcol 2) ML1=$(mcol 3) MLM=$(mcol 4) MRSS=$(mcol 5)
 MREADY=$(mcol 6) MWAKE=$(mcol 7) MRELOAD=$(mcol 8) MHOOKS=$(awk '{print $9}' "$T/many" | sort -n | tail -1)
+MTUNE=$(mcol 10) MTUNEHOOKS=$(awk '{print $11}' "$T/many" | sort -n | tail -1)
 MCR=$(calc "$(awk '{print ($1 > 0 ? $2 / $1 : 99)}' "$T/many" | median)" 2)
 MLR=$(calc "$(awk '{print ($3 > 0 ? $4 / $3 : 99)}' "$T/many" | median)" 2)
 

@@ -217,31 +217,7 @@ check "conntrack -C: $n entries (>= 100000)" [ "$n" -ge 100000 ]
 talk 9100 12000 > "$T/c5" & c5=$!
 wait_ev start 1 2 || bail "start on the marked connection"
 sleep 3		# TTL 2: from then on the connection holds it
-python3 - "$T/ctl" > "$T/asked" 2>&1 <<'PY'
-import socket, sys, time
-def ask():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    t0 = time.perf_counter()
-    s.connect(sys.argv[1])
-    s.sendall(b'{"command":"status"}\n')
-    buf = b''
-    while not buf.endswith(b'\n'):
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-    t1 = time.perf_counter()
-    s.close()
-    return buf, (t1 - t0) * 1000
-reply, _ = ask()
-if b'"state":"up"' not in reply or b'"connections":1' not in reply:
-    sys.exit("not held: " + reply.decode()[:200])
-start = time.perf_counter()
-while time.perf_counter() - start < 5:
-    t = time.perf_counter() - start
-    print(int(t), "%.3f" % ask()[1])
-    time.sleep(0.01)
-PY
+python3 "$(dirname "$0")/../tools/askstatus.py" "$T/ctl" 5 10 held > "$T/asked" 2>&1
 rc=$?
 check "status while held: up, 1 connection open" [ $rc = 0 ]
 [ $rc = 0 ] || note "$(head -c 300 "$T/asked")"
