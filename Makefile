@@ -47,7 +47,7 @@ endif
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_say.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c nfqueue_held.c sensor_conntrack.c \
-	  packet.c packet_text.c \
+	  packet.c packet_text.c text.c \
 	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
 	  duration.c
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
@@ -56,10 +56,10 @@ UNIT_TESTS = test_options test_config test_fsm test_watch test_plan test_loop te
 	  test_packet test_replay
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
-TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c
+TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c text.c
 TUNTAPD_OBJS = $(TUNTAPD_SRCS:%.c=$(OBJ)/%.o)
 
-CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c json_read.c duration.c
+CTL_SRCS = tuninetctl.c tuninetctl_show.c json.c json_read.c duration.c text.c
 CTL_OBJS = $(CTL_SRCS:%.c=$(OBJ)/%.o)
 
 all: $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl
@@ -89,18 +89,18 @@ $(OBJ)/tests/test_plan: $(OBJ)/plan.o $(OBJ)/conf.o
 # the watch's glue, against a fake sensor, clock, hook and loop
 $(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_say.o $(OBJ)/watch_show.o $(OBJ)/fsm.o \
 	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o \
-	  $(OBJ)/packet_text.o
+	  $(OBJ)/packet_text.o $(OBJ)/text.o
 $(OBJ)/tests/test_config: $(OBJ)/config.o $(OBJ)/conf.o
 LIBS_config = -linih
 # replay against captures the test writes (libpcap, no root)
 $(OBJ)/tests/test_replay: $(OBJ)/replay.o $(OBJ)/capture.o \
 	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/json.o \
-	  $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/duration.o
+	  $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/text.o $(OBJ)/duration.o
 LIBS_replay = -lpcap
 $(OBJ)/tests/test_json: $(OBJ)/json.o $(OBJ)/json_read.o
 $(OBJ)/tests/test_metrics: $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o
 $(OBJ)/tests/test_loop: $(OBJ)/loop.o $(OBJ)/log.o
-$(OBJ)/tests/test_packet: $(OBJ)/packet.o $(OBJ)/packet_text.o
+$(OBJ)/tests/test_packet: $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/text.o
 
 # test helpers: small C programs that send and record for the tests
 TOOLS = sendudp tcpchat vlansend notifylisten udpecho
@@ -113,7 +113,8 @@ $(OBJ)/tools/%: tests/tools/%.c
 # inputs go to build/fuzz/corpus, the committed seeds stay as they are
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-build/fuzz/fuzz_packet: tests/fuzz/fuzz_packet.c src/packet.c src/packet_text.c src/packet.h
+build/fuzz/fuzz_packet: tests/fuzz/fuzz_packet.c src/packet.c src/packet_text.c src/text.c \
+	  src/packet.h
 	@mkdir -p build/fuzz/corpus
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)

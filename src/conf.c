@@ -379,17 +379,12 @@ known(uint32_t bad, const char *k1, const char *k2, const char *k3)
 
 /* What no single setting can tell: settings that need one another. how:
  * WC_FILE, WC_REPLAY (conf.h); bad: settings given with a value that was
- * refused, by index (checks that involve one are skipped); *key, if key
- * is not NULL, the setting at fault, or NULL for the watch as a whole. */
+ * refused, by index (checks that involve one are skipped); *key, the
+ * setting at fault, or NULL for the watch as a whole. */
 bool
 watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
     const char **key, char *err, size_t len)
 {
-	const char *k = NULL;
-
-	if (key == NULL)
-		key = &k;
-	*key = NULL;
 	bool file = how & WC_FILE, replay = how & WC_REPLAY;
 	const struct setting *s;
 	char a[32], b[32];
@@ -409,6 +404,7 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 	};
 	size_t i;
 
+	*key = NULL;
 	if (wc->ifname == NULL && wc->nflog_group < 0 && wc->queue < 0 &&
 	    !replay && known(bad, "interface", "nflog-group", "queue")) {
 		if (file)
@@ -551,14 +547,6 @@ watch_conf_diff(const struct watch_conf *a, const struct watch_conf *b)
 	DIFF("max-up", a->max_up != b->max_up)
 #undef DIFF
 	return d;
-}
-
-/* Whether a reload may keep a running watch as it is: the same name and
- * every setting the same. */
-bool
-watch_conf_equal(const struct watch_conf *a, const struct watch_conf *b)
-{
-	return same_string(a->name, b->name) && watch_conf_diff(a, b) == 0;
 }
 
 /* The resources wc needs to itself (struct claim), at most CLAIMS_MAX;

@@ -113,8 +113,6 @@ bool		 setting_fits(const struct setting *, const struct watch_conf *);
 struct watch_conf *watch_conf_new(void);
 struct watch_conf *watch_conf_dup(const struct watch_conf *);
 void		 watch_conf_free(struct watch_conf *);
-bool		 watch_conf_equal(const struct watch_conf *,
-		    const struct watch_conf *);
 bool		 watch_conf_check(const struct watch_conf *, unsigned how,
 		    uint32_t bad, const char **key, char *err, size_t);
 int		 watch_conf_claims(const struct watch_conf *, struct claim *);
@@ -131,5 +129,6 @@ bool		 parse_uint(const char *, unsigned long long min,
 		    unsigned long long max, unsigned long long *out);
 bool		 parse_bool(const char *, bool *out);
 bool		 same_string(const char *, const char *);
+
 
 #endif

@@ -449,6 +449,25 @@ clear_path(const char *path, const struct sockaddr_un *sa, char *err,
 	return 0;
 }
 
+/* control-group's id, in *gid (none given: root's); false, and err, when
+ * there is no such group */
+bool
+control_group_id(const char *group, gid_t *gid, char *err, size_t errlen)
+{
+	struct group *gr;
+
+	*gid = 0;
+	if (group == NULL)
+		return true;
+	if ((gr = getgrnam(group)) == NULL) {
+		snprintf(err, errlen, "control-group: `%s': no such group",
+		    group);
+		return false;
+	}
+	*gid = gr->gr_gid;
+	return true;
+}
+
 /* A listening socket at path, mode 0660, of group when given; fd, and
  * the file's identity (to unlink it at the end only if still ours), or
  * -1 with err set and nothing left behind. */
@@ -457,8 +476,8 @@ listen_at(const char *path, const char *group, dev_t *dev, ino_t *ino,
     char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct group *gr = NULL;
 	struct stat st;
+	gid_t gid;
 	mode_t mask;
 	int fd, r;
 
@@ -469,11 +488,8 @@ listen_at(const char *path, const char *group, dev_t *dev, ino_t *ino,
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (group != NULL && (gr = getgrnam(group)) == NULL) {
-		snprintf(err, errlen, "control-group: `%s': no such group",
-		    group);
+	if (!control_group_id(group, &gid, err, errlen))
 		return -1;
-	}
 	if (make_dir(path, err, errlen) == -1 ||
 	    clear_path(path, &sa, err, errlen) == -1)
 		return -1;
@@ -490,10 +506,10 @@ listen_at(const char *path, const char *group, dev_t *dev, ino_t *ino,
 		close(fd);
 		return -1;
 	}
-	if (chmod(path, 0660) == -1 || (gr != NULL &&
-	    chown(path, (uid_t)-1, gr->gr_gid) == -1)) {
-		snprintf(err, errlen, "control%s: `%s': %s", gr != NULL ?
-		    "-group" : "", gr != NULL ? group : path, strerror(errno));
+	if (chmod(path, 0660) == -1 || (group != NULL &&
+	    chown(path, (uid_t)-1, gid) == -1)) {
+		snprintf(err, errlen, "control%s: `%s': %s", group != NULL ?
+		    "-group" : "", group != NULL ? group : path, strerror(errno));
 		goto fail;
 	}
 	if (listen(fd, 64) == -1 || stat(path, &st) == -1) {
@@ -561,19 +577,16 @@ int
 control_move(struct control *ctl, const char *path, const char *group,
     char *err, size_t errlen)
 {
-	struct group *gr = NULL;
 	dev_t dev;
 	ino_t ino;
+	gid_t gid;
 	int fd = -1;
 
 	if (path != NULL && ctl->path != NULL && strcmp(path, ctl->path) == 0) {
 		/* the same socket, another group (none: root's) */
-		if (group != NULL && (gr = getgrnam(group)) == NULL) {
-			snprintf(err, errlen, "control-group: `%s': no such "
-			    "group", group);
+		if (!control_group_id(group, &gid, err, errlen))
 			return -1;
-		}
-		if (chown(path, (uid_t)-1, gr != NULL ? gr->gr_gid : 0) == -1) {
+		if (chown(path, (uid_t)-1, gid) == -1) {
 			snprintf(err, errlen, "control-group: `%s': %s", path,
 			    strerror(errno));
 			return -1;

@@ -19,6 +19,8 @@ int		 control_join(struct control *, struct daemon *);
 int		 control_move(struct control *, const char *path,
 		    const char *group, char *err, size_t);
 void		 control_close(struct control *);
+bool		 control_group_id(const char *group, gid_t *, char *err,
+		    size_t);
 
 /* control_cmd.c: the reply to one request line, from a peer of that uid;
  * false when the line was not a request at all (the connection ends) */

@@ -308,6 +308,26 @@ start_next(struct daemon *d, struct slot *s)
 		log_warnx("%s: cannot start its sensors", watch_name(w));
 }
 
+/* old, of slot `at', has ended: the watches that waited for it wait no
+ * more, and take over the start it owes (a renamed watch: a packet came
+ * meanwhile); its successor of the same name is the caller's. */
+static void
+unwait(struct daemon *d, const struct watch *old, int at)
+{
+	struct slot *s;
+	int k, j;
+
+	for (k = 0; k < d->nslots; k++) {
+		s = &d->slots[k];
+		for (j = 0; j < s->nwaits; j++)
+			if (s->waits[j] == old) {
+				s->waits[j--] = s->waits[--s->nwaits];
+				if (k != at)
+					watch_inherit_start(s->next, old);
+			}
+	}
+}
+
 /* Retired watches whose stop has ended are freed (a resource a watch of
  * the reload takes over goes to it as they close), and the watches that
  * waited for them start. */
@@ -317,24 +337,14 @@ reap(struct timer *t)
 	struct daemon *d = t->arg;
 	struct watch *old;
 	struct slot *s;
-	int i, k, j;
+	int i;
 
 	for (i = 0; i < d->nslots; i++) {
 		s = &d->slots[i];
 		if (!s->retiring || !watch_done(s->w))
 			continue;
 		old = s->w;
-		/* those that waited for it take over what it had, with a
-		 * start it owes (a renamed watch: a packet came meanwhile) */
-		for (k = 0; k < d->nslots; k++)
-			for (j = 0; j < d->slots[k].nwaits; j++)
-				if (d->slots[k].waits[j] == old) {
-					d->slots[k].waits[j--] = d->slots[k].
-					    waits[--d->slots[k].nwaits];
-					if (k != i)
-						watch_inherit_start(
-						    d->slots[k].next, old);
-				}
+		unwait(d, old, i);
 		if (s->next != NULL)	/* the same name: its successor */
 			watch_inherit(s->next, old);
 		else if (d->state_dir != NULL)
@@ -391,9 +401,10 @@ read_config(struct daemon *d, struct config *cf, char *why, size_t whylen)
 	return false;
 }
 
-/* Every watch the plan makes (changed, added), opened: sensors, savefile;
- * nothing of what runs is touched. On a failure, what was opened is
- * closed again, and err says what failed. */
+/* Every watch the plan makes (changed, added), opened into made[]:
+ * sensors, savefile; nothing of what runs is touched. false, and err,
+ * on a failure (what was opened stays in made[], for the caller to
+ * close). */
 static bool
 open_planned(struct daemon *d, struct plan *p, struct watch **made,
     char *err, size_t errlen)
@@ -407,12 +418,8 @@ open_planned(struct daemon *d, struct plan *p, struct watch **made,
 			continue;
 		wc = p->items[i].wc;
 		p->items[i].wc = NULL;		/* open_watch owns it */
-		if ((made[i] = open_watch(d, wc, err, errlen)) == NULL) {
-			while (i-- > 0)
-				if (made[i] != NULL)
-					watch_free(made[i]);
+		if ((made[i] = open_watch(d, wc, err, errlen)) == NULL)
 			return false;
-		}
 	}
 	return true;
 }
@@ -492,7 +499,6 @@ move_settings(struct daemon *d, const struct config *cf, char *err,
 static void
 settle_settings(struct daemon *d, const struct config *cf)
 {
-	struct group *gr;
 	char *old;
 	int i;
 
@@ -503,9 +509,6 @@ settle_settings(struct daemon *d, const struct config *cf)
 		d->control = d->control_group = NULL;
 		daemon_settings(d, cf->control, cf->control_group,
 		    d->move_control, d->control_arg);
-		d->state_gid = cf->control_group != NULL &&
-		    (gr = getgrnam(cf->control_group)) != NULL ? gr->gr_gid :
-		    (gid_t)-1;
 	}
 	if (same_string(cf->state_dir, d->state_dir) || cf->state_dir == NULL)
 		return;
@@ -565,14 +568,9 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 	cf.watches = NULL;
 	if ((made = calloc((size_t)p.n + 1, sizeof *made)) == NULL)
 		fatal("calloc");
-	if (!open_planned(d, &p, made, err, sizeof err))
+	if (!open_planned(d, &p, made, err, sizeof err) ||
+	    !move_settings(d, &cf, err, sizeof err))
 		goto refuse;
-	if (!move_settings(d, &cf, err, sizeof err)) {
-		for (i = 0; i < p.n; i++)
-			if (made[i] != NULL)
-				watch_free(made[i]);
-		goto refuse;
-	}
 	apply(d, &p, made, running, at);
 	settle_settings(d, &cf);
 	log_info("CORE: %s reloaded: %d watch%s kept, %d tuned in place, "
@@ -585,6 +583,9 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 	ok = true;
 	goto out_free;
 refuse:
+	for (i = 0; i < p.n; i++)
+		if (made[i] != NULL)
+			watch_free(made[i]);
 	log_warnx("%s", err);
 	log_warnx("CORE: %s refused; the running configuration stays",
 	    d->config_file);
@@ -687,8 +688,8 @@ daemon_settings(struct daemon *d, const char *control,
 	    (control_group != NULL &&
 	    (d->control_group = strdup(control_group)) == NULL))
 		fatal("strdup");
-	if (control_group != NULL && (gr = getgrnam(control_group)) != NULL)
-		d->state_gid = gr->gr_gid;
+	d->state_gid = control_group != NULL &&
+	    (gr = getgrnam(control_group)) != NULL ? gr->gr_gid : (gid_t)-1;
 	d->move_control = move;
 	d->control_arg = arg;
 }

@@ -56,6 +56,7 @@
 #define OUTPUTS_MAX		16	/* pipes open at once, a running hook's too */
 #define INTERP_MAX		256	/* the kernel's BINPRM_BUF_SIZE */
 #define KILL_WAIT_NS		(500 * 1000000)	/* for a SIGKILLed hook to end */
+#define KILL_PAUSE_NS		(5 * 1000000)	/* between looks meanwhile */
 
 struct hook_output {
 	struct io		 io;
@@ -645,7 +646,7 @@ hook_set_timeout(struct hook *h, unsigned timeout)
 int
 hook_kill_all(void)
 {
-	struct timespec pause = { 0, 5 * 1000000 };
+	struct timespec pause = { 0, KILL_PAUSE_NS };
 	struct hook *h;
 	siginfo_t si;
 	int n = 0, i = 0;
@@ -661,7 +662,7 @@ hook_kill_all(void)
 	/* until no child of ours is left in any of the groups (ECHILD),
 	 * KILL_WAIT_NS in all */
 	for (h = running; h != NULL; h = h->next_running)
-		while (i < KILL_WAIT_NS / (5 * 1000000)) {
+		while (i < KILL_WAIT_NS / KILL_PAUSE_NS) {
 			memset(&si, 0, sizeof si);
 			if (waitid(P_PGID, (id_t)h->pid, &si, WEXITED |
 			    WNOHANG) == -1)

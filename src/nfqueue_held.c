@@ -188,8 +188,8 @@ held_add(struct nfqueue_sensor *qs, uint32_t id)
 		return false;
 	}
 	*held_at(qs, qs->nheld) = (struct held){ .id = id, .at = now };
-	if (qs->nheld++ == 0 && qs->hold_ns > 0 && qs->started)
-		timer_set(&qs->expire, now + qs->hold_ns);
+	if (qs->nheld++ == 0)
+		held_arm(qs);
 	return true;
 }
 
@@ -275,12 +275,10 @@ held_hand_over(struct nfqueue_sensor *qs, struct nfqueue_sensor *heir)
 		if (heir->held_first.data != NULL)
 			heir->held_first.data = heir->held_data;
 		heir->unheard = true;
-	}
-	if (heir->nheld > 0)
 		sensor_log(&heir->base, log_info, "NFQUEUE: queue %d: taken "
 		    "over from %s, with %u held packet%s", heir->queue,
 		    qs->base.watch, heir->nheld, plural(heir->nheld));
-	else
+	} else
 		sensor_log(&heir->base, log_info, "NFQUEUE: queue %d: taken "
 		    "over from %s", heir->queue, qs->base.watch);
 }

@@ -340,6 +340,7 @@ options_parse(struct config *cf, struct cmdline *cl, int argc, char *argv[],
     char *err, size_t errlen)
 {
 	struct watch_conf *wc;
+	const char *key;
 	bool ttl_given = false;
 	int given = 0;
 
@@ -379,8 +380,9 @@ options_parse(struct config *cf, struct cmdline *cl, int argc, char *argv[],
 		snprintf(err, errlen, "--check-config needs -C <file>");
 		goto fail;
 	}
+	/* err names the option: the key at fault is not needed here */
 	if (!watch_conf_check(wc, cf->mode == RUN_REPLAY ? WC_REPLAY : 0, 0,
-	    NULL, err, errlen))
+	    &key, err, errlen))
 		goto fail;
 	cf->watches = wc;
 	cf->nwatches = 1;

@@ -9,11 +9,11 @@
  * first line's protocol, so the original's text stays a prefix.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "packet.h"
+#include "text.h"
 
 /* IANA protocol numbers: the keyword (/etc/protocols) and the display
  * name the original used. */
@@ -128,26 +128,6 @@ packet_summary(const struct packet_info *pi, uint32_t len, char *buf,
 		snprintf(buf, buflen, "%u bytes, not decoded", len);
 }
 
-/* snprintf that appends at *off and never runs past len */
-static void
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off = *off + (size_t)n < len ? *off + (size_t)n : len - 1;
-}
-
 bool
 packet_net_line(const struct packet_info *pi, char *buf, size_t len)
 {
@@ -161,33 +141,34 @@ packet_net_line(const struct packet_info *pi, char *buf, size_t len)
 	    !packet_addr(pi, true, dst, sizeof dst))
 		strcpy(src, "?"), strcpy(dst, "?");
 	if (pi->net == NET_ARP) {
-		append(buf, len, &off, "ARP %s > %s", src, dst);
+		text_append(buf, len, &off, "ARP %s > %s", src, dst);
 		if (pi->arp_op != 0)
-			append(buf, len, &off, ", OPER: %u (%s)", pi->arp_op,
-			    pi->arp_op == 1 ? "request" :
+			text_append(buf, len, &off, ", OPER: %u (%s)",
+			    pi->arp_op, pi->arp_op == 1 ? "request" :
 			    pi->arp_op == 2 ? "reply" : "other");
 		return true;
 	}
-	append(buf, len, &off, "%s %s > %s", pi->net == NET_IPV4 ? "IPv4" :
-	    "IPv6", src, dst);
+	text_append(buf, len, &off, "%s %s > %s", pi->net == NET_IPV4 ?
+	    "IPv4" : "IPv6", src, dst);
 	if (pi->has_proto) {
 		name = packet_proto_name(pi->proto);
-		append(buf, len, &off, ", NXT_HDR: 0x%02X (%s)", pi->proto,
-		    name != NULL ? name : "unknown");
+		text_append(buf, len, &off, ", NXT_HDR: 0x%02X (%s)",
+		    pi->proto, name != NULL ? name : "unknown");
 	}
 	if (pi->has_ports)
-		append(buf, len, &off, ", PORTS: %u > %u", pi->sport, pi->dport);
+		text_append(buf, len, &off, ", PORTS: %u > %u", pi->sport,
+		    pi->dport);
 	else if (pi->has_icmp)
-		append(buf, len, &off, ", TYPE: %u, CODE: %u", pi->icmp_type,
-		    pi->icmp_code);
+		text_append(buf, len, &off, ", TYPE: %u, CODE: %u",
+		    pi->icmp_type, pi->icmp_code);
 	return true;
 }
 
 static void
 append_mac(char *buf, size_t len, size_t *off, const uint8_t *m)
 {
-	append(buf, len, off, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
-	    m[2], m[3], m[4], m[5]);
+	text_append(buf, len, off, "%02x:%02x:%02x:%02x:%02x:%02x", m[0],
+	    m[1], m[2], m[3], m[4], m[5]);
 }
 
 bool
@@ -199,19 +180,19 @@ packet_link_line(const struct packet_info *pi, char *buf, size_t len)
 
 	if (!pi->has_mac_src || len == 0)
 		return false;
-	append(buf, len, &off, "MAC: ");
+	text_append(buf, len, &off, "MAC: ");
 	append_mac(buf, len, &off, pi->mac_src);
 	if (pi->has_mac_dst) {
-		append(buf, len, &off, " > ");
+		text_append(buf, len, &off, " > ");
 		append_mac(buf, len, &off, pi->mac_dst);
 	}
 	for (i = 0; i < pi->ntags; i++)
-		append(buf, len, &off, ", %s VID: %u",
+		text_append(buf, len, &off, ", %s VID: %u",
 		    pi->tags[i].tpid == ETHERTYPE_8021Q ? "802.1Q" : "802.1ad",
 		    pi->tags[i].vid);
 	if (pi->has_ethertype) {
 		name = packet_ethertype_name(pi->ethertype);
-		append(buf, len, &off, ", EtherType: 0x%04X (%s)",
+		text_append(buf, len, &off, ", EtherType: 0x%04X (%s)",
 		    pi->ethertype, name != NULL ? name : "unknown");
 	}
 	return true;

@@ -40,7 +40,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pcap/pcap.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +48,7 @@
 #include "capture.h"
 #include "conf.h"
 #include "replay.h"
+#include "text.h"
 
 /* The end of a replay's clock, in seconds since the epoch: that of a
  * pcap record's 32-bit seconds. A watch's durations are below 2^31 s
@@ -290,6 +290,19 @@ replay_map_group(struct replay *r, const struct group_map *m, char *err,
 	return 0;
 }
 
+/* NFLOG groups as a set, a bit each */
+static bool
+has_group(const uint8_t *set, int group)
+{
+	return set[group / 8] & 1 << group % 8;
+}
+
+static void
+add_group(uint8_t *set, int group)
+{
+	set[group / 8] |= 1 << group % 8;
+}
+
 /* The group a record of the capture's group counts in. */
 static uint16_t
 group_read_as(const struct replay *r, uint16_t group)
@@ -522,7 +535,7 @@ replay_packet(struct replay *r, const struct pcap_pkthdr *h,
 	r->now = r->capture.last = t;
 	packet_decode(r->capture.linktype, data, h->caplen, &pi);
 	if (pi.has_nflog) {
-		r->groups[pi.nflog_group / 8] |= 1 << pi.nflog_group % 8;
+		add_group(r->groups, pi.nflog_group);
 		pi.nflog_group = group_read_as(r, pi.nflog_group);
 	}
 	route(r, &pi);
@@ -581,31 +594,6 @@ replay_run(struct replay *r, char *err, size_t errlen)
 	return 0;
 }
 
-static bool
-has_group(const uint8_t *set, int group)
-{
-	return set[group / 8] & 1 << group % 8;
-}
-
-static void append(char *, size_t, size_t *, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* printf to buf at *n, which stays within len */
-static void
-append(char *buf, size_t len, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (*n >= len)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(buf + *n, len - *n, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		*n = *n + (size_t)k < len ? *n + (size_t)k : len;
-}
-
 /* "group 18", "groups 7 and 8", "groups 1, 2, 3 and 4": the members of
  * set, a capture's with " (read as 9)" where --replay-group maps one */
 static void
@@ -616,18 +604,18 @@ append_groups(const struct replay *r, const uint8_t *set, bool capture,
 
 	for (g = 0; g < 65536; g++)
 		total += has_group(set, g);
-	append(buf, len, n, "group%s", total == 1 ? "" : "s");
+	text_append(buf, len, n, "group%s", total == 1 ? "" : "s");
 	for (g = 0; g < 65536; g++) {
 		if (!has_group(set, g))
 			continue;
 		if (i == GROUPS_LISTED) {
-			append(buf, len, n, " and %d more", total - i);
+			text_append(buf, len, n, " and %d more", total - i);
 			return;
 		}
-		append(buf, len, n, "%s%d", i == 0 ? " " : i == total - 1 ?
-		    " and " : ", ", g);
+		text_append(buf, len, n, "%s%d", i == 0 ? " " :
+		    i == total - 1 ? " and " : ", ", g);
 		if (capture && group_read_as(r, (uint16_t)g) != g)
-			append(buf, len, n, " (read as %u)",
+			text_append(buf, len, n, " (read as %u)",
 			    (unsigned)group_read_as(r, (uint16_t)g));
 		i++;
 	}
@@ -654,7 +642,7 @@ replay_groups_unread(const struct replay *r, char *buf, size_t len)
 		nwatches++;
 		g = r->watches[i].conf->nflog_group;
 		if (!has_group(read, g)) {
-			read[g / 8] |= 1 << g % 8;
+			add_group(read, g);
 			nread++;
 			read_one = g;
 		}
@@ -669,14 +657,14 @@ replay_groups_unread(const struct replay *r, char *buf, size_t len)
 	}
 	if (nwatches == 0 || ncapture == 0)
 		return false;
-	append(buf, len, &n, "the capture holds NFLOG ");
+	text_append(buf, len, &n, "the capture holds NFLOG ");
 	append_groups(r, r->groups, true, buf, len, &n);
-	append(buf, len, &n, "; the watch%s ", nwatches == 1 ? " reads" :
-	    "es read");
+	text_append(buf, len, &n, "; the watch%s ", nwatches == 1 ?
+	    " reads" : "es read");
 	append_groups(r, read, false, buf, len, &n);
 	if (ncapture == 1 && nread == 1)
-		append(buf, len, &n, " (--replay-group %d=%d reads the one as "
-		    "the other)", capture_one, read_one);
+		text_append(buf, len, &n, " (--replay-group %d=%d reads the "
+		    "one as the other)", capture_one, read_one);
 	return true;
 }
 

@@ -41,8 +41,9 @@
  * else a report moves the deadline to when the answer is due (a wait,
  * REPORT_WAIT: neither a packet nor open connections), and the answer
  * decides: open connections hold the watch, none let it stop, a dump's
- * length late as when the table was read at the deadline. At other times (a signal's
- * stop, SIGUSR1) what the last answer said is what is said.
+ * length late as when the table was read at the deadline. At other
+ * times (a signal's stop, SIGUSR1) what the last answer said is what is
+ * said.
  *
  * A dump that fails (refused, ENOBUFS, NLM_F_DUMP_INTR) counts as an
  * empty table, said once: the TTL decides, as without the option. Its

@@ -43,11 +43,22 @@ path_of(char *buf, size_t len, const char *dir, const char *name,
 	snprintf(buf, len, "%s/%s.state%s", dir, name, suffix);
 }
 
-int
-statefile_dir(const char *dir, char *err, size_t len)
+/* dir is a directory that only root (or the daemon's user) may write */
+static bool
+dir_safe(const char *dir, char *err, size_t len)
 {
 	struct stat st;
 
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "state-dir: `%s' is not a directory", dir);
+		return false;
+	}
+	return safe_path("state-dir", dir, true, err, len);
+}
+
+int
+statefile_dir(const char *dir, char *err, size_t len)
+{
 	if (mkdir(dir, 0755) == 0) {
 		/* the mode asked for, whatever the umask */
 		if (chmod(dir, 0755) == -1) {
@@ -59,11 +70,7 @@ statefile_dir(const char *dir, char *err, size_t len)
 		snprintf(err, len, "state-dir: `%s': %s", dir, strerror(errno));
 		return -1;
 	}
-	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, len, "state-dir: `%s' is not a directory", dir);
-		return -1;
-	}
-	if (!safe_path("state-dir", dir, true, err, len))
+	if (!dir_safe(dir, err, len))
 		return -1;
 	if (access(dir, W_OK) == -1) {
 		snprintf(err, len, "state-dir: `%s': %s", dir, strerror(errno));
@@ -81,11 +88,7 @@ statefile_dir_ok(const char *dir, char *err, size_t len)
 
 	if (stat(dir, &st) == -1 && errno == ENOENT)
 		return true;
-	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, len, "state-dir: `%s' is not a directory", dir);
-		return false;
-	}
-	return safe_path("state-dir", dir, true, err, len);
+	return dir_safe(dir, err, len);
 }
 
 int

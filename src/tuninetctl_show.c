@@ -16,6 +16,7 @@
 
 #include "duration.h"
 #include "json.h"
+#include "text.h"
 #include "tuninetctl.h"
 
 #define CELL	256
@@ -119,19 +120,16 @@ notes(char *buf, size_t len, const struct json_node *w)
 
 	buf[0] = '\0';
 	if (conn != NULL && conn->type == JSON_NUMBER)
-		n += (size_t)snprintf(buf + n, len - n, "%s%.0f connection%s "
-		    "open", n ? ", " : "", conn->num, conn->num == 1 ? "" :
-		    "s");
-	if (q != NULL && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%s%.0f held, %.0f "
-		    "dropped", n ? ", " : "", num(q, "held"),
-		    num(q, "dropped"));
-	if (q != NULL && num(q, "kernel_dropped") > 0 && n < len)
-		n += (size_t)snprintf(buf + n, len - n, " (%.0f by the kernel)",
+		text_append(buf, len, &n, "%.0f connection%s open", conn->num,
+		    conn->num == 1 ? "" : "s");
+	if (q != NULL)
+		text_append(buf, len, &n, "%s%.0f held, %.0f dropped", n ?
+		    ", " : "", num(q, "held"), num(q, "dropped"));
+	if (q != NULL && num(q, "kernel_dropped") > 0)
+		text_append(buf, len, &n, " (%.0f by the kernel)",
 		    num(q, "kernel_dropped"));
-	if ((b = json_get(w, "backoff")) != NULL && num(b, "failures") > 0 &&
-	    n < len)
-		snprintf(buf + n, len - n, "%s%.0f failed start%s", n ? ", " :
+	if ((b = json_get(w, "backoff")) != NULL && num(b, "failures") > 0)
+		text_append(buf, len, &n, "%s%.0f failed start%s", n ? ", " :
 		    "", num(b, "failures"), num(b, "failures") == 1 ? "" : "s");
 }
 

@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -189,10 +188,9 @@ ensure_std_fds(void)
 static bool
 group_ok(const char *group, char *err, size_t len)
 {
-	if (getgrnam(group) != NULL)
-		return true;
-	snprintf(err, len, "control-group: `%s': no such group", group);
-	return false;
+	gid_t gid;
+
+	return control_group_id(group, &gid, err, len);
 }
 
 /* a reload moved the control socket */

@@ -16,13 +16,9 @@
  * after that question is a packet of the next cycle, never lost between
  * the two.
  */
-#include <signal.h>
-#include <sys/wait.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conf.h"
 #include "hook.h"
@@ -36,6 +32,7 @@
 #include "watch_int.h"
 
 static void	step(struct watch *, enum fsm_input, int64_t, bool);
+static void	on_hook_done(struct hook *);
 
 /* a watch's settings, as the state machine takes them */
 static struct fsm_conf
@@ -47,7 +44,6 @@ timing(const struct watch_conf *wc)
 	    .max_up = (int64_t)wc->max_up * NSEC_PER_SEC,
 	    .ack_only = wc->ack_only, .strict_start = wc->strict_start };
 }
-static void	on_hook_done(struct hook *);
 
 static void
 sync_sensors_mode(struct watch *w)
@@ -204,14 +200,14 @@ carry_out(struct watch *w, struct fsm_step st, const struct sensor_packet *sp)
 	sync_deadline(w);
 	/* a control start moves the deadline too; only packets are listed,
 	 * and open connections are told apart from them */
-	if (w->fsm.last != w->last_seen && packet &&
-	    sp->kind == REPORT_CONNECTIONS) {
-		w->by_connections = true;
-		w->connections_at = w->fsm.last;
-	} else if (w->fsm.last != w->last_seen && packet &&
-	    sp->kind == REPORT_PACKET)
-		moved(w, (uint8_t)sensor_index(w, w->last_sensor),
-		    sp->keepalive);
+	if (packet && w->fsm.last != w->last_seen) {
+		if (sp->kind == REPORT_CONNECTIONS) {
+			w->by_connections = true;
+			w->connections_at = w->fsm.last;
+		} else if (sp->kind == REPORT_PACKET)
+			moved(w, (uint8_t)sensor_index(w, w->last_sensor),
+			    sp->keepalive);
+	}
 	w->last_seen = w->fsm.last;
 	if (spawned == -1) {
 		/* logged; the state moves on as after a failure, and that

@@ -27,6 +27,15 @@ log_line(const char *fmt, ...)
 	log_info("%s", line);
 }
 
+/* the time of the last packet that moved the deadline, or fsm.last
+ * when none has (a start by control, or adopted) */
+static int64_t
+last_packet(const struct watch *w)
+{
+	return w->nmoved > 0 ? w->moved_when[(w->nmoved - 1) % WHY_MAX] :
+	    w->fsm.last;
+}
+
 void
 watch_describe(struct watch *w)
 {
@@ -36,8 +45,7 @@ watch_describe(struct watch *w)
 
 	watch_sync(w);
 	/* a packet's time, not that of open connections seen */
-	since = (now_ns() - (w->nmoved > 0 ? w->moved_when[(w->nmoved - 1) %
-	    WHY_MAX] : w->fsm.last)) / NSEC_PER_SEC;
+	since = (now_ns() - last_packet(w)) / NSEC_PER_SEC;
 	if (wc->name != NULL)
 		log_info("- watch: %s", wc->name);
 	for (i = 0; i < w->nsensors; i++)
@@ -142,7 +150,7 @@ watch_info(const struct watch *w, struct watch_info *in)
 		in->connections_seen = real(w->connections_at);
 	if (w->nmoved > 0) {
 		last = w->moved_sensor[(w->nmoved - 1) % WHY_MAX];
-		in->last_packet = real(w->moved_when[(w->nmoved - 1) % WHY_MAX]);
+		in->last_packet = real(last_packet(w));
 		if (last < w->nsensors)
 			in->last_sensor = w->sensors[last]->ops->kind;
 	}
