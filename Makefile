@@ -22,13 +22,14 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih
+PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih \
+	  libnftnl libnftables
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
 ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih)
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih -lnftnl -lnftables)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -44,9 +45,10 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_say.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_say.c watch_show.c watch_session.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c nfqueue_held.c sensor_conntrack.c \
+	  sensor_nft.c nft_compile.c nft_rules.c \
 	  packet.c packet_text.c text.c \
 	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
 	  duration.c
@@ -87,7 +89,8 @@ $(OBJ)/tests/test_options: $(OBJ)/options.o $(OBJ)/conf.o
 $(OBJ)/tests/test_fsm: $(OBJ)/fsm.o
 $(OBJ)/tests/test_plan: $(OBJ)/plan.o $(OBJ)/conf.o
 # the watch's glue, against a fake sensor, clock, hook and loop
-$(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_say.o $(OBJ)/watch_show.o $(OBJ)/fsm.o \
+$(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_say.o $(OBJ)/watch_show.o \
+	  $(OBJ)/watch_session.o $(OBJ)/fsm.o \
 	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o \
 	  $(OBJ)/packet_text.o $(OBJ)/text.o
 $(OBJ)/tests/test_config: $(OBJ)/config.o $(OBJ)/conf.o
@@ -153,6 +156,7 @@ soak: deps
 	tests/soak.sh $(abspath $(BIN)) $(abspath build/obj/tools) $(abspath build/bench/stamp) $(SOAK_CYCLES)
 
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
+	  libnftnl-dev libnftables-dev \
 	  libnetfilter-log-dev libnetfilter-queue-dev libnetfilter-conntrack-dev \
 	  conntrack libcmocka-dev nftables iptables curl iproute2 tcpdump python3 \
 	  iputils-ping procps clang libclang-rt-dev valgrind \

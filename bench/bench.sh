@@ -4,8 +4,9 @@
 # same run, on a veth pair between two network namespaces of its own, with
 # 64-byte UDP; in the full run also the first TCP connection through an
 # on-demand gate (-q against pcap, demand.sh), a thousand watches
-# against one (many.sh) and the loop's answer time while
-# --keep-connections reads a table of 100,000 entries (keep.sh). Prints
+# against one (many.sh), the loop's answer time while
+# --keep-connections reads a table of 100,000 entries (keep.sh), and
+# the --match sensor beside the others, with 10,000 sessions (match.sh). Prints
 # tables of medians and exits non-zero when a goal is missed. Run as root
 # (make bench; make bench QUICK=1, the first table alone, for < 1 minute;
 # ONLY=keep, keep.sh's table alone, with KEEP_OLD=/path/to/tuninetd an
@@ -134,6 +135,7 @@ if [ "$QUICK" != 1 ]; then
 	. "$(dirname "$0")/demand.sh"
 	. "$(dirname "$0")/many.sh"
 	. "$(dirname "$0")/keep.sh"
+	. "$(dirname "$0")/match.sh"
 fi
 
 row() { printf '| %-40s | %9s | %9s | %6s | %-9s | %-3s |\n' "$@"; }
@@ -203,5 +205,38 @@ else
 	echo "(each pcap watch opens a capture of its own: the kernel copies each packet to every ring; no sensor: $BASE kpps)"
 	echo
 	keep_table
+	echo
+	xrow() { printf '| %-46s | %9s | %-16s | %-14s | %-3s |\n' "$@"; }
+	xrow "--match (medians)" "--match" "beside it" goal met
+	xrow "----------------------------------------------" --------- ---------------- -------------- ---
+	goal "--match cost $XM ns" "$XM <= 0.5"
+	xrow "CPU per packet while up (ns)" "$XM" "NFLOG $TN, pcap $TP" "<= 0.5" $OK
+	goal "--match sender $XMT of no rule" "$XMT >= 0.9"
+	xrow "sender with its rules, of no sensor (%)" "$(calc "$XMT * 100" 0)" "$XMK / $XBASE kpps" ">= 90" $OK
+	goal "--match start $XLS ms" "$XLS <= 1.5"
+	xrow "first packet -> start hook (ms)" "$XLS" "NFLOG $LSN" "<= 1.5" $OK
+	goal "--match stop error $XLE ms" "$XLE >= -5 && $XLE <= 5"
+	xrow "stop - (last packet + TTL) (ms)" "$XLE" "NFLOG $LEN" "+-5" $OK
+	goal "--match stop error after a flood $XFE ms" "$XFE >= -5 && $XFE <= 5"
+	xrow "the same, after a flood to the end (ms)" "$XFE" - "+-5" $OK
+	goal "--hold-first connect $XC ms, hook $XH ms" "$XC <= $XH + 2"
+	xrow "first TCP connect, --hold-first (ms)" "$XC" "-q $CQ, pcap $CP" "<= hook + 2" $OK
+	xrow "start hook's own run time (ms)" "$XH" "-q $HQ" report -
+	goal "$SN sessions RSS $SRSS kB" "$SRSS <= 16384"
+	xrow "$SN sessions up: resident memory (MB)" "$(calc "$SRSS / 1024" 2)" - "<= 16" $OK
+	goal "sessions cost $SCPU ns" "$SCPU <= 0.5"
+	xrow "$SN sessions up: CPU per packet (ns)" "$SCPU" - "<= 0.5" $OK
+	goal "sessions: $SERR_BAD stops beyond 50 ms" "$SERR_BAD == 0"
+	xrow "each session's stop error, median (ms)" "$SERR_MED" "$SERR_LO..$SERR_HI" "all +-50" $OK
+	goal "sessions start $SRATE/s" "$SRATE >= 500"
+	xrow "sessions started per second" "$SRATE" - ">= 500" $OK
+	goal "status with $SN sessions $SSTAT ms" "$SSTAT <= 50"
+	xrow "tuninetctl status, $SN sessions (ms)" "$SSTAT" - "<= 50" $OK
+	goal "1,000 --match READY=1 $XREADY ms" "$XREADY <= 500"
+	xrow "1,000 --match watches: READY=1 (ms)" "$XREADY" "NFLOG $MREADY" "<= 500" $OK
+	goal "1,000 --match reload of one $XRELOAD ms" "$XRELOAD <= 100"
+	xrow "reload replacing one of 1,000 (ms)" "$XRELOAD" "NFLOG $MRELOAD" "<= 100" $OK
+	xrow "reload tuning one of 1,000 (ms)" "$XTUNE" "NFLOG $MTUNE" report -
+	echo "(--match: the kernel refreshes a timeout set per packet; the daemon reads it at the deadline)"
 fi
 verdict

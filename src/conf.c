@@ -8,6 +8,7 @@
  * as something else.
  */
 #define _GNU_SOURCE
+#include <linux/netfilter.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,115 @@ static bool
 set_queue(struct watch_conf *wc, const char *v, char *err, size_t len)
 {
 	return number(v, 65535, "an NFQUEUE number", &wc->queue, err, len);
+}
+
+static const char *const hook_names[NF_INET_NUMHOOKS] = {
+	[NF_INET_PRE_ROUTING] = "prerouting", [NF_INET_LOCAL_IN] = "input",
+	[NF_INET_FORWARD] = "forward", [NF_INET_LOCAL_OUT] = "output",
+	[NF_INET_POST_ROUTING] = "postrouting",
+};
+
+const char *
+netfilter_hook_name(int hook)
+{
+	return hook >= 0 && hook < NF_INET_NUMHOOKS ? hook_names[hook] : "?";
+}
+
+/* "output,forward" -> a mask by NF_INET_* */
+bool
+parse_hooks(const char *list, unsigned *mask)
+{
+	const char *p = list, *end;
+	size_t n;
+	int h;
+
+	*mask = 0;
+	do {
+		end = strchr(p, ',');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		for (h = 0; h < NF_INET_NUMHOOKS; h++)
+			if (strlen(hook_names[h]) == n &&
+			    strncmp(hook_names[h], p, n) == 0)
+				break;
+		if (h == NF_INET_NUMHOOKS)
+			return false;
+		*mask |= 1u << h;
+		p = end != NULL ? end + 1 : NULL;
+	} while (p != NULL);
+	return true;
+}
+
+static bool
+set_match(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return nonempty(&wc->match, v, "nft expression", err, len);
+}
+
+static bool
+set_match_hooks(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	if (!parse_hooks(v, &wc->match_hooks)) {
+		snprintf(err, len, "`%s' is not a list of netfilter hooks "
+		    "(prerouting, input, forward, output, postrouting, comma "
+		    "separated)", v);
+		return false;
+	}
+	return true;
+}
+
+static const char *const session_kinds[] = {
+	[SESSION_NONE] = "none", [SESSION_SADDR] = "saddr",
+	[SESSION_DADDR] = "daddr", [SESSION_FLOW] = "flow",
+};
+
+const char *
+session_kind_name(int kind)
+{
+	return kind >= 0 && kind <= SESSION_FLOW ? session_kinds[kind] : "?";
+}
+
+static bool
+set_session(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	int k;
+
+	for (k = SESSION_NONE; k <= SESSION_FLOW; k++)
+		if (strcmp(v, session_kinds[k]) == 0) {
+			wc->session = k;
+			return true;
+		}
+	snprintf(err, len, "`%s' is not a session key (saddr, daddr, flow or "
+	    "none)", v);
+	return false;
+}
+
+static bool
+set_session_max(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	unsigned long long n;
+
+	if (!parse_uint(v, 1, SESSION_MAX_MAX, &n)) {
+		snprintf(err, len, "`%s' is not a number of sessions (1-%d)", v,
+		    SESSION_MAX_MAX);
+		return false;
+	}
+	wc->session_max = (unsigned)n;
+	return true;
+}
+
+static bool
+set_session_hooks(struct watch_conf *wc, const char *v, char *err,
+    size_t len)
+{
+	unsigned long long n;
+
+	if (!parse_uint(v, 1, SESSION_HOOKS_MAX, &n)) {
+		snprintf(err, len, "`%s' is not a number of hooks (1-%d)", v,
+		    SESSION_HOOKS_MAX);
+		return false;
+	}
+	wc->session_hooks = (unsigned)n;
+	return true;
 }
 
 static bool
@@ -240,6 +350,12 @@ flag(bool *field, const char *v, char *err, size_t len)
 }
 
 static bool
+set_hold_first(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return flag(&wc->hold_first, v, err, len);
+}
+
+static bool
 set_ack_only(struct watch_conf *wc, const char *v, char *err, size_t len)
 {
 	return flag(&wc->ack_only, v, err, len);
@@ -267,6 +383,8 @@ set_savefile(struct watch_conf *wc, const char *v, char *err, size_t len)
 #define PCAP	"interface"
 #define NFLOG	"nflog-group"
 #define QUEUE	"queue"
+#define MATCH	"match"
+#define SESSION	"session"
 
 /* in_place: what only the state machine, the hook's timeout or a
  * sensor's own table reads, so a reload changes it under a running
@@ -292,6 +410,12 @@ const struct setting watch_settings[] = {
 	{ "holdoff",		0,   false, NULL,  true,  set_holdoff },
 	{ "min-up",		0,   false, NULL,  true,  set_min_up },
 	{ "max-up",		0,   false, NULL,  true,  set_max_up },
+	{ "match",		0,   false, NULL,  false, set_match },
+	{ "match-hooks",	0,   false, MATCH, false, set_match_hooks },
+	{ "hold-first",		0,   true,  MATCH, false, set_hold_first },
+	{ "session",		0,   false, MATCH, false, set_session },
+	{ "session-max",	0,   false, SESSION, false, set_session_max },
+	{ "session-hooks",	0,   false, SESSION, true, set_session_hooks },
 	{ NULL, 0, false, NULL, false, NULL }
 };
 
@@ -343,6 +467,10 @@ setting_fits(const struct setting *s, const struct watch_conf *wc)
 		return wc->ifname != NULL;
 	if (strcmp(s->sensor, NFLOG) == 0)
 		return wc->nflog_group >= 0;
+	if (strcmp(s->sensor, MATCH) == 0)
+		return wc->match != NULL;
+	if (strcmp(s->sensor, SESSION) == 0)
+		return wc->session != SESSION_NONE;
 	return wc->queue >= 0;
 }
 
@@ -401,18 +529,43 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		{ wc->keepalive_prefix != NULL, false, "keepalive-prefix" },
 		{ wc->queue_hold_max != QUEUE_HOLD_DEFAULT, false,
 		    "queue-hold-max" },
+		{ wc->match_hooks != MATCH_HOOKS_MASK, false, "match-hooks" },
+		{ wc->hold_first, false, "hold-first" },
+		{ wc->session != SESSION_NONE, false, "session" },
+		{ wc->session_max != SESSION_MAX_DEFAULT, false,
+		    "session-max" },
+		{ wc->session_hooks != SESSION_HOOKS_DEFAULT, false,
+		    "session-hooks" },
 	};
 	size_t i;
 
 	*key = NULL;
 	if (wc->ifname == NULL && wc->nflog_group < 0 && wc->queue < 0 &&
-	    !replay && known(bad, "interface", "nflog-group", "queue")) {
+	    wc->match == NULL && !replay &&
+	    known(bad, "interface", "nflog-group", "queue") &&
+	    known(bad, "match", NULL, NULL)) {
 		if (file)
 			snprintf(err, len, "no sensor: give interface, "
-			    "nflog-group and/or queue");
+			    "nflog-group, queue and/or match");
 		else
 			snprintf(err, len, "no sensor: give -i <ifname> (pcap), "
-			    "-n <nflog-group> and/or -q <queue>");
+			    "-n <nflog-group>, -q <queue> and/or --match "
+			    "<nft expression>");
+		return false;
+	}
+	if (wc->session != SESSION_NONE && wc->hold_first && !replay) {
+		*key = "hold-first";
+		snprintf(err, len, "%s does not go with %s yet: a session's "
+		    "first packets are logged, not held", name("hold-first",
+		    file, a, sizeof a), name("session", file, b, sizeof b));
+		return false;
+	}
+	/* the kernel sees only a match's first packets, whole */
+	if (wc->match != NULL && wc->ack_only && !replay) {
+		*key = "ack-only";
+		snprintf(err, len, "%s does not go with %s: say `tcp flags & "
+		    "ack == ack' in the expression", name("ack-only", file, a,
+		    sizeof a), name("match", file, b, sizeof b));
 		return false;
 	}
 	/* a sensor of packets is what starts a watch; connections only
@@ -467,6 +620,9 @@ watch_conf_new(void)
 	wc->nflog_group = -1;
 	wc->queue = -1;
 	wc->queue_hold_max = QUEUE_HOLD_DEFAULT;
+	wc->match_hooks = MATCH_HOOKS_MASK;
+	wc->session_max = SESSION_MAX_DEFAULT;
+	wc->session_hooks = SESSION_HOOKS_DEFAULT;
 	wc->ttl = TTL_DEFAULT;
 	wc->hook_timeout = HOOK_TIMEOUT_DEFAULT;
 	return wc;
@@ -474,7 +630,7 @@ watch_conf_new(void)
 
 #define STRINGS(f) \
 	f(name) f(ifname) f(filter) f(keepalive_filter) f(nflog_prefix) \
-	f(keepalive_prefix) f(hook) f(savefile)
+	f(keepalive_prefix) f(hook) f(savefile) f(match)
 
 /* A copy with strings of its own: the [daemon] section's defaults, made
  * into each watch. */
@@ -545,6 +701,12 @@ watch_conf_diff(const struct watch_conf *a, const struct watch_conf *b)
 	DIFF("holdoff", a->holdoff != b->holdoff)
 	DIFF("min-up", a->min_up != b->min_up)
 	DIFF("max-up", a->max_up != b->max_up)
+	DIFF("match", !same_string(a->match, b->match))
+	DIFF("match-hooks", a->match_hooks != b->match_hooks)
+	DIFF("hold-first", a->hold_first != b->hold_first)
+	DIFF("session", a->session != b->session)
+	DIFF("session-max", a->session_max != b->session_max)
+	DIFF("session-hooks", a->session_hooks != b->session_hooks)
 #undef DIFF
 	return d;
 }

@@ -18,12 +18,21 @@
 #define SETTINGS_MAX		32	/* room in tables indexed by setting */
 #define TTL_SWEEP_MAX		64
 #define REPLAY_GROUPS_MAX	16
+#define SESSION_MAX_DEFAULT	16384
+#define SESSION_MAX_MAX		1048576
+#define SESSION_HOOKS_DEFAULT	16
+#define SESSION_HOOKS_MAX	1024
+#define MATCH_HOOKS_MASK	(1u << 3 | 1u << 2)	/* output,forward */
 
 /* watch_conf_check: names in messages are keys of a file, not options;
  * a replay needs no sensor (the capture is one) and no command (no hook
  * runs) */
 #define WC_FILE			0x1
 #define WC_REPLAY		0x2
+
+/* --session: what tells one client's cycle from another's */
+enum session_kind { SESSION_NONE, SESSION_SADDR, SESSION_DADDR,
+	SESSION_FLOW };
 
 enum run_mode { RUN_DAEMON, RUN_HELP, RUN_VERSION, RUN_CHECK_CONFIG,
 	RUN_REPLAY };
@@ -38,6 +47,12 @@ struct watch_conf {
 	char		*nflog_prefix;	/* only records with this prefix */
 	char		*keepalive_prefix; /* while up, only these keep it up */
 	int		 queue;		/* NFQUEUE sensor: 0-65535, or -1 */
+	char		*match;		/* nft sensor: an nft expression */
+	unsigned	 match_hooks;	/* its netfilter hooks, by NF_INET_* */
+	bool		 hold_first;	/* its first packets queued */
+	int		 session;	/* enum session_kind */
+	unsigned	 session_max;	/* sessions at once, at most */
+	unsigned	 session_hooks;	/* session hooks running at once */
 	unsigned	 queue_hold_max; /* packets held at most */
 	bool		 keep_connections;
 	uint32_t	 keep_mark, keep_mask; /* conntrack mark/mask */
@@ -129,6 +144,8 @@ bool		 parse_uint(const char *, unsigned long long min,
 		    unsigned long long max, unsigned long long *out);
 bool		 parse_bool(const char *, bool *out);
 bool		 same_string(const char *, const char *);
-
+const char	*netfilter_hook_name(int hook);
+const char	*session_kind_name(int kind);
+bool		 parse_hooks(const char *, unsigned *mask);
 
 #endif

@@ -537,6 +537,10 @@ check_system(struct parser *p, const struct watch_conf *wc,
 		if (f != NULL && !checks->filter(f, why, sizeof why))
 			error(p, at->file, at->line, "%s: %s", key, why);
 	}
+	at = &o->at[setting_index("match")];
+	if (checks->match != NULL && wc->match != NULL &&
+	    !checks->match(wc->match, why, sizeof why))
+		error(p, at->file, at->line, "match: %s", why);
 	at = &o->at[setting_index("interface")];
 	if (checks->interface != NULL && wc->ifname != NULL &&
 	    !checks->interface(wc->ifname, wc->wait_interface, why, sizeof why))

@@ -21,6 +21,7 @@ struct config_checks {
 	bool	(*interface)(const char *ifname, bool wait, char *err, size_t);
 	bool	(*state_dir)(const char *dir, char *err, size_t);
 	bool	(*group)(const char *group, char *err, size_t);
+	bool	(*match)(const char *expression, char *err, size_t);
 };
 
 /* Every error found, one "file:line: key: what is wrong" per line. */

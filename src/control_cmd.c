@@ -30,12 +30,14 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "nft_rules.h"
 #include "stats.h"
 #include "watch.h"
 
 #define REQUEST_VALUES	256	/* values in one request */
 #define EVENTS_DEFAULT	20
 #define EVENTS_LIMIT	256
+#define SESSIONS_SHOWN	100	/* in a status reply, of each watch */
 
 struct request {
 	struct daemon		*d;
@@ -156,6 +158,40 @@ put_counters(struct json *j, const struct watch_stats *st)
 	json_end(j);
 }
 
+/* --session: how many, and the first SESSIONS_SHOWN of them */
+static void
+put_sessions(struct json *j, const struct watch *w)
+{
+	struct session_info *si;
+	struct session_counts c;
+	int n, i;
+
+	if ((si = calloc(SESSIONS_SHOWN, sizeof *si)) == NULL)
+		return;
+	n = watch_sessions_list(w, si, SESSIONS_SHOWN, &c);
+	json_key(j, "sessions");
+	json_object(j);
+	put_string(j, "key", session_kind_name(watch_conf(w)->session));
+	put_int(j, "count", (long long)c.count);
+	put_int(j, "up", (long long)c.up);
+	put_int(j, "max", watch_conf(w)->session_max);
+	put_int(j, "refused", (long long)c.refused);
+	put_int(j, "hooks_running", c.running);
+	json_key(j, "list");
+	json_array(j);
+	for (i = 0; i < n; i++) {
+		json_object(j);
+		put_string(j, "session", si[i].name);
+		put_string(j, "state", si[i].state);
+		put_time(j, "since", si[i].since);
+		put_time(j, "deadline", si[i].deadline);
+		json_end(j);
+	}
+	json_end(j);
+	json_end(j);
+	free(si);
+}
+
 /* a watch's status members, into the object open in j */
 static void
 put_watch(struct json *j, const struct watch *w)
@@ -202,6 +238,8 @@ put_watch(struct json *j, const struct watch *w)
 	}
 	if (in.counts.connections >= 0)
 		put_int(j, "connections", in.counts.connections);
+	if (wc->session != SESSION_NONE)
+		put_sessions(j, w);
 }
 
 /* the watch a request names, or the only one */
@@ -390,6 +428,21 @@ metrics(struct request *rq, struct json *j)
 	return true;
 }
 
+/* the daemon's own netfilter tables (--match), as nft prints them */
+static bool
+rules(struct request *rq, struct json *j)
+{
+	char *text = nft_rules_list();
+
+	(void)rq;
+	begin_ok(j);
+	json_key(j, "text");
+	json_string(j, text != NULL ? text : "");
+	json_end(j);
+	free(text);
+	return true;
+}
+
 static bool
 control(struct request *rq, struct json *j)
 {
@@ -443,6 +496,7 @@ static const struct command {
 	{ "why", why, false, NULL },
 	{ "events", events, false, NULL },
 	{ "metrics", metrics, false, NULL },
+	{ "rules", rules, false, NULL },
 	{ "start", control, true, "start a watch" },
 	{ "stop", control, true, "stop a watch" },
 	{ "hold", control, true, "hold a watch" },

@@ -15,7 +15,8 @@
  * settings ask for it, and how to open it. The order is the order of a
  * watch's sensors: the savefile takes the first one's link type, so
  * whole frames (pcap) come before NFLOG records and raw IP packets
- * (NFQUEUE); conntrack, which never starts a watch and has no packets,
+ * (NFQUEUE), then the nft sensor, which reads its first packets with
+ * one of those two; conntrack, which never starts a watch and has no packets,
  * comes last, and its sync, at a deadline, after the others have said
  * what they still held. */
 static const struct sensor_kind {
@@ -25,6 +26,7 @@ static const struct sensor_kind {
 	{ pcap_sensor_wanted, pcap_sensor_open },
 	{ nflog_sensor_wanted, nflog_sensor_open },
 	{ nfqueue_sensor_wanted, nfqueue_sensor_open },
+	{ nft_sensor_wanted, nft_sensor_open },
 	{ conntrack_sensor_wanted, conntrack_sensor_open },
 };
 

@@ -48,6 +48,17 @@ struct sensor_counts {
 	long		 connections;	/* marked connections open (conntrack) */
 };
 
+/* --session: a client's key, as the sensor's kernel state holds it, and
+ * its name for people and hooks (TUNINETD_SESSION) */
+#define SESSION_KEY_MAX		48
+#define SESSION_NAME_MAX	136
+struct session_key {
+	uint8_t		 family;	/* the sensor's own */
+	uint8_t		 len;
+	uint8_t		 bytes[SESSION_KEY_MAX];
+	char		 name[SESSION_NAME_MAX];
+};
+
 struct sensor;
 
 struct sensor_ops {
@@ -92,6 +103,12 @@ struct sensor_ops {
 	void	(*keepalive_label)(const struct sensor *, char *, size_t);
 	/* the hook's TUNINETD_SENSOR and where this sensor listens */
 	void	(*env)(const struct sensor *, struct env *);
+	/* --session: the key of a packet it reported whole; false if it
+	 * has none (not IP, not the watch's family); may be NULL */
+	bool	(*session_key)(const struct sensor *,
+		    const struct sensor_packet *, struct session_key *);
+	/* how long (ns) a session has left in the kernel; -1: it is over */
+	int64_t	(*session_left)(struct sensor *, const struct session_key *);
 	/* LINKTYPE_* of what it reports; 0 while not known yet */
 	int	(*linktype)(const struct sensor *);
 	/* why it cannot report packets now (its interface is absent), or
@@ -110,7 +127,7 @@ struct sensor {
 	int64_t			 ttl;		/* the watch's, in ns */
 };
 
-#define SENSORS_MAX	4
+#define SENSORS_MAX	5
 
 /* sensor.c: the sensors a watch's settings ask for, each kind once, in
  * the order of the table there; returns how many, or -1 with err set and
@@ -132,6 +149,10 @@ struct sensor	*nflog_sensor_open(const struct watch_conf *, char *err, size_t);
 bool		 nfqueue_sensor_wanted(const struct watch_conf *);
 struct sensor	*nfqueue_sensor_open(const struct watch_conf *, char *err,
 		    size_t);
+
+/* sensor_nft.c */
+bool		 nft_sensor_wanted(const struct watch_conf *);
+struct sensor	*nft_sensor_open(const struct watch_conf *, char *err, size_t);
 
 /* sensor_conntrack.c */
 bool		 conntrack_sensor_wanted(const struct watch_conf *);

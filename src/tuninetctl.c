@@ -46,6 +46,8 @@ static const char usage_text[] =
 "  events [-n <n>]       the last n hook runs (20, at most 256), oldest first\n"
 "  metrics               Prometheus text exposition format\n"
 "  list                  the watches' names\n"
+"  rules                 the netfilter rules the daemon wrote (--match),\n"
+"                        as nft prints them\n"
 "  start [<watch>]       run the start hook now (TUNINETD_REASON=control)\n"
 "  stop [<watch>]        run the stop hook now (TUNINETD_REASON=control)\n"
 "  hold [<watch>]        packets start nothing until release (maintenance)\n"
@@ -240,6 +242,7 @@ request(struct json *j, const char *command, char **args, int nargs,
 		{ "status", -1 }, { "why", 1 }, { "events", 0 },
 		{ "metrics", 0 }, { "list", 0 }, { "start", 1 }, { "stop", 1 },
 		{ "hold", 1 }, { "release", 1 }, { "reload", 0 },
+		{ "rules", 0 },
 	};
 	size_t k;
 	int i;
@@ -292,7 +295,8 @@ show(const char *command, const struct json_node *root)
 		show_why(stdout, root);
 	else if (strcmp(command, "events") == 0)
 		show_events(stdout, root);
-	else if (strcmp(command, "metrics") == 0) {
+	else if (strcmp(command, "metrics") == 0 ||
+	    strcmp(command, "rules") == 0) {
 		if ((v = json_get(root, "text")) != NULL &&
 		    v->type == JSON_STRING)
 			fputs(v->str, stdout);

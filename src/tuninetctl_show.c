@@ -116,9 +116,17 @@ notes(char *buf, size_t len, const struct json_node *w)
 {
 	const struct json_node *q = json_get(w, "queue"), *b;
 	const struct json_node *conn = json_get(w, "connections");
+	const struct json_node *ss = json_get(w, "sessions");
 	size_t n = 0;
 
 	buf[0] = '\0';
+	if (ss != NULL)
+		text_append(buf, len, &n, "%.0f session%s (%.0f up)",
+		    num(ss, "count"), num(ss, "count") == 1 ? "" : "s",
+		    num(ss, "up"));
+	if (ss != NULL && num(ss, "refused") > 0)
+		text_append(buf, len, &n, ", %.0f refused (session-max %.0f)",
+		    num(ss, "refused"), num(ss, "max"));
 	if (conn != NULL && conn->type == JSON_NUMBER)
 		text_append(buf, len, &n, "%.0f connection%s open", conn->num,
 		    conn->num == 1 ? "" : "s");
@@ -178,6 +186,33 @@ started(char *buf, size_t len, const struct json_node *w)
 		snprintf(buf, len, "-");
 }
 
+/* --session: a line per session the reply lists (at most 100 a watch) */
+static void
+show_sessions(FILE *out, const struct json_node *w, double now)
+{
+	const struct json_node *ss = json_get(w, "sessions"), *list, *s;
+	const char *state;
+	char d[32];
+	int shown = 0;
+
+	if (ss == NULL)
+		return;
+	list = json_get(ss, "list");
+	for (s = json_child(list); s != NULL; s = json_next(list, s)) {
+		state = str(s, "state");
+		fprintf(out, "  %s session %s: %s", str(w, "name") ?
+		    str(w, "name") : "?", str(s, "session") ? str(s, "session") :
+		    "?", state ? state : "?");
+		if (num(s, "deadline") > 0 && active(state))
+			fprintf(out, ", stop in %s", duration(d, sizeof d,
+			    num(s, "deadline") - now));
+		fprintf(out, "\n");
+		shown++;
+	}
+	if (num(ss, "count") > shown)
+		fprintf(out, "  ... and %.0f more\n", num(ss, "count") - shown);
+}
+
 void
 show_status(FILE *out, const struct json_node *root)
 {
@@ -230,6 +265,8 @@ show_status(FILE *out, const struct json_node *root)
 		fprintf(out, "%s\n", cells[r][last]);
 	}
 	free(cells);
+	for (w = json_child(list); w != NULL; w = json_next(list, w))
+		show_sessions(out, w, now);
 }
 
 void

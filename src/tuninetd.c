@@ -25,6 +25,7 @@
 #include "hook.h"
 #include "ifwatch.h"
 #include "log.h"
+#include "nft_rules.h"
 #include "loop.h"
 #include "notify.h"
 #include "options.h"
@@ -318,6 +319,10 @@ main(int argc, char *argv[])
 	}
 	if (cf.mode == RUN_REPLAY)
 		return replay(&cf);
+	/* start-up and a reload compile each expression as they open its
+	 * watch (refused there, with the file's line); a check does it here */
+	if (cf.mode == RUN_CHECK_CONFIG)
+		checks.match = nft_match_check;
 	log_init("tuninetd", false);
 	if (cf.config_file != NULL) {
 		/* read again on SIGHUP, after -d made the directory / (the

@@ -35,8 +35,8 @@ static void	step(struct watch *, enum fsm_input, int64_t, bool);
 static void	on_hook_done(struct hook *);
 
 /* a watch's settings, as the state machine takes them */
-static struct fsm_conf
-timing(const struct watch_conf *wc)
+struct fsm_conf
+watch_timing(const struct watch_conf *wc)
 {
 	return (struct fsm_conf){ .ttl = (int64_t)wc->ttl * NSEC_PER_SEC,
 	    .holdoff = (int64_t)wc->holdoff * NSEC_PER_SEC,
@@ -77,11 +77,9 @@ sync_deadline(struct watch *w)
 			w->sensors[i]->ops->deadline(w->sensors[i], due);
 }
 
-static void
-save_trigger(struct watch *w)
+void
+watch_save_trigger(struct watch *w, const struct trigger *t)
 {
-	const struct trigger *t = &w->trigger;
-
 	if (w->savefile != NULL && t->have_data)
 		savefile_write(w->savefile, t->linktype, &t->ts, t->data,
 		    t->caplen, t->len);
@@ -186,7 +184,7 @@ carry_out(struct watch *w, struct fsm_step st, const struct sensor_packet *sp)
 	if (st.action == FSM_RUN_START) {
 		watch_log(w, log_info, "%s: executing START command...",
 		    watch_trigger_tag(w));
-		save_trigger(w);
+		watch_save_trigger(w, &w->trigger);
 	} else if (st.action == FSM_RUN_STOP) {
 		watch_log(w, log_info, "CORE: executing STOP command...");
 		watch_log_stop_notes(w);
@@ -259,8 +257,8 @@ step(struct watch *w, enum fsm_input in, int64_t now, bool keeps_up)
 
 /* The trigger's bytes, data NULL: none; a thousand watches keep what
  * their triggers need, no more. */
-static void
-trigger_keep(struct trigger *t, const uint8_t *data, uint32_t caplen)
+void
+watch_trigger_keep(struct trigger *t, const uint8_t *data, uint32_t caplen)
 {
 	t->have_data = data != NULL;
 	t->caplen = caplen < RECORD_MAX ? caplen : RECORD_MAX;
@@ -288,7 +286,13 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 {
 	struct watch *w = s->owner;
 	struct trigger *t = &w->trigger;
-	bool fresh = fsm_is_trigger(&w->fsm, sp->when);
+	bool fresh;
+
+	if (w->sessions != NULL) {
+		watch_session_report(w, s, sp);
+		return;
+	}
+	fresh = fsm_is_trigger(&w->fsm, sp->when);
 
 	if (!fresh && owes_start(w, sp->when)) {
 		w->owed = REASON_PACKET;
@@ -301,7 +305,7 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		t->len = sp->len;
 		t->linktype = sp->linktype;
 		t->ts = sp->ts;
-		trigger_keep(t, sp->data, sp->caplen);
+		watch_trigger_keep(t, sp->data, sp->caplen);
 	}
 	/* a wait for a sensor's answer is no activity of its own */
 	if ((fresh || sp->keeps_up || !w->conf->ack_only) &&
@@ -374,6 +378,9 @@ stop_now(struct watch *w, enum fsm_input in)
 {
 	int64_t grace = 0, g;
 	int i;
+
+	if (w->sessions != NULL)
+		watch_sessions_input(w, in);
 
 	if (w->flushed.armed) {		/* already waiting: SIGTERM wins */
 		if (in == FSM_EXIT || in == FSM_RELOAD)
@@ -457,7 +464,7 @@ watch_inherit_start(struct watch *w, const struct watch *from)
 	t->len = ft->len;
 	t->linktype = ft->linktype;
 	t->ts = ft->ts;
-	trigger_keep(t, ft->have_data ? ft->data : NULL, ft->caplen);
+	watch_trigger_keep(t, ft->have_data ? ft->data : NULL, ft->caplen);
 	/* its sensor of the same kind, if it has one */
 	for (i = 0; i < w->nsensors && ft->sensor != NULL; i++)
 		if (w->sensors[i]->ops == ft->sensor->ops)
@@ -482,7 +489,7 @@ watch_tune(struct watch *w, struct watch_conf *wc)
 			snprintf(keys + len, sizeof keys - len, "%s%s",
 			    len > 0 ? ", " : "", watch_settings[i].key);
 		}
-	fc = timing(wc);
+	fc = watch_timing(wc);
 	fsm_tune(&w->fsm, &fc);
 	hook_set_timeout(&w->hook, wc->hook_timeout);
 	watch_conf_free(w->conf);
@@ -493,6 +500,8 @@ watch_tune(struct watch *w, struct watch_conf *wc)
 		if (w->sensors[i]->ops->tune != NULL)
 			w->sensors[i]->ops->tune(w->sensors[i], wc);
 	}
+	if (w->sessions != NULL)
+		watch_sessions_tune(w);
 	watch_log(w, log_info, "CORE: reloaded in place (%s changed); the %s goes "
 	    "on", keys, w->fsm.state == FSM_IDLE ? "standby" : "cycle");
 	sync_deadline(w);
@@ -511,7 +520,8 @@ watch_conf(const struct watch *w)
 bool
 watch_done(const struct watch *w)
 {
-	return fsm_may_quit(&w->fsm) && !w->flushed.armed;
+	return fsm_may_quit(&w->fsm) && !w->flushed.armed &&
+	    watch_sessions_done(w);
 }
 
 enum fsm_state
@@ -549,6 +559,18 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 		snprintf(why, len, "%s waits for the stop of the watch it "
 		    "replaces (a reload)", watch_display_name(w));
 		return -1;
+	}
+	if (w->sessions != NULL && (in == FSM_CONTROL_START ||
+	    in == FSM_CONTROL_STOP)) {
+		if (in == FSM_CONTROL_START) {
+			snprintf(why, len, "%s has sessions: each starts on its "
+			    "client's first packet", watch_display_name(w));
+			return -1;
+		}
+		watch_log(w, log_info, "CORE: stop asked for (control): every "
+		    "session");
+		watch_sessions_input(w, in);
+		return 0;
 	}
 	switch (in) {
 	case FSM_CONTROL_START:
@@ -657,7 +679,7 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 	w->conf = wc;
 	w->owner = *owner;
 	w->savefile = savefile;
-	fc = timing(wc);
+	fc = watch_timing(wc);
 	fsm_init(&w->fsm, &fc);
 	hook_init(&w->hook, wc->name, wc->hook, wc->hook_timeout, on_hook_done, w);
 	w->deadline = (struct timer){ .cb = on_deadline, .arg = w };
@@ -672,6 +694,7 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 		sensors[i]->report = on_report;
 	}
 	w->nsensors = i;
+	watch_sessions_init(w);
 	return w;
 }
 
@@ -706,6 +729,7 @@ watch_free(struct watch *w)
 {
 	int i;
 
+	watch_sessions_free(w);
 	for (i = 0; i < w->nsensors; i++)
 		w->sensors[i]->ops->close(w->sensors[i]);
 	timer_stop(&w->deadline);

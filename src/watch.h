@@ -63,6 +63,19 @@ struct watch_info {
 	const struct watch_stats *stats;
 };
 
+/* --session: a session as tuninetctl shows it (CLOCK_REALTIME ns) */
+struct session_info {
+	char			 name[136];
+	const char		*state;
+	int64_t			 since, deadline;
+};
+
+struct session_counts {
+	size_t			 count, up;
+	unsigned long		 refused;	/* new clients beyond the max */
+	unsigned		 running;	/* hooks */
+};
+
 /* a packet that moved the deadline, as its sensor reported it */
 struct watch_moved {
 	int64_t			 when;		/* CLOCK_REALTIME ns */
@@ -88,6 +101,8 @@ const char	*watch_display_name(const struct watch *); /* or "default" */
 void		 watch_status(const struct watch *, char *, size_t);
 void		 watch_info(const struct watch *, struct watch_info *);
 int		 watch_why(const struct watch *, struct watch_moved *, int max);
+int		 watch_sessions_list(const struct watch *, struct session_info *,
+		    int max, struct session_counts *);
 int		 watch_control(struct watch *, enum fsm_input, char *why,
 		    size_t);
 void		 watch_adopt(struct watch *, int64_t up_since, int64_t last,

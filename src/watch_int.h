@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "env.h"
 #include "fsm.h"
 #include "hook.h"
 #include "loop.h"
@@ -66,15 +67,33 @@ struct watch {
 	 * whose trigger is kept, or tuninetctl start's), or a packet after
 	 * its stop began; REASON_NONE: none */
 	enum fsm_reason		 owed;
+	struct sessions		*sessions;	/* --session, or NULL */
 };
 
 void		 watch_sync(struct watch *);
+struct fsm_conf	 watch_timing(const struct watch_conf *);
+void		 watch_trigger_keep(struct trigger *, const uint8_t *data,
+		    uint32_t caplen);
+void		 watch_save_trigger(struct watch *, const struct trigger *);
 
 /* watch_say.c */
 void		 watch_log(const struct watch *, void (*)(const char *, ...),
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int		 watch_run_hook(struct watch *, enum fsm_action,
 		    enum fsm_reason, int64_t now);
+void		 watch_hook_env(struct env *, const struct watch *,
+		    const char *event, enum fsm_reason, struct sensor *,
+		    const struct trigger *, int64_t up_since, int64_t now,
+		    bool start);
+
+/* watch_session.c */
+void		 watch_sessions_init(struct watch *);
+void		 watch_session_report(struct watch *, struct sensor *,
+		    const struct sensor_packet *);
+void		 watch_sessions_input(struct watch *, enum fsm_input);
+void		 watch_sessions_tune(struct watch *);
+bool		 watch_sessions_done(const struct watch *);
+void		 watch_sessions_free(struct watch *);
 const char	*watch_trigger_tag(const struct watch *);
 void		 watch_log_transition(struct watch *, const struct fsm_step *,
 		    bool ended_ok);

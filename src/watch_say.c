@@ -62,33 +62,44 @@ env_packet(struct env *e, const struct trigger *t)
 		env_set(e, "TUNINETD_NFLOG_PREFIX", "%s", pi.nflog_prefix);
 }
 
+/* The environment of a hook run of w: for event, by reason, of sensor
+ * (the trigger's for a start), the trigger packet's values for a start,
+ * the time up for a stop. */
+void
+watch_hook_env(struct env *e, const struct watch *w, const char *event,
+    enum fsm_reason reason, struct sensor *s, const struct trigger *t,
+    int64_t up_since, int64_t now, bool start)
+{
+	if (env_init(e, environ) == -1)
+		fatal("hook environment");
+	env_set(e, "TUNINETD_EVENT", "%s", event);
+	env_set(e, "TUNINETD_PID", "%d", (int)getpid());
+	env_set(e, "TUNINETD_TTL", "%u", w->conf->ttl);
+	env_set(e, "TUNINETD_REASON", "%s", fsm_reason_name(reason));
+	if (w->conf->name != NULL)
+		env_set(e, "TUNINETD_WATCH", "%s", w->conf->name);
+	if (s != NULL)
+		s->ops->env(s, e);
+	if (start)
+		env_packet(e, t);
+	else
+		env_set(e, "TUNINETD_UP_SECONDS", "%lld",
+		    (long long)((now - up_since) / NSEC_PER_SEC));
+}
+
 /* Spawn the hook first, log after: the time from packet to hook is what
  * users of on-demand services wait for. */
 int
 watch_run_hook(struct watch *w, enum fsm_action action, enum fsm_reason reason,
     int64_t now)
 {
-	const char *event = action == FSM_RUN_START ? "start" : "stop";
-	struct sensor *s;
+	bool start = action == FSM_RUN_START;
+	const char *event = start ? "start" : "stop";
 	struct env e;
 	int r;
 
-	if (env_init(&e, environ) == -1)
-		fatal("hook environment");
-	env_set(&e, "TUNINETD_EVENT", "%s", event);
-	env_set(&e, "TUNINETD_PID", "%d", (int)getpid());
-	env_set(&e, "TUNINETD_TTL", "%u", w->conf->ttl);
-	env_set(&e, "TUNINETD_REASON", "%s", fsm_reason_name(reason));
-	if (w->conf->name != NULL)
-		env_set(&e, "TUNINETD_WATCH", "%s", w->conf->name);
-	s = action == FSM_RUN_START ? w->trigger.sensor : w->last_sensor;
-	if (s != NULL)
-		s->ops->env(s, &e);
-	if (action == FSM_RUN_START)
-		env_packet(&e, &w->trigger);
-	else
-		env_set(&e, "TUNINETD_UP_SECONDS", "%lld",
-		    (long long)((now - w->fsm.up_since) / NSEC_PER_SEC));
+	watch_hook_env(&e, w, event, reason, start ? w->trigger.sensor :
+	    w->last_sensor, &w->trigger, w->fsm.up_since, now, start);
 	r = hook_start(&w->hook, event, &e);
 	env_free(&e);
 	return r;

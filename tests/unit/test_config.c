@@ -176,8 +176,8 @@ test_errors(void **state)
 	refused_at(9, "[nonsense]: unknown section");
 	refused_at(10, "[watch bad/name]: a watch name is 1-32 letters");
 	refused_at(11, "not `key = value'");
-	refused_at(12, "[watch b]: no sensor: give interface, nflog-group "
-	    "and/or queue");
+	refused_at(12, "[watch b]: no sensor: give interface, nflog-group, "
+	    "queue and/or match");
 	refused_at(16, "min-up 20 is more than max-up 10");
 	refused_at(19, "wait-interface: `maybe' is neither yes nor no");
 	assert_true(errs.n >= 12);

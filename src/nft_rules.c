@@ -1,0 +1,760 @@
+/*
+ * nft_rules.c: the daemon's own tables, `table ip tuninetd' and `table
+ * ip6 tuninetd', made with flags owner by one netlink socket of this
+ * process: no other process may change them, and the kernel deletes them
+ * when the socket closes, so they vanish when the daemon exits or is
+ * killed. Everything in them is made through that one socket, with
+ * libnftnl, in one transaction per watch.
+ *
+ * A watch W (a --match expression E, hooks H, TTL T) is, per family:
+ *
+ *   set W { typeof meta nfproto; flags dynamic,timeout }
+ *   chain W_<h> { type filter hook <h> priority -180; E jump W }  (each h)
+ *   chain W {
+ *           meta nfproto != @W  log group 29700 prefix "..."   (or queue)
+ *           update @W { meta nfproto timeout T }
+ *   }
+ *
+ * The set's one element says "a matching packet passed less than T ago"
+ * and its expiry is the watch's deadline, kept by the kernel to the
+ * jiffy, with no work of the daemon per packet. Only a packet that finds
+ * the set empty (the first of an idle watch) reaches the daemon: logged
+ * to NFT_LOG_GROUP, or held in an NFQUEUE queue (--hold-first), which
+ * stops it before the update, so that every packet is held until the
+ * daemon adds the element itself, after the start hook. A queue is the
+ * xtables NFQUEUE target through nft_compat (what iptables-nft writes):
+ * nftables' own queue expression is not in every kernel, the compat one
+ * is, and it is why the tables are ip and ip6 (nft_compat takes no inet
+ * table). Each watch's chain of a hook is a base chain of its own: a
+ * held packet that is accepted goes on to the next base chain, so other
+ * watches still see it. The constant key (meta nfproto is 2 in table ip,
+ * 10 in ip6) makes one element per family.
+ */
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "conf.h"
+#include "log.h"
+#include "nft_int.h"
+#include "nl.h"
+
+#define BATCH_SIZE	(256 * 1024)
+/* nftables' datatypes, for nft to print the keys (its datatype.h) */
+#define NFT_TYPE_NFPROTO	2
+#define NFT_TYPE_IPADDR		7
+#define NFT_TYPE_IP6ADDR	8
+#define NFT_TYPE_INET_PROTOCOL	12
+#define NFT_TYPE_INET_SERVICE	13
+#define NFT_TYPE_BITS		6	/* a concatenation's, per field */
+
+static struct mnl_socket *sock;
+static unsigned portid, seq;
+static bool table_made[NFT_FAMILIES];
+static uint8_t batch_buf[BATCH_SIZE];
+static uint8_t reply[65536];
+
+int
+nft_family_proto(enum nft_family f)
+{
+	return f == NFT_IP ? NFPROTO_IPV4 : NFPROTO_IPV6;
+}
+
+const char *
+nft_family_name(enum nft_family f)
+{
+	return f == NFT_IP ? "ip" : "ip6";
+}
+
+static struct mnl_socket *
+socket_get(void)
+{
+	if (sock == NULL && (sock = nl_open(&portid, NULL)) != NULL)
+		seq = (unsigned)time(NULL);
+	return sock;
+}
+
+/* A dump of `type' (rules, sets, a set's elements) of table in family f,
+ * each message through cb; -1 with errno set. */
+int
+nft_dump(uint16_t type, enum nft_family f, const char *table,
+    const char *set, mnl_cb_t cb, void *arg)
+{
+	char buf[8192] = { 0 };		/* padding goes out too */
+	struct nlmsghdr *nlh;
+	struct nftnl_rule *r;
+	struct nftnl_set *s;
+
+	if (socket_get() == NULL)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(buf, type, (uint16_t)nft_family_proto(f),
+	    NLM_F_DUMP, ++seq);
+	if (type == NFT_MSG_GETRULE) {
+		if ((r = nftnl_rule_alloc()) == NULL)
+			fatal("nftnl_rule_alloc");
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+	} else {
+		if ((s = nftnl_set_alloc()) == NULL)
+			fatal("nftnl_set_alloc");
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+		if (set != NULL)
+			nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+		if (type == NFT_MSG_GETSETELEM)
+			nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		else
+			nftnl_set_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+	}
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) == -1)
+		return -1;
+	return nl_wait(sock, reply, sizeof reply, seq, portid, cb, arg);
+}
+
+/* ---- a transaction ---- */
+
+struct batch {
+	struct mnl_nlmsg_batch	*b;
+	bool			 full;
+};
+
+static void
+batch_start(struct batch *bt)
+{
+	bt->b = mnl_nlmsg_batch_start(batch_buf, sizeof batch_buf);
+	bt->full = false;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), ++seq);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static struct nlmsghdr *
+batch_msg(struct batch *bt, uint16_t type, enum nft_family f, uint16_t flags)
+{
+	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type,
+	    (uint16_t)nft_family_proto(f), flags, ++seq);
+}
+
+static void
+batch_next(struct batch *bt)
+{
+	if (!mnl_nlmsg_batch_next(bt->b))
+		bt->full = true;
+}
+
+/* Sent whole; the kernel takes all of it or nothing. Its answers are
+ * queued by the time the send returns (it runs in this call), and only
+ * errors come: none means done. */
+static int
+batch_send(struct batch *bt)
+{
+	const struct nlmsghdr *nlh;
+	const struct nlmsgerr *e;
+	int error = 0;
+	ssize_t n;
+
+	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), ++seq);
+	batch_next(bt);
+	if (bt->full) {
+		mnl_nlmsg_batch_stop(bt->b);
+		errno = E2BIG;
+		return -1;
+	}
+	n = mnl_socket_sendto(sock, mnl_nlmsg_batch_head(bt->b),
+	    mnl_nlmsg_batch_size(bt->b));
+	mnl_nlmsg_batch_stop(bt->b);
+	if (n == -1)
+		return -1;
+	while ((n = recv(mnl_socket_get_fd(sock), reply, sizeof reply,
+	    MSG_DONTWAIT)) > 0) {
+		int len = (int)n;
+
+		for (nlh = (const struct nlmsghdr *)reply;
+		    mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			e = mnl_nlmsg_get_payload(nlh);
+			if (nlh->nlmsg_type == NLMSG_ERROR &&
+			    e->error != 0 && error == 0)
+				error = -e->error;
+		}
+	}
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- what goes into a transaction ---- */
+
+static void
+put_table(struct batch *bt, enum nft_family f)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
+	nftnl_table_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWTABLE, f,
+	    NLM_F_CREATE), t);
+	nftnl_table_free(t);
+	batch_next(bt);
+}
+
+/* a chain; hook < 0: a regular one */
+static void
+put_chain(struct batch *bt, enum nft_family f, const char *name, int hook)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (hook >= 0) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, NFT_PRIORITY);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nftnl_chain_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWCHAIN, f,
+	    NLM_F_CREATE), c);
+	nftnl_chain_free(c);
+	batch_next(bt);
+}
+
+static void
+put_rule(struct batch *bt, enum nft_family f, struct nftnl_rule *r,
+    const char *chain)
+{
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWRULE, f,
+	    NLM_F_CREATE | NLM_F_APPEND), r);
+	nftnl_rule_free(r);
+	batch_next(bt);
+}
+
+static struct nftnl_expr *
+expr(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e;
+
+	if ((e = nftnl_expr_alloc(name)) == NULL)
+		fatal("nftnl_expr_alloc");
+	nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static struct nftnl_rule *
+rule_new(void)
+{
+	struct nftnl_rule *r;
+
+	if ((r = nftnl_rule_alloc()) == NULL)
+		fatal("nftnl_rule_alloc");
+	return r;
+}
+
+static void
+put_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
+    uint32_t reg)
+{
+	struct nftnl_expr *e = expr(r, "payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
+}
+
+static void
+put_meta(struct nftnl_rule *r, uint32_t key, uint32_t reg)
+{
+	struct nftnl_expr *e = expr(r, "meta");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, reg);
+}
+
+/* The set's key into the registers from NFT_REG32_00: the constant meta
+ * nfproto, or a session's address or flow (saddr . daddr . l4proto .
+ * sport . dport); its length and nft's datatype. */
+static uint32_t
+put_key(struct nftnl_rule *r, const struct nft_rules *nr, enum nft_family f,
+    uint32_t *type)
+{
+	uint32_t alen = f == NFT_IP ? 4 : 16, atype = f == NFT_IP ?
+	    NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR;
+	uint32_t src = f == NFT_IP ? 12 : 8, dst = f == NFT_IP ? 16 : 24;
+	uint32_t reg = NFT_REG32_00, t;
+
+	switch (nr->session) {
+	case SESSION_SADDR:
+	case SESSION_DADDR:
+		if (r != NULL)
+			put_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+			    nr->session == SESSION_SADDR ? src : dst, alen, reg);
+		*type = atype;
+		return alen;
+	case SESSION_FLOW:
+		if (r != NULL) {
+			put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, src, alen,
+			    reg);
+			put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, dst, alen,
+			    reg + alen / 4);
+			put_meta(r, NFT_META_L4PROTO, reg + 2 * alen / 4);
+			put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2,
+			    reg + 2 * alen / 4 + 1);
+			put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+			    reg + 2 * alen / 4 + 2);
+		}
+		t = (atype << NFT_TYPE_BITS) | atype;
+		t = (t << NFT_TYPE_BITS) | NFT_TYPE_INET_PROTOCOL;
+		t = (t << NFT_TYPE_BITS) | NFT_TYPE_INET_SERVICE;
+		*type = (t << NFT_TYPE_BITS) | NFT_TYPE_INET_SERVICE;
+		return 2 * alen + 12;
+	default:
+		if (r != NULL)
+			put_meta(r, NFT_META_NFPROTO, reg);
+		*type = NFT_TYPE_NFPROTO;
+		return 1;
+	}
+}
+
+/* <key> != @W  log group G prefix P | queue num Q bypass */
+static struct nftnl_rule *
+first_rule(const struct nft_rules *nr, enum nft_family f)
+{
+	const struct nft_first *to = &nr->first;
+	struct xt_NFQ_info_v3 q = { 0 };
+	struct nftnl_rule *r = rule_new();
+	struct nftnl_expr *e;
+	uint32_t type;
+	uint8_t *info;
+
+	put_key(r, nr, f, &type);
+	e = expr(r, "lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, nr->name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	if (to->queue < 0) {
+		e = expr(r, "log");
+		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP,
+		    (uint16_t)to->log_group);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, to->log_prefix);
+		return r;
+	}
+	q.queuenum = (uint16_t)to->queue;
+	q.queues_total = 1;
+	q.flags = NFQ_FLAG_BYPASS;	/* no reader (the daemon died): pass */
+	/* XT_ALIGN(sizeof q), as iptables sends it; the expression keeps
+	 * (and frees) the buffer it is given */
+	if ((info = calloc(1, 8)) == NULL)
+		fatal("calloc");
+	memcpy(info, &q, sizeof q);
+	e = expr(r, "target");
+	nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+	nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, 8);
+	return r;
+}
+
+/* update @W { <key> timeout T } */
+static struct nftnl_rule *
+update_rule(const struct nft_rules *nr, enum nft_family f)
+{
+	struct nftnl_rule *r = rule_new();
+	struct nftnl_expr *e;
+	uint32_t type;
+
+	put_key(r, nr, f, &type);
+	e = expr(r, "dynset");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG32_00);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, nr->name);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT,
+	    (uint64_t)nr->ttl * 1000);
+	return r;
+}
+
+static void
+put_set(struct batch *bt, enum nft_family f, const struct nft_rules *nr)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	uint32_t type, len = put_key(NULL, nr, f, &type);
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, nr->name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)nft_family_proto(f));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, len);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	if (nr->session != SESSION_NONE)	/* what the kernel holds at most */
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, nr->session_max);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, ++seq);
+	nftnl_set_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWSET, f,
+	    NLM_F_CREATE), s);
+	nftnl_set_free(s);
+	batch_next(bt);
+}
+
+/* the renaming of one copy's anonymous sets: old name -> new id */
+struct renames {
+	char		 from[NFT_SETS_MAX][64];
+	uint32_t	 id[NFT_SETS_MAX];
+	int		 n;
+};
+
+static int
+rename_lookup(struct nftnl_expr *e, void *arg)
+{
+	const struct renames *rn = arg;
+	const char *set;
+	int i;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "lookup") != 0)
+		return 0;
+	set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+	for (i = 0; i < rn->n; i++)
+		if (set != NULL && strcmp(set, rn->from[i]) == 0) {
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "__set%d");
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
+			    rn->id[i]);
+			break;
+		}
+	return 0;
+}
+
+/* a set and its elements, from the messages the kernel sent */
+static struct nftnl_set *
+set_parse(const struct nft_msgs *m)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)m->p;
+	int len = (int)m->len;
+	struct nftnl_set *s;
+
+	if ((s = nftnl_set_alloc()) == NULL)
+		fatal("nftnl_set_alloc");
+	if (nftnl_set_nlmsg_parse(nlh, s) < 0)
+		fatalx("a compiled set does not parse");
+	for (nlh = mnl_nlmsg_next(nlh, &len); mnl_nlmsg_ok(nlh, len);
+	    nlh = mnl_nlmsg_next(nlh, &len))
+		if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+			fatalx("a compiled set's elements do not parse");
+	return s;
+}
+
+/* E jump W, in W_<hook>, with copies of E's anonymous sets */
+static void
+put_match(struct batch *bt, enum nft_family f, const struct nft_compiled *c,
+    const char *chain, const char *target)
+{
+	struct renames rn = { .n = 0 };
+	struct nftnl_rule *r = rule_new();
+	struct nftnl_set *s;
+	struct nftnl_expr *e;
+	int i;
+
+	for (i = 0; i < c->nsets; i++) {
+		s = set_parse(&c->sets[i]);
+		snprintf(rn.from[rn.n], sizeof rn.from[rn.n], "%s",
+		    nftnl_set_get_str(s, NFTNL_SET_NAME));
+		rn.id[rn.n++] = ++seq;
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, "__set%d");
+		nftnl_set_set_u32(s, NFTNL_SET_ID, seq);
+		nftnl_set_unset(s, NFTNL_SET_HANDLE);
+		nftnl_set_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWSET, f,
+		    NLM_F_CREATE), s);
+		batch_next(bt);
+		nftnl_set_elems_nlmsg_build_payload(batch_msg(bt,
+		    NFT_MSG_NEWSETELEM, f, NLM_F_CREATE), s);
+		batch_next(bt);
+		nftnl_set_free(s);
+	}
+	if (nftnl_rule_nlmsg_parse((const struct nlmsghdr *)c->rule.p, r) < 0)
+		fatalx("a compiled rule does not parse");
+	nftnl_rule_unset(r, NFTNL_RULE_HANDLE);
+	nftnl_rule_unset(r, NFTNL_RULE_POSITION);
+	nftnl_expr_foreach(r, rename_lookup, &rn);
+	e = expr(r, "immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, target);
+	put_rule(bt, f, r, chain);
+}
+
+static void
+chain_name(const struct nft_rules *nr, int hook, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s_%s", nr->name, netfilter_hook_name(hook));
+}
+
+/* The watch's set and chains, in one transaction per family (a table
+ * made in the same one); 0, or -1 with err set and nothing installed. */
+int
+nft_rules_install(struct nft_rules *nr, const struct nft_first *to,
+    char *err, size_t len)
+{
+	enum nft_family f;
+	struct batch bt;
+	char chain[NFT_NAME_MAX + 16];
+	int h;
+
+	if (socket_get() == NULL) {
+		snprintf(err, len, "nftables: netlink socket: %s",
+		    strerror(errno));
+		return -1;
+	}
+	nr->first = *to;
+	if (to->log_prefix != NULL) {
+		snprintf(nr->prefix, sizeof nr->prefix, "%s", to->log_prefix);
+		nr->first.log_prefix = nr->prefix;
+	}
+	for (f = 0; f < NFT_FAMILIES; f++) {
+		if (!nr->fam[f].have)
+			continue;
+		batch_start(&bt);
+		if (!table_made[f])
+			put_table(&bt, f);
+		put_set(&bt, f, nr);
+		put_chain(&bt, f, nr->name, -1);
+		put_rule(&bt, f, first_rule(nr, f), nr->name);
+		put_rule(&bt, f, update_rule(nr, f), nr->name);
+		for (h = 0; h < NF_INET_NUMHOOKS; h++) {
+			if (!(nr->hooks & 1u << h))
+				continue;
+			chain_name(nr, h, chain, sizeof chain);
+			put_chain(&bt, f, chain, h);
+			put_match(&bt, f, &nr->fam[f], chain, nr->name);
+		}
+		if (batch_send(&bt) == -1) {
+			snprintf(err, len, "nftables: installing the rules of "
+			    "`%s' in table %s " NFT_TABLE ": %s%s", nr->name,
+			    nft_family_name(f), strerror(errno), errno ==
+			    EPERM ? " (the table is another process's: "
+			    "another tuninetd?)" : "");
+			nft_rules_remove(nr);
+			return -1;
+		}
+		table_made[f] = true;
+		nr->installed[f] = true;
+	}
+	return 0;
+}
+
+static void
+put_flush(struct batch *bt, enum nft_family f, const char *chain)
+{
+	struct nftnl_rule *r = rule_new();
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_nlmsg_build_payload(batch_msg(bt, NFT_MSG_DELRULE, f, 0),
+	    r);
+	nftnl_rule_free(r);
+	batch_next(bt);
+}
+
+static void
+put_delete(struct batch *bt, enum nft_family f, uint16_t type,
+    const char *name)
+{
+	struct nftnl_chain *c;
+	struct nftnl_set *s;
+
+	if (type == NFT_MSG_DELCHAIN) {
+		c = nftnl_chain_alloc();
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+		nftnl_chain_nlmsg_build_payload(batch_msg(bt, type, f, 0), c);
+		nftnl_chain_free(c);
+	} else {
+		s = nftnl_set_alloc();
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+		nftnl_set_nlmsg_build_payload(batch_msg(bt, type, f, 0), s);
+		nftnl_set_free(s);
+	}
+	batch_next(bt);
+}
+
+/* The watch's set and chains out, in one transaction per family. */
+void
+nft_rules_remove(struct nft_rules *nr)
+{
+	char chain[NFT_NAME_MAX + 16];
+	enum nft_family f;
+	struct batch bt;
+	int h;
+
+	for (f = 0; f < NFT_FAMILIES; f++) {
+		if (!nr->installed[f])
+			continue;
+		nr->installed[f] = false;
+		batch_start(&bt);
+		for (h = 0; h < NF_INET_NUMHOOKS; h++)
+			if (nr->hooks & 1u << h) {
+				chain_name(nr, h, chain, sizeof chain);
+				put_flush(&bt, f, chain);
+				put_delete(&bt, f, NFT_MSG_DELCHAIN, chain);
+			}
+		put_flush(&bt, f, nr->name);
+		put_delete(&bt, f, NFT_MSG_DELCHAIN, nr->name);
+		put_delete(&bt, f, NFT_MSG_DELSET, nr->name);
+		if (batch_send(&bt) == -1)
+			log_warn("nftables: removing the rules of `%s' from "
+			    "table %s " NFT_TABLE, nr->name,
+			    nft_family_name(f));
+	}
+}
+
+/* A reload changed the TTL: the watch's chain of its own is rewritten,
+ * in one transaction per family; the element keeps its expiry until the
+ * next packet. */
+int
+nft_rules_retime(struct nft_rules *nr, unsigned ttl)
+{
+	enum nft_family f;
+	struct batch bt;
+	int r = 0;
+
+	nr->ttl = ttl;
+	for (f = 0; f < NFT_FAMILIES; f++) {
+		if (!nr->installed[f])
+			continue;
+		batch_start(&bt);
+		put_flush(&bt, f, nr->name);
+		put_rule(&bt, f, first_rule(nr, f), nr->name);
+		put_rule(&bt, f, update_rule(nr, f), nr->name);
+		if (batch_send(&bt) == -1)
+			r = -1;
+	}
+	return r;
+}
+
+static int
+expiry_read(const struct nlmsghdr *nlh, void *arg)
+{
+	int64_t *left = arg;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+	uint64_t ms;
+
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0 &&
+	    (it = nftnl_set_elems_iter_create(s)) != NULL) {
+		for (e = nftnl_set_elems_iter_cur(it); e != NULL;
+		    e = nftnl_set_elems_iter_next(it)) {
+			ms = nftnl_set_elem_get_u64(e,
+			    NFTNL_SET_ELEM_EXPIRATION);
+			if ((int64_t)ms > *left)
+				*left = (int64_t)ms;
+		}
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* How long until the watch's element expires, in ms: a matching packet
+ * passed TTL - that ago; -1: none passed in the last TTL. */
+int64_t
+nft_rules_left(struct nft_rules *nr)
+{
+	int64_t left = -1;
+	enum nft_family f;
+
+	for (f = 0; f < NFT_FAMILIES; f++)
+		if (nr->installed[f] && nft_dump(NFT_MSG_GETSETELEM, f,
+		    NFT_TABLE, nr->name, expiry_read, &left) == -1)
+			log_warn("nftables: reading set %s of table %s "
+			    NFT_TABLE, nr->name, nft_family_name(f));
+	return left;
+}
+
+/* How long until a session's element expires, in ms; -1: it has, or
+ * there is none (the kernel answers ENOENT). */
+int64_t
+nft_rules_key_left(struct nft_rules *nr, const struct nft_key *k)
+{
+	char buf[8192] = { 0 };		/* padding goes out too */
+	struct nftnl_set_elem *e;
+	struct nftnl_set *s;
+	struct nlmsghdr *nlh;
+	int64_t left = -1;
+
+	if (!nr->installed[k->family] || socket_get() == NULL)
+		return -1;
+	s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, nr->name);
+	e = nftnl_set_elem_alloc();
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k->bytes, k->len);
+	nftnl_set_elem_add(s, e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM,
+	    (uint16_t)nft_family_proto(k->family), NLM_F_ACK, ++seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) == -1 ||
+	    nl_wait(sock, reply, sizeof reply, seq, portid, expiry_read,
+	    &left) == -1)
+		return -1;
+	return left > 0 ? left : -1;
+}
+
+/* The element, for TTL from now, as a packet would: held packets are let
+ * through after this, and the ones behind them pass the set. */
+int
+nft_rules_refresh(struct nft_rules *nr, unsigned ttl)
+{
+	struct nftnl_set_elem *e;
+	struct nftnl_set *s;
+	enum nft_family f;
+	struct batch bt;
+	uint8_t key;
+	int r = 0;
+
+	for (f = 0; f < NFT_FAMILIES; f++) {
+		if (!nr->installed[f])
+			continue;
+		key = (uint8_t)nft_family_proto(f);
+		s = nftnl_set_alloc();
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, nr->name);
+		e = nftnl_set_elem_alloc();
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &key, sizeof key);
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+		    (uint64_t)ttl * 1000);
+		nftnl_set_elem_add(s, e);
+		batch_start(&bt);
+		/* replace, not create: a packet may have added it since */
+		nftnl_set_elems_nlmsg_build_payload(batch_msg(&bt,
+		    NFT_MSG_NEWSETELEM, f, NLM_F_CREATE), s);
+		batch_next(&bt);
+		nftnl_set_free(s);
+		if (batch_send(&bt) == -1) {
+			log_warn("nftables: set %s of table %s " NFT_TABLE,
+			    nr->name, nft_family_name(f));
+			r = -1;
+		}
+	}
+	return r;
+}
+
+const char *
+nft_rules_name(const struct nft_rules *nr)
+{
+	return nr->name;
+}

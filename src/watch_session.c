@@ -1,0 +1,499 @@
+/*
+ * watch_session.c: --session, one start/stop cycle per client of a watch.
+ *
+ * A session is a client's key (its address, or its flow) with a state
+ * machine of its own (fsm.c, the watch's settings), a hook of its own and
+ * a deadline of its own; the watch's own state machine stays idle, and
+ * only says whether the watch is held. The sensor (sensor_nft.c) reports
+ * the first packet of each key that is not in the kernel's set, and tells
+ * at a session's deadline how long its key has left in the set, which
+ * packets refresh in the kernel; so a session costs nothing per packet
+ * while up, one netlink request per TTL, and its stop comes at its own
+ * last packet + TTL.
+ *
+ * At most session-max sessions live at once (a packet of a new key
+ * beyond that starts nothing, counted, and said at most once a minute);
+ * at most session-hooks of their hooks run at once, the others wait in
+ * line, in the order their state machines asked. A session that is idle
+ * again, with nothing due, is forgotten.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "env.h"
+#include "log.h"
+#include "loop.h"
+#include "packet.h"
+#include "watch_int.h"
+
+#define REFUSED_SAY_NS	(60 * NSEC_PER_SEC)
+
+struct session {
+	struct watch		*w;
+	struct session_key	 key;
+	struct fsm		 fsm;
+	struct hook		 hook;
+	struct timer		 deadline;
+	struct trigger		 trigger;
+	int64_t			 since;
+	enum fsm_action		 waiting;	/* for a hook slot, or NOTHING */
+	enum fsm_reason		 waiting_reason;
+	enum fsm_reason		 hook_reason;
+	struct session		*next_waiting;
+	struct session		*next;		/* in its bucket */
+};
+
+struct sessions {
+	struct session		**buckets;
+	size_t			 nbuckets, n;
+	struct session		*line, *line_tail;	/* waiting for a slot */
+	unsigned		 running;		/* hooks */
+	unsigned long		 refused, refused_unsaid;
+	int64_t			 refused_said;
+	struct sensor		*sensor;		/* with session_left */
+};
+
+static void	session_step(struct session *, enum fsm_input, int64_t now,
+		    bool keeps_up);
+
+static uint32_t
+key_hash(const struct session_key *k)
+{
+	uint32_t h = 2166136261u ^ k->family;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < k->len; i++)
+		h = (h ^ k->bytes[i]) * 16777619u;
+	return h;
+}
+
+static bool
+key_equal(const struct session_key *a, const struct session_key *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	    memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+static struct session **
+slot(struct sessions *ss, const struct session_key *k)
+{
+	struct session **pp;
+
+	for (pp = &ss->buckets[key_hash(k) & (ss->nbuckets - 1)];
+	    *pp != NULL; pp = &(*pp)->next)
+		if (key_equal(&(*pp)->key, k))
+			break;
+	return pp;
+}
+
+/* twice the buckets once there are as many sessions as buckets */
+static void
+grow(struct sessions *ss)
+{
+	size_t n = ss->nbuckets * 2, i;
+	struct session **b, *s, *next;
+
+	if ((b = calloc(n, sizeof *b)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < ss->nbuckets; i++)
+		for (s = ss->buckets[i]; s != NULL; s = next) {
+			next = s->next;
+			s->next = b[key_hash(&s->key) & (n - 1)];
+			b[key_hash(&s->key) & (n - 1)] = s;
+		}
+	free(ss->buckets);
+	ss->buckets = b;
+	ss->nbuckets = n;
+}
+
+void
+watch_sessions_init(struct watch *w)
+{
+	struct sessions *ss;
+	int i;
+
+	if (w->conf->session == SESSION_NONE)
+		return;
+	if ((ss = calloc(1, sizeof *ss)) == NULL ||
+	    (ss->buckets = calloc(64, sizeof *ss->buckets)) == NULL)
+		fatal("calloc");
+	ss->nbuckets = 64;
+	for (i = 0; i < w->nsensors; i++)
+		if (w->sensors[i]->ops->session_left != NULL)
+			ss->sensor = w->sensors[i];
+	w->sessions = ss;
+}
+
+static void
+session_log(const struct session *s, void (*out)(const char *, ...),
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+session_log(const struct session *s, void (*out)(const char *, ...),
+    const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	watch_log(s->w, out, "session %s: %s", s->key.name, line);
+}
+
+static void
+forget(struct session *s)
+{
+	struct watch *w = s->w;
+	struct sessions *ss = w->sessions;
+	struct session **pp = slot(ss, &s->key);
+
+	if (*pp == s)
+		*pp = s->next;
+	ss->n--;
+	timer_stop(&s->deadline);
+	hook_free(&s->hook);
+	free(s->trigger.data);
+	free(s);
+	/* the last one gone: a watch that exits or is retired is done */
+	if (ss->n == 0 && w->fsm.exiting && w->owner.changed != NULL)
+		w->owner.changed(w, w->owner.arg);
+}
+
+static void
+on_session_hook_done(struct hook *);
+static void
+on_session_deadline(struct timer *);
+
+static struct session *
+session_new(struct watch *w, const struct session_key *k)
+{
+	struct sessions *ss = w->sessions;
+	struct fsm_conf fc = watch_timing(w->conf);
+	struct session *s;
+
+	if (ss->n >= ss->nbuckets)
+		grow(ss);
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		fatal("calloc");
+	s->w = w;
+	s->key = *k;
+	fsm_init(&s->fsm, &fc);
+	hook_init(&s->hook, w->conf->name, w->conf->hook, w->conf->hook_timeout,
+	    on_session_hook_done, s);
+	s->deadline = (struct timer){ .cb = on_session_deadline, .arg = s };
+	s->since = now_ns();
+	s->next = ss->buckets[key_hash(k) & (ss->nbuckets - 1)];
+	ss->buckets[key_hash(k) & (ss->nbuckets - 1)] = s;
+	ss->n++;
+	return s;
+}
+
+/* a hook into its slot, now; false if it could not be spawned (said),
+ * which the caller ends as a failed run */
+static bool
+run(struct session *s, enum fsm_action action, enum fsm_reason reason)
+{
+	struct sessions *ss = s->w->sessions;
+	const char *event = action == FSM_RUN_START ? "start" : "stop";
+	int64_t now = now_ns();
+	struct env e;
+
+	s->hook_reason = reason;
+	watch_hook_env(&e, s->w, event, reason, action == FSM_RUN_START ?
+	    s->trigger.sensor : ss->sensor, &s->trigger, s->fsm.up_since, now,
+	    action == FSM_RUN_START);
+	env_set(&e, "TUNINETD_SESSION", "%s", s->key.name);
+	env_set(&e, "TUNINETD_SESSION_KEY", "%s",
+	    session_kind_name(s->w->conf->session));
+	if (hook_start(&s->hook, event, &e) == 0) {
+		ss->running++;
+		if (action == FSM_RUN_START)
+			s->w->stats.starts++;
+		else
+			s->w->stats.stops[reason]++;
+	}
+	env_free(&e);
+	if (action == FSM_RUN_START) {
+		session_log(s, log_info, "%s: executing START command...",
+		    s->trigger.sensor != NULL ? s->trigger.sensor->ops->tag :
+		    "CORE");
+		watch_save_trigger(s->w, &s->trigger);
+	} else
+		session_log(s, log_info, "CORE: executing STOP command...");
+	if (s->hook.result.spawned)
+		return true;
+	session_log(s, log_warnx, "%s command `%s' cannot run: %s", event,
+	    s->w->conf->hook, s->hook.result.why);
+	return false;
+}
+
+/* the hooks waiting for a slot, while there is one */
+static void
+run_waiting(struct sessions *ss)
+{
+	struct session *s;
+
+	enum fsm_action action;
+
+	while (ss->line != NULL &&
+	    ss->running < ss->line->w->conf->session_hooks) {
+		s = ss->line;
+		if ((ss->line = s->next_waiting) == NULL)
+			ss->line_tail = NULL;
+		s->next_waiting = NULL;
+		action = s->waiting;
+		s->waiting = FSM_NOTHING;
+		if (!run(s, action, s->waiting_reason))
+			on_session_hook_done(&s->hook);
+	}
+}
+
+static void
+log_step(struct session *s, const struct fsm_step *st, bool ended_ok)
+{
+	const char *how = ended_ok ? "done" : "failed";
+	struct packet_info pi;
+	char line[256];
+
+	if (st->from == FSM_STARTING && st->to == FSM_IDLE)
+		session_log(s, log_warnx, "start command failed, next attempt "
+		    "in %lld s", (long long)(s->fsm.backoff / NSEC_PER_SEC));
+	else if (st->from == FSM_STARTING) {
+		session_log(s, log_info, "%s: start command %s",
+		    s->trigger.sensor != NULL ? s->trigger.sensor->ops->tag :
+		    "CORE", how);
+		if (s->trigger.have_data) {
+			packet_decode(s->trigger.linktype, s->trigger.data,
+			    s->trigger.caplen, &pi);
+			if (packet_net_line(&pi, line, sizeof line))
+				session_log(s, log_info, "|- %s", line);
+		}
+	} else if (st->from == FSM_STOPPING)
+		session_log(s, log_info, "CORE: stop command %s", how);
+}
+
+/* What a step asks for: the hook (or a place in line for it), the log,
+ * the deadline; a session idle with nothing due is forgotten. */
+static void
+carry_out(struct session *s, struct fsm_step st)
+{
+	struct sessions *ss = s->w->sessions;
+	bool ended_ok = hook_result_ok(&s->hook.result), failed = false;
+	int64_t due;
+
+	if (st.from != st.to) {
+		log_step(s, &st, ended_ok);
+		s->since = st.now;
+	}
+	if (st.action != FSM_NOTHING) {
+		if (ss->running < s->w->conf->session_hooks && ss->line == NULL)
+			failed = !run(s, st.action, st.reason);
+		else {
+			s->waiting = st.action;
+			s->waiting_reason = st.reason;
+			if (ss->line_tail != NULL)
+				ss->line_tail->next_waiting = s;
+			else
+				ss->line = s;
+			ss->line_tail = s;
+		}
+	}
+	if (fsm_deadline(&s->fsm, &due))
+		timer_set(&s->deadline, due);
+	else
+		timer_stop(&s->deadline);
+	if (failed) {		/* the state moves on as after a failure */
+		on_session_hook_done(&s->hook);
+		return;
+	}
+	if (s->fsm.state == FSM_IDLE && !s->deadline.armed &&
+	    s->waiting == FSM_NOTHING && s->hook.pid == 0)
+		forget(s);
+}
+
+static void
+session_step(struct session *s, enum fsm_input in, int64_t now, bool keeps_up)
+{
+	carry_out(s, fsm_input(&s->fsm, in, now, keeps_up));
+}
+
+static void
+on_session_hook_done(struct hook *h)
+{
+	struct session *s = h->arg;
+	struct sessions *ss = s->w->sessions;
+	bool ok = hook_result_ok(&h->result), spawned = h->result.spawned;
+
+	if (spawned)
+		ss->running--;
+	if (!ok)
+		s->w->stats.hook_failures[s->fsm.state == FSM_STARTING ?
+		    HOOK_START : HOOK_STOP]++;
+	/* s (and h in it) may be gone after this step */
+	session_step(s, ok ? FSM_HOOK_DONE : FSM_HOOK_FAILED, now_ns(), false);
+	if (spawned)		/* a slot is free */
+		run_waiting(ss);
+}
+
+/* The kernel keeps the last packet: ask it before deciding. */
+static void
+on_session_deadline(struct timer *t)
+{
+	struct session *s = t->arg;
+	struct sessions *ss = s->w->sessions;
+	int64_t now = now_ns(), left = -1;
+
+	if (ss->sensor != NULL && s->fsm.state == FSM_UP)
+		left = ss->sensor->ops->session_left(ss->sensor, &s->key);
+	if (left >= 0)
+		(void)fsm_input(&s->fsm, FSM_PACKET, now + left -
+		    s->fsm.conf.ttl, true);
+	session_step(s, FSM_DEADLINE, now, false);
+}
+
+static void
+say_refused(struct watch *w, int64_t now)
+{
+	struct sessions *ss = w->sessions;
+
+	if (ss->refused_unsaid == 0 || (ss->refused_said != 0 &&
+	    now - ss->refused_said < REFUSED_SAY_NS))
+		return;
+	watch_log(w, log_warnx, "CORE: session-max %u reached: %lu packets of "
+	    "new clients started nothing since last said (%lu in all)",
+	    w->conf->session_max, ss->refused_unsaid, ss->refused);
+	ss->refused_unsaid = 0;
+	ss->refused_said = now;
+}
+
+/* A packet the sensor reported: the first of its key, or one that found
+ * the key's time run out in the kernel while its session is still up. */
+void
+watch_session_report(struct watch *w, struct sensor *sn,
+    const struct sensor_packet *sp)
+{
+	struct sessions *ss = w->sessions;
+	struct session_key k;
+	struct session *s;
+
+	if (sn->ops->session_key == NULL || !sn->ops->session_key(sn, sp, &k))
+		return;
+	if ((s = *slot(ss, &k)) == NULL) {
+		if (w->fsm.held || w->fsm.exiting)
+			return;
+		if (ss->n >= w->conf->session_max) {
+			ss->refused++;
+			ss->refused_unsaid++;
+			say_refused(w, sp->when);
+			return;
+		}
+		s = session_new(w, &k);
+	}
+	if (fsm_is_trigger(&s->fsm, sp->when)) {
+		s->trigger.sensor = sn;
+		s->trigger.when = sp->when;
+		s->trigger.len = sp->len;
+		s->trigger.linktype = sp->linktype;
+		s->trigger.ts = sp->ts;
+		watch_trigger_keep(&s->trigger, sp->data, sp->caplen);
+	}
+	session_step(s, FSM_PACKET, sp->when, sp->keeps_up);
+}
+
+/* SIGTERM, SIGHUP, tuninetctl stop, a reload: each session as a watch */
+void
+watch_sessions_input(struct watch *w, enum fsm_input in)
+{
+	struct sessions *ss = w->sessions;
+	struct session *s, *next;
+	size_t i;
+
+	for (i = 0; i < ss->nbuckets; i++)
+		for (s = ss->buckets[i]; s != NULL; s = next) {
+			next = s->next;
+			session_step(s, in, now_ns(), true);
+		}
+}
+
+/* a reload changed settings in place: the running cycles take them */
+void
+watch_sessions_tune(struct watch *w)
+{
+	struct fsm_conf fc = watch_timing(w->conf);
+	struct sessions *ss = w->sessions;
+	struct session *s;
+	int64_t due;
+	size_t i;
+
+	for (i = 0; i < ss->nbuckets; i++)
+		for (s = ss->buckets[i]; s != NULL; s = s->next) {
+			fsm_tune(&s->fsm, &fc);
+			hook_set_timeout(&s->hook, w->conf->hook_timeout);
+			if (fsm_deadline(&s->fsm, &due))
+				timer_set(&s->deadline, due);
+		}
+}
+
+bool
+watch_sessions_done(const struct watch *w)
+{
+	const struct sessions *ss = w->sessions;
+
+	return ss == NULL || ss->n == 0;
+}
+
+/* what tuninetctl shows: how many, how many refused, and the first max
+ * sessions' state (times CLOCK_REALTIME ns) */
+int
+watch_sessions_list(const struct watch *w, struct session_info *out,
+    int max, struct session_counts *c)
+{
+	const struct sessions *ss = w->sessions;
+	const struct session *s;
+	int64_t due;
+	size_t i;
+	int n = 0;
+
+	*c = (struct session_counts){ 0 };
+	if (ss == NULL)
+		return 0;
+	c->count = ss->n;
+	c->refused = ss->refused;
+	c->running = ss->running;
+	for (i = 0; i < ss->nbuckets; i++)
+		for (s = ss->buckets[i]; s != NULL; s = s->next) {
+			if (s->fsm.state == FSM_UP)
+				c->up++;
+			if (n >= max)
+				continue;
+			snprintf(out[n].name, sizeof out[n].name, "%s",
+			    s->key.name);
+			out[n].state = fsm_state_name(&s->fsm);
+			out[n].since = loop_to_realtime(s->since);
+			out[n].deadline = fsm_deadline(&s->fsm, &due) ?
+			    loop_to_realtime(due) : 0;
+			n++;
+		}
+	return n;
+}
+
+void
+watch_sessions_free(struct watch *w)
+{
+	struct sessions *ss = w->sessions;
+	struct session *s;
+	size_t i;
+
+	if (ss == NULL)
+		return;
+	for (i = 0; i < ss->nbuckets; i++)
+		while ((s = ss->buckets[i]) != NULL)
+			forget(s);
+	free(ss->buckets);
+	free(ss);
+	w->sessions = NULL;
+}
