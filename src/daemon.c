@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "hook.h"
 #include "log.h"
+#include "nft_rules.h"
 #include "loop.h"
 #include "notify.h"
 #include "plan.h"
@@ -430,6 +431,7 @@ static void
 apply(struct daemon *d, struct plan *p, struct watch **made,
     struct watch **running, int *at)
 {
+	char err[1024];
 	struct plan_item *it;
 	struct slot *s;
 	int i, k;
@@ -447,6 +449,7 @@ apply(struct daemon *d, struct plan *p, struct watch **made,
 			d->nretiring++;
 			watch_retire(running[k]);
 		}
+	nft_rules_begin();	/* the watches added: one transaction */
 	for (i = 0; i < p->n; i++) {
 		it = &p->items[i];
 		if (made[i] == NULL)
@@ -469,6 +472,8 @@ apply(struct daemon *d, struct plan *p, struct watch **made,
 		for (s->nwaits = 0; s->nwaits < it->nwaits; s->nwaits++)
 			s->waits[s->nwaits] = running[it->waits[s->nwaits]];
 	}
+	if (nft_rules_commit(err, sizeof err) == -1)
+		log_warnx("CORE: reload: %s", err);
 }
 
 /* What a reload's [daemon] section moves: the state directory is checked
@@ -779,6 +784,7 @@ daemon_new(const char *config_file, const char *state_dir,
 int
 daemon_run(struct daemon *d)
 {
+	char err[1024];
 	int i, status;
 
 	the_daemon = d;
@@ -790,11 +796,14 @@ daemon_run(struct daemon *d)
 	 * waited for with the rest of its group */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("CORE: prctl(PR_SET_CHILD_SUBREAPER)");
+	nft_rules_begin();	/* every --match watch in one transaction */
 	for (i = 0; i < d->nslots; i++) {
 		if (watch_start(d->slots[i].w) == -1)
 			fatal("sensors");
 		adopt(d, d->slots[i].w);
 	}
+	if (nft_rules_commit(err, sizeof err) == -1)
+		fatalx("%s", err);
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), d->status);
 	status = loop_run();

@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "loop.h"
 #include "nft_int.h"
 
 #define SCRATCH		"tuninetd_compile"
@@ -78,20 +79,36 @@ complaint(const char *report, size_t from, char *out, size_t len)
 		    (int)(last - first + 1), cmd + first - 1);
 }
 
-/* One rule in a chain of a new scratch table of `family', with the
- * expression; dry: checked, nothing sent to the kernel. */
+static void
+drop_scratch(struct timer *t)
+{
+	(void)t;
+	(void)nft_run_cmd_from_buffer(context(), "delete table ip " SCRATCH
+	    "\n");
+	(void)nft_run_cmd_from_buffer(context(), "delete table ip6 " SCRATCH
+	    "\n");
+	(void)nft_ctx_get_error_buffer(ctx);
+}
+
+static struct timer scratch_timer = { .cb = drop_scratch };
+
+/* The expression as the one rule of the chain of the scratch table of
+ * `family' (made once, owned, dropped at the next turn of the loop:
+ * every watch of a start-up or a reload compiles in the same one); dry:
+ * checked, nothing sent to the kernel, which then costs it a grace
+ * period (a transaction aborted). */
 static int
 scratch(const char *family, const char *match, bool dry, char *err,
     size_t len)
 {
 	struct nft_ctx *c = context();
-	char *cmd, head[160];
+	char *cmd, head[200];
 	int r;
 
 	/* one line: nft's report shows the line of the error */
 	snprintf(head, sizeof head, "add table %s " SCRATCH " { flags owner; "
-	    "}; add chain %s " SCRATCH " c; add rule %s " SCRATCH " c ",
-	    family, family, family);
+	    "}; add chain %s " SCRATCH " c; flush chain %s " SCRATCH " c; "
+	    "add rule %s " SCRATCH " c ", family, family, family, family);
 	if (asprintf(&cmd, "%s%s\n", head, match) == -1)
 		fatal("asprintf");
 	nft_ctx_set_dry_run(c, dry);
@@ -102,16 +119,9 @@ scratch(const char *family, const char *match, bool dry, char *err,
 		complaint(nft_ctx_get_error_buffer(c), strlen(head), err, len);
 	else
 		(void)nft_ctx_get_error_buffer(c);	/* empties it */
+	if (!dry)
+		timer_set(&scratch_timer, now_ns());
 	return r == 0 ? 0 : -1;
-}
-
-static void
-drop_scratch(const char *family)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof cmd, "delete table %s " SCRATCH "\n", family);
-	(void)nft_run_cmd_from_buffer(context(), cmd);
 }
 
 /* ---- reading the compiled rule back ---- */
@@ -283,16 +293,11 @@ compile(const char *match, struct nft_compiled *fam, char *err, size_t len)
 		    "a line break", match);
 		return -1;
 	}
-	if (scratch("inet", match, true, why[0], sizeof why[0]) == -1) {
-		snprintf(err, len, "`%s': nft: %s", match, why[0]);
-		return -1;
-	}
 	for (f = 0; f < NFT_FAMILIES; f++) {
 		if (scratch(nft_family_name(f), match, false, why[f],
 		    sizeof why[f]) == -1)
 			continue;
 		fam[f].have = read_back(f, &fam[f], sub, sizeof sub) == 0;
-		drop_scratch(nft_family_name(f));
 		if (!fam[f].have) {
 			snprintf(err, len, "`%s': %s", match, sub);
 			break;
@@ -300,7 +305,13 @@ compile(const char *match, struct nft_compiled *fam, char *err, size_t len)
 	}
 	if (f == NFT_FAMILIES && (fam[NFT_IP].have || fam[NFT_IP6].have))
 		return 0;
-	if (f == NFT_FAMILIES)
+	/* nft's words for the expression as a whole (a dry run: it costs
+	 * the kernel a grace period, so only on this path), or why neither
+	 * family takes it */
+	if (f == NFT_FAMILIES && scratch("inet", match, true, sub,
+	    sizeof sub) == -1)
+		snprintf(err, len, "`%s': nft: %s", match, sub);
+	else if (f == NFT_FAMILIES)
 		snprintf(err, len, "`%s' matches neither IPv4 nor IPv6 packets "
 		    "alone (table ip: %s)", match, why[NFT_IP]);
 	for (f = 0; f < NFT_FAMILIES; f++)
@@ -342,6 +353,10 @@ nft_rules_compile(const struct watch_conf *wc, char *err, size_t len)
 	nr->ttl = wc->ttl;
 	nr->session = wc->session;
 	nr->session_max = wc->session_max;
+	if (wc->keep_connections) {
+		nr->keep_mark = wc->keep_mark;
+		nr->keep_mask = wc->keep_mask;
+	}
 	choose_name(nr, wc->name);
 	nr->next = nft_all;
 	nft_all = nr;

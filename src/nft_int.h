@@ -34,6 +34,7 @@ struct nft_rules {
 	unsigned	 ttl;			/* seconds */
 	int		 session;		/* enum session_kind */
 	unsigned	 session_max;
+	uint32_t	 keep_mark, keep_mask;	/* --keep-connections, or 0 */
 	struct nft_first first;			/* as installed */
 	char		 prefix[128];
 	struct nft_compiled fam[NFT_FAMILIES];

@@ -53,7 +53,8 @@
 #include "nft_int.h"
 #include "nl.h"
 
-#define BATCH_SIZE	(256 * 1024)
+#define BATCH_SIZE	(4 * 1024 * 1024)
+#define WATCH_ROOM	(256 * 1024)	/* a watch's messages, at most */
 /* nftables' datatypes, for nft to print the keys (its datatype.h) */
 #define NFT_TYPE_NFPROTO	2
 #define NFT_TYPE_IPADDR		7
@@ -65,6 +66,7 @@
 static struct mnl_socket *sock;
 static unsigned portid, seq;
 static bool table_made[NFT_FAMILIES];
+static bool queue_expr;		/* nftables' queue, not the xtables target */
 static uint8_t batch_buf[BATCH_SIZE];
 static uint8_t reply[65536];
 
@@ -80,11 +82,20 @@ nft_family_name(enum nft_family f)
 	return f == NFT_IP ? "ip" : "ip6";
 }
 
+/* Its send buffer holds a whole batch: a netlink message (a batch is
+ * one) larger than the buffer is refused (EMSGSIZE). */
 static struct mnl_socket *
 socket_get(void)
 {
-	if (sock == NULL && (sock = nl_open(&portid, NULL)) != NULL)
-		seq = (unsigned)time(NULL);
+	int size = BATCH_SIZE;
+
+	if (sock != NULL || (sock = nl_open(&portid, NULL)) == NULL)
+		return sock;
+	seq = (unsigned)time(NULL);
+	if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_SNDBUFFORCE,
+	    &size, sizeof size) == -1)
+		log_warn("nftables: netlink socket: send buffer of %d bytes",
+		    size);
 	return sock;
 }
 
@@ -355,6 +366,14 @@ first_rule(const struct nft_rules *nr, enum nft_family f)
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, to->log_prefix);
 		return r;
 	}
+	if (queue_expr) {
+		e = expr(r, "queue");
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, (uint16_t)to->queue);
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
+		    NFT_QUEUE_FLAG_BYPASS);
+		return r;
+	}
 	q.queuenum = (uint16_t)to->queue;
 	q.queues_total = 1;
 	q.flags = NFQ_FLAG_BYPASS;	/* no reader (the daemon died): pass */
@@ -501,17 +520,171 @@ chain_name(const struct nft_rules *nr, int hook, char *buf, size_t len)
 	snprintf(buf, len, "%s_%s", nr->name, netfilter_hook_name(hook));
 }
 
-/* The watch's set and chains, in one transaction per family (a table
- * made in the same one); 0, or -1 with err set and nothing installed. */
+/* ct mark set ct mark & ~mask | mark: --keep-connections, the mark the
+ * conntrack sensor then finds on the watch's connections */
+static struct nftnl_rule *
+mark_rule(const struct nft_rules *nr)
+{
+	struct nftnl_rule *r = rule_new();
+	uint32_t keep = ~nr->keep_mask, set = nr->keep_mark & nr->keep_mask;
+	struct nftnl_expr *e;
+
+	e = expr(r, "ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG32_00);
+	e = expr(r, "bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG32_00);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG32_00);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof keep);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &keep, sizeof keep);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &set, sizeof set);
+	e = expr(r, "ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG32_00);
+	return r;
+}
+
+/* the rules of the watch's own chain: the first packet's, the mark of
+ * its connections, the set's update */
+static void
+put_own_rules(struct batch *bt, enum nft_family f, const struct nft_rules *nr)
+{
+	put_rule(bt, f, first_rule(nr, f), nr->name);
+	if (nr->keep_mask != 0)
+		put_rule(bt, f, mark_rule(nr), nr->name);
+	put_rule(bt, f, update_rule(nr, f), nr->name);
+}
+
+/* What a watch installs, for family f, into bt. */
+static void
+put_watch(struct batch *bt, enum nft_family f, struct nft_rules *nr)
+{
+	char chain[NFT_NAME_MAX + 16];
+	int h;
+
+	if (!table_made[f])	/* a second time in one batch changes nothing */
+		put_table(bt, f);
+	put_set(bt, f, nr);
+	put_chain(bt, f, nr->name, -1);
+	put_own_rules(bt, f, nr);
+	for (h = 0; h < NF_INET_NUMHOOKS; h++) {
+		if (!(nr->hooks & 1u << h))
+			continue;
+		chain_name(nr, h, chain, sizeof chain);
+		put_chain(bt, f, chain, h);
+		put_match(bt, f, &nr->fam[f], chain, nr->name);
+	}
+}
+
+static void
+install_failed(const struct nft_rules *nr, char *err, size_t len)
+{
+	snprintf(err, len, "nftables: installing the rules of `%s' in table "
+	    NFT_TABLE ": %s%s", nr->name, strerror(errno), errno == EPERM ?
+	    " (the table is another process's: another tuninetd?)" : "");
+}
+
+/* Between nft_rules_begin and nft_rules_commit (a start-up, a reload's
+ * new watches), installs are gathered and sent together: the kernel
+ * checks a table's jumps at each commit, so a thousand watches in one
+ * transaction cost what one does. */
+static struct {
+	bool		  open;
+	struct nft_rules **rules;
+	size_t		  n, room;
+} gather;
+
+void
+nft_rules_begin(void)
+{
+	gather.open = true;
+	gather.n = 0;
+}
+
+static bool
+holds(struct nft_rules *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] != NULL && list[i]->first.queue >= 0)
+			return true;
+	return false;
+}
+
+/* The watches of list, in as few transactions as the batch buffer
+ * allows (one, up to some thousands); those sent are installed even if a
+ * later batch fails. A queue rule the kernel cannot take (no nft_compat
+ * for the xtables target) is tried once with nftables' own queue
+ * expression, and that kind kept. */
+static int
+send_watches(struct nft_rules **list, size_t n, char *err, size_t len)
+{
+	size_t i, from = 0, k;
+	enum nft_family f;
+	struct batch bt;
+	bool retried = false;
+
+	while (from < n) {
+		batch_start(&bt);
+		for (i = from; i < n; i++) {
+			if (list[i] == NULL)
+				continue;
+			if (i > from && mnl_nlmsg_batch_size(bt.b) >
+			    sizeof batch_buf - WATCH_ROOM)
+				break;
+			for (f = 0; f < NFT_FAMILIES; f++)
+				if (list[i]->fam[f].have)
+					put_watch(&bt, f, list[i]);
+		}
+		if (batch_send(&bt) == -1) {
+			if (!retried && (errno == ENOENT ||
+			    errno == EOPNOTSUPP) && holds(list + from, i - from)) {
+				queue_expr = !queue_expr;
+				retried = true;
+				continue;
+			}
+			for (k = from; k < i && list[k] == NULL; k++)
+				;
+			if (k < i)
+				install_failed(list[k], err, len);
+			else
+				snprintf(err, len, "nftables: %s",
+				    strerror(errno));
+			return -1;
+		}
+		for (k = from; k < i; k++)
+			for (f = 0; list[k] != NULL && f < NFT_FAMILIES; f++)
+				if (list[k]->fam[f].have)
+					list[k]->installed[f] = table_made[f] =
+					    true;
+		from = i;
+	}
+	return 0;
+}
+
+/* The gathered installs sent; 0, or -1 with err naming a watch of the
+ * transaction the kernel refused (none of its rules is in). */
+int
+nft_rules_commit(char *err, size_t len)
+{
+	int r;
+
+	if (!gather.open)
+		return 0;
+	gather.open = false;
+	r = send_watches(gather.rules, gather.n, err, len);
+	gather.n = 0;
+	return r;
+}
+
+/* The watch's set and chains: at once, in one transaction (a table made
+ * in the same one), or gathered (nft_rules_begin); 0, or -1 with err set
+ * and nothing installed. */
 int
 nft_rules_install(struct nft_rules *nr, const struct nft_first *to,
     char *err, size_t len)
 {
-	enum nft_family f;
-	struct batch bt;
-	char chain[NFT_NAME_MAX + 16];
-	int h;
-
 	if (socket_get() == NULL) {
 		snprintf(err, len, "nftables: netlink socket: %s",
 		    strerror(errno));
@@ -522,35 +695,13 @@ nft_rules_install(struct nft_rules *nr, const struct nft_first *to,
 		snprintf(nr->prefix, sizeof nr->prefix, "%s", to->log_prefix);
 		nr->first.log_prefix = nr->prefix;
 	}
-	for (f = 0; f < NFT_FAMILIES; f++) {
-		if (!nr->fam[f].have)
-			continue;
-		batch_start(&bt);
-		if (!table_made[f])
-			put_table(&bt, f);
-		put_set(&bt, f, nr);
-		put_chain(&bt, f, nr->name, -1);
-		put_rule(&bt, f, first_rule(nr, f), nr->name);
-		put_rule(&bt, f, update_rule(nr, f), nr->name);
-		for (h = 0; h < NF_INET_NUMHOOKS; h++) {
-			if (!(nr->hooks & 1u << h))
-				continue;
-			chain_name(nr, h, chain, sizeof chain);
-			put_chain(&bt, f, chain, h);
-			put_match(&bt, f, &nr->fam[f], chain, nr->name);
-		}
-		if (batch_send(&bt) == -1) {
-			snprintf(err, len, "nftables: installing the rules of "
-			    "`%s' in table %s " NFT_TABLE ": %s%s", nr->name,
-			    nft_family_name(f), strerror(errno), errno ==
-			    EPERM ? " (the table is another process's: "
-			    "another tuninetd?)" : "");
-			nft_rules_remove(nr);
-			return -1;
-		}
-		table_made[f] = true;
-		nr->installed[f] = true;
-	}
+	if (!gather.open)
+		return send_watches(&nr, 1, err, len);
+	if (gather.n == gather.room && (gather.rules = reallocarray(
+	    gather.rules, gather.room = gather.room * 2 + 16,
+	    sizeof *gather.rules)) == NULL)
+		fatal("reallocarray");
+	gather.rules[gather.n++] = nr;
 	return 0;
 }
 
@@ -597,7 +748,12 @@ nft_rules_remove(struct nft_rules *nr)
 	char chain[NFT_NAME_MAX + 16];
 	enum nft_family f;
 	struct batch bt;
+	size_t i;
 	int h;
+
+	for (i = 0; i < gather.n; i++)	/* gathered, not sent: comes out */
+		if (gather.rules[i] == nr)
+			gather.rules[i] = NULL;
 
 	for (f = 0; f < NFT_FAMILIES; f++) {
 		if (!nr->installed[f])
@@ -636,8 +792,7 @@ nft_rules_retime(struct nft_rules *nr, unsigned ttl)
 			continue;
 		batch_start(&bt);
 		put_flush(&bt, f, nr->name);
-		put_rule(&bt, f, first_rule(nr, f), nr->name);
-		put_rule(&bt, f, update_rule(nr, f), nr->name);
+		put_own_rules(&bt, f, nr);
 		if (batch_send(&bt) == -1)
 			r = -1;
 	}

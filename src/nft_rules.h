@@ -46,6 +46,8 @@ bool		 nft_rules_has(const struct nft_rules *, enum nft_family);
 int		 nft_rules_install(struct nft_rules *, const struct nft_first *,
 		    char *err, size_t);
 void		 nft_rules_remove(struct nft_rules *);
+void		 nft_rules_begin(void);
+int		 nft_rules_commit(char *err, size_t);
 int64_t		 nft_rules_left(struct nft_rules *);
 int64_t		 nft_rules_key_left(struct nft_rules *, const struct nft_key *);
 int		 nft_rules_refresh(struct nft_rules *, unsigned ttl);

@@ -9,7 +9,8 @@
 # the table; SIGTERM and kill -9 leave nothing. --hold-first: packets wait
 # for the start hook, then pass in order. --session saddr: a cycle per
 # source, each stopping at its own last packet + TTL, listed by status;
-# session-max bounds them; the README's door (a concatenated set). A reload retimes a watch in place (its rule
+# session-max bounds them; the README's door (a concatenated set);
+# --keep-connections with no rule of the user's. A reload retimes a watch in place (its rule
 # says the new TTL) and replaces a changed expression's rules.
 . "$(dirname "$0")/lib.sh"
 CTL=$(dirname "$TUNINETD")/tuninetctl
@@ -61,6 +62,8 @@ check "nothing of tuninetd left after the refusals ($(tables) tables)" [ "$(tabl
 # --- a cycle ----------------------------------------------------------
 daemon --match 'udp dport 9998' --match-hooks input -t 2 --control "$S" -c "$T/hook"
 check "its tables are there while it runs ($(tables))" [ "$(tables)" = 2 ]
+check "the compiler's scratch tables are gone once it runs" \
+    sh -c "! ip netns exec $NS_B nft list tables | grep -q tuninetd_compile"
 check "the watch's chain in the input hook jumps to its own" \
     sh -c "ip netns exec $NS_B nft list chain ip tuninetd match_input | grep -q 'udp dport 9998 jump match'"
 ctl rules > "$T/rules" 2>&1
@@ -143,6 +146,20 @@ wait_ev start 1 2 || bail "door: no start on the knock"
 check "door: the knock opened 10.77.0.12's session" grep -q '^  TUNINETD_SESSION=10.77.0.12$' "$T/events"
 from_a 10.77.0.12 9991; sleep 0.2
 check "door: another port starts nothing ($(nev start) starts)" [ "$(nev start)" = 1 ]
+kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+
+# --keep-connections with --match: the daemon marks the watch's
+# connections itself; a quiet connection holds the watch past its TTL
+in_b "$TOOLS/tcpchat" listen 0.0.0.0 9100 & EXTRA_PIDS="$EXTRA_PIDS $!"
+sleep 0.2
+: > "$T/events"
+daemon --match 'tcp dport 9100' --match-hooks input --keep-connections 0x40000/0x40000 -t 1 -c "$T/hook"
+read -r t_open t_close < <(in_a "$TOOLS/tcpchat" talk "$ADDR_B" 9100 1 0 3000)
+wait_ev stop 1 4 || bail "keep-connections: no stop"
+d=$(ms "$(evtime stop 1)" "$t_close")
+check "keep-connections: the quiet connection held it; stop ${d} ms after its close (0-2000)" within "$d" 0 2000
+check "keep-connections: the mark is the daemon's own rule" \
+    sh -c "ip netns exec $NS_B nft list chain ip tuninetd match | grep -q 'ct mark set ct mark | 0x00040000'"
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 
 # --- reload -----------------------------------------------------------
