@@ -156,6 +156,24 @@ connections(const struct watch_info *in)
 	return in->counts.connections;
 }
 
+static long
+sessions(const struct watch_info *in)
+{
+	return in->sessions;
+}
+
+static long
+sessions_up(const struct watch_info *in)
+{
+	return in->sessions_up;
+}
+
+static long
+sessions_refused(const struct watch_info *in)
+{
+	return in->sessions_refused;
+}
+
 char *
 metrics_text(const struct watch_info *w, int n)
 {
@@ -243,6 +261,13 @@ metrics_text(const struct watch_info *w, int n)
 	counts(&t, w, n, "tuninetd_connections_open", "gauge", "Marked "
 	    "connections open (--keep-connections), as last read.",
 	    connections);
+	counts(&t, w, n, "tuninetd_sessions", "gauge", "Sessions (--session) "
+	    "alive: starting, up or stopping.", sessions);
+	counts(&t, w, n, "tuninetd_sessions_up", "gauge", "Sessions "
+	    "(--session) up.", sessions_up);
+	counts(&t, w, n, "tuninetd_sessions_refused_total", "counter",
+	    "Packets of new clients beyond --session-max, which started "
+	    "nothing.", sessions_refused);
 	if (t.failed) {
 		free(t.buf);
 		return NULL;

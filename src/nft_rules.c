@@ -389,7 +389,10 @@ first_rule(const struct nft_rules *nr, enum nft_family f)
 	return r;
 }
 
-/* update @W { <key> timeout T } */
+/* update @W { <key> timeout T }; with sessions, <key> @W first: a key
+ * is added by the daemon, when it takes the client's session on (a
+ * first packet's record lost in a full socket buffer is then logged
+ * again by the next packet, not forgotten with the key in the set) */
 static struct nftnl_rule *
 update_rule(const struct nft_rules *nr, enum nft_family f)
 {
@@ -398,6 +401,11 @@ update_rule(const struct nft_rules *nr, enum nft_family f)
 	uint32_t type;
 
 	put_key(r, nr, f, &type);
+	if (nr->session != SESSION_NONE) {	/* only a session's own key */
+		e = expr(r, "lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, nr->name);
+	}
 	e = expr(r, "dynset");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG32_00);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
@@ -869,43 +877,62 @@ nft_rules_key_left(struct nft_rules *nr, const struct nft_key *k)
 	return left > 0 ? left : -1;
 }
 
-/* The element, for TTL from now, as a packet would: held packets are let
- * through after this, and the ones behind them pass the set. */
-int
-nft_rules_refresh(struct nft_rules *nr, unsigned ttl)
+/* An element of key, for TTL from now, as a packet would add it (not
+ * an error if one did already). */
+static int
+add_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
+    size_t keylen)
 {
 	struct nftnl_set_elem *e;
 	struct nftnl_set *s;
-	enum nft_family f;
 	struct batch bt;
+
+	s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, nr->name);
+	e = nftnl_set_elem_alloc();
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)keylen);
+	nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+	    (uint64_t)nr->ttl * 1000);
+	nftnl_set_elem_add(s, e);
+	batch_start(&bt);
+	nftnl_set_elems_nlmsg_build_payload(batch_msg(&bt, NFT_MSG_NEWSETELEM,
+	    f, NLM_F_CREATE), s);
+	batch_next(&bt);
+	nftnl_set_free(s);
+	if (batch_send(&bt) == -1) {
+		log_warn("nftables: set %s of table %s " NFT_TABLE, nr->name,
+		    nft_family_name(f));
+		return -1;
+	}
+	return 0;
+}
+
+/* The watch's element, for TTL from now: held packets are let through
+ * after this, and the ones behind them pass the set. */
+int
+nft_rules_refresh(struct nft_rules *nr, unsigned ttl)
+{
+	enum nft_family f;
 	uint8_t key;
 	int r = 0;
 
+	(void)ttl;
 	for (f = 0; f < NFT_FAMILIES; f++) {
-		if (!nr->installed[f])
-			continue;
 		key = (uint8_t)nft_family_proto(f);
-		s = nftnl_set_alloc();
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, nr->name);
-		e = nftnl_set_elem_alloc();
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &key, sizeof key);
-		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
-		    (uint64_t)ttl * 1000);
-		nftnl_set_elem_add(s, e);
-		batch_start(&bt);
-		/* replace, not create: a packet may have added it since */
-		nftnl_set_elems_nlmsg_build_payload(batch_msg(&bt,
-		    NFT_MSG_NEWSETELEM, f, NLM_F_CREATE), s);
-		batch_next(&bt);
-		nftnl_set_free(s);
-		if (batch_send(&bt) == -1) {
-			log_warn("nftables: set %s of table %s " NFT_TABLE,
-			    nr->name, nft_family_name(f));
+		if (nr->installed[f] && add_element(nr, f, &key, 1) == -1)
 			r = -1;
-		}
 	}
 	return r;
+}
+
+/* A session's key into the set: its packets refresh it from now on. */
+int
+nft_rules_key_add(struct nft_rules *nr, const struct nft_key *k)
+{
+	if (!nr->installed[k->family])
+		return -1;
+	return add_element(nr, k->family, k->bytes, k->len);
 }
 
 const char *

@@ -93,6 +93,17 @@ nl_bind_refusal(const struct watch_conf *wc, const char *key, char *err,
 		conf_refusal(wc, key, err, len, "%s: %s", what, strerror(e));
 }
 
+/* A receive buffer of at least size bytes from now on (a burst the
+ * owner expects: a record per new session). */
+void
+nl_rcvbuf_at_least(struct mnl_socket *nl, struct nl_rcvbuf *rb, int size)
+{
+	if (size <= rb->size)
+		return;
+	rb->size = size;
+	set_rcvbuf(mnl_socket_get_fd(nl), size, true);
+}
+
 /* ENOBUFS: the buffer doubles, up to RCVBUF_MAX. Returns how many
  * overflows to say now (the size is in rb), or 0 while the last were said
  * less than a minute ago. */

@@ -26,6 +26,8 @@ struct watch_conf;
 void		 nl_bind_refusal(const struct watch_conf *, const char *key,
 		    char *err, size_t len, const char *what);
 unsigned long	 nl_overflowed(struct mnl_socket *, struct nl_rcvbuf *);
+void		 nl_rcvbuf_at_least(struct mnl_socket *, struct nl_rcvbuf *,
+		    int size);
 bool		 nl_timestamp(const struct nlattr *, struct timespec *);
 
 #endif

@@ -109,6 +109,8 @@ struct sensor_ops {
 		    const struct sensor_packet *, struct session_key *);
 	/* how long (ns) a session has left in the kernel; -1: it is over */
 	int64_t	(*session_left)(struct sensor *, const struct session_key *);
+	/* a session taken on: its packets keep it from now on */
+	void	(*session_admit)(struct sensor *, const struct session_key *);
 	/* LINKTYPE_* of what it reports; 0 while not known yet */
 	int	(*linktype)(const struct sensor *);
 	/* why it cannot report packets now (its interface is absent), or
@@ -144,6 +146,7 @@ bool		 pcap_interface_ok(const char *ifname, bool wait, char *err,
 /* sensor_nflog.c */
 bool		 nflog_sensor_wanted(const struct watch_conf *);
 struct sensor	*nflog_sensor_open(const struct watch_conf *, char *err, size_t);
+void		 nflog_sensor_buffer(struct sensor *, int bytes);
 
 /* sensor_nfqueue.c */
 bool		 nfqueue_sensor_wanted(const struct watch_conf *);

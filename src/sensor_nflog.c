@@ -815,6 +815,17 @@ open_group(const struct watch_conf *wc, char *err, size_t errlen)
 	return g;
 }
 
+/* The group's receive buffer holds at least bytes: records that come in
+ * a burst (a first packet per new session, sensor_nft.c) and would
+ * otherwise be lost before the loop reads them. */
+void
+nflog_sensor_buffer(struct sensor *s, int bytes)
+{
+	struct nflog_sensor *ns = (struct nflog_sensor *)s;
+
+	nl_rcvbuf_at_least(ns->g->nl, &ns->g->rcvbuf, bytes);
+}
+
 bool
 nflog_sensor_wanted(const struct watch_conf *wc)
 {

@@ -16,6 +16,8 @@
  * is added by the daemon once the start hook succeeded, before the held
  * packets are let through: the packets behind them pass the set.
  */
+#include <netinet/in.h>		/* before linux/netfilter.h: libc's */
+#include <linux/netfilter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +188,7 @@ nft_env(const struct sensor *s, struct env *e)
 	char hooks[64] = "";
 	int h;
 
-	for (h = 0; h < 8; h++)
+	for (h = 0; h < NF_INET_NUMHOOKS; h++)
 		if (ns->hooks & 1u << h)
 			snprintf(hooks + strlen(hooks), sizeof hooks -
 			    strlen(hooks), "%s%s", hooks[0] != '\0' ? "," : "",
@@ -266,6 +268,16 @@ nft_session_left(struct sensor *s, const struct session_key *k)
 	return ms < 0 ? -1 : ms * 1000000;
 }
 
+static void
+nft_session_admit(struct sensor *s, const struct session_key *k)
+{
+	struct nft_sensor *ns = (struct nft_sensor *)s;
+	struct nft_key key = { .family = k->family, .len = k->len };
+
+	memcpy(key.bytes, k->bytes, k->len);
+	(void)nft_rules_key_add(ns->rules, &key);
+}
+
 static int
 nft_linktype(const struct sensor *s)
 {
@@ -307,6 +319,7 @@ static const struct sensor_ops nft_ops = {
 	.env = nft_env,
 	.session_key = nft_session_key,
 	.session_left = nft_session_left,
+	.session_admit = nft_session_admit,
 	.linktype = nft_linktype,
 	.close = nft_close,
 };
@@ -398,6 +411,11 @@ nft_sensor_open(const struct watch_conf *wc, char *err, size_t len)
 	    nft_rules_name(ns->rules));
 	if ((ns->inner = open_inner(ns, wc, err, len)) == NULL)
 		goto fail;
+	/* a burst of new clients: a record each, held until read (the
+	 * kernel counts some 2 KiB a record) */
+	if (wc->session != SESSION_NONE && !wc->hold_first)
+		nflog_sensor_buffer(ns->inner, wc->session_max > 32768 ?
+		    64 << 20 : (int)wc->session_max * 2048);
 	ns->next = sensors;
 	sensors = ns;
 	return &ns->base;

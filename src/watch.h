@@ -54,6 +54,9 @@ struct watch_info {
 	unsigned		 failures;	/* --strict-start, in a row */
 	int64_t			 backoff_until;
 	struct sensor_counts	 counts;	/* -1: no such sensor */
+	/* --session: alive, up, new clients refused beyond session-max;
+	 * -1: not a watch with sessions */
+	long			 sessions, sessions_up, sessions_refused;
 	char			 sensors[256];	/* labels, ", " between */
 	bool			 have_trigger;	/* of the start running or last */
 	const char		*trigger_sensor;

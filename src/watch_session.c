@@ -5,9 +5,9 @@
  * machine of its own (fsm.c, the watch's settings), a hook of its own and
  * a deadline of its own; the watch's own state machine stays idle, and
  * only says whether the watch is held. The sensor (sensor_nft.c) reports
- * the first packet of each key that is not in the kernel's set, and tells
- * at a session's deadline how long its key has left in the set, which
- * packets refresh in the kernel; so a session costs nothing per packet
+ * the first packet of each key that is not in the kernel's set, adds the
+ * key once the session is taken on, and tells at a session's deadline how
+ * long its key has left in the set, which packets refresh in the kernel; so a session costs nothing per packet
  * while up, one netlink request per TTL, and its stop comes at its own
  * last packet + TTL.
  *
@@ -54,6 +54,11 @@ struct sessions {
 	unsigned long		 refused, refused_unsaid;
 	int64_t			 refused_said;
 	struct sensor		*sensor;		/* with session_left */
+	/* forgotten, freed at the next turn of the loop: a walk over the
+	 * sessions never meets freed memory, whatever a step forgets */
+	struct session		*forgotten;
+	struct timer		 sweep;
+	bool			 freeing;
 };
 
 static void	session_step(struct session *, enum fsm_input, int64_t now,
@@ -109,6 +114,18 @@ grow(struct sessions *ss)
 	ss->nbuckets = n;
 }
 
+static void
+sweep(struct timer *t)
+{
+	struct sessions *ss = t->arg;
+	struct session *s;
+
+	while ((s = ss->forgotten) != NULL) {
+		ss->forgotten = s->next_waiting;
+		free(s);
+	}
+}
+
 void
 watch_sessions_init(struct watch *w)
 {
@@ -121,6 +138,7 @@ watch_sessions_init(struct watch *w)
 	    (ss->buckets = calloc(64, sizeof *ss->buckets)) == NULL)
 		fatal("calloc");
 	ss->nbuckets = 64;
+	ss->sweep = (struct timer){ .cb = sweep, .arg = ss };
 	for (i = 0; i < w->nsensors; i++)
 		if (w->sensors[i]->ops->session_left != NULL)
 			ss->sensor = w->sensors[i];
@@ -157,9 +175,14 @@ forget(struct session *s)
 	timer_stop(&s->deadline);
 	hook_free(&s->hook);
 	free(s->trigger.data);
-	free(s);
-	/* the last one gone: a watch that exits or is retired is done */
-	if (ss->n == 0 && w->fsm.exiting && w->owner.changed != NULL)
+	s->trigger.data = NULL;
+	s->next_waiting = ss->forgotten;
+	ss->forgotten = s;
+	timer_set(&ss->sweep, now_ns());
+	/* the last one gone: a watch that exits or is retired is done (not
+	 * said while it is being freed) */
+	if (ss->n == 0 && w->fsm.exiting && w->owner.changed != NULL &&
+	    !ss->freeing)
 		w->owner.changed(w, w->owner.arg);
 }
 
@@ -289,6 +312,14 @@ carry_out(struct session *s, struct fsm_step st)
 		log_step(s, &st, ended_ok);
 		s->since = st.now;
 	}
+	/* up, its start said: the trigger's bytes are not needed any more
+	 * (ten thousand sessions keep a few MB less) */
+	if (st.to == FSM_UP && s->trigger.data != NULL) {
+		free(s->trigger.data);
+		s->trigger.data = NULL;
+		s->trigger.room = 0;
+		s->trigger.have_data = false;
+	}
 	if (st.action != FSM_NOTHING) {
 		if (ss->running < s->w->conf->session_hooks && ss->line == NULL)
 			failed = !run(s, st.action, st.reason);
@@ -393,6 +424,9 @@ watch_session_report(struct watch *w, struct sensor *sn,
 		}
 		s = session_new(w, &k);
 	}
+	/* reported: the key was not in the kernel's set; it is now */
+	if (sn->ops->session_admit != NULL)
+		sn->ops->session_admit(sn, &k);
 	if (fsm_is_trigger(&s->fsm, sp->when)) {
 		s->trigger.sensor = sn;
 		s->trigger.when = sp->when;
@@ -490,9 +524,12 @@ watch_sessions_free(struct watch *w)
 
 	if (ss == NULL)
 		return;
+	ss->freeing = true;
 	for (i = 0; i < ss->nbuckets; i++)
 		while ((s = ss->buckets[i]) != NULL)
 			forget(s);
+	timer_stop(&ss->sweep);
+	sweep(&ss->sweep);
 	free(ss->buckets);
 	free(ss);
 	w->sessions = NULL;

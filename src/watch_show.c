@@ -123,6 +123,7 @@ void
 watch_info(const struct watch *w, struct watch_info *in)
 {
 	const struct trigger *t = &w->trigger;
+	struct session_counts sc;
 	struct sensor_counts c;
 	struct packet_info pi;
 	char label[64];
@@ -159,6 +160,13 @@ watch_info(const struct watch *w, struct watch_info *in)
 	in->failures = w->fsm.failures;
 	if (w->fsm.state == FSM_IDLE && w->fsm.not_before > now_ns())
 		in->backoff_until = real(w->fsm.not_before);
+	in->sessions = in->sessions_up = in->sessions_refused = -1;
+	if (w->sessions != NULL) {
+		(void)watch_sessions_list(w, NULL, 0, &sc);
+		in->sessions = (long)sc.count;
+		in->sessions_up = (long)sc.up;
+		in->sessions_refused = (long)sc.refused;
+	}
 	in->counts = (struct sensor_counts){ -1, -1, -1, -1 };
 	for (i = 0; i < w->nsensors; i++) {
 		w->sensors[i]->ops->label(w->sensors[i], label, sizeof label);

@@ -53,10 +53,12 @@ test_two_watches(void **state)
 	w[0] = (struct watch_info){ .name = "alpha", .state = "up",
 	    .last_packet = 1764155021500000000LL, .up_ns = 12500000000LL,
 	    .counts = { .held = 2, .dropped = 5, .gone = 1,
-	    .connections = -1 }, .stats = &sa };
+	    .connections = -1 }, .sessions = -1, .sessions_up = -1,
+	    .sessions_refused = -1, .stats = &sa };
 	w[1] = (struct watch_info){ .name = "be\"t\\a\n", .state = "held",
 	    .held = true, .counts = { .held = -1, .dropped = -1, .gone = -1,
-	    .connections = 0 }, .stats = &sb };
+	    .connections = 0 }, .sessions = -1, .sessions_up = -1,
+	    .sessions_refused = -1, .stats = &sb };
 	assert_non_null(text = metrics_text(w, 2));
 
 	assert_int_equal(count(text, "# TYPE "), 13);
@@ -109,6 +111,20 @@ test_two_watches(void **state)
 	assert_non_null(text = metrics_text(w, 2));
 	assert_null(strstr(text, "queue"));
 	assert_null(strstr(text, "connections"));
+	assert_null(strstr(text, "sessions"));
+	free(text);
+
+	/* a watch with sessions (--session): three families of its own */
+	w[1].sessions = 5;
+	w[1].sessions_up = 4;
+	w[1].sessions_refused = 7;
+	assert_non_null(text = metrics_text(w, 2));
+	has(text, "# TYPE tuninetd_sessions gauge\n"
+	    "tuninetd_sessions{watch=\"be\\\"t\\\\a\\n\"} 5\n");
+	has(text, "tuninetd_sessions_up{watch=\"be\\\"t\\\\a\\n\"} 4\n");
+	has(text, "# TYPE tuninetd_sessions_refused_total counter\n"
+	    "tuninetd_sessions_refused_total{watch=\"be\\\"t\\\\a\\n\"} 7\n");
+	assert_int_equal(count(text, "tuninetd_sessions{"), 1);
 	free(text);
 }
 
