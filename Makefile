@@ -22,14 +22,16 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih \
-	  libnftnl libnftables
+PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
 ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih -lnftnl -lnftables)
+# libnftnl linked in (what --match uses of it, and nothing resident for
+# a daemon without); libnftables is loaded by --match itself (dlopen)
+LIBS	= -Wl,-Bstatic -lnftnl -Wl,-Bdynamic \
+	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -45,13 +47,15 @@ ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
 
-DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_say.c watch_show.c watch_session.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
+DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_say.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c nfqueue_held.c sensor_conntrack.c \
-	  sensor_nft.c nft_compile.c nft_rules.c \
 	  packet.c packet_text.c text.c \
 	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
-	  duration.c
+	  duration.c \
+	  watch_session.c sensor_nft.c nft_compile.c nft_rules.c
+# (--match and --session last: their pages stay apart from the code every
+# daemon runs, and are not read in with it)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_config test_fsm test_watch test_plan test_loop test_json test_metrics \

@@ -449,7 +449,8 @@ apply(struct daemon *d, struct plan *p, struct watch **made,
 			d->nretiring++;
 			watch_retire(running[k]);
 		}
-	nft_rules_begin();	/* the watches added: one transaction */
+	if (nft_rules_used)	/* the watches added: one transaction */
+		nft_rules_begin();
 	for (i = 0; i < p->n; i++) {
 		it = &p->items[i];
 		if (made[i] == NULL)
@@ -472,7 +473,7 @@ apply(struct daemon *d, struct plan *p, struct watch **made,
 		for (s->nwaits = 0; s->nwaits < it->nwaits; s->nwaits++)
 			s->waits[s->nwaits] = running[it->waits[s->nwaits]];
 	}
-	if (nft_rules_commit(err, sizeof err) == -1)
+	if (nft_rules_used && nft_rules_commit(err, sizeof err) == -1)
 		log_warnx("CORE: reload: %s", err);
 }
 
@@ -796,13 +797,14 @@ daemon_run(struct daemon *d)
 	 * waited for with the rest of its group */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("CORE: prctl(PR_SET_CHILD_SUBREAPER)");
-	nft_rules_begin();	/* every --match watch in one transaction */
+	if (nft_rules_used)	/* every --match watch in one transaction */
+		nft_rules_begin();
 	for (i = 0; i < d->nslots; i++) {
 		if (watch_start(d->slots[i].w) == -1)
 			fatal("sensors");
 		adopt(d, d->slots[i].w);
 	}
-	if (nft_rules_commit(err, sizeof err) == -1)
+	if (nft_rules_used && nft_rules_commit(err, sizeof err) == -1)
 		fatalx("%s", err);
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), d->status);

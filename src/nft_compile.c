@@ -12,6 +12,7 @@
  * command, so it may not hold a command separator or a comment.
  */
 #define _GNU_SOURCE		/* asprintf */
+#include <dlfcn.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
@@ -31,18 +32,61 @@
 #define SCRATCH		"tuninetd_compile"
 
 struct nft_rules *nft_all;
+bool nft_rules_used;
+
+/* libnftables, loaded when the first expression is compiled: it and
+ * what it brings (libxtables, libjansson, libgmp) are half a megabyte of
+ * the daemon's memory that a daemon without --match never needs */
+static struct {
+	bool		  tried;
+	char		  why[256];
+	struct nft_ctx	*(*ctx_new)(uint32_t);
+	int		 (*buffer_error)(struct nft_ctx *);
+	int		 (*buffer_output)(struct nft_ctx *);
+	void		 (*set_dry_run)(struct nft_ctx *, bool);
+	int		 (*run)(struct nft_ctx *, const char *);
+	const char	*(*error_buffer)(struct nft_ctx *);
+	const char	*(*output_buffer)(struct nft_ctx *);
+} lib;
 
 static struct nft_ctx *ctx;
 
+static bool
+load(void *h, const char *name, void *fp)
+{
+	void *sym = dlsym(h, name);
+
+	memcpy(fp, &sym, sizeof sym);	/* POSIX: a function's address */
+	if (sym == NULL)
+		snprintf(lib.why, sizeof lib.why, "libnftables: %s", dlerror());
+	return sym != NULL;
+}
+
+/* the library's context, or NULL (lib.why says why) */
 static struct nft_ctx *
 context(void)
 {
-	if (ctx == NULL) {
-		if ((ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
-			fatalx("nft_ctx_new failed");
-		nft_ctx_buffer_error(ctx);
-		nft_ctx_buffer_output(ctx);
+	void *h;
+
+	if (ctx != NULL || lib.tried)
+		return ctx;
+	lib.tried = true;
+	if ((h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(lib.why, sizeof lib.why, "%s", dlerror());
+		return NULL;
 	}
+	if (!load(h, "nft_ctx_new", &lib.ctx_new) ||
+	    !load(h, "nft_ctx_buffer_error", &lib.buffer_error) ||
+	    !load(h, "nft_ctx_buffer_output", &lib.buffer_output) ||
+	    !load(h, "nft_ctx_set_dry_run", &lib.set_dry_run) ||
+	    !load(h, "nft_run_cmd_from_buffer", &lib.run) ||
+	    !load(h, "nft_ctx_get_error_buffer", &lib.error_buffer) ||
+	    !load(h, "nft_ctx_get_output_buffer", &lib.output_buffer))
+		return NULL;
+	if ((ctx = lib.ctx_new(NFT_CTX_DEFAULT)) == NULL)
+		fatalx("nft_ctx_new failed");
+	lib.buffer_error(ctx);
+	lib.buffer_output(ctx);
 	return ctx;
 }
 
@@ -83,11 +127,11 @@ static void
 drop_scratch(struct timer *t)
 {
 	(void)t;
-	(void)nft_run_cmd_from_buffer(context(), "delete table ip " SCRATCH
-	    "\n");
-	(void)nft_run_cmd_from_buffer(context(), "delete table ip6 " SCRATCH
-	    "\n");
-	(void)nft_ctx_get_error_buffer(ctx);
+	if (ctx == NULL)
+		return;
+	(void)lib.run(ctx, "delete table ip " SCRATCH "\n");
+	(void)lib.run(ctx, "delete table ip6 " SCRATCH "\n");
+	(void)lib.error_buffer(ctx);
 }
 
 static struct timer scratch_timer = { .cb = drop_scratch };
@@ -105,20 +149,25 @@ scratch(const char *family, const char *match, bool dry, char *err,
 	char *cmd, head[200];
 	int r;
 
+	if (c == NULL) {
+		snprintf(err, len, "%s", lib.why);
+		return -1;
+	}
+
 	/* one line: nft's report shows the line of the error */
 	snprintf(head, sizeof head, "add table %s " SCRATCH " { flags owner; "
 	    "}; add chain %s " SCRATCH " c; flush chain %s " SCRATCH " c; "
 	    "add rule %s " SCRATCH " c ", family, family, family, family);
 	if (asprintf(&cmd, "%s%s\n", head, match) == -1)
 		fatal("asprintf");
-	nft_ctx_set_dry_run(c, dry);
-	r = nft_run_cmd_from_buffer(c, cmd);
-	nft_ctx_set_dry_run(c, false);
+	lib.set_dry_run(c, dry);
+	r = lib.run(c, cmd);
+	lib.set_dry_run(c, false);
 	free(cmd);
 	if (r != 0)
-		complaint(nft_ctx_get_error_buffer(c), strlen(head), err, len);
+		complaint(lib.error_buffer(c), strlen(head), err, len);
 	else
-		(void)nft_ctx_get_error_buffer(c);	/* empties it */
+		(void)lib.error_buffer(c);	/* empties it */
 	if (!dry)
 		timer_set(&scratch_timer, now_ns());
 	return r == 0 ? 0 : -1;
@@ -342,6 +391,7 @@ nft_rules_compile(const struct watch_conf *wc, char *err, size_t len)
 	struct nft_rules *nr;
 	char why[1024];
 
+	nft_rules_used = true;
 	if ((nr = calloc(1, sizeof *nr)) == NULL)
 		fatal("calloc");
 	if (compile(wc->match, nr->fam, why, sizeof why) == -1) {
@@ -392,7 +442,8 @@ nft_rules_free(struct nft_rules *nr)
 char *
 nft_rules_list(void)
 {
-	struct nft_ctx *c = context();
+	/* not loaded for a daemon that has no --match watch */
+	struct nft_ctx *c = nft_all != NULL ? context() : NULL;
 	char *out = NULL, cmd[64];
 	enum nft_family f;
 	size_t n = 0;
@@ -400,13 +451,13 @@ nft_rules_list(void)
 
 	if ((fp = open_memstream(&out, &n)) == NULL)
 		fatal("open_memstream");
-	for (f = 0; f < NFT_FAMILIES; f++) {
+	for (f = 0; f < NFT_FAMILIES && c != NULL; f++) {
 		snprintf(cmd, sizeof cmd, "list table %s " NFT_TABLE "\n",
 		    nft_family_name(f));
-		if (nft_run_cmd_from_buffer(c, cmd) == 0)
-			fputs(nft_ctx_get_output_buffer(c), fp);
+		if (lib.run(c, cmd) == 0)
+			fputs(lib.output_buffer(c), fp);
 		else
-			(void)nft_ctx_get_error_buffer(c);
+			(void)lib.error_buffer(c);
 	}
 	fclose(fp);
 	return out;

@@ -36,6 +36,10 @@ struct nft_key {
 	uint8_t		 bytes[NFT_KEY_MAX];
 };
 
+/* true once an expression has been compiled: a daemon without --match
+ * never calls into these files (their pages are not read in) */
+extern bool	 nft_rules_used;
+
 /* nft_compile.c: the user's expression, read by libnftables */
 bool		 nft_match_check(const char *match, char *err, size_t);
 struct nft_rules *nft_rules_compile(const struct watch_conf *, char *err,

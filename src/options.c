@@ -400,6 +400,8 @@ options_usage(char *buf, size_t len, const char *prog)
 "usage: %s -i <ifname> -c <path> [-a] [-d] [-f <filter>] [-n <nflog-group>] [-t <ttl>] [-w <path>]\n"
 "       %s -n <nflog-group> -c <path> [-a] [-d] [-i <ifname> [-f <filter>]] [-t <ttl>] [-w <path>]\n"
 "       %s -q <queue> -c <path> [options]\n"
+"       %s --match <expression> -c <path> [--match-hooks <hooks>] [--hold-first]\n"
+"                [--session saddr|daddr|flow] [-d] [-t <ttl>] [-w <path>]\n"
 "       %s -C <file> [-d] [--check-config]\n"
 "       %s -r <capture> [-f <filter> | -n <nflog-group> [--replay-group <n>=<m>]...] [-t <ttl> | --ttl-sweep <list>]\n"
 "                [--json] [watch options]\n"
@@ -415,6 +417,13 @@ options_usage(char *buf, size_t len, const char *prog)
 "      --nflog-prefix <p>   only NFLOG records whose rule's log prefix is p\n"
 "  -q, --queue <n>          NFQUEUE sensor: hold the packets of queue n until start is done\n"
 "      --queue-hold-max <n> hold at most n packets (default %u)\n"
+"      --match <expression> nft sensor: tuninetd writes its own rules for what this\n"
+"                           nftables expression matches; the kernel keeps the time\n"
+"      --match-hooks <list> its netfilter hooks (default output,forward)\n"
+"      --hold-first         with --match: hold the first packets until start is done\n"
+"      --session saddr|daddr|flow  with --match: a start/stop cycle per client\n"
+"      --session-max <n>    sessions at once (default %u)\n"
+"      --session-hooks <n>  session hooks running at once (default %u)\n"
 "  -t, --ttl <seconds>      idle seconds before `stop' (default %u)\n"
 "  -w, --savefile <path>    append the packets that fired `start' to this pcap savefile\n"
 "      --hook-timeout <s>   kill a hook still running after s seconds (default %u, 0 = never)\n"
@@ -444,6 +453,7 @@ options_usage(char *buf, size_t len, const char *prog)
 "signals: SIGHUP  run `stop' now, without waiting for the TTL (-C: reload the file)\n"
 "         SIGUSR1 log the configuration and the current state\n"
 "         SIGTERM run `stop' if up, wait for the hooks, exit\n",
-	    prog, prog, prog, prog, prog, prog, QUEUE_HOLD_DEFAULT, TTL_DEFAULT,
+	    prog, prog, prog, prog, prog, prog, prog, QUEUE_HOLD_DEFAULT,
+	    SESSION_MAX_DEFAULT, SESSION_HOOKS_DEFAULT, TTL_DEFAULT,
 	    HOOK_TIMEOUT_DEFAULT);
 }

@@ -521,7 +521,7 @@ bool
 watch_done(const struct watch *w)
 {
 	return fsm_may_quit(&w->fsm) && !w->flushed.armed &&
-	    watch_sessions_done(w);
+	    (w->sessions == NULL || watch_sessions_done(w));
 }
 
 enum fsm_state
@@ -694,7 +694,8 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 		sensors[i]->report = on_report;
 	}
 	w->nsensors = i;
-	watch_sessions_init(w);
+	if (wc->session != SESSION_NONE)
+		watch_sessions_init(w);
 	return w;
 }
 
@@ -729,7 +730,8 @@ watch_free(struct watch *w)
 {
 	int i;
 
-	watch_sessions_free(w);
+	if (w->sessions != NULL)
+		watch_sessions_free(w);
 	for (i = 0; i < w->nsensors; i++)
 		w->sensors[i]->ops->close(w->sensors[i]);
 	timer_stop(&w->deadline);

@@ -132,8 +132,6 @@ watch_sessions_init(struct watch *w)
 	struct sessions *ss;
 	int i;
 
-	if (w->conf->session == SESSION_NONE)
-		return;
 	if ((ss = calloc(1, sizeof *ss)) == NULL ||
 	    (ss->buckets = calloc(64, sizeof *ss->buckets)) == NULL)
 		fatal("calloc");
