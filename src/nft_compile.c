@@ -320,12 +320,14 @@ choose_name(struct nft_rules *nr, const char *watch)
 		    !(base[i] >= '0' && base[i] <= '9' && i > 0))
 			base[i] = '_';
 	snprintf(nr->name, sizeof nr->name, "%s", base);
-	for (o = nft_all; o != NULL; o = o->next)
+	o = nft_all;
+	while (o != NULL)
 		if (strcmp(o->name, nr->name) == 0) {
 			snprintf(nr->name, sizeof nr->name, "%s_%u", base,
 			    ++serial);
-			o = nft_all;
-		}
+			o = nft_all;	/* the new name, against every one */
+		} else
+			o = o->next;
 }
 
 /* The expression compiled for each family it can match, into fam; 0,

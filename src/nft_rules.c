@@ -784,9 +784,9 @@ nft_rules_remove(struct nft_rules *nr)
 	}
 }
 
-/* A reload changed the TTL: the watch's chain of its own is rewritten,
- * in one transaction per family; the element keeps its expiry until the
- * next packet. */
+/* A reload changed the TTL (the same one: nothing to do): the watch's
+ * chain of its own is rewritten, in one transaction per family; the
+ * element keeps its expiry until the next packet. */
 int
 nft_rules_retime(struct nft_rules *nr, unsigned ttl)
 {
@@ -794,6 +794,8 @@ nft_rules_retime(struct nft_rules *nr, unsigned ttl)
 	struct batch bt;
 	int r = 0;
 
+	if (ttl == nr->ttl)
+		return 0;
 	nr->ttl = ttl;
 	for (f = 0; f < NFT_FAMILIES; f++) {
 		if (!nr->installed[f])
@@ -911,13 +913,12 @@ add_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
 /* The watch's element, for TTL from now: held packets are let through
  * after this, and the ones behind them pass the set. */
 int
-nft_rules_refresh(struct nft_rules *nr, unsigned ttl)
+nft_rules_refresh(struct nft_rules *nr)
 {
 	enum nft_family f;
 	uint8_t key;
 	int r = 0;
 
-	(void)ttl;
 	for (f = 0; f < NFT_FAMILIES; f++) {
 		key = (uint8_t)nft_family_proto(f);
 		if (nr->installed[f] && add_element(nr, f, &key, 1) == -1)

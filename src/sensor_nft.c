@@ -37,7 +37,7 @@ struct nft_sensor {
 	char			 prefix[NFLOG_PREFIX_LEN + 1];
 	int			 queue;		/* --hold-first, or -1 */
 	char			*match;
-	unsigned		 hooks, ttl;
+	unsigned		 hooks;
 	int			 session;	/* enum session_kind */
 	enum sensor_mode	 mode;
 	struct nft_sensor	*next;
@@ -55,7 +55,7 @@ inner_report(struct sensor *in, const struct sensor_packet *sp)
 
 	if (ns->mode == SENSOR_UP && ns->queue >= 0 &&
 	    sp->kind == REPORT_PACKET)
-		(void)nft_rules_refresh(ns->rules, ns->ttl);
+		(void)nft_rules_refresh(ns->rules);
 	ns->base.report(&ns->base, sp);
 }
 
@@ -109,7 +109,7 @@ nft_sync(struct sensor *s)
 	if (ns->mode == SENSOR_IDLE ||
 	    (left = nft_rules_left(ns->rules)) < 0)
 		return;
-	sp.when = now_ns() + left * 1000000 - (int64_t)ns->ttl * NSEC_PER_SEC;
+	sp.when = now_ns() + left * 1000000 - ns->base.ttl;
 	sp.linktype = ns->inner->ops->linktype(ns->inner);
 	ns->base.report(&ns->base, &sp);
 }
@@ -120,7 +120,7 @@ nft_start_done(struct sensor *s, bool ok)
 	struct nft_sensor *ns = (struct nft_sensor *)s;
 
 	if (ok && ns->queue >= 0)
-		(void)nft_rules_refresh(ns->rules, ns->ttl);
+		(void)nft_rules_refresh(ns->rules);
 	if (ns->inner->ops->start_done != NULL)
 		ns->inner->ops->start_done(ns->inner, ok);
 }
@@ -140,12 +140,9 @@ nft_tune(struct sensor *s, const struct watch_conf *wc)
 {
 	struct nft_sensor *ns = (struct nft_sensor *)s;
 
-	if (wc->ttl != ns->ttl) {
-		ns->ttl = wc->ttl;
-		if (nft_rules_retime(ns->rules, wc->ttl) == -1)
-			sensor_log(&ns->base, log_warn, "NFT: set %s: new ttl",
-			    nft_rules_name(ns->rules));
-	}
+	if (nft_rules_retime(ns->rules, wc->ttl) == -1)
+		sensor_log(&ns->base, log_warn, "NFT: set %s: new ttl",
+		    nft_rules_name(ns->rules));
 	if (ns->inner->ops->tune != NULL)
 		ns->inner->ops->tune(ns->inner, wc);
 }
@@ -402,7 +399,6 @@ nft_sensor_open(const struct watch_conf *wc, char *err, size_t len)
 	sensor_init(&ns->base, &nft_ops, wc);
 	ns->queue = -1;
 	ns->hooks = wc->match_hooks;
-	ns->ttl = wc->ttl;
 	ns->session = wc->session;
 	ns->mode = SENSOR_IDLE;
 	if ((ns->rules = nft_rules_compile(wc, err, len)) == NULL)
