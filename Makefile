@@ -96,7 +96,7 @@ $(OBJ)/tests/test_plan: $(OBJ)/plan.o $(OBJ)/conf.o
 $(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_say.o $(OBJ)/watch_show.o \
 	  $(OBJ)/watch_session.o $(OBJ)/fsm.o \
 	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o \
-	  $(OBJ)/packet_text.o $(OBJ)/text.o
+	  $(OBJ)/packet_text.o $(OBJ)/text.o $(OBJ)/statefile.o $(OBJ)/safepath.o
 $(OBJ)/tests/test_config: $(OBJ)/config.o $(OBJ)/conf.o
 LIBS_config = -linih
 # replay against captures the test writes (libpcap, no root)

@@ -22,6 +22,7 @@
  * inherits its hold, its counters, and a start a packet during its stop
  * owes it.
  */
+#include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
@@ -168,9 +169,6 @@ source(const struct daemon *d)
 static void
 persist(struct watch *w, void *arg)
 {
-	static const enum saved_state saved[] = { [FSM_IDLE] = SAVED_IDLE,
-	    [FSM_STARTING] = SAVED_STARTING, [FSM_UP] = SAVED_UP,
-	    [FSM_STOPPING] = SAVED_STOPPING };
 	static bool said;
 	struct daemon *d = arg;
 	struct watch_info in;
@@ -179,7 +177,7 @@ persist(struct watch *w, void *arg)
 	if (d->state_dir == NULL)
 		return;
 	watch_info(w, &in);
-	sv = (struct saved){ .state = saved[watch_state(w)],
+	sv = (struct saved){ .state = statefile_state(watch_state(w)),
 	    .up_since = in.up_since, .last_packet = in.last_moved,
 	    .held = in.held };
 	if (in.have_trigger)
@@ -191,6 +189,67 @@ persist(struct watch *w, void *arg)
 		    in.name);
 		said = true;
 	}
+}
+
+/* --session: a session's state file, in its watch's directory (made
+ * with the first); sv NULL: the session is over. */
+static void
+persist_session(struct watch *w, const char *id, const struct saved *sv,
+    void *arg)
+{
+	static bool said;
+	struct daemon *d = arg;
+	struct saved s;
+	char dir[4096];
+
+	if (d->state_dir == NULL)
+		return;
+	statefile_sessions_path(dir, sizeof dir, d->state_dir,
+	    watch_display_name(w));
+	if (sv == NULL) {
+		statefile_remove(dir, id);
+		return;
+	}
+	s = *sv;
+	snprintf(s.source, sizeof s.source, "%s", source(d));
+	if (statefile_write(dir, id, &s, d->state_gid) == -1 &&
+	    (errno != ENOENT || statefile_sessions_dir(dir, d->state_gid) ==
+	    -1 || statefile_write(dir, id, &s, d->state_gid) == -1) && !said) {
+		log_warn("state-dir: `%s': cannot save a session's state", dir);
+		said = true;
+	}
+}
+
+struct adopting {
+	struct daemon	*d;
+	struct watch	*w;
+};
+
+static void
+adopt_one(const char *id, const struct saved *sv, const char *why, void *arg)
+{
+	struct adopting *a = arg;
+
+	if (sv == NULL)
+		log_warnx("state-dir: %s; ignored", why);
+	else if (strcmp(sv->source, source(a->d)) == 0)
+		watch_session_adopt(a->w, id, sv);
+}
+
+/* The sessions of a --session watch that were not idle when the daemon
+ * last ended, each taken over (once its rules are in the kernel). */
+static void
+adopt_sessions(struct daemon *d, struct watch *w)
+{
+	struct adopting a = { d, w };
+	char dir[4096], err[4200];
+
+	if (d->state_dir == NULL || watch_conf(w)->session == SESSION_NONE)
+		return;
+	statefile_sessions_path(dir, sizeof dir, d->state_dir,
+	    watch_display_name(w));
+	if (statefile_sessions_read(dir, adopt_one, &a, err, sizeof err) == -1)
+		log_warnx("state-dir: %s; no session adopted", err);
 }
 
 /* A watch that was up when the daemon last ended (a crash, kill -9) is
@@ -231,7 +290,8 @@ static struct watch *
 open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 {
 	const struct watch_owner owner = { .changed = watch_changed,
-	    .hook_done = hook_done, .persist = persist, .arg = d };
+	    .hook_done = hook_done, .persist = persist,
+	    .persist_session = persist_session, .arg = d };
 	struct sensor *sensors[SENSORS_MAX];
 	struct savefile *savefile = NULL;
 	char why[1024];
@@ -329,6 +389,18 @@ unwait(struct daemon *d, const struct watch *old, int at)
 	}
 }
 
+/* a watch's state files (its sessions' too): the watch is gone */
+static void
+forget_state(const char *state_dir, const struct watch *w)
+{
+	char dir[4096];
+
+	statefile_remove(state_dir, watch_display_name(w));
+	statefile_sessions_path(dir, sizeof dir, state_dir,
+	    watch_display_name(w));
+	statefile_sessions_remove(dir);
+}
+
 /* Retired watches whose stop has ended are freed (a resource a watch of
  * the reload takes over goes to it as they close), and the watches that
  * waited for them start. */
@@ -349,7 +421,7 @@ reap(struct timer *t)
 		if (s->next != NULL)	/* the same name: its successor */
 			watch_inherit(s->next, old);
 		else if (d->state_dir != NULL)
-			statefile_remove(d->state_dir, watch_name(old));
+			forget_state(d->state_dir, old);
 		watch_free(old);
 		s->w = NULL;
 		s->retiring = false;
@@ -525,7 +597,8 @@ settle_settings(struct daemon *d, const struct config *cf)
 	for (i = 0; i < d->nslots; i++)
 		if (d->slots[i].w != NULL) {
 			persist(d->slots[i].w, d);
-			statefile_remove(old, watch_display_name(d->slots[i].w));
+			watch_sessions_persist(d->slots[i].w);
+			forget_state(old, d->slots[i].w);
 		}
 	free(old);
 }
@@ -806,6 +879,8 @@ daemon_run(struct daemon *d)
 	}
 	if (nft_rules_used && nft_rules_commit(err, sizeof err) == -1)
 		fatalx("%s", err);
+	for (i = 0; i < d->nslots; i++)
+		adopt_sessions(d, d->slots[i].w);
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), d->status);
 	status = loop_run();

@@ -860,7 +860,8 @@ nft_rules_key_left(struct nft_rules *nr, const struct nft_key *k)
 	struct nlmsghdr *nlh;
 	int64_t left = -1;
 
-	if (!nr->installed[k->family] || socket_get() == NULL)
+	if (k->family >= NFT_FAMILIES || !nr->installed[k->family] ||
+	    socket_get() == NULL)
 		return -1;
 	s = nftnl_set_alloc();
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
@@ -879,11 +880,11 @@ nft_rules_key_left(struct nft_rules *nr, const struct nft_key *k)
 	return left > 0 ? left : -1;
 }
 
-/* An element of key, for TTL from now, as a packet would add it (not
- * an error if one did already). */
+/* An element of key, for ms from now (0: the TTL), as a packet would add
+ * it (not an error if one did already). */
 static int
 add_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
-    size_t keylen)
+    size_t keylen, int64_t ms)
 {
 	struct nftnl_set_elem *e;
 	struct nftnl_set *s;
@@ -895,7 +896,7 @@ add_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
 	e = nftnl_set_elem_alloc();
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)keylen);
 	nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
-	    (uint64_t)nr->ttl * 1000);
+	    ms > 0 ? (uint64_t)ms : (uint64_t)nr->ttl * 1000);
 	nftnl_set_elem_add(s, e);
 	batch_start(&bt);
 	nftnl_set_elems_nlmsg_build_payload(batch_msg(&bt, NFT_MSG_NEWSETELEM,
@@ -921,19 +922,20 @@ nft_rules_refresh(struct nft_rules *nr)
 
 	for (f = 0; f < NFT_FAMILIES; f++) {
 		key = (uint8_t)nft_family_proto(f);
-		if (nr->installed[f] && add_element(nr, f, &key, 1) == -1)
+		if (nr->installed[f] && add_element(nr, f, &key, 1, 0) == -1)
 			r = -1;
 	}
 	return r;
 }
 
-/* A session's key into the set: its packets refresh it from now on. */
+/* A session's key into the set, for ms (0: the TTL): its packets
+ * refresh it from now on. */
 int
-nft_rules_key_add(struct nft_rules *nr, const struct nft_key *k)
+nft_rules_key_add(struct nft_rules *nr, const struct nft_key *k, int64_t ms)
 {
-	if (!nr->installed[k->family])
+	if (k->family >= NFT_FAMILIES || !nr->installed[k->family])
 		return -1;
-	return add_element(nr, k->family, k->bytes, k->len);
+	return add_element(nr, k->family, k->bytes, k->len, ms);
 }
 
 const char *

@@ -54,7 +54,8 @@ void		 nft_rules_begin(void);
 int		 nft_rules_commit(char *err, size_t);
 int64_t		 nft_rules_left(struct nft_rules *);
 int64_t		 nft_rules_key_left(struct nft_rules *, const struct nft_key *);
-int		 nft_rules_key_add(struct nft_rules *, const struct nft_key *);
+int	nft_rules_key_add(struct nft_rules *, const struct nft_key *,
+	    int64_t ms);
 int		 nft_rules_refresh(struct nft_rules *);
 int		 nft_rules_retime(struct nft_rules *, unsigned ttl);
 void		 nft_rules_free(struct nft_rules *);

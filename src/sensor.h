@@ -109,8 +109,11 @@ struct sensor_ops {
 		    const struct sensor_packet *, struct session_key *);
 	/* how long (ns) a session has left in the kernel; -1: it is over */
 	int64_t	(*session_left)(struct sensor *, const struct session_key *);
-	/* a session taken on: its packets keep it from now on */
-	void	(*session_admit)(struct sensor *, const struct session_key *);
+	/* a session taken on: its packets keep it from now on, for the
+	 * TTL, or for ns (> 0: one adopted after a restart); -1 if its
+	 * key is not the rules' */
+	int	(*session_admit)(struct sensor *, const struct session_key *,
+		    int64_t ns);
 	/* LINKTYPE_* of what it reports; 0 while not known yet */
 	int	(*linktype)(const struct sensor *);
 	/* why it cannot report packets now (its interface is absent), or

@@ -265,14 +265,16 @@ nft_session_left(struct sensor *s, const struct session_key *k)
 	return ms < 0 ? -1 : ms * 1000000;
 }
 
-static void
-nft_session_admit(struct sensor *s, const struct session_key *k)
+static int
+nft_session_admit(struct sensor *s, const struct session_key *k,
+    int64_t for_ns)
 {
 	struct nft_sensor *ns = (struct nft_sensor *)s;
 	struct nft_key key = { .family = k->family, .len = k->len };
 
 	memcpy(key.bytes, k->bytes, k->len);
-	(void)nft_rules_key_add(ns->rules, &key);
+	return nft_rules_key_add(ns->rules, &key, for_ns > 0 ?
+	    (for_ns + 999999) / 1000000 : 0);
 }
 
 static int

@@ -18,6 +18,7 @@
  * to STATE_MAX bytes. What does not parse is not adopted, and said.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,17 +31,29 @@
 #include "statefile.h"
 
 #define STATE_MAX	4096	/* a file's bytes read at most */
+#define SUFFIX		".state"
 
 static const char *const states[] = {
 	[SAVED_IDLE] = "idle", [SAVED_STARTING] = "starting",
 	[SAVED_UP] = "up", [SAVED_STOPPING] = "stopping",
 };
 
+/* what a file says of a state machine's state */
+enum saved_state
+statefile_state(enum fsm_state st)
+{
+	static const enum saved_state saved[] = { [FSM_IDLE] = SAVED_IDLE,
+	    [FSM_STARTING] = SAVED_STARTING, [FSM_UP] = SAVED_UP,
+	    [FSM_STOPPING] = SAVED_STOPPING };
+
+	return saved[st];
+}
+
 static void
 path_of(char *buf, size_t len, const char *dir, const char *name,
     const char *suffix)
 {
-	snprintf(buf, len, "%s/%s.state%s", dir, name, suffix);
+	snprintf(buf, len, "%s/%s" SUFFIX "%s", dir, name, suffix);
 }
 
 /* dir is a directory that only root (or the daemon's user) may write */
@@ -118,6 +131,8 @@ statefile_write(const char *dir, const char *name, const struct saved *sv,
 	    "held=%d\ntrigger=%s\n", sv->source, states[sv->state],
 	    (long long)sv->up_since, (long long)sv->last_packet, sv->held,
 	    sv->trigger);
+	if (sv->session[0] != '\0')
+		fprintf(f, "session=%s\n", sv->session);
 	if (fclose(f) != 0 || rename(tmp, path) == -1) {
 		unlink(tmp);
 		return -1;
@@ -188,6 +203,8 @@ parse_line(char *line, struct saved *sv, bool *have_state)
 		snprintf(sv->trigger, sizeof sv->trigger, "%s", v);
 	else if (strcmp(line, "source") == 0)
 		snprintf(sv->source, sizeof sv->source, "%s", v);
+	else if (strcmp(line, "session") == 0)
+		snprintf(sv->session, sizeof sv->session, "%s", v);
 	return true;		/* a key of a newer version */
 }
 
@@ -254,4 +271,114 @@ statefile_remove(const char *dir, const char *name)
 
 	path_of(path, sizeof path, dir, name, "");
 	unlink(path);
+}
+
+/*
+ * --session: a watch's sessions live in a directory of their own beside
+ * its file, <dir>/<watch>.sessions, a file per session, named by its key
+ * (watch_session.c). The directory is the daemon's and closed to others
+ * (0700, or 0750 for control-group): its file names are the clients.
+ */
+void
+statefile_sessions_path(char *buf, size_t len, const char *dir,
+    const char *watch)
+{
+	snprintf(buf, len, "%s/%s.sessions", dir, watch);
+}
+
+/* the directory at path, opened if it is one of ours that nobody else
+ * may write; -1 with errno (ENOENT: there is none) */
+static int
+sessions_open(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+int
+statefile_sessions_dir(const char *path, gid_t group)
+{
+	mode_t mode = group != (gid_t)-1 ? 0750 : 0700;
+	int fd;
+
+	if (mkdir(path, mode) == 0 && (chmod(path, mode) == -1 ||
+	    (group != (gid_t)-1 && chown(path, (uid_t)-1, group) == -1)))
+		return -1;
+	if ((fd = sessions_open(path)) == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Each file's state, or NULL and why it cannot be trusted; 0, or -1 and
+ * err when the directory is not to be read (none is no error). */
+int
+statefile_sessions_read(const char *path, void (*each)(const char *,
+    const struct saved *, const char *, void *), void *arg, char *err,
+    size_t errlen)
+{
+	char name[256], why[512];
+	struct dirent *de;
+	struct saved sv;
+	size_t n, sn = strlen(SUFFIX);
+	DIR *dir;
+	int fd;
+
+	if ((fd = sessions_open(path)) == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1 || (dir = fdopendir(fd)) == NULL) {
+		snprintf(err, errlen, "`%s': %s", path, errno == EPERM ?
+		    "not a directory of the daemon's user closed to others" :
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		n = strlen(de->d_name);
+		if (n <= sn || n >= sizeof name ||
+		    strcmp(de->d_name + n - sn, SUFFIX) != 0)
+			continue;
+		memcpy(name, de->d_name, n - sn);
+		name[n - sn] = '\0';
+		if (statefile_read(path, name, &sv, why, sizeof why) ==
+		    STATEFILE_OK)
+			each(name, &sv, NULL, arg);
+		else
+			each(name, NULL, why, arg);
+	}
+	closedir(dir);
+	return 0;
+}
+
+/* the directory and every file in it */
+void
+statefile_sessions_remove(const char *path)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	if ((fd = sessions_open(path)) == -1)
+		return;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_type != DT_DIR)
+			(void)unlinkat(fd, de->d_name, 0);
+	closedir(dir);
+	(void)rmdir(path);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fsm.h"
+
 enum saved_state { SAVED_IDLE, SAVED_STARTING, SAVED_UP, SAVED_STOPPING };
 
 struct saved {
@@ -16,6 +18,7 @@ struct saved {
 	bool		 held;		/* tuninetctl hold, until release */
 	char		 trigger[256];	/* the start's packet, one line */
 	char		 source[512];	/* the configuration file, or "-" */
+	char		 session[160];	/* --session: the client, or "" */
 };
 
 /* statefile_read */
@@ -23,6 +26,7 @@ struct saved {
 #define STATEFILE_NONE	(-1)	/* no file: a watch never saved */
 #define STATEFILE_BAD	(-2)	/* one that cannot be trusted: err says */
 
+enum saved_state statefile_state(enum fsm_state);
 int	statefile_dir(const char *dir, char *err, size_t);
 bool	statefile_dir_ok(const char *dir, char *err, size_t);
 int	statefile_write(const char *dir, const char *name, const struct saved *,
@@ -30,5 +34,13 @@ int	statefile_write(const char *dir, const char *name, const struct saved *,
 int	statefile_read(const char *dir, const char *name, struct saved *,
 	    char *err, size_t);
 void	statefile_remove(const char *dir, const char *name);
+/* --session: a watch's sessions, a file each in <dir>/<watch>.sessions */
+void	statefile_sessions_path(char *buf, size_t, const char *dir,
+	    const char *watch);
+int	statefile_sessions_dir(const char *path, gid_t group);
+int	statefile_sessions_read(const char *path,
+	    void (*each)(const char *name, const struct saved *,
+	    const char *err, void *), void *arg, char *err, size_t);
+void	statefile_sessions_remove(const char *path);
 
 #endif

@@ -619,34 +619,44 @@ watch_control(struct watch *w, enum fsm_input in, char *why, size_t len)
 	}
 }
 
+/* A state file's times (CLOCK_REALTIME ns) as the loop's clock, from a
+ * file of a clock set back, or not to be trusted, too: within
+ * [up_since, now], so that no sum overflows. */
+void
+watch_adopted_times(int64_t *up_since, int64_t *last, int64_t now)
+{
+	int64_t nowr = loop_to_realtime(now);
+
+	if (*up_since > nowr || *up_since < 0)
+		*up_since = nowr;
+	if (*last > nowr)
+		*last = nowr;
+	if (*last < *up_since)
+		*last = *up_since;
+	*up_since = now - (nowr - *up_since);
+	*last = now - (nowr - *last);
+}
+
 /* A restarted daemon takes over a watch its state file says was up (times
  * CLOCK_REALTIME ns): no start hook; the stop at the saved last packet +
  * TTL, or at once (reason recovered) if that has passed. */
 void
 watch_adopt(struct watch *w, int64_t up_since, int64_t last, bool stopping)
 {
-	int64_t now = now_ns(), nowr = loop_to_realtime(now);
+	int64_t now = now_ns();
 	struct fsm_step st;
 
-	/* a file from a clock set back, or not to be trusted: times within
-	 * [up_since, now], so that no sum overflows */
-	if (up_since > nowr || up_since < 0)
-		up_since = nowr;
-	if (last > nowr)
-		last = nowr;
-	if (last < up_since)
-		last = up_since;
-	st = fsm_adopt(&w->fsm, now - (nowr - up_since), now - (nowr - last),
-	    stopping, now);
+	watch_adopted_times(&up_since, &last, now);
+	st = fsm_adopt(&w->fsm, up_since, last, stopping, now);
 	moved(w, MOVED_EARLIER, false);
 	if (st.action == FSM_RUN_STOP)
 		watch_log(w, log_warnx, "CORE: adopted from the state file: up since "
 		    "%lld s ago, its deadline passed: stopping",
-		    (long long)((nowr - up_since) / NSEC_PER_SEC));
+		    (long long)((now - up_since) / NSEC_PER_SEC));
 	else
 		watch_log(w, log_notice, "CORE: adopted from the state file: up since "
 		    "%lld s ago, stop due in %lld s unless packets come",
-		    (long long)((nowr - up_since) / NSEC_PER_SEC),
+		    (long long)((now - up_since) / NSEC_PER_SEC),
 		    (long long)((w->fsm.last + w->fsm.conf.ttl - now) /
 		    NSEC_PER_SEC));
 	st.from = FSM_IDLE;

@@ -17,17 +17,22 @@ struct watch;
 struct watch_conf;
 
 struct hook_result;
+struct saved;
 
 #define WHY_MAX		16	/* packets that moved the deadline, kept */
 
 /* The process's side of a watch: told of every transition, of every hook
  * run that ended, and when its state is worth saving (each transition,
- * and at most once a second while packets move its deadline). */
+ * and at most once a second while packets move its deadline); of a
+ * session's, when it moves, when the kernel tells of a later last packet,
+ * and when it is over (NULL). */
 struct watch_owner {
 	void	(*changed)(struct watch *, void *arg);
 	void	(*hook_done)(struct watch *, const char *event,
 		    enum fsm_reason, const struct hook_result *, void *arg);
 	void	(*persist)(struct watch *, void *arg);
+	void	(*persist_session)(struct watch *, const char *id,
+		    const struct saved *, void *arg);
 	void	 *arg;
 };
 
@@ -95,6 +100,9 @@ void		 watch_inherit(struct watch *, const struct watch *from);
 void		 watch_inherit_start(struct watch *, const struct watch *from);
 void		 watch_tune(struct watch *, struct watch_conf *);
 void		 watch_restore_hold(struct watch *);
+void		 watch_session_adopt(struct watch *, const char *id,
+		    const struct saved *);
+void		 watch_sessions_persist(struct watch *);
 const struct watch_conf *watch_conf(const struct watch *);
 void		 watch_describe(struct watch *);
 bool		 watch_done(const struct watch *);

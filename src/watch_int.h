@@ -86,6 +86,9 @@ void		 watch_hook_env(struct env *, const struct watch *,
 		    const struct trigger *, int64_t up_since, int64_t now,
 		    bool start);
 
+void		 watch_adopted_times(int64_t *up_since, int64_t *last,
+		    int64_t now);
+
 /* watch_session.c */
 void		 watch_sessions_init(struct watch *);
 void		 watch_session_report(struct watch *, struct sensor *,

@@ -16,6 +16,18 @@
  * at most session-hooks of their hooks run at once, the others wait in
  * line, in the order their state machines asked. A session that is idle
  * again, with nothing due, is forgotten.
+ *
+ * Each session that is not idle has a state file (the watch owner's
+ * persist_session: statefile.c), written as it moves and when its
+ * deadline finds a later last packet in the kernel; the daemon's own
+ * table goes with a crash, but a restarted daemon takes the sessions over
+ * (watch_session_adopt): each key back in the set for what its saved
+ * deadline has left, no start hook; one whose deadline passed while no
+ * daemon ran is stopped at once, reason recovered. The saved last packet
+ * is the one the kernel told at the session's start or last deadline, so
+ * a session is never kept up past its time, but one whose client kept
+ * sending can be stopped early by a crash and start again on its next
+ * packet.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,9 +39,11 @@
 #include "log.h"
 #include "loop.h"
 #include "packet.h"
+#include "statefile.h"
 #include "watch_int.h"
 
 #define REFUSED_SAY_NS	(60 * NSEC_PER_SEC)
+#define ID_MAX		(4 + 2 * SESSION_KEY_MAX)	/* "1-" and hex */
 
 struct session {
 	struct watch		*w;
@@ -141,6 +155,79 @@ watch_sessions_init(struct watch *w)
 		if (w->sensors[i]->ops->session_left != NULL)
 			ss->sensor = w->sensors[i];
 	w->sessions = ss;
+}
+
+/* Its state file's name: the key's family, then its bytes in hex. */
+static void
+key_id(const struct session_key *k, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = (size_t)snprintf(buf, len, "%u-", k->family);
+
+	for (i = 0; i < k->len && n + 2 < len; i++) {
+		buf[n++] = hex[k->bytes[i] >> 4];
+		buf[n++] = hex[k->bytes[i] & 0xf];
+	}
+	buf[n] = '\0';
+}
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* A file's name back into a key of kind's length (an address, or a
+ * flow: two addresses, the protocol and the ports, 32 bits each); false
+ * if it is not one. */
+static bool
+key_from_id(const char *id, int kind, struct session_key *k)
+{
+	size_t i, n;
+
+	memset(k, 0, sizeof *k);
+	if (id[0] < '0' || id[0] > '9' || id[1] != '-')
+		return false;
+	k->family = (uint8_t)(id[0] - '0');
+	id += 2;
+	if ((n = strlen(id)) % 2 != 0 || n / 2 > SESSION_KEY_MAX)
+		return false;
+	for (i = 0; i < n / 2; i++) {
+		if (nibble(id[2 * i]) < 0 || nibble(id[2 * i + 1]) < 0)
+			return false;
+		k->bytes[i] = (uint8_t)(nibble(id[2 * i]) << 4 |
+		    nibble(id[2 * i + 1]));
+	}
+	k->len = (uint8_t)(n / 2);
+	if (kind == SESSION_FLOW)
+		return k->len == 2 * 4 + 12 || k->len == 2 * 16 + 12;
+	return k->len == 4 || k->len == 16;
+}
+
+/* its state as its file says it, or the file gone (over) */
+static void
+persist(const struct session *s, bool over)
+{
+	struct watch *w = s->w;
+	char id[ID_MAX];
+	struct saved sv;
+
+	if (w->owner.persist_session == NULL)
+		return;
+	key_id(&s->key, id, sizeof id);
+	if (over) {
+		w->owner.persist_session(w, id, NULL, w->owner.arg);
+		return;
+	}
+	sv = (struct saved){ .state = statefile_state(s->fsm.state),
+	    .up_since = loop_to_realtime(s->fsm.up_since),
+	    .last_packet = loop_to_realtime(s->fsm.last) };
+	snprintf(sv.session, sizeof sv.session, "%s", s->key.name);
+	w->owner.persist_session(w, id, &sv, w->owner.arg);
 }
 
 static void
@@ -309,6 +396,7 @@ carry_out(struct session *s, struct fsm_step st)
 	if (st.from != st.to) {
 		log_step(s, &st, ended_ok);
 		s->since = st.now;
+		persist(s, st.to == FSM_IDLE);
 	}
 	/* up, its start said: the trigger's bytes are not needed any more
 	 * (ten thousand sessions keep a few MB less) */
@@ -378,9 +466,11 @@ on_session_deadline(struct timer *t)
 
 	if (ss->sensor != NULL && s->fsm.state == FSM_UP)
 		left = ss->sensor->ops->session_left(ss->sensor, &s->key);
-	if (left >= 0)
+	if (left >= 0) {
 		(void)fsm_input(&s->fsm, FSM_PACKET, now + left -
 		    s->fsm.conf.ttl, true);
+		persist(s, false);
+	}
 	session_step(s, FSM_DEADLINE, now, false);
 }
 
@@ -424,7 +514,7 @@ watch_session_report(struct watch *w, struct sensor *sn,
 	}
 	/* reported: the key was not in the kernel's set; it is now */
 	if (sn->ops->session_admit != NULL)
-		sn->ops->session_admit(sn, &k);
+		(void)sn->ops->session_admit(sn, &k, 0);
 	if (fsm_is_trigger(&s->fsm, sp->when)) {
 		s->trigger.sensor = sn;
 		s->trigger.when = sp->when;
@@ -468,6 +558,81 @@ watch_sessions_tune(struct watch *w)
 			if (fsm_deadline(&s->fsm, &due))
 				timer_set(&s->deadline, due);
 		}
+}
+
+/* Printable ASCII, as the daemon wrote it: a file's garbage reaches no
+ * hook or log as a client's name. */
+static bool
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/* A session a state file says was not idle when the daemon last ended
+ * (a crash, kill -9): taken over as it was, its key back in the kernel's
+ * set for what its deadline has left; no start hook. A file that is not
+ * a session of this watch is said and removed. */
+void
+watch_session_adopt(struct watch *w, const char *id, const struct saved *sv)
+{
+	struct sessions *ss = w->sessions;
+	int64_t now = now_ns(), up = sv->up_since, last = sv->last_packet, due;
+	struct session_key k;
+	struct fsm_step st;
+	struct session *s;
+
+	if (!key_from_id(id, w->conf->session, &k) || sv->session[0] == '\0' ||
+	    strlen(sv->session) >= sizeof k.name || !printable(sv->session)) {
+		watch_log(w, log_warnx, "state-dir: `%s' is not a session of "
+		    "this watch; removed", id);
+		w->owner.persist_session(w, id, NULL, w->owner.arg);
+		return;
+	}
+	snprintf(k.name, sizeof k.name, "%s", sv->session);
+	if (sv->state == SAVED_IDLE || (sv->state == SAVED_STARTING &&
+	    w->conf->strict_start) || sv->up_since == 0 ||
+	    sv->last_packet == 0 || *slot(ss, &k) != NULL ||
+	    ss->n >= w->conf->session_max) {
+		w->owner.persist_session(w, id, NULL, w->owner.arg);
+		return;
+	}
+	s = session_new(w, &k);
+	watch_adopted_times(&up, &last, now);
+	st = fsm_adopt(&s->fsm, up, last, sv->state == SAVED_STOPPING, now);
+	if (st.action != FSM_RUN_STOP && fsm_deadline(&s->fsm, &due) &&
+	    ss->sensor != NULL && ss->sensor->ops->session_admit(ss->sensor,
+	    &s->key, due - now) == -1) {
+		/* not a key the watch's rules hold (its family has none) */
+		st = fsm_input(&s->fsm, FSM_DEADLINE, due, false);
+	}
+	if (st.action == FSM_RUN_STOP)
+		session_log(s, log_warnx, "adopted from the state file: up "
+		    "since %lld s ago, its deadline passed: stopping",
+		    (long long)((now - up) / NSEC_PER_SEC));
+	else
+		session_log(s, log_notice, "adopted from the state file: up "
+		    "since %lld s ago, stop due in %lld s unless packets come",
+		    (long long)((now - up) / NSEC_PER_SEC),
+		    (long long)((due - now) / NSEC_PER_SEC));
+	st.from = FSM_IDLE;
+	carry_out(s, st);
+}
+
+/* every session's state file written again (the state directory moved) */
+void
+watch_sessions_persist(struct watch *w)
+{
+	struct sessions *ss = w->sessions;
+	struct session *s;
+	size_t i;
+
+	for (i = 0; ss != NULL && i < ss->nbuckets; i++)
+		for (s = ss->buckets[i]; s != NULL; s = s->next)
+			if (s->fsm.state != FSM_IDLE)
+				persist(s, false);
 }
 
 bool

@@ -9,7 +9,8 @@
 # the table; SIGTERM and kill -9 leave nothing. --hold-first: packets wait
 # for the start hook, then pass in order. --session saddr: a cycle per
 # source, each stopping at its own last packet + TTL, listed by status;
-# session-max bounds them; the README's door (a concatenated set);
+# session-max bounds them; a crash loses none (the state directory);
+# the README's door (a concatenated set);
 # --keep-connections with no rule of the user's. A reload retimes a watch in place (its rule
 # says the new TTL) and replaces a changed expression's rules.
 . "$(dirname "$0")/lib.sh"
@@ -135,6 +136,52 @@ for i in 11 12 13; do from_a 10.77.0.$i 9995; done
 sleep 0.5
 check "session-max 2: two of three sources started ($(nev start))" [ "$(nev start)" = 2 ]
 check "session-max 2: the refusal is logged" logged "session-max 2 reached"
+kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+
+# sessions after a crash: kill -9 with two up takes the table with it;
+# the next daemon takes both over from the state directory (no start
+# hook), each key back in the set for what it has left, so that packets
+# keep it; each stops at its own time. One whose time ran out while no
+# daemon ran is stopped at once, reason recovered.
+SD=$T/state
+sess() { daemon --match 'ip saddr 10.77.0.0/24 udp dport 9995' --match-hooks input \
+    --session saddr -t "$1" --state-dir "$SD" -c "$T/hook"; }
+: > "$T/events"
+sess 3
+from_a 10.77.0.11 9995; from_a 10.77.0.12 9995; l11=$(date +%s.%N)
+wait_ev start 2 2 || bail "recovery: 2 starts"
+sleep 0.2
+check "recovery: a state file per session ($(ls "$SD/default.sessions" 2>/dev/null | wc -l))" \
+    [ "$(ls "$SD/default.sessions" 2>/dev/null | wc -l)" = 2 ]
+check "recovery: the sessions' directory is closed to others ($(stat -c %a "$SD/default.sessions"))" \
+    [ "$(stat -c %a "$SD/default.sessions")" = 700 ]
+check "recovery: a session's file names its client" \
+    sh -c "grep -l '^session=10.77.0.12$' '$SD'/default.sessions/*.state | grep -q ."
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+sess 3
+check "recovery: both sessions adopted" sh -c "[ \$(grep -c 'adopted from the state file: up since' '$T/log') = 2 ]"
+check "recovery: no start hook ran again ($(nev start))" [ "$(nev start)" = 2 ]
+for k in 1 2 3 4 5 6 7 8; do from_a 10.77.0.12 9995; l12=$(date +%s.%N); sleep 0.5; done
+wait_ev stop 2 5 || bail "recovery: 2 stops"
+for i in 11 12; do
+	eval last=\$l$i
+	t=$(awk -v k="10.77.0.$i" '/^[a-z]+ [0-9]/{ev=$1; t=$2} $1=="TUNINETD_SESSION="k && ev=="stop"{print t}' "$T/events")
+	e=$(stop_err "$t" "$last" 3)
+	check "recovery: session 10.77.0.$i stopped ${e} ms from its last packet + TTL (within 300)" within "$e" -300 300
+done
+check "recovery: the stopped sessions' files are gone" \
+    [ "$(ls "$SD/default.sessions" | wc -l)" = 0 ]
+check "recovery: nothing was stopped as recovered" sh -c "! grep -q '^  TUNINETD_REASON=recovered' '$T/events'"
+: > "$T/events"
+from_a 10.77.0.13 9995
+wait_ev start 1 2 || bail "recovery: the third session's start"
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+sleep 1.2
+sess 1
+wait_ev stop 1 2 || bail "recovery: no stop of a session whose time ran out"
+check "recovery: a session whose time ran out is stopped at once, reason recovered" \
+    grep -q '^  TUNINETD_REASON=recovered' "$T/events"
+check "recovery: its stop is logged as due" logged "its deadline passed: stopping"
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 
 # the README's door: a concatenation with ct state, in an anonymous set
