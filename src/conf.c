@@ -272,15 +272,21 @@ set_keep_connections(struct watch_conf *wc, const char *v, char *err,
 	size_t n = slash != NULL ? (size_t)(slash - v) : strlen(v);
 	uint32_t m, mask = UINT32_MAX;
 
+	if (strcmp(v, "auto") == 0) {	/* a bit of its own, given later */
+		wc->keep_connections = wc->keep_auto = true;
+		wc->keep_mark = wc->keep_mask = 0;
+		return true;
+	}
 	if (n >= sizeof mark || (memcpy(mark, v, n), mark[n] = '\0',
 	    !parse_mark(mark, &m)) ||
 	    (slash != NULL && !parse_mark(slash + 1, &mask)) || mask == 0) {
 		snprintf(err, len, "`%s' is not a connection mark: MARK or "
-		    "MARK/MASK, 32 bits each, decimal or 0x hex, mask not 0",
-		    v);
+		    "MARK/MASK, 32 bits each, decimal or 0x hex, mask not 0; "
+		    "or auto, with match", v);
 		return false;
 	}
 	wc->keep_connections = true;
+	wc->keep_auto = false;
 	wc->keep_mark = m & mask;
 	wc->keep_mask = mask;
 	return true;
@@ -560,6 +566,15 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		    file, a, sizeof a), name("session", file, b, sizeof b));
 		return false;
 	}
+	/* only the daemon's own rules can set the bit it picks */
+	if (wc->keep_auto && wc->match == NULL && !replay &&
+	    known(bad, "match", NULL, NULL)) {
+		*key = "keep-connections";
+		snprintf(err, len, "%s auto needs %s (without it, give the mark "
+		    "your own rule sets: MARK[/MASK])", name("keep-connections",
+		    file, a, sizeof a), name("match", file, b, sizeof b));
+		return false;
+	}
 	/* the kernel sees only a match's first packets, whole */
 	if (wc->match != NULL && wc->ack_only && !replay) {
 		*key = "ack-only";
@@ -740,6 +755,44 @@ watch_conf_claims(const struct watch_conf *wc, struct claim *c)
 		    "`%s'", wc->nflog_group, wc->keepalive_prefix);
 	}
 	return n;
+}
+
+/* --keep-connections auto: each such watch gets a bit of KEEP_AUTO_FIELD
+ * that no other watch's mark uses, the one had() says it has (a reload
+ * keeps a running watch's), or else the lowest free, in the list's
+ * order. NULL, or the first watch left without one (the field is full:
+ * it must be given a mark). */
+struct watch_conf *
+watch_confs_keep_bits(struct watch_conf *list, uint32_t (*had)(const char *))
+{
+	struct watch_conf *wc;
+	uint32_t used = 0, b;
+
+	for (wc = list; wc != NULL; wc = wc->next)
+		if (wc->keep_connections && !wc->keep_auto)
+			used |= wc->keep_mask & KEEP_AUTO_FIELD;
+	for (wc = list; had != NULL && wc != NULL; wc = wc->next) {
+		if (!wc->keep_auto || wc->name == NULL)
+			continue;
+		b = had(wc->name);
+		if (b != 0 && (b & (b - 1)) == 0 && (b & KEEP_AUTO_FIELD) &&
+		    !(used & b)) {
+			wc->keep_mark = wc->keep_mask = b;
+			used |= b;
+		}
+	}
+	for (wc = list; wc != NULL; wc = wc->next) {
+		if (!wc->keep_auto || wc->keep_mask != 0)
+			continue;
+		for (b = KEEP_AUTO_FIELD & -KEEP_AUTO_FIELD;
+		    (b & KEEP_AUTO_FIELD) != 0 && (used & b); b <<= 1)
+			;
+		if ((b & KEEP_AUTO_FIELD) == 0)
+			return wc;
+		wc->keep_mark = wc->keep_mask = b;
+		used |= b;
+	}
+	return NULL;
 }
 
 /* A message about setting `key' of wc, in the form of where wc came from:

@@ -23,6 +23,9 @@
 #define SESSION_HOOKS_DEFAULT	16
 #define SESSION_HOOKS_MAX	1024
 #define MATCH_HOOKS_MASK	(1u << 3 | 1u << 2)	/* output,forward */
+/* --keep-connections auto (with --match): the conntrack mark bits the
+ * daemon's own rules set, a bit per watch */
+#define KEEP_AUTO_FIELD		0xff000000u
 
 /* watch_conf_check: names in messages are keys of a file, not options;
  * a replay needs no sensor (the capture is one) and no command (no hook
@@ -55,6 +58,7 @@ struct watch_conf {
 	unsigned	 session_hooks;	/* session hooks running at once */
 	unsigned	 queue_hold_max; /* packets held at most */
 	bool		 keep_connections;
+	bool		 keep_auto;	/* `auto': a bit of KEEP_AUTO_FIELD */
 	uint32_t	 keep_mark, keep_mask; /* conntrack mark/mask */
 	char		*hook;
 	unsigned	 ttl;		/* seconds */
@@ -131,6 +135,8 @@ void		 watch_conf_free(struct watch_conf *);
 bool		 watch_conf_check(const struct watch_conf *, unsigned how,
 		    uint32_t bad, const char **key, char *err, size_t);
 int		 watch_conf_claims(const struct watch_conf *, struct claim *);
+struct watch_conf *watch_confs_keep_bits(struct watch_conf *,
+		    uint32_t (*had)(const char *name));
 uint32_t	 watch_conf_diff(const struct watch_conf *,
 		    const struct watch_conf *);
 uint32_t	 settings_in_place(void);

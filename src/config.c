@@ -596,7 +596,7 @@ finish(struct parser *p, const char *main_file,
 {
 	const struct setting *s;
 	struct watch_origin *o;
-	struct watch_conf *wc;
+	struct watch_conf *wc, *bad;
 	const struct origin *at;
 	const char *key;
 	char why[1024], hook_why[1024], *last_hook = NULL;
@@ -639,6 +639,19 @@ finish(struct parser *p, const char *main_file,
 	}
 	free(last_hook);
 	free(p->claimed);
+	/* once each watch has been read whole: a mark given anywhere is
+	 * not picked for auto */
+	if ((bad = watch_confs_keep_bits(p->cf->watches, checks != NULL ?
+	    checks->keep_bit : NULL)) != NULL) {
+		for (wc = p->cf->watches, k = 0; wc != bad; wc = wc->next, k++)
+			;
+		at = &p->origins[k].at[setting_index("keep-connections")];
+		if (at->line == 0)
+			at = &p->origins[k].section;
+		error(p, at->file, at->line, "keep-connections: no conntrack "
+		    "mark bit of 0x%08x is left for auto (each watch with it "
+		    "has one); give this watch MARK/MASK", KEEP_AUTO_FIELD);
+	}
 }
 
 bool

@@ -22,6 +22,9 @@ struct config_checks {
 	bool	(*state_dir)(const char *dir, char *err, size_t);
 	bool	(*group)(const char *group, char *err, size_t);
 	bool	(*match)(const char *expression, char *err, size_t);
+	/* the ct mark bit a running watch of that name has for
+	 * --keep-connections auto, or 0: a reload keeps it */
+	uint32_t (*keep_bit)(const char *watch);
 };
 
 /* Every error found, one "file:line: key: what is wrong" per line. */

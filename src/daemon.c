@@ -837,6 +837,23 @@ daemon_reload(struct daemon *d, char *why, size_t len)
 	return reload(d, "reload asked for (control)", why, len);
 }
 
+/* config_checks' keep_bit: a reload leaves a running watch its bit */
+static uint32_t
+running_keep_bit(const char *name)
+{
+	const struct watch_conf *wc;
+	int i;
+
+	for (i = 0; the_daemon != NULL && i < the_daemon->nslots; i++) {
+		if (the_daemon->slots[i].w == NULL)
+			continue;
+		wc = watch_conf(the_daemon->slots[i].w);
+		if (wc->name != NULL && strcmp(wc->name, name) == 0)
+			return wc->keep_auto ? wc->keep_mask : 0;
+	}
+	return 0;
+}
+
 struct daemon *
 daemon_new(const char *config_file, const char *state_dir,
     const struct config_checks *checks)
@@ -850,6 +867,7 @@ daemon_new(const char *config_file, const char *state_dir,
 	    (state_dir != NULL && (d->state_dir = strdup(state_dir)) == NULL))
 		fatal("strdup");
 	d->checks = *checks;
+	d->checks.keep_bit = running_keep_bit;
 	d->state_gid = (gid_t)-1;
 	d->reap = (struct timer){ .cb = reap, .arg = d };
 	return d;

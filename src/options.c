@@ -384,6 +384,7 @@ options_parse(struct config *cf, struct cmdline *cl, int argc, char *argv[],
 	if (!watch_conf_check(wc, cf->mode == RUN_REPLAY ? WC_REPLAY : 0, 0,
 	    &key, err, errlen))
 		goto fail;
+	(void)watch_confs_keep_bits(wc, NULL);	/* one watch: the first bit */
 	cf->watches = wc;
 	cf->nwatches = 1;
 	return true;
@@ -428,8 +429,9 @@ options_usage(char *buf, size_t len, const char *prog)
 "  -w, --savefile <path>    append the packets that fired `start' to this pcap savefile\n"
 "      --hook-timeout <s>   kill a hook still running after s seconds (default %u, 0 = never)\n"
 "      --wait-interface     start even if the -i interface does not exist or is down\n"
-"      --keep-connections <mark>[/<mask>]\n"
+"      --keep-connections <mark>[/<mask>]|auto\n"
 "                           while up, open conntrack connections with this mark keep it up\n"
+"                           (auto, with --match: the daemon marks them itself)\n"
 "      --strict-start       a failed start hook leaves it down; retry after a back-off\n"
 "      --keepalive-filter <filter>  while up, only pcap packets matching it keep it up\n"
 "      --keepalive-prefix <p>       while up, only NFLOG records with prefix p keep it up\n"

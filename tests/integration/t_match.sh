@@ -54,6 +54,7 @@ refused "--session needs --match" -n 7 --session saddr -c "$T/hook"
 refused "\`client' is not a session key" --match 'udp dport 1' --session client -c "$T/hook"
 refused "--session-max needs --session" --match 'udp dport 1' --session-max 5 -c "$T/hook"
 refused "--hold-first does not go with --session" --match 'udp dport 1' --session saddr --hold-first -c "$T/hook"
+refused "--keep-connections auto needs --match" -n 7 --keep-connections auto -c "$T/hook"
 refused "-a does not go with --match" --match 'udp dport 1' -a -c "$T/hook"
 printf '[watch a]\nmatch = udp dport 1\ncommand = %s\n[watch b]\nmatch = udp dport x1\ncommand = %s\n' \
     "$T/hook" "$T/hook" > "$T/bad.conf"
@@ -195,18 +196,21 @@ from_a 10.77.0.12 9991; sleep 0.2
 check "door: another port starts nothing ($(nev start) starts)" [ "$(nev start)" = 1 ]
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 
-# --keep-connections with --match: the daemon marks the watch's
-# connections itself; a quiet connection holds the watch past its TTL
+# --keep-connections auto with --match: the daemon picks a mark bit and
+# marks the watch's connections itself; a quiet connection holds the
+# watch past its TTL
 in_b "$TOOLS/tcpchat" listen 0.0.0.0 9100 & EXTRA_PIDS="$EXTRA_PIDS $!"
 sleep 0.2
 : > "$T/events"
-daemon --match 'tcp dport 9100' --match-hooks input --keep-connections 0x40000/0x40000 -t 1 -c "$T/hook"
+daemon --match 'tcp dport 9100' --match-hooks input --keep-connections auto -t 1 -c "$T/hook"
 read -r t_open t_close < <(in_a "$TOOLS/tcpchat" talk "$ADDR_B" 9100 1 0 3000)
 wait_ev stop 1 4 || bail "keep-connections: no stop"
 d=$(ms "$(evtime stop 1)" "$t_close")
 check "keep-connections: the quiet connection held it; stop ${d} ms after its close (0-2000)" within "$d" 0 2000
 check "keep-connections: the mark is the daemon's own rule" \
-    sh -c "ip netns exec $NS_B nft list chain ip tuninetd match | grep -q 'ct mark set ct mark | 0x00040000'"
+    sh -c "ip netns exec $NS_B nft list chain ip tuninetd match | grep -q 'ct mark set ct mark | 0x01000000'"
+check "keep-connections auto: the log says the bit it took" \
+    logged "conntrack mark 0x1000000/0x1000000"
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 
 # --- reload -----------------------------------------------------------

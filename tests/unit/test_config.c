@@ -432,6 +432,53 @@ test_sensor_defaults(void **state)
 	assert_null(watch("i")->nflog_prefix);
 }
 
+static uint32_t had_bit;
+static uint32_t
+keep_had(const char *name)
+{
+	return strcmp(name, "late") == 0 ? had_bit : 0;
+}
+
+/* --keep-connections auto: a ct mark bit of its own per watch, never one
+ * a given mark uses; a reload's running watch keeps its own; a ninth
+ * watch finds none left, said at its line */
+static void
+test_keep_auto(void **state)
+{
+	const struct config_checks checks = { .keep_bit = keep_had };
+	char text[4096];
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	assert_true(load("[watch a]\nmatch = tcp dport 1\n"
+	    "keep-connections = auto\ncommand = /bin/true\n"
+	    "[watch b]\nmatch = tcp dport 2\n"
+	    "keep-connections = 0x3000000/0x3000000\ncommand = /bin/true\n"
+	    "[watch late]\nmatch = tcp dport 3\n"
+	    "keep-connections = auto\ncommand = /bin/true\n"));
+	assert_int_equal(watch("a")->keep_mask, 0x04000000);
+	assert_int_equal(watch("a")->keep_mark, 0x04000000);
+	assert_int_equal(watch("late")->keep_mask, 0x08000000);
+	had_bit = 0x40000000;		/* running with it: kept */
+	assert_true(load_with("[watch a]\nmatch = tcp dport 1\n"
+	    "keep-connections = auto\ncommand = /bin/true\n"
+	    "[watch late]\nmatch = tcp dport 3\n"
+	    "keep-connections = auto\ncommand = /bin/true\n", &checks));
+	assert_int_equal(watch("late")->keep_mask, 0x40000000);
+	assert_int_equal(watch("a")->keep_mask, 0x01000000);
+	assert_false(load("[watch n]\nnflog-group = 3\n"
+	    "keep-connections = auto\ncommand = /bin/true\n"));
+	refused_at(3, "keep-connections auto needs match");
+	for (i = 0; i < 9; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "[watch w%d]\n"
+		    "match = tcp dport %d\nkeep-connections = auto\n"
+		    "command = /bin/true\n", i, i + 1);
+	assert_false(load(text));
+	refused_at(35, "keep-connections: no conntrack mark bit of "
+	    "0xff000000 is left for auto");
+}
+
 int
 main(void)
 {
@@ -445,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_whole_checks),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_no_masking),
+		cmocka_unit_test(test_keep_auto),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
