@@ -31,7 +31,8 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 # libnftnl linked in (what --match uses of it, and nothing resident for
 # a daemon without); libnftables is loaded by --match itself (dlopen)
 LIBS	= -Wl,-Bstatic -lnftnl -Wl,-Bdynamic \
-	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih)
+	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih) \
+	  -lresolv
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -50,7 +51,7 @@ endif
 DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c watch_say.c watch_show.c daemon.c plan.c statefile.c safepath.c hook.c env.c json.c json_read.c log.c \
 	  control.c control_cmd.c metrics.c \
 	  sensor.c nl.c sensor_pcap.c sensor_nflog.c sensor_nfqueue.c nfqueue_held.c sensor_conntrack.c \
-	  packet.c packet_text.c text.c \
+	  packet.c packet_text.c text.c dns.c \
 	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
 	  duration.c \
 	  watch_session.c sensor_nft.c nft_compile.c nft_rules.c
@@ -59,7 +60,7 @@ DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c 
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_config test_fsm test_watch test_plan test_loop test_json test_metrics \
-	  test_packet test_replay
+	  test_packet test_replay test_dns
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c text.c
@@ -89,25 +90,32 @@ $(BIN)/tuninetctl: $(CTL_OBJS) | $(BIN)
 # library of LIBS_<name>)
 $(OBJ)/tests/test_%: tests/unit/test_%.c | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS_$*)
-$(OBJ)/tests/test_options: $(OBJ)/options.o $(OBJ)/conf.o
+# conf.o reads --dns-name's patterns with dns.o, which reads with libresolv
+CONF_OBJS = $(OBJ)/conf.o $(OBJ)/dns.o $(OBJ)/packet.o
+$(OBJ)/tests/test_options: $(OBJ)/options.o $(CONF_OBJS)
+LIBS_options = -lresolv
 $(OBJ)/tests/test_fsm: $(OBJ)/fsm.o
-$(OBJ)/tests/test_plan: $(OBJ)/plan.o $(OBJ)/conf.o
+$(OBJ)/tests/test_plan: $(OBJ)/plan.o $(CONF_OBJS)
+LIBS_plan = -lresolv
 # the watch's glue, against a fake sensor, clock, hook and loop
 $(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_say.o $(OBJ)/watch_show.o \
 	  $(OBJ)/watch_session.o $(OBJ)/fsm.o \
-	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/env.o $(OBJ)/packet.o \
+	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/dns.o $(OBJ)/env.o $(OBJ)/packet.o \
 	  $(OBJ)/packet_text.o $(OBJ)/text.o $(OBJ)/statefile.o $(OBJ)/safepath.o
-$(OBJ)/tests/test_config: $(OBJ)/config.o $(OBJ)/conf.o
-LIBS_config = -linih
+LIBS_watch = -lresolv
+$(OBJ)/tests/test_config: $(OBJ)/config.o $(CONF_OBJS)
+LIBS_config = -linih -lresolv
 # replay against captures the test writes (libpcap, no root)
 $(OBJ)/tests/test_replay: $(OBJ)/replay.o $(OBJ)/capture.o \
-	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/json.o \
+	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/dns.o $(OBJ)/json.o \
 	  $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/text.o $(OBJ)/duration.o
-LIBS_replay = -lpcap
+LIBS_replay = -lpcap -lresolv
 $(OBJ)/tests/test_json: $(OBJ)/json.o $(OBJ)/json_read.o
 $(OBJ)/tests/test_metrics: $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o
 $(OBJ)/tests/test_loop: $(OBJ)/loop.o $(OBJ)/log.o
 $(OBJ)/tests/test_packet: $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/text.o
+$(OBJ)/tests/test_dns: $(OBJ)/dns.o $(OBJ)/packet.o
+LIBS_dns = -lresolv
 
 # test helpers: small C programs that send and record for the tests
 TOOLS = sendudp tcpchat vlansend notifylisten udpecho
@@ -126,17 +134,26 @@ build/fuzz/fuzz_packet: tests/fuzz/fuzz_packet.c src/packet.c src/packet_text.c 
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
+# --dns-name's reading of a query: what strangers send to port 53
+build/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/dns.c src/packet.c src/dns.h \
+	  src/packet.h
+	@mkdir -p build/fuzz/corpus_dns
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^) -lresolv
+
 # the JSON reader, which reads what any peer of the control socket sends
 build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c src/json.c src/json_read.c src/json.h
 	@mkdir -p build/fuzz/corpus_json
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
-fuzz: deps build/fuzz/fuzz_packet build/fuzz/fuzz_json
+fuzz: deps build/fuzz/fuzz_packet build/fuzz/fuzz_json build/fuzz/fuzz_dns
 	build/fuzz/fuzz_packet -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
 	  -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus
 	build/fuzz/fuzz_json -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -print_final_stats=1 build/fuzz/corpus_json tests/fuzz/corpus_json
+	build/fuzz/fuzz_dns -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
+	  -print_final_stats=1 build/fuzz/corpus_dns tests/fuzz/corpus_dns
 
 # the benchmark: tuninetd against tcpdump in the same run (as root); the
 # hooks it times are static, so that the dynamic loader is not timed
@@ -166,7 +183,7 @@ DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils python3-prometheus-client \
-	  util-linux strace
+	  util-linux strace dnsmasq-base bind9-dnsutils
 
 deps:
 	@missing=; \
@@ -194,9 +211,10 @@ ifeq ($(SANITIZE),1)
 else
 	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
 	$(MAKE) SANITIZE=1 all $(subst build/obj,build/san,$(UNIT_BINS) $(TOOL_BINS))
-	$(MAKE) build/fuzz/fuzz_packet build/fuzz/fuzz_json
+	$(MAKE) build/fuzz/fuzz_packet build/fuzz/fuzz_json build/fuzz/fuzz_dns
 	tests/run --fuzz build/fuzz/fuzz_packet $(FUZZ_CHECK_SECONDS) \
 	  --fuzz build/fuzz/fuzz_json $(FUZZ_JSON_CHECK_SECONDS) \
+	  --fuzz build/fuzz/fuzz_dns $(FUZZ_JSON_CHECK_SECONDS) \
 	  plain:$(abspath bin):$(abspath build/obj) \
 	  san:$(abspath build/san/bin):$(abspath build/san)
 endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dns.h"
 
 static bool
 take(char **field, const char *value)
@@ -149,6 +150,19 @@ static bool
 set_match(struct watch_conf *wc, const char *v, char *err, size_t len)
 {
 	return nonempty(&wc->match, v, "nft expression", err, len);
+}
+
+static bool
+set_dns_name(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	char list[DNS_PATTERNS_MAX * 256];
+
+	if (!dns_patterns(v, list, sizeof list, err, len))
+		return false;
+	free(wc->dns_names);
+	if ((wc->dns_names = strdup(list)) == NULL)
+		abort();
+	return true;
 }
 
 static bool
@@ -422,6 +436,7 @@ const struct setting watch_settings[] = {
 	{ "session",		0,   false, MATCH, false, set_session },
 	{ "session-max",	0,   false, SESSION, false, set_session_max },
 	{ "session-hooks",	0,   false, SESSION, true, set_session_hooks },
+	{ "dns-name",		0,   false, NULL,  false, set_dns_name },
 	{ NULL, 0, false, NULL, false, NULL }
 };
 
@@ -575,6 +590,13 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		    file, a, sizeof a), name("match", file, b, sizeof b));
 		return false;
 	}
+	if (wc->dns_names != NULL && wc->session != SESSION_NONE && !replay) {
+		*key = "dns-name";
+		snprintf(err, len, "%s does not go with %s yet: a session "
+		    "starts on its client's first packet", name("dns-name",
+		    file, a, sizeof a), name("session", file, b, sizeof b));
+		return false;
+	}
 	/* the kernel sees only a match's first packets, whole */
 	if (wc->match != NULL && wc->ack_only && !replay) {
 		*key = "ack-only";
@@ -645,7 +667,7 @@ watch_conf_new(void)
 
 #define STRINGS(f) \
 	f(name) f(ifname) f(filter) f(keepalive_filter) f(nflog_prefix) \
-	f(keepalive_prefix) f(hook) f(savefile) f(match)
+	f(keepalive_prefix) f(hook) f(savefile) f(match) f(dns_names)
 
 /* A copy with strings of its own: the [daemon] section's defaults, made
  * into each watch. */
@@ -722,6 +744,7 @@ watch_conf_diff(const struct watch_conf *a, const struct watch_conf *b)
 	DIFF("session", a->session != b->session)
 	DIFF("session-max", a->session_max != b->session_max)
 	DIFF("session-hooks", a->session_hooks != b->session_hooks)
+	DIFF("dns-name", !same_string(a->dns_names, b->dns_names))
 #undef DIFF
 	return d;
 }

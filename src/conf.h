@@ -57,6 +57,8 @@ struct watch_conf {
 	unsigned	 session_max;	/* sessions at once, at most */
 	unsigned	 session_hooks;	/* session hooks running at once */
 	unsigned	 queue_hold_max; /* packets held at most */
+	char		*dns_names;	/* --dns-name: patterns (dns.c), or
+					   NULL */
 	bool		 keep_connections;
 	bool		 keep_auto;	/* `auto': a bit of KEEP_AUTO_FIELD */
 	uint32_t	 keep_mark, keep_mask; /* conntrack mark/mask */

@@ -182,6 +182,9 @@ metrics_text(const struct watch_info *w, int n)
 	    REASON_RECOVERED };
 	static const char *const events[] = { [HOOK_START] = "start",
 	    [HOOK_STOP] = "stop" };
+	/* struct watch_stats' dns_ignored, by enum dns_kind */
+	static const char *const dns_whys[] = { "not-dns", "malformed",
+	    "other" };
 	struct text t = { .cap = 4096 };
 	char lb[160], nm[80];
 	size_t r;
@@ -221,6 +224,18 @@ metrics_text(const struct watch_info *w, int n)
 			    "event=\"%s\"} %llu\n", label(w[i].name, nm,
 			    sizeof nm), events[e],
 			    (unsigned long long)w[i].stats->hook_failures[e]);
+	family(&t, "tuninetd_dns_ignored_total", "counter", "--dns-name: "
+	    "packets that would have started the watch and were no query for "
+	    "its names, by why (none before the first).");
+	for (i = 0; i < n; i++)
+		for (e = 0; e < 3; e++)
+			if (w[i].stats->dns_ignored[0] +
+			    w[i].stats->dns_ignored[1] +
+			    w[i].stats->dns_ignored[2] > 0)
+				add(&t, "tuninetd_dns_ignored_total{watch=\"%s\","
+				    "why=\"%s\"} %llu\n", label(w[i].name, nm,
+				    sizeof nm), dns_whys[e], (unsigned long long)
+				    w[i].stats->dns_ignored[e]);
 	family(&t, "tuninetd_up_seconds_total", "counter", "Seconds spent "
 	    "starting, up or stopping, the current cycle included.");
 	for (i = 0; i < n; i++)

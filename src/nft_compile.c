@@ -405,6 +405,7 @@ nft_rules_compile(const struct watch_conf *wc, char *err, size_t len)
 	nr->ttl = wc->ttl;
 	nr->session = wc->session;
 	nr->session_max = wc->session_max;
+	nr->daemon_adds = wc->session != SESSION_NONE || wc->dns_names != NULL;
 	if (wc->keep_connections) {
 		nr->keep_mark = wc->keep_mark;
 		nr->keep_mask = wc->keep_mask;

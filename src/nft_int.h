@@ -34,6 +34,9 @@ struct nft_rules {
 	unsigned	 ttl;			/* seconds */
 	int		 session;		/* enum session_kind */
 	unsigned	 session_max;
+	/* the element is the daemon's to add (--dns-name: a packet the
+	 * kernel cannot tell from a query for a watch's names must not) */
+	bool		 daemon_adds;
 	uint32_t	 keep_mark, keep_mask;	/* --keep-connections, or 0 */
 	struct nft_first first;			/* as installed */
 	char		 prefix[128];

@@ -392,7 +392,9 @@ first_rule(const struct nft_rules *nr, enum nft_family f)
 /* update @W { <key> timeout T }; with sessions, <key> @W first: a key
  * is added by the daemon, when it takes the client's session on (a
  * first packet's record lost in a full socket buffer is then logged
- * again by the next packet, not forgotten with the key in the set) */
+ * again by the next packet, not forgotten with the key in the set); the
+ * same with --dns-name, whose watch's element the daemon adds when a
+ * query for its names starts it (the kernel cannot tell one) */
 static struct nftnl_rule *
 update_rule(const struct nft_rules *nr, enum nft_family f)
 {
@@ -401,7 +403,7 @@ update_rule(const struct nft_rules *nr, enum nft_family f)
 	uint32_t type;
 
 	put_key(r, nr, f, &type);
-	if (nr->session != SESSION_NONE) {	/* only a session's own key */
+	if (nr->daemon_adds) {		/* only a key the daemon added */
 		e = expr(r, "lookup");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, nr->name);

@@ -425,6 +425,8 @@ options_usage(char *buf, size_t len, const char *prog)
 "      --session saddr|daddr|flow  with --match: a start/stop cycle per client\n"
 "      --session-max <n>    sessions at once (default %u)\n"
 "      --session-hooks <n>  session hooks running at once (default %u)\n"
+"      --dns-name <patterns> start only on a DNS query for one of these names\n"
+"                           (host.example, *.example, .example)\n"
 "  -t, --ttl <seconds>      idle seconds before `stop' (default %u)\n"
 "  -w, --savefile <path>    append the packets that fired `start' to this pcap savefile\n"
 "      --hook-timeout <s>   kill a hook still running after s seconds (default %u, 0 = never)\n"

@@ -59,6 +59,31 @@ get64(const uint8_t *p, size_t len, size_t off, uint64_t *v)
 static void	decode_net(uint16_t ethertype, const uint8_t *, size_t,
 		    struct packet_info *);
 
+/* after a UDP header (as long as its length says) or a TCP one (its
+ * data offset) */
+static void
+payload(uint8_t proto, const uint8_t *p, size_t len, struct packet_info *pi)
+{
+	uint16_t ulen;
+	uint8_t off;
+	size_t hlen;
+
+	if (proto == IPPROTO_NUM_UDP && get16(p, len, 4, &ulen) && ulen >= 8) {
+		hlen = 8;
+		if (ulen < len)
+			len = ulen;
+	} else if (proto == IPPROTO_NUM_TCP && get8(p, len, 12, &off) &&
+	    (off >> 4) >= 5)
+		hlen = (size_t)(off >> 4) * 4;
+	else
+		return;
+	if (hlen > len)
+		return;
+	pi->has_payload = true;
+	pi->payload = p + hlen;
+	pi->payload_len = len - hlen;
+}
+
 static void
 decode_transport(uint8_t proto, const uint8_t *p, size_t len,
     struct packet_info *pi)
@@ -74,6 +99,7 @@ decode_transport(uint8_t proto, const uint8_t *p, size_t len,
 	case 136:	/* UDP-Lite */
 		if (get16(p, len, 0, &pi->sport) && get16(p, len, 2, &pi->dport))
 			pi->has_ports = true;
+		payload(proto, p, len, pi);
 		break;
 	case 1:		/* ICMP */
 	case 58:	/* ICMPv6 */

@@ -63,6 +63,11 @@ struct packet_info {
 	uint8_t		tcp_flags;
 	bool		has_icmp;
 	uint8_t		icmp_type, icmp_code;
+	/* what UDP or TCP carries: into the decoded bytes, as far as they
+	 * were captured */
+	bool		has_payload;
+	const uint8_t	*payload;
+	size_t		payload_len;
 };
 
 /* A packet's values as a start hook gets them (TUNINETD_SRC, _DST,

@@ -47,6 +47,7 @@
 
 #include "capture.h"
 #include "conf.h"
+#include "dns.h"
 #include "replay.h"
 #include "text.h"
 
@@ -449,6 +450,16 @@ filter_match(struct bpf_program *prog, int *cache,
 	return *cache;
 }
 
+/* --dns-name: only a query for one of the watch's names starts it */
+static bool
+starts(const struct rwatch *w, const struct packet_info *pi)
+{
+	struct dns_query q;
+
+	return w->conf->dns_names == NULL || (dns_query_of(pi, &q) ==
+	    DNS_QUERY && dns_match(w->conf->dns_names, q.name));
+}
+
 /* Whether the watch's sensor reports the packet in this mode, and
  * whether it may keep the watch up (-a). */
 static bool
@@ -548,8 +559,11 @@ replay_packet(struct replay *r, const struct pcap_pkthdr *h,
 		up = fsm_listen(&l->fsm) != LISTEN_FIRST;
 		if (!takes(w, up, h, data, &pi, &keeps_up))
 			continue;
-		if (fsm_is_trigger(&l->fsm, t))
+		if (fsm_is_trigger(&l->fsm, t)) {
+			if (!starts(w, &pi))
+				continue;
 			keep_trigger(l, &pi, h->len);
+		}
 		step(r, l, FSM_PACKET, t, keeps_up);
 	}
 	return 0;

@@ -126,6 +126,11 @@ struct sensor {
 	const struct sensor_ops	*ops;
 	void			(*report)(struct sensor *,
 				    const struct sensor_packet *);
+	/* whether a packet is one that may start the watch (--dns-name),
+	 * asked by a sensor that holds packets or keeps one of a batch
+	 * whole, before it does; NULL: any is */
+	bool			(*wants)(struct sensor *, const uint8_t *,
+				    uint32_t caplen, int linktype);
 	void			*owner;
 	const char		*watch;		/* its name, in config mode */
 	bool			 ack_only;

@@ -238,6 +238,16 @@ keep_held_first(struct nfqueue_sensor *qs, struct nlattr **attr)
 		copy_payload(attr, qs->held_data, f);
 }
 
+static bool
+wanted(struct nfqueue_sensor *qs, struct nlattr **attr)
+{
+	if (attr[NFQA_PAYLOAD] == NULL)
+		return false;
+	return qs->base.wants(&qs->base, mnl_attr_get_payload(
+	    attr[NFQA_PAYLOAD]), mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]),
+	    LINKTYPE_RAW);
+}
+
 /* One message: held, or accepted with the batch (up); the first whole
  * (idle), the time of the last that keeps the watch up. */
 static void
@@ -263,6 +273,12 @@ take(struct nfqueue_sensor *qs, const struct nlmsghdr *nlh, struct wake *wk,
 	if (qs->mode == SENSOR_UP || quiet) {
 		wk->accept = true;
 		wk->accept_to = id;
+	} else if (qs->base.wants != NULL && !wanted(qs, attr)) {
+		/* one that starts nothing never waits for a start (a query
+		 * for another name): its own verdict, not a batch's, which
+		 * would pass the held ones before it too */
+		nfq_verdict(qs, false, id, NF_ACCEPT);
+		return;
 	} else if (held_add(qs, id) && qs->nheld == 1)
 		keep_held_first(qs, attr);
 	if (quiet)

@@ -59,6 +59,15 @@ inner_report(struct sensor *in, const struct sensor_packet *sp)
 	ns->base.report(&ns->base, sp);
 }
 
+static bool
+inner_wants(struct sensor *in, const uint8_t *data, uint32_t caplen,
+    int linktype)
+{
+	struct nft_sensor *ns = in->owner;
+
+	return ns->base.wants(&ns->base, data, caplen, linktype);
+}
+
 /* "table ip", "tables ip and ip6" */
 static const char *
 tables(const struct nft_sensor *ns)
@@ -78,6 +87,7 @@ nft_start(struct sensor *s)
 	char err[1024];
 
 	ns->inner->watch = ns->base.watch;
+	ns->inner->wants = ns->base.wants != NULL ? inner_wants : NULL;
 	if (nft_rules_install(ns->rules, &to, err, sizeof err) == -1) {
 		sensor_log(&ns->base, log_warnx, "NFT: %s", err);
 		return -1;
@@ -96,6 +106,11 @@ nft_set_mode(struct sensor *s, enum sensor_mode mode)
 	ns->mode = mode;
 	if (ns->queue >= 0)
 		ns->inner->ops->set_mode(ns->inner, mode);
+	/* --dns-name: the query that starts it adds the element, no other
+	 * packet (a held one's is added when its start is done) */
+	else if (ns->base.wants != NULL && mode != SENSOR_IDLE &&
+	    ns->session == SESSION_NONE)
+		(void)nft_rules_refresh(ns->rules);
 }
 
 static void

@@ -131,6 +131,10 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		keeps_up = packet_is_tcp_ack(&pi);
 	}
 	if (ps->phase == PHASE_IDLE && !ps->have_first) {
+		/* the first that may start the watch (--dns-name) */
+		if (ps->base.wants != NULL && !ps->base.wants(&ps->base, bytes,
+		    h->caplen, ps->linktype))
+			return;
 		ps->have_first = true;
 		ps->first_keeps_up = keeps_up;
 		ps->first_hdr = *h;

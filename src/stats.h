@@ -26,6 +26,9 @@ struct watch_stats {
 	int64_t		 up_ns;			/* of the cycles that ended */
 	struct histogram hook_duration[2];
 	struct histogram start_latency;		/* first packet -> exec */
+	/* --dns-name: packets that would have started it and did not, by
+	 * enum dns_kind: not DNS, malformed, not a query for its names */
+	uint64_t	 dns_ignored[3];
 };
 
 extern const double hist_bounds[HIST_BUCKETS];

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "hook.h"
 #include "log.h"
 #include "loop.h"
@@ -281,6 +282,35 @@ owes_start(const struct watch *w, int64_t when)
 	    fsm_would_trigger(&w->fsm, when);
 }
 
+/* --dns-name: whether a packet that would start the watch is a query for
+ * one of its names; what is not is counted, by why */
+static bool
+dns_wanted(struct watch *w, const uint8_t *data, uint32_t caplen,
+    int linktype)
+{
+	struct packet_info pi;
+	struct dns_query q;
+	enum dns_kind k;
+
+	if (data == NULL)
+		return false;
+	packet_decode(linktype, data, caplen, &pi);
+	if ((k = dns_query_of(&pi, &q)) == DNS_QUERY &&
+	    dns_match(w->conf->dns_names, q.name))
+		return true;
+	w->stats.dns_ignored[k == DNS_QUERY ? DNS_OTHER : k]++;
+	return false;
+}
+
+/* the sensors that choose what to hold (NFQUEUE) or to report whole
+ * (pcap) ask first */
+static bool
+on_wants(struct sensor *s, const uint8_t *data, uint32_t caplen,
+    int linktype)
+{
+	return dns_wanted(s->owner, data, caplen, linktype);
+}
+
 static void
 on_report(struct sensor *s, const struct sensor_packet *sp)
 {
@@ -298,6 +328,12 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 		w->owed = REASON_PACKET;
 		fresh = true;
 	}
+	/* with DNS names, only a query for one starts it; while it is up,
+	 * every packet keeps it up as without */
+	if (fresh && w->conf->dns_names != NULL &&
+	    sp->kind == REPORT_PACKET && !dns_wanted(w, sp->data, sp->caplen,
+	    sp->linktype))
+		return;
 	if (fresh) {
 		/* this packet fires the next start: keep it for the hook */
 		t->sensor = s;
@@ -702,6 +738,8 @@ watch_new(struct watch_conf *wc, struct sensor **sensors, int n,
 		sensors[i]->owner = w;
 		sensors[i]->watch = wc->name;
 		sensors[i]->report = on_report;
+		if (wc->dns_names != NULL)
+			sensors[i]->wants = on_wants;
 	}
 	w->nsensors = i;
 	if (wc->session != SESSION_NONE)

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "packet.h"
 #include "sensor.h"
+#include "dns.h"
 #include "watch_int.h"
 
 extern char **environ;
@@ -39,14 +40,19 @@ watch_log(const struct watch *w, void (*out)(const char *, ...),
 }
 
 static void
-env_packet(struct env *e, const struct trigger *t)
+env_packet(struct env *e, const struct trigger *t, bool dns)
 {
 	struct packet_fields f;
 	struct packet_info pi;
+	struct dns_query q;
 
 	if (!t->have_data)
 		return;
 	packet_decode(t->linktype, t->data, t->caplen, &pi);
+	if (dns && dns_query_of(&pi, &q) == DNS_QUERY) {
+		env_set(e, "TUNINETD_DNS_NAME", "%s", q.name);
+		env_set(e, "TUNINETD_DNS_TYPE", "%s", q.type);
+	}
 	packet_fields(&pi, &f);
 	if (f.src[0] != '\0') {
 		env_set(e, "TUNINETD_SRC", "%s", f.src);
@@ -81,7 +87,7 @@ watch_hook_env(struct env *e, const struct watch *w, const char *event,
 	if (s != NULL)
 		s->ops->env(s, e);
 	if (start)
-		env_packet(e, t);
+		env_packet(e, t, w->conf->dns_names != NULL);
 	else
 		env_set(e, "TUNINETD_UP_SECONDS", "%lld",
 		    (long long)((now - up_since) / NSEC_PER_SEC));
@@ -110,6 +116,7 @@ log_trigger(const struct watch *w)
 {
 	const struct trigger *t = &w->trigger;
 	struct packet_info pi;
+	struct dns_query q;
 	char line[256];
 
 	if (!t->have_data)
@@ -119,6 +126,8 @@ log_trigger(const struct watch *w)
 		watch_log(w, log_info, "|- %s", line);
 	if (packet_link_line(&pi, line, sizeof line))
 		watch_log(w, log_info, "|- %s", line);
+	if (w->conf->dns_names != NULL && dns_query_of(&pi, &q) == DNS_QUERY)
+		watch_log(w, log_info, "|- DNS query %s %s", q.type, q.name);
 }
 
 const char *

@@ -46,6 +46,8 @@ test_two_watches(void **state)
 	sa.stops[REASON_IDLE] = 2;
 	sa.stops[REASON_CONTROL] = 1;
 	sa.hook_failures[HOOK_STOP] = 1;
+	sa.dns_ignored[1] = 2;
+	sa.dns_ignored[2] = 5;
 	hist_add(&sa.hook_duration[HOOK_START], 0.003);	/* le 0.005 */
 	hist_add(&sa.hook_duration[HOOK_START], 0.2);	/* le 0.25 */
 	hist_add(&sa.hook_duration[HOOK_START], 90);	/* +Inf only */
@@ -61,8 +63,12 @@ test_two_watches(void **state)
 	    .sessions_refused = -1, .stats = &sb };
 	assert_non_null(text = metrics_text(w, 2));
 
-	assert_int_equal(count(text, "# TYPE "), 13);
-	assert_int_equal(count(text, "# HELP "), 13);
+	assert_int_equal(count(text, "# TYPE "), 14);
+	assert_int_equal(count(text, "# HELP "), 14);
+	has(text, "tuninetd_dns_ignored_total{watch=\"alpha\",why=\"not-dns\"} 0\n"
+	    "tuninetd_dns_ignored_total{watch=\"alpha\",why=\"malformed\"} 2\n"
+	    "tuninetd_dns_ignored_total{watch=\"alpha\",why=\"other\"} 5\n");
+	assert_int_equal(count(text, "tuninetd_dns_ignored_total{"), 3);
 	has(text, "# TYPE tuninetd_up gauge\ntuninetd_up{watch=\"alpha\"} 1\n"
 	    "tuninetd_up{watch=\"be\\\"t\\\\a\\n\"} 0\n");
 	has(text, "tuninetd_held{watch=\"alpha\"} 0\n");

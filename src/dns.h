@@ -1,0 +1,34 @@
+/* dns.h: --dns-name, a DNS query's name against the watch's patterns */
+#ifndef TUNINETD_DNS_H
+#define TUNINETD_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct packet_info;
+
+#define DNS_NAME_MAX	256	/* as text, escapes included: 255 + NUL */
+#define DNS_TYPE_MAX	16
+#define DNS_PATTERNS_MAX 64
+
+/* a question of a query: its name as asked (lower case, no trailing
+ * dot), its type as a word ("A", "AAAA", "TYPE65") */
+struct dns_query {
+	char	 name[DNS_NAME_MAX];
+	char	 type[DNS_TYPE_MAX];
+};
+
+/* what a packet is, to --dns-name */
+enum dns_kind {
+	DNS_NONE,	/* not a datagram or segment to port 53 */
+	DNS_BAD,	/* to port 53, but no DNS message we read */
+	DNS_OTHER,	/* a message, not a standard query of one question */
+	DNS_QUERY,	/* a query: q filled */
+};
+
+enum dns_kind	dns_query_of(const struct packet_info *, struct dns_query *);
+bool		dns_patterns(const char *list, char *out, size_t outlen,
+		    char *err, size_t errlen);
+bool		dns_match(const char *patterns, const char *name);
+
+#endif

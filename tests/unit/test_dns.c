@@ -1,0 +1,196 @@
+/* test_dns: --dns-name's patterns and its reading of queries, from real
+ * packets' bytes (IPv4 and IPv6, UDP and TCP) and hostile ones. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dns.h"
+#include "packet.h"
+
+static uint8_t pkt[1024];
+
+/* a DNS message's bytes: header (id, flags, counts), then body */
+static size_t
+message(uint8_t *m, uint16_t flags, uint16_t qd, const char *qname,
+    uint16_t qtype)
+{
+	size_t n = 12, l;
+	const char *s = qname, *dot;
+
+	memset(m, 0, 12);
+	m[0] = 0x12; m[1] = 0x34;
+	m[2] = (uint8_t)(flags >> 8); m[3] = (uint8_t)flags;
+	m[4] = (uint8_t)(qd >> 8); m[5] = (uint8_t)qd;
+	while (*s != '\0') {
+		dot = strchr(s, '.');
+		l = dot != NULL ? (size_t)(dot - s) : strlen(s);
+		m[n++] = (uint8_t)l;
+		memcpy(m + n, s, l);
+		n += l;
+		s += l + (dot != NULL);
+	}
+	m[n++] = 0;
+	m[n++] = (uint8_t)(qtype >> 8); m[n++] = (uint8_t)qtype;
+	m[n++] = 0; m[n++] = 1;
+	return n;
+}
+
+/* IPv4 or IPv6 (v6), UDP or TCP (tcp: the two-byte length first), to
+ * dport, carrying msg; its packet_info */
+static void
+packet(bool v6, bool tcp, uint16_t dport, const uint8_t *msg, size_t len,
+    struct packet_info *pi)
+{
+	size_t ip = v6 ? 40 : 20, th = tcp ? 20 : 8, body = len + (tcp ? 2 : 0);
+	uint8_t *t = pkt + ip;
+
+	memset(pkt, 0, ip + th);
+	if (v6) {
+		pkt[0] = 0x60;
+		pkt[4] = (uint8_t)((th + body) >> 8); pkt[5] = (uint8_t)(th + body);
+		pkt[6] = tcp ? 6 : 17;
+		pkt[7] = 64;
+		pkt[23] = 1; pkt[39] = 2;
+	} else {
+		pkt[0] = 0x45;
+		pkt[2] = (uint8_t)((ip + th + body) >> 8);
+		pkt[3] = (uint8_t)(ip + th + body);
+		pkt[8] = 64;
+		pkt[9] = tcp ? 6 : 17;
+		pkt[12] = 10; pkt[15] = 1; pkt[16] = 10; pkt[19] = 2;
+	}
+	t[0] = 0xc3; t[1] = 0x50;
+	t[2] = (uint8_t)(dport >> 8); t[3] = (uint8_t)dport;
+	if (tcp) {
+		t[12] = 5 << 4;
+		t[13] = 0x18;
+		t[th] = (uint8_t)(len >> 8); t[th + 1] = (uint8_t)len;
+		memcpy(t + th + 2, msg, len);
+	} else {
+		t[4] = (uint8_t)((th + len) >> 8); t[5] = (uint8_t)(th + len);
+		memcpy(t + th, msg, len);
+	}
+	packet_decode(LINKTYPE_RAW, pkt, ip + th + body, pi);
+}
+
+static void
+test_patterns(void **state)
+{
+	char out[1024], err[256];
+
+	(void)state;
+	assert_true(dns_patterns("Host.Example.,  *.corp.example .internal",
+	    out, sizeof out, err, sizeof err));
+	assert_string_equal(out, "host.example,*.corp.example,.internal");
+	assert_true(dns_patterns("xn--bcher-kva.example", out, sizeof out, err,
+	    sizeof err));
+	assert_false(dns_patterns("b\xc3\xbc" "cher.example", out, sizeof out,
+	    err, sizeof err));
+	assert_non_null(strstr(err, "xn--"));
+	assert_false(dns_patterns("a..example", out, sizeof out, err,
+	    sizeof err));
+	assert_non_null(strstr(err, "`a..example'"));
+	assert_false(dns_patterns("*", out, sizeof out, err, sizeof err));
+	assert_false(dns_patterns("*.", out, sizeof out, err, sizeof err));
+	assert_false(dns_patterns("a.*.example", out, sizeof out, err,
+	    sizeof err));
+	assert_false(dns_patterns(" , ", out, sizeof out, err, sizeof err));
+	assert_false(dns_patterns("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaa.example", out, sizeof out, err, sizeof err));
+}
+
+static void
+test_match(void **state)
+{
+	const char *p = "host.example,*.corp.example,.internal";
+
+	(void)state;
+	assert_true(dns_match(p, "host.example"));
+	assert_false(dns_match(p, "www.host.example"));
+	assert_false(dns_match(p, "ost.example"));
+	assert_true(dns_match(p, "www.corp.example"));
+	assert_true(dns_match(p, "a.b.corp.example"));
+	assert_false(dns_match(p, "corp.example"));
+	assert_false(dns_match(p, "xcorp.example"));
+	assert_true(dns_match(p, "internal"));
+	assert_true(dns_match(p, "db.internal"));
+	assert_false(dns_match(p, "xinternal"));
+	assert_false(dns_match(p, "internal.example"));
+}
+
+static void
+test_queries(void **state)
+{
+	struct packet_info pi;
+	struct dns_query q;
+	uint8_t m[512];
+	size_t n;
+	int v6, tcp;
+
+	(void)state;
+	for (v6 = 0; v6 < 2; v6++)
+		for (tcp = 0; tcp < 2; tcp++) {
+			n = message(m, 0x0100, 1, "WwW.CoRp.ExAmPlE", 28);
+			packet(v6, tcp, 53, m, n, &pi);
+			assert_int_equal(dns_query_of(&pi, &q), DNS_QUERY);
+			assert_string_equal(q.name, "www.corp.example");
+			assert_string_equal(q.type, "AAAA");
+		}
+	n = message(m, 0x0100, 1, "www.corp.example", 1);
+	packet(false, false, 5353, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_NONE);
+	/* a response, a NOTIFY, two questions: not queries to start on */
+	n = message(m, 0x8180, 1, "www.corp.example", 1);
+	packet(false, false, 53, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_OTHER);
+	n = message(m, 0x2000, 1, "www.corp.example", 1);
+	packet(false, false, 53, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_OTHER);
+	n = message(m, 0x0100, 2, "www.corp.example", 1);
+	packet(false, false, 53, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_BAD);
+	/* qdcount 60000 with one question */
+	n = message(m, 0x0100, 60000, "www.corp.example", 1);
+	packet(false, false, 53, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_BAD);
+	/* a pointer to itself; a label of 64; a name cut short */
+	n = message(m, 0x0100, 1, "x", 1);
+	m[12] = 0xc0; m[13] = 12;
+	packet(false, false, 53, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_BAD);
+	n = message(m, 0x0100, 1, "www.corp.example", 1);
+	m[12] = 64;
+	packet(false, false, 53, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_BAD);
+	n = message(m, 0x0100, 1, "www.corp.example", 1);
+	packet(false, false, 53, m, 20, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_BAD);
+	/* over TCP, a length the segment does not hold */
+	n = message(m, 0x0100, 1, "www.corp.example", 1);
+	packet(false, true, 53, m, n, &pi);
+	pkt[20 + 20] = 0x01;		/* says 256 + n bytes */
+	packet_decode(LINKTYPE_RAW, pkt, 20 + 20 + 2 + n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_BAD);
+	/* an EDNS OPT record after the question: read as the query */
+	n = message(m, 0x0100, 1, "db.corp.example", 1);
+	m[11] = 1;
+	memcpy(m + n, "\0\0\x29\x04\xd0\0\0\0\0\0\0", 11);
+	packet(false, false, 53, m, n + 11, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_QUERY);
+	assert_string_equal(q.name, "db.corp.example");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_patterns),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_queries),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
