@@ -6,7 +6,8 @@
 # on-demand gate (-q against pcap, demand.sh), a thousand watches
 # against one (many.sh), the loop's answer time while
 # --keep-connections reads a table of 100,000 entries (keep.sh), and
-# the --match sensor beside the others, with 10,000 sessions (match.sh). Prints
+# the --match sensor beside the others, with 10,000 sessions (match.sh),
+# and --dns-name (dns.sh; ONLY=dns: that table alone). Prints
 # tables of medians and exits non-zero when a goal is missed. Run as root
 # (make bench; make bench QUICK=1, the first table alone, for < 1 minute;
 # ONLY=keep, keep.sh's table alone, with KEEP_OLD=/path/to/tuninetd an
@@ -72,6 +73,15 @@ cost() {
 	echo "$(calc "($c1 - $c0) / $N" 2) $(echo "$r" | awk '{printf "%.0f", $1 / $2 / 1000}')"
 }
 
+if [ "$ONLY" = dns ]; then
+	echo "bench: $(nproc) CPUs, Linux $(uname -r), the --dns-name table alone"
+	. "$(dirname "$0")/dns.sh"
+	echo
+	drow "--dns-name (medians)" "--dns-name" "beside it" goal met
+	drow "----------------------------------------------" --------- ---------------- -------------- ---
+	dns_table
+	verdict
+fi
 if [ "$ONLY" = keep ]; then
 	echo "bench: $(nproc) CPUs, Linux $(uname -r), the keep-connections table alone"
 	. "$(dirname "$0")/keep.sh"
@@ -136,6 +146,7 @@ if [ "$QUICK" != 1 ]; then
 	. "$(dirname "$0")/many.sh"
 	. "$(dirname "$0")/keep.sh"
 	. "$(dirname "$0")/match.sh"
+	. "$(dirname "$0")/dns.sh"
 fi
 
 row() { printf '| %-40s | %9s | %9s | %6s | %-9s | %-3s |\n' "$@"; }
@@ -238,5 +249,9 @@ else
 	xrow "reload replacing one of 1,000 (ms)" "$XRELOAD" "NFLOG $MRELOAD" "<= 100" $OK
 	xrow "reload tuning one of 1,000 (ms)" "$XTUNE" "NFLOG $MTUNE" report -
 	echo "(--match: the kernel refreshes a timeout set per packet; the daemon reads it at the deadline)"
+	echo
+	drow "--dns-name (medians)" "--dns-name" "beside it" goal met
+	drow "----------------------------------------------" --------- ---------------- -------------- ---
+	dns_table
 fi
 verdict
