@@ -783,13 +783,16 @@ watch_conf_claims(const struct watch_conf *wc, struct claim *c)
 /* --keep-connections auto: each such watch gets a bit of KEEP_AUTO_FIELD
  * that no other watch's mark uses, the one had() says it has (a reload
  * keeps a running watch's), or else the lowest free, in the list's
- * order. NULL, or the first watch left without one (the field is full:
- * it must be given a mark). */
+ * order, one that no watch of this run has had (worn) first: conntrack
+ * entries keep an old watch's bit for as long as they live. NULL, or
+ * the first watch left without one (the field is full: it must be given
+ * a mark). */
 struct watch_conf *
-watch_confs_keep_bits(struct watch_conf *list, uint32_t (*had)(const char *))
+watch_confs_keep_bits(struct watch_conf *list, uint32_t (*had)(const char *),
+    uint32_t worn)
 {
 	struct watch_conf *wc;
-	uint32_t used = 0, b;
+	uint32_t used = 0, b, pick;
 
 	for (wc = list; wc != NULL; wc = wc->next)
 		if (wc->keep_connections && !wc->keep_auto)
@@ -807,13 +810,16 @@ watch_confs_keep_bits(struct watch_conf *list, uint32_t (*had)(const char *))
 	for (wc = list; wc != NULL; wc = wc->next) {
 		if (!wc->keep_auto || wc->keep_mask != 0)
 			continue;
+		pick = 0;
 		for (b = KEEP_AUTO_FIELD & -KEEP_AUTO_FIELD;
-		    (b & KEEP_AUTO_FIELD) != 0 && (used & b); b <<= 1)
-			;
-		if ((b & KEEP_AUTO_FIELD) == 0)
+		    (b & KEEP_AUTO_FIELD) != 0; b <<= 1)
+			if (!(used & b) && (pick == 0 || ((pick & worn) &&
+			    !(b & worn))))
+				pick = b;
+		if (pick == 0)
 			return wc;
-		wc->keep_mark = wc->keep_mask = b;
-		used |= b;
+		wc->keep_mark = wc->keep_mask = pick;
+		used |= pick;
 	}
 	return NULL;
 }

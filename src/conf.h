@@ -138,7 +138,7 @@ bool		 watch_conf_check(const struct watch_conf *, unsigned how,
 		    uint32_t bad, const char **key, char *err, size_t);
 int		 watch_conf_claims(const struct watch_conf *, struct claim *);
 struct watch_conf *watch_confs_keep_bits(struct watch_conf *,
-		    uint32_t (*had)(const char *name));
+		    uint32_t (*had)(const char *name), uint32_t worn);
 uint32_t	 watch_conf_diff(const struct watch_conf *,
 		    const struct watch_conf *);
 uint32_t	 settings_in_place(void);

@@ -642,7 +642,8 @@ finish(struct parser *p, const char *main_file,
 	/* once each watch has been read whole: a mark given anywhere is
 	 * not picked for auto */
 	if ((bad = watch_confs_keep_bits(p->cf->watches, checks != NULL ?
-	    checks->keep_bit : NULL)) != NULL) {
+	    checks->keep_bit : NULL, checks != NULL ? checks->keep_worn :
+	    0)) != NULL) {
 		for (wc = p->cf->watches, k = 0; wc != bad; wc = wc->next, k++)
 			;
 		at = &p->origins[k].at[setting_index("keep-connections")];

@@ -25,6 +25,7 @@ struct config_checks {
 	/* the ct mark bit a running watch of that name has for
 	 * --keep-connections auto, or 0: a reload keeps it */
 	uint32_t (*keep_bit)(const char *watch);
+	uint32_t  keep_worn;	/* the bits watches of this run have had */
 };
 
 /* Every error found, one "file:line: key: what is wrong" per line. */

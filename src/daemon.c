@@ -244,10 +244,15 @@ adopt_sessions(struct daemon *d, struct watch *w)
 	struct adopting a = { d, w };
 	char dir[4096], err[4200];
 
-	if (d->state_dir == NULL || watch_conf(w)->session == SESSION_NONE)
+	if (d->state_dir == NULL)
 		return;
 	statefile_sessions_path(dir, sizeof dir, d->state_dir,
 	    watch_display_name(w));
+	if (watch_conf(w)->session == SESSION_NONE) {
+		/* --session was given up: its sessions' files are of no use */
+		statefile_sessions_remove(dir);
+		return;
+	}
 	if (statefile_sessions_read(dir, adopt_one, &a, err, sizeof err) == -1)
 		log_warnx("state-dir: %s; no session adopted", err);
 }
@@ -296,6 +301,9 @@ open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 	struct savefile *savefile = NULL;
 	char why[1024];
 	int n = 0, lt;
+
+	if (wc->keep_auto)	/* its bit, not to be given out first again */
+		d->checks.keep_worn |= wc->keep_mask;
 
 	if (d->config_file == NULL && d->checks.hook != NULL &&
 	    !d->checks.hook(wc->hook, err, errlen))

@@ -103,6 +103,11 @@ dns_query_of(const struct packet_info *pi, struct dns_query *q)
 	    ns_parserr(&m, ns_s_qd, 0, &rr) == -1 ||
 	    strlen(ns_rr_name(rr)) >= sizeof q->name)
 		return DNS_BAD;
+	/* a label holding a dot or a byte outside printable ASCII comes
+	 * escaped (`x\.corp.example'): no host name, and no name a
+	 * pattern's text may match */
+	if (strchr(ns_rr_name(rr), '\\') != NULL)
+		return DNS_OTHER;
 	for (i = 0; ns_rr_name(rr)[i] != '\0'; i++)
 		q->name[i] = lower(ns_rr_name(rr)[i]);
 	q->name[i] = '\0';

@@ -228,7 +228,8 @@ metrics_text(const struct watch_info *w, int n)
 	    "packets that would have started the watch and were no query for "
 	    "its names, by why (none before the first).");
 	for (i = 0; i < n; i++)
-		for (e = 0; e < 3; e++)
+		for (e = 0; e < (int)(sizeof dns_whys / sizeof dns_whys[0]);
+		    e++)
 			if (w[i].stats->dns_ignored[0] +
 			    w[i].stats->dns_ignored[1] +
 			    w[i].stats->dns_ignored[2] > 0)

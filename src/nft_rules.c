@@ -883,10 +883,11 @@ nft_rules_key_left(struct nft_rules *nr, const struct nft_key *k)
 }
 
 /* An element of key, for ms from now (0: the TTL), as a packet would add
- * it (not an error if one did already). */
+ * it (not an error if one did already); del: the element taken out (not
+ * an error if there is none). */
 static int
-add_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
-    size_t keylen, int64_t ms)
+put_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
+    size_t keylen, int64_t ms, bool del)
 {
 	struct nftnl_set_elem *e;
 	struct nftnl_set *s;
@@ -897,15 +898,17 @@ add_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
 	nftnl_set_set_str(s, NFTNL_SET_NAME, nr->name);
 	e = nftnl_set_elem_alloc();
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)keylen);
-	nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
-	    ms > 0 ? (uint64_t)ms : (uint64_t)nr->ttl * 1000);
+	if (!del)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+		    ms > 0 ? (uint64_t)ms : (uint64_t)nr->ttl * 1000);
 	nftnl_set_elem_add(s, e);
 	batch_start(&bt);
-	nftnl_set_elems_nlmsg_build_payload(batch_msg(&bt, NFT_MSG_NEWSETELEM,
-	    f, NLM_F_CREATE), s);
+	nftnl_set_elems_nlmsg_build_payload(batch_msg(&bt, del ?
+	    NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, f, del ? 0 :
+	    NLM_F_CREATE), s);
 	batch_next(&bt);
 	nftnl_set_free(s);
-	if (batch_send(&bt) == -1) {
+	if (batch_send(&bt) == -1 && !(del && errno == ENOENT)) {
 		log_warn("nftables: set %s of table %s " NFT_TABLE, nr->name,
 		    nft_family_name(f));
 		return -1;
@@ -913,10 +916,8 @@ add_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
 	return 0;
 }
 
-/* The watch's element, for TTL from now: held packets are let through
- * after this, and the ones behind them pass the set. */
-int
-nft_rules_refresh(struct nft_rules *nr)
+static int
+put_watch_element(struct nft_rules *nr, bool del)
 {
 	enum nft_family f;
 	uint8_t key;
@@ -924,10 +925,28 @@ nft_rules_refresh(struct nft_rules *nr)
 
 	for (f = 0; f < NFT_FAMILIES; f++) {
 		key = (uint8_t)nft_family_proto(f);
-		if (nr->installed[f] && add_element(nr, f, &key, 1, 0) == -1)
+		if (nr->installed[f] && put_element(nr, f, &key, 1, 0, del) ==
+		    -1)
 			r = -1;
 	}
 	return r;
+}
+
+/* The watch's element, for TTL from now: held packets are let through
+ * after this, and the ones behind them pass the set. */
+int
+nft_rules_refresh(struct nft_rules *nr)
+{
+	return put_watch_element(nr, false);
+}
+
+/* The watch's element out: the next matching packet is a first packet
+ * again (--dns-name: the element is the daemon's to add, and a stop the
+ * TTL did not cause, or a hold, may leave one behind). */
+int
+nft_rules_forget(struct nft_rules *nr)
+{
+	return put_watch_element(nr, true);
 }
 
 /* A session's key into the set, for ms (0: the TTL): its packets
@@ -937,7 +956,7 @@ nft_rules_key_add(struct nft_rules *nr, const struct nft_key *k, int64_t ms)
 {
 	if (k->family >= NFT_FAMILIES || !nr->installed[k->family])
 		return -1;
-	return add_element(nr, k->family, k->bytes, k->len, ms);
+	return put_element(nr, k->family, k->bytes, k->len, ms, false);
 }
 
 const char *

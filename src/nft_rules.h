@@ -57,6 +57,7 @@ int64_t		 nft_rules_key_left(struct nft_rules *, const struct nft_key *);
 int	nft_rules_key_add(struct nft_rules *, const struct nft_key *,
 	    int64_t ms);
 int		 nft_rules_refresh(struct nft_rules *);
+int		 nft_rules_forget(struct nft_rules *);
 int		 nft_rules_retime(struct nft_rules *, unsigned ttl);
 void		 nft_rules_free(struct nft_rules *);
 const char	*nft_rules_name(const struct nft_rules *);

@@ -384,7 +384,7 @@ options_parse(struct config *cf, struct cmdline *cl, int argc, char *argv[],
 	if (!watch_conf_check(wc, cf->mode == RUN_REPLAY ? WC_REPLAY : 0, 0,
 	    &key, err, errlen))
 		goto fail;
-	(void)watch_confs_keep_bits(wc, NULL);	/* one watch: the first bit */
+	(void)watch_confs_keep_bits(wc, NULL, 0); /* one watch: the first bit */
 	cf->watches = wc;
 	cf->nwatches = 1;
 	return true;

@@ -385,6 +385,16 @@ nfqueue_tell(struct timer *t)
 	if (!qs->unheard || qs->nheld == 0)
 		return;
 	qs->unheard = false;
+	/* a watch that starts on some packets only (--dns-name) and not on
+	 * the first of these lets them all go: none waits for a start it
+	 * does not cause (a query for its names among them is asked again
+	 * by its client, and held then) */
+	if (qs->base.wants != NULL && (qs->held_first.data == NULL ||
+	    !qs->base.wants(&qs->base, qs->held_first.data,
+	    qs->held_first.caplen, qs->held_first.linktype))) {
+		held_release(qs, NF_ACCEPT, NULL);
+		return;
+	}
 	sp = qs->held_first;
 	sp.when = realtime_to_loop(&sp.ts);
 	qs->base.report(&qs->base, &sp);

@@ -45,16 +45,28 @@ struct nft_sensor {
 
 static struct nft_sensor *sensors;	/* open, for their queue numbers */
 
+/* --dns-name: the watch's element is the daemon's to add (when a query
+ * for its names starts it), not every matching packet's */
+static bool
+daemon_adds(const struct nft_sensor *ns)
+{
+	return ns->base.wants != NULL && ns->session == SESSION_NONE;
+}
+
 /* what the inner sensor saw is this sensor's; a packet that reached a
  * queue while up found the element expired (the stop is near): it is
- * added again, so that the ones behind it pass */
+ * added again, so that the ones behind it pass; with --dns-name, a first
+ * packet's record while the watch starts or is up says the element is
+ * missing (it expired, or the rules came after the watch was taken
+ * over from its state file): added again, so that the packets behind
+ * it cost nothing */
 static void
 inner_report(struct sensor *in, const struct sensor_packet *sp)
 {
 	struct nft_sensor *ns = in->owner;
 
-	if (ns->mode == SENSOR_UP && ns->queue >= 0 &&
-	    sp->kind == REPORT_PACKET)
+	if (sp->kind == REPORT_PACKET && ((ns->mode == SENSOR_UP &&
+	    ns->queue >= 0) || (daemon_adds(ns) && ns->mode != SENSOR_IDLE)))
 		(void)nft_rules_refresh(ns->rules);
 	ns->base.report(&ns->base, sp);
 }
@@ -106,11 +118,14 @@ nft_set_mode(struct sensor *s, enum sensor_mode mode)
 	ns->mode = mode;
 	if (ns->queue >= 0)
 		ns->inner->ops->set_mode(ns->inner, mode);
-	/* --dns-name: the query that starts it adds the element, no other
-	 * packet (a held one's is added when its start is done) */
-	else if (ns->base.wants != NULL && mode != SENSOR_IDLE &&
-	    ns->session == SESSION_NONE)
+	/* --dns-name: the query that starts it adds the element (a held
+	 * one's is added when its start is done), and idle again, the
+	 * element goes, so that the next query reaches the daemon however
+	 * the cycle ended */
+	if (daemon_adds(ns) && mode == SENSOR_STARTING && ns->queue < 0)
 		(void)nft_rules_refresh(ns->rules);
+	else if (daemon_adds(ns) && mode == SENSOR_IDLE)
+		(void)nft_rules_forget(ns->rules);
 }
 
 static void

@@ -287,7 +287,8 @@ statefile_sessions_path(char *buf, size_t len, const char *dir,
 }
 
 /* the directory at path, opened if it is one of ours that nobody else
- * may write; -1 with errno (ENOENT: there is none) */
+ * may write and others may not read (its names are the clients); -1 with
+ * errno (ENOENT: there is none) */
 static int
 sessions_open(const char *path)
 {
@@ -298,7 +299,7 @@ sessions_open(const char *path)
 	    O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) != 0) {
+	    (st.st_mode & 027) != 0) {
 		close(fd);
 		errno = EPERM;
 		return -1;

@@ -273,20 +273,11 @@ watch_trigger_keep(struct trigger *t, const uint8_t *data, uint32_t caplen)
 	memcpy(t->data, data, t->caplen);
 }
 
-/* Retired by a reload, its stop begun: a packet now would have started
- * it again, and starts the watch that replaces it instead. */
-static bool
-owes_start(const struct watch *w, int64_t when)
-{
-	return w->retired && w->owed == REASON_NONE &&
-	    fsm_would_trigger(&w->fsm, when);
-}
-
-/* --dns-name: whether a packet that would start the watch is a query for
- * one of its names; what is not is counted, by why */
+/* --dns-name: whether a packet is a query for one of the watch's names;
+ * what is not is counted, by why, if it would have started the watch */
 static bool
 dns_wanted(struct watch *w, const uint8_t *data, uint32_t caplen,
-    int linktype)
+    int linktype, bool would_start)
 {
 	struct packet_info pi;
 	struct dns_query q;
@@ -298,8 +289,18 @@ dns_wanted(struct watch *w, const uint8_t *data, uint32_t caplen,
 	if ((k = dns_query_of(&pi, &q)) == DNS_QUERY &&
 	    dns_match(w->conf->dns_names, q.name))
 		return true;
-	w->stats.dns_ignored[k == DNS_QUERY ? DNS_OTHER : k]++;
+	if (would_start)
+		w->stats.dns_ignored[k == DNS_QUERY ? DNS_OTHER : k]++;
 	return false;
+}
+
+/* Retired by a reload, its stop begun: a packet now would have started
+ * it again, and starts the watch that replaces it instead. */
+static bool
+owes_start(const struct watch *w, int64_t when)
+{
+	return w->retired && w->owed == REASON_NONE &&
+	    fsm_would_trigger(&w->fsm, when);
 }
 
 /* the sensors that choose what to hold (NFQUEUE) or to report whole
@@ -308,7 +309,11 @@ static bool
 on_wants(struct sensor *s, const uint8_t *data, uint32_t caplen,
     int linktype)
 {
-	return dns_wanted(s->owner, data, caplen, linktype);
+	struct watch *w = s->owner;
+	int64_t now = now_ns();
+
+	return dns_wanted(w, data, caplen, linktype,
+	    fsm_is_trigger(&w->fsm, now) || owes_start(w, now));
 }
 
 static void
@@ -316,24 +321,25 @@ on_report(struct sensor *s, const struct sensor_packet *sp)
 {
 	struct watch *w = s->owner;
 	struct trigger *t = &w->trigger;
-	bool fresh;
+	bool fresh, owes;
 
 	if (w->sessions != NULL) {
 		watch_session_report(w, s, sp);
 		return;
 	}
 	fresh = fsm_is_trigger(&w->fsm, sp->when);
-
-	if (!fresh && owes_start(w, sp->when)) {
+	owes = !fresh && owes_start(w, sp->when);
+	/* with DNS names, only a query for one starts it (or owes its
+	 * successor a start); while it is up, every packet keeps it up as
+	 * without */
+	if ((fresh || owes) && w->conf->dns_names != NULL &&
+	    sp->kind == REPORT_PACKET && !dns_wanted(w, sp->data, sp->caplen,
+	    sp->linktype, true))
+		return;
+	if (owes) {
 		w->owed = REASON_PACKET;
 		fresh = true;
 	}
-	/* with DNS names, only a query for one starts it; while it is up,
-	 * every packet keeps it up as without */
-	if (fresh && w->conf->dns_names != NULL &&
-	    sp->kind == REPORT_PACKET && !dns_wanted(w, sp->data, sp->caplen,
-	    sp->linktype))
-		return;
 	if (fresh) {
 		/* this packet fires the next start: keep it for the hook */
 		t->sensor = s;

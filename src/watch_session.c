@@ -563,7 +563,7 @@ watch_sessions_tune(struct watch *w)
 /* Printable ASCII, as the daemon wrote it: a file's garbage reaches no
  * hook or log as a client's name. */
 static bool
-printable(const char *s)
+is_printable_ascii(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (*s < 0x20 || *s > 0x7e)
@@ -585,17 +585,27 @@ watch_session_adopt(struct watch *w, const char *id, const struct saved *sv)
 	struct session *s;
 
 	if (!key_from_id(id, w->conf->session, &k) || sv->session[0] == '\0' ||
-	    strlen(sv->session) >= sizeof k.name || !printable(sv->session)) {
+	    strlen(sv->session) >= sizeof k.name ||
+	    !is_printable_ascii(sv->session)) {
 		watch_log(w, log_warnx, "state-dir: `%s' is not a session of "
 		    "this watch; removed", id);
 		w->owner.persist_session(w, id, NULL, w->owner.arg);
 		return;
 	}
 	snprintf(k.name, sizeof k.name, "%s", sv->session);
+	if (*slot(ss, &k) != NULL)	/* read twice: it is taken over */
+		return;
+	/* a start that may have failed is not up, with --strict-start */
 	if (sv->state == SAVED_IDLE || (sv->state == SAVED_STARTING &&
 	    w->conf->strict_start) || sv->up_since == 0 ||
-	    sv->last_packet == 0 || *slot(ss, &k) != NULL ||
-	    ss->n >= w->conf->session_max) {
+	    sv->last_packet == 0) {
+		w->owner.persist_session(w, id, NULL, w->owner.arg);
+		return;
+	}
+	if (ss->n >= w->conf->session_max) {
+		watch_log(w, log_warnx, "state-dir: session %s not taken over: "
+		    "session-max %u reached; removed", k.name,
+		    w->conf->session_max);
 		w->owner.persist_session(w, id, NULL, w->owner.arg);
 		return;
 	}
@@ -605,8 +615,9 @@ watch_session_adopt(struct watch *w, const char *id, const struct saved *sv)
 	if (st.action != FSM_RUN_STOP && fsm_deadline(&s->fsm, &due) &&
 	    ss->sensor != NULL && ss->sensor->ops->session_admit(ss->sensor,
 	    &s->key, due - now) == -1) {
-		/* not a key the watch's rules hold (its family has none) */
-		st = fsm_input(&s->fsm, FSM_DEADLINE, due, false);
+		/* not a key the watch's rules hold (its family has none):
+		 * stopped now, as recovered */
+		st = fsm_adopt(&s->fsm, up, last, true, now);
 	}
 	if (st.action == FSM_RUN_STOP)
 		session_log(s, log_warnx, "adopted from the state file: up "

@@ -122,12 +122,21 @@ check "nflog: the hook is told the name" grep -q '^  TUNINETD_DNS_NAME=www.corp.
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 in_b nft delete table inet dns
 : > "$T/events"
-daemon --match 'udp dport 53' --match-hooks input --dns-name '*.corp.example' -t 1 -c "$T/hook"
+daemon --match 'udp dport 53' --match-hooks input --dns-name '*.corp.example' -t 1 \
+    --control "$S" -c "$T/hook"
 q www.other.example > /dev/null; sleep 0.4
 check "match: another name starts nothing" [ "$(nev start)" = 0 ]
 q api.corp.example > /dev/null
 wait_ev start 1 2 || bail "match: no start on the query"
 check "match: the hook is told the name" grep -q '^  TUNINETD_DNS_NAME=api.corp.example$' "$T/events"
+# stopped by hand while other names are asked on and on: the next query
+# for the names still reaches the daemon (the kernel's element went with
+# the stop, and other names do not bring it back)
+"$CTL" -s "$S" stop > /dev/null
+for k in 1 2 3 4 5 6 7 8; do q www.other.example > /dev/null; sleep 0.2; done
+q api.corp.example > /dev/null
+wait_ev start 2 2 || bail "match: no start after a stop by hand with other names asked"
+ok "match: stopped by hand, other names asked meanwhile, the next query starts it"
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 kill "$(dnsmasq_pid)"; EXTRA_PIDS=; sleep 0.2
 

@@ -445,7 +445,7 @@ keep_had(const char *name)
 static void
 test_keep_auto(void **state)
 {
-	const struct config_checks checks = { .keep_bit = keep_had };
+	struct config_checks checks = { .keep_bit = keep_had };
 	char text[4096];
 	size_t n = 0;
 	int i;
@@ -466,6 +466,15 @@ test_keep_auto(void **state)
 	    "[watch late]\nmatch = tcp dport 3\n"
 	    "keep-connections = auto\ncommand = /bin/true\n", &checks));
 	assert_int_equal(watch("late")->keep_mask, 0x40000000);
+	assert_int_equal(watch("a")->keep_mask, 0x01000000);
+	/* bits watches of this run have had are given out last */
+	checks.keep_worn = 0x03000000;
+	assert_true(load_with("[watch a]\nmatch = tcp dport 1\n"
+	    "keep-connections = auto\ncommand = /bin/true\n", &checks));
+	assert_int_equal(watch("a")->keep_mask, 0x04000000);
+	checks.keep_worn = 0xff000000;
+	assert_true(load_with("[watch a]\nmatch = tcp dport 1\n"
+	    "keep-connections = auto\ncommand = /bin/true\n", &checks));
 	assert_int_equal(watch("a")->keep_mask, 0x01000000);
 	assert_false(load("[watch n]\nnflog-group = 3\n"
 	    "keep-connections = auto\ncommand = /bin/true\n"));

@@ -174,6 +174,11 @@ test_queries(void **state)
 	pkt[20 + 20] = 0x01;		/* says 256 + n bytes */
 	packet_decode(LINKTYPE_RAW, pkt, 20 + 20 + 2 + n, &pi);
 	assert_int_equal(dns_query_of(&pi, &q), DNS_BAD);
+	/* a label holding a dot (`x\.corp.example'): no host name */
+	n = message(m, 0x0100, 1, "xxcorp.example", 1);
+	m[13] = 'x'; m[14] = '.';
+	packet(false, false, 53, m, n, &pi);
+	assert_int_equal(dns_query_of(&pi, &q), DNS_OTHER);
 	/* an EDNS OPT record after the question: read as the query */
 	n = message(m, 0x0100, 1, "db.corp.example", 1);
 	m[11] = 1;
