@@ -31,8 +31,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 # libnftnl linked in (what --match uses of it, and nothing resident for
 # a daemon without); libnftables is loaded by --match itself (dlopen)
 LIBS	= -Wl,-Bstatic -lnftnl -Wl,-Bdynamic \
-	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih) \
-	  -lresolv
+	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -90,32 +89,29 @@ $(BIN)/tuninetctl: $(CTL_OBJS) | $(BIN)
 # library of LIBS_<name>)
 $(OBJ)/tests/test_%: tests/unit/test_%.c | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS_$*)
-# conf.o reads --dns-name's patterns with dns.o, which reads with libresolv
+# conf.o reads --dns-name's patterns with dns.o (which loads libresolv
+# itself, for the queries)
 CONF_OBJS = $(OBJ)/conf.o $(OBJ)/dns.o $(OBJ)/packet.o
 $(OBJ)/tests/test_options: $(OBJ)/options.o $(CONF_OBJS)
-LIBS_options = -lresolv
 $(OBJ)/tests/test_fsm: $(OBJ)/fsm.o
 $(OBJ)/tests/test_plan: $(OBJ)/plan.o $(CONF_OBJS)
-LIBS_plan = -lresolv
 # the watch's glue, against a fake sensor, clock, hook and loop
 $(OBJ)/tests/test_watch: $(OBJ)/watch.o $(OBJ)/watch_say.o $(OBJ)/watch_show.o \
 	  $(OBJ)/watch_session.o $(OBJ)/fsm.o \
 	  $(OBJ)/stats.o $(OBJ)/conf.o $(OBJ)/dns.o $(OBJ)/env.o $(OBJ)/packet.o \
 	  $(OBJ)/packet_text.o $(OBJ)/text.o $(OBJ)/statefile.o $(OBJ)/safepath.o
-LIBS_watch = -lresolv
 $(OBJ)/tests/test_config: $(OBJ)/config.o $(CONF_OBJS)
-LIBS_config = -linih -lresolv
+LIBS_config = -linih
 # replay against captures the test writes (libpcap, no root)
 $(OBJ)/tests/test_replay: $(OBJ)/replay.o $(OBJ)/capture.o \
 	  $(OBJ)/replay_report.o $(OBJ)/fsm.o $(OBJ)/conf.o $(OBJ)/dns.o $(OBJ)/json.o \
 	  $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/text.o $(OBJ)/duration.o
-LIBS_replay = -lpcap -lresolv
+LIBS_replay = -lpcap
 $(OBJ)/tests/test_json: $(OBJ)/json.o $(OBJ)/json_read.o
 $(OBJ)/tests/test_metrics: $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o
 $(OBJ)/tests/test_loop: $(OBJ)/loop.o $(OBJ)/log.o
 $(OBJ)/tests/test_packet: $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/text.o
 $(OBJ)/tests/test_dns: $(OBJ)/dns.o $(OBJ)/packet.o
-LIBS_dns = -lresolv
 
 # test helpers: small C programs that send and record for the tests
 TOOLS = sendudp tcpchat vlansend notifylisten udpecho
@@ -139,7 +135,7 @@ build/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/dns.c src/packet.c src/dns.h \
 	  src/packet.h
 	@mkdir -p build/fuzz/corpus_dns
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^) -lresolv
+	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
 # the JSON reader, which reads what any peer of the control socket sends
 build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c src/json.c src/json_read.c src/json.h

@@ -35,6 +35,7 @@
 #include "conf.h"
 #include "config.h"
 #include "daemon.h"
+#include "dns.h"
 #include "hook.h"
 #include "log.h"
 #include "loop.h"
@@ -304,6 +305,11 @@ open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 
 	if (wc->keep_auto)	/* its bit, not to be given out first again */
 		d->checks.keep_worn |= wc->keep_mask;
+	/* its first query is read at once, not after a dlopen */
+	if (wc->dns_names != NULL && dns_load(why, sizeof why) == -1) {
+		conf_refusal(wc, "dns-name", err, errlen, "%s", why);
+		goto fail;
+	}
 
 	if (d->config_file == NULL && d->checks.hook != NULL &&
 	    !d->checks.hook(wc->hook, err, errlen))

@@ -18,8 +18,12 @@
  * Patterns are kept normalised, lower case, without a trailing dot,
  * separated by one comma. Names of other scripts are written in their
  * IDNA form (xn--...), as they go on the wire.
+ *
+ * libresolv is loaded (dlopen) by the first watch with DNS names, or the
+ * first query read: a daemon without --dns-name does not map it.
  */
 #include <arpa/nameser.h>
+#include <dlfcn.h>
 #include <resolv.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +32,31 @@
 #include "packet.h"
 
 #define DNS_PORT	53
+
+static int	(*initparse)(const unsigned char *, int, ns_msg *);
+static int	(*parserr)(ns_msg *, ns_sect, int, ns_rr *);
+
+/* 0, or -1 and err (NULL: not said) */
+int
+dns_load(char *err, size_t len)
+{
+	void *h;
+
+	if (parserr != NULL)
+		return 0;
+	if ((h = dlopen("libresolv.so.2", RTLD_NOW | RTLD_LOCAL)) == NULL ||
+	    (initparse = (int (*)(const unsigned char *, int, ns_msg *))
+	    dlsym(h, "ns_initparse")) == NULL ||
+	    (parserr = (int (*)(ns_msg *, ns_sect, int, ns_rr *))
+	    dlsym(h, "ns_parserr")) == NULL) {
+		if (err != NULL)
+			snprintf(err, len, "libresolv: %s", dlerror());
+		initparse = NULL;
+		parserr = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 static char
 lower(char c)
@@ -99,8 +128,8 @@ dns_query_of(const struct packet_info *pi, struct dns_query *q)
 	len = NS_HFIXEDSZ + (size_t)n + NS_QFIXEDSZ;
 	memcpy(copy, msg, len);
 	memset(copy + 6, 0, 6);		/* ANCOUNT, NSCOUNT, ARCOUNT */
-	if (ns_initparse(copy, (int)len, &m) == -1 ||
-	    ns_parserr(&m, ns_s_qd, 0, &rr) == -1 ||
+	if (dns_load(NULL, 0) == -1 || initparse(copy, (int)len, &m) == -1 ||
+	    parserr(&m, ns_s_qd, 0, &rr) == -1 ||
 	    strlen(ns_rr_name(rr)) >= sizeof q->name)
 		return DNS_BAD;
 	/* a label holding a dot or a byte outside printable ASCII comes

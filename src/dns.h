@@ -26,6 +26,7 @@ enum dns_kind {
 	DNS_QUERY,	/* a query: q filled */
 };
 
+int		dns_load(char *err, size_t);
 enum dns_kind	dns_query_of(const struct packet_info *, struct dns_query *);
 bool		dns_patterns(const char *list, char *out, size_t outlen,
 		    char *err, size_t errlen);
