@@ -679,6 +679,23 @@ watch_adopted_times(int64_t *up_since, int64_t *last, int64_t now)
 	*last = now - (nowr - *last);
 }
 
+/* What a watch or a session taken over says (loop clock times): st, the
+ * adoption's step, stops it, or its stop is due. */
+void
+watch_adopted_words(char *buf, size_t len, const struct fsm_step *st,
+    int64_t up_since, int64_t due, int64_t now)
+{
+	if (st->action == FSM_RUN_STOP)
+		snprintf(buf, len, "adopted from the state file: up since %lld s "
+		    "ago, its deadline passed: stopping",
+		    (long long)((now - up_since) / NSEC_PER_SEC));
+	else
+		snprintf(buf, len, "adopted from the state file: up since %lld s "
+		    "ago, stop due in %lld s unless packets come",
+		    (long long)((now - up_since) / NSEC_PER_SEC),
+		    (long long)((due - now) / NSEC_PER_SEC));
+}
+
 /* A restarted daemon takes over a watch its state file says was up (times
  * CLOCK_REALTIME ns): no start hook; the stop at the saved last packet +
  * TTL, or at once (reason recovered) if that has passed. */
@@ -687,20 +704,15 @@ watch_adopt(struct watch *w, int64_t up_since, int64_t last, bool stopping)
 {
 	int64_t now = now_ns();
 	struct fsm_step st;
+	char words[128];
 
 	watch_adopted_times(&up_since, &last, now);
 	st = fsm_adopt(&w->fsm, up_since, last, stopping, now);
 	moved(w, MOVED_EARLIER, false);
-	if (st.action == FSM_RUN_STOP)
-		watch_log(w, log_warnx, "CORE: adopted from the state file: up since "
-		    "%lld s ago, its deadline passed: stopping",
-		    (long long)((now - up_since) / NSEC_PER_SEC));
-	else
-		watch_log(w, log_notice, "CORE: adopted from the state file: up since "
-		    "%lld s ago, stop due in %lld s unless packets come",
-		    (long long)((now - up_since) / NSEC_PER_SEC),
-		    (long long)((w->fsm.last + w->fsm.conf.ttl - now) /
-		    NSEC_PER_SEC));
+	watch_adopted_words(words, sizeof words, &st, up_since,
+	    w->fsm.last + w->fsm.conf.ttl, now);
+	watch_log(w, st.action == FSM_RUN_STOP ? log_warnx : log_notice,
+	    "CORE: %s", words);
 	st.from = FSM_IDLE;
 	w->started_by = REASON_RECOVERED;
 	carry_out(w, st, NULL);

@@ -88,6 +88,8 @@ void		 watch_hook_env(struct env *, const struct watch *,
 
 void		 watch_adopted_times(int64_t *up_since, int64_t *last,
 		    int64_t now);
+void		 watch_adopted_words(char *, size_t, const struct fsm_step *,
+		    int64_t up_since, int64_t due, int64_t now);
 
 /* watch_session.c */
 void		 watch_sessions_init(struct watch *);

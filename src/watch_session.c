@@ -579,10 +579,12 @@ void
 watch_session_adopt(struct watch *w, const char *id, const struct saved *sv)
 {
 	struct sessions *ss = w->sessions;
-	int64_t now = now_ns(), up = sv->up_since, last = sv->last_packet, due;
+	int64_t now = now_ns(), up = sv->up_since, last = sv->last_packet;
+	int64_t due = now;
 	struct session_key k;
 	struct fsm_step st;
 	struct session *s;
+	char words[128];
 
 	if (!key_from_id(id, w->conf->session, &k) || sv->session[0] == '\0' ||
 	    strlen(sv->session) >= sizeof k.name ||
@@ -619,15 +621,9 @@ watch_session_adopt(struct watch *w, const char *id, const struct saved *sv)
 		 * stopped now, as recovered */
 		st = fsm_adopt(&s->fsm, up, last, true, now);
 	}
-	if (st.action == FSM_RUN_STOP)
-		session_log(s, log_warnx, "adopted from the state file: up "
-		    "since %lld s ago, its deadline passed: stopping",
-		    (long long)((now - up) / NSEC_PER_SEC));
-	else
-		session_log(s, log_notice, "adopted from the state file: up "
-		    "since %lld s ago, stop due in %lld s unless packets come",
-		    (long long)((now - up) / NSEC_PER_SEC),
-		    (long long)((due - now) / NSEC_PER_SEC));
+	watch_adopted_words(words, sizeof words, &st, up, due, now);
+	session_log(s, st.action == FSM_RUN_STOP ? log_warnx : log_notice,
+	    "%s", words);
 	st.from = FSM_IDLE;
 	carry_out(s, st);
 }
