@@ -370,6 +370,26 @@ flag(bool *field, const char *v, char *err, size_t len)
 }
 
 static bool
+set_dns_keep(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	return flag(&wc->dns_keep, v, err, len);
+}
+
+static bool
+set_dns_keep_max(struct watch_conf *wc, const char *v, char *err, size_t len)
+{
+	unsigned long long n;
+
+	if (!parse_uint(v, 1, DNS_KEEP_MAX_MAX, &n)) {
+		snprintf(err, len, "`%s' is not a number of addresses (1-%d)", v,
+		    DNS_KEEP_MAX_MAX);
+		return false;
+	}
+	wc->dns_keep_max = (unsigned)n;
+	return true;
+}
+
+static bool
 set_hold_first(struct watch_conf *wc, const char *v, char *err, size_t len)
 {
 	return flag(&wc->hold_first, v, err, len);
@@ -437,6 +457,8 @@ const struct setting watch_settings[] = {
 	{ "session-max",	0,   false, SESSION, false, set_session_max },
 	{ "session-hooks",	0,   false, SESSION, true, set_session_hooks },
 	{ "dns-name",		0,   false, NULL,  false, set_dns_name },
+	{ "dns-keep",		0,   true,  MATCH, false, set_dns_keep },
+	{ "dns-keep-max",	0,   false, MATCH, false, set_dns_keep_max },
 	{ NULL, 0, false, NULL, false, NULL }
 };
 
@@ -557,6 +579,9 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		    "session-max" },
 		{ wc->session_hooks != SESSION_HOOKS_DEFAULT, false,
 		    "session-hooks" },
+		{ wc->dns_keep, false, "dns-keep" },
+		{ wc->dns_keep_max != DNS_KEEP_MAX_DEFAULT, false,
+		    "dns-keep-max" },
 	};
 	size_t i;
 
@@ -595,6 +620,14 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		snprintf(err, len, "%s does not go with %s yet: a session "
 		    "starts on its client's first packet", name("dns-name",
 		    file, a, sizeof a), name("session", file, b, sizeof b));
+		return false;
+	}
+	if (wc->dns_keep && wc->dns_names == NULL && !replay &&
+	    known(bad, "dns-name", NULL, NULL)) {
+		*key = "dns-keep";
+		snprintf(err, len, "%s needs %s: it keeps the addresses of the "
+		    "answers to queries for those names", name("dns-keep", file,
+		    a, sizeof a), name("dns-name", file, b, sizeof b));
 		return false;
 	}
 	/* the kernel sees only a match's first packets, whole */
@@ -660,6 +693,7 @@ watch_conf_new(void)
 	wc->match_hooks = MATCH_HOOKS_MASK;
 	wc->session_max = SESSION_MAX_DEFAULT;
 	wc->session_hooks = SESSION_HOOKS_DEFAULT;
+	wc->dns_keep_max = DNS_KEEP_MAX_DEFAULT;
 	wc->ttl = TTL_DEFAULT;
 	wc->hook_timeout = HOOK_TIMEOUT_DEFAULT;
 	return wc;
@@ -745,6 +779,8 @@ watch_conf_diff(const struct watch_conf *a, const struct watch_conf *b)
 	DIFF("session-max", a->session_max != b->session_max)
 	DIFF("session-hooks", a->session_hooks != b->session_hooks)
 	DIFF("dns-name", !same_string(a->dns_names, b->dns_names))
+	DIFF("dns-keep", a->dns_keep != b->dns_keep)
+	DIFF("dns-keep-max", a->dns_keep_max != b->dns_keep_max)
 #undef DIFF
 	return d;
 }

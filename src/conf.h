@@ -20,6 +20,8 @@
 #define REPLAY_GROUPS_MAX	16
 #define SESSION_MAX_DEFAULT	16384
 #define SESSION_MAX_MAX		1048576
+#define DNS_KEEP_MAX_DEFAULT	256	/* dns-keep: addresses at once */
+#define DNS_KEEP_MAX_MAX	65536
 #define SESSION_HOOKS_DEFAULT	16
 #define SESSION_HOOKS_MAX	1024
 #define MATCH_HOOKS_MASK	(1u << 3 | 1u << 2)	/* output,forward */
@@ -59,6 +61,8 @@ struct watch_conf {
 	unsigned	 queue_hold_max; /* packets held at most */
 	char		*dns_names;	/* --dns-name: patterns (dns.c), or
 					   NULL */
+	bool		 dns_keep;	/* answers' addresses keep it up */
+	unsigned	 dns_keep_max;	/* addresses kept at once, at most */
 	bool		 keep_connections;
 	bool		 keep_auto;	/* `auto': a bit of KEEP_AUTO_FIELD */
 	uint32_t	 keep_mark, keep_mask; /* conntrack mark/mask */

@@ -335,12 +335,14 @@ static bool
 why(struct request *rq, struct json *j)
 {
 	struct watch_moved moved[WHY_MAX];
+	static struct sensor_kept kept[KEPT_SHOWN];
 	struct watch *w;
-	int n, i;
+	int n, nkept, i;
 
 	if ((w = pick(rq)) == NULL)
 		return false;
 	n = watch_why(w, moved, WHY_MAX);
+	nkept = watch_kept(w, kept, KEPT_SHOWN);
 	begin_ok(j);
 	put_now(j);
 	json_key(j, "watch");
@@ -355,6 +357,19 @@ why(struct request *rq, struct json *j)
 		json_end(j);
 	}
 	json_end(j);
+	if (nkept > 0) {
+		json_key(j, "kept");
+		json_array(j);
+		for (i = 0; i < nkept; i++) {
+			json_object(j);
+			put_string(j, "address", kept[i].addr);
+			put_string(j, "name", kept[i].name);
+			json_key(j, "left");
+			json_double(j, (double)kept[i].left / NSEC_PER_SEC, 3);
+			json_end(j);
+		}
+		json_end(j);
+	}
 	json_end(j);
 	json_end(j);
 	return true;

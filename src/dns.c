@@ -89,47 +89,60 @@ type_name(uint16_t t, char *buf, size_t len)
 	snprintf(buf, len, "TYPE%u", t);
 }
 
-enum dns_kind
-dns_query_of(const struct packet_info *pi, struct dns_query *q)
+/* The message of a datagram or segment to port 53 (a query's), or from
+ * it (an answer's), after TCP's length: one message per segment, whole
+ * in it; DNS_QUERY if it is one, of opcode QUERY. */
+static enum dns_kind
+message(const struct packet_info *pi, bool answer, const uint8_t **msg,
+    size_t *len)
 {
-	const uint8_t *msg = pi->payload;
-	size_t len = pi->payload_len, i;
-	uint8_t copy[NS_HFIXEDSZ + NS_MAXCDNAME + NS_QFIXEDSZ];
-	int n;
-	ns_msg m;
-	ns_rr rr;
-
-	if (!pi->has_payload || !pi->has_ports || pi->dport != DNS_PORT ||
+	*msg = pi->payload;
+	*len = pi->payload_len;
+	if (!pi->has_payload || !pi->has_ports ||
+	    (answer ? pi->sport : pi->dport) != DNS_PORT ||
 	    (pi->proto != IPPROTO_NUM_UDP && pi->proto != IPPROTO_NUM_TCP))
 		return DNS_NONE;
 	if (pi->proto == IPPROTO_NUM_TCP) {
-		if (len == 0)
+		if (*len == 0)
 			return DNS_NONE;	/* a handshake, an ACK */
-		if (len < 2 || (size_t)(msg[0] << 8 | msg[1]) > len - 2)
+		if (*len < 2 || (size_t)((*msg)[0] << 8 | (*msg)[1]) > *len - 2)
 			return DNS_BAD;		/* not whole in this segment */
-		len = (size_t)(msg[0] << 8 | msg[1]);
-		msg += 2;
+		*len = (size_t)((*msg)[0] << 8 | (*msg)[1]);
+		*msg += 2;
 	}
-	/* the header's fixed fields: QR, opcode, one question */
-	if (len < NS_HFIXEDSZ)
+	if (*len < NS_HFIXEDSZ)
 		return DNS_BAD;
-	if ((msg[2] & 0x80) != 0 || (msg[2] >> 3 & 0x0f) != ns_o_query)
+	if (((*msg)[2] >> 3 & 0x0f) != ns_o_query)
 		return DNS_OTHER;
-	if (msg[4] != 0 || msg[5] != 1)
-		return DNS_BAD;
-	/* Only the question is read: libresolv finds where its name ends
-	 * and reads it from a copy that holds the header and the question
-	 * alone, so that what follows (an EDNS record, or the capture's
-	 * end) is not its concern. */
-	if ((n = dn_skipname(msg + NS_HFIXEDSZ, msg + len)) < 0 ||
+	return DNS_QUERY;
+}
+
+/* Where the question of msg (one, its count checked) ends, or 0: found
+ * by libresolv's dn_skipname, bounded by the message */
+static size_t
+question_end(const uint8_t *msg, size_t len)
+{
+	int n;
+
+	if (msg[4] != 0 || msg[5] != 1 ||
+	    (n = dn_skipname(msg + NS_HFIXEDSZ, msg + len)) < 0 ||
 	    NS_HFIXEDSZ + (size_t)n + NS_QFIXEDSZ > len ||
 	    (size_t)n > NS_MAXCDNAME)
-		return DNS_BAD;
-	len = NS_HFIXEDSZ + (size_t)n + NS_QFIXEDSZ;
-	memcpy(copy, msg, len);
-	memset(copy + 6, 0, 6);		/* ANCOUNT, NSCOUNT, ARCOUNT */
-	if (dns_load(NULL, 0) == -1 || initparse(copy, (int)len, &m) == -1 ||
-	    parserr(&m, ns_s_qd, 0, &rr) == -1 ||
+		return 0;
+	return NS_HFIXEDSZ + (size_t)n + NS_QFIXEDSZ;
+}
+
+/* The question of a copy that holds the header and the question (and
+ * any records counted in its header): its name lower-cased, without the
+ * trailing dot, and its type; DNS_OTHER for an escaped name. */
+static enum dns_kind
+question(const uint8_t *copy, size_t len, ns_msg *m, struct dns_query *q)
+{
+	ns_rr rr;
+	size_t i;
+
+	if (dns_load(NULL, 0) == -1 || initparse(copy, (int)len, m) == -1 ||
+	    parserr(m, ns_s_qd, 0, &rr) == -1 ||
 	    strlen(ns_rr_name(rr)) >= sizeof q->name)
 		return DNS_BAD;
 	/* a label holding a dot or a byte outside printable ASCII comes
@@ -143,6 +156,97 @@ dns_query_of(const struct packet_info *pi, struct dns_query *q)
 	if (i > 1 && q->name[i - 1] == '.')
 		q->name[i - 1] = '\0';
 	type_name(ns_rr_type(rr), q->type, sizeof q->type);
+	return DNS_QUERY;
+}
+
+enum dns_kind
+dns_query_of(const struct packet_info *pi, struct dns_query *q)
+{
+	uint8_t copy[NS_HFIXEDSZ + NS_MAXCDNAME + NS_QFIXEDSZ];
+	const uint8_t *msg;
+	enum dns_kind k;
+	size_t len;
+	ns_msg m;
+
+	if ((k = message(pi, false, &msg, &len)) != DNS_QUERY)
+		return k;
+	if ((msg[2] & 0x80) != 0)
+		return DNS_OTHER;		/* a response */
+	/* Only the question is read: libresolv finds where its name ends
+	 * and reads it from a copy that holds the header and the question
+	 * alone, so that what follows (an EDNS record, or the capture's
+	 * end) is not its concern. */
+	if ((len = question_end(msg, len)) == 0)
+		return DNS_BAD;
+	memcpy(copy, msg, len);
+	memset(copy + 6, 0, 6);		/* ANCOUNT, NSCOUNT, ARCOUNT */
+	return question(copy, len, &m, q);
+}
+
+/*
+ * dns-keep: the addresses of an answer, from port 53: a response (QR 1,
+ * opcode QUERY, RCODE NOERROR) of one question, whose A and AAAA records
+ * of class IN in the answer section are given, at most max, in order.
+ * The records are those whole in what the sensor kept of the packet:
+ * libresolv's dn_skipname finds where each owner name ends, and the
+ * header's count is lowered to the records that are whole, before
+ * ns_initparse and ns_parserr read them (a cut-short message is refused
+ * by them whole). Returns DNS_QUERY (an answer: q its question, *n its
+ * addresses, maybe none), or why not.
+ */
+enum dns_kind
+dns_answer_of(const struct packet_info *pi, struct dns_query *q,
+    struct dns_addr *out, int max, int *n)
+{
+	uint8_t copy[DNS_ANSWER_MAX];
+	const uint8_t *msg;
+	size_t len, at, end;
+	unsigned count, whole, i;
+	enum dns_kind k;
+	ns_msg m;
+	ns_rr rr;
+	int skip;
+
+	*n = 0;
+	if ((k = message(pi, true, &msg, &len)) != DNS_QUERY)
+		return k;
+	if ((msg[2] & 0x80) == 0 || (msg[3] & 0x0f) != ns_r_noerror)
+		return DNS_OTHER;		/* a query, or an error */
+	if (len > sizeof copy)
+		len = sizeof copy;
+	if ((at = question_end(msg, len)) == 0)
+		return DNS_BAD;
+	count = (unsigned)(msg[6] << 8 | msg[7]);
+	for (whole = 0; whole < count; whole++) {
+		if ((skip = dn_skipname(msg + at, msg + len)) < 0 ||
+		    at + (size_t)skip + NS_RRFIXEDSZ > len)
+			break;
+		end = at + (size_t)skip + NS_RRFIXEDSZ;
+		end += (size_t)(msg[end - 2] << 8 | msg[end - 1]);
+		if (end > len)
+			break;
+		at = end;
+	}
+	memcpy(copy, msg, at);
+	copy[6] = (uint8_t)(whole >> 8);
+	copy[7] = (uint8_t)whole;
+	memset(copy + 8, 0, 4);		/* NSCOUNT, ARCOUNT */
+	if ((k = question(copy, at, &m, q)) != DNS_QUERY)
+		return k;
+	for (i = 0; i < whole && *n < max; i++) {
+		if (parserr(&m, ns_s_an, (int)i, &rr) == -1) {
+			*n = 0;
+			return DNS_BAD;
+		}
+		if (ns_rr_class(rr) != ns_c_in ||
+		    (ns_rr_type(rr) != ns_t_a && ns_rr_type(rr) != ns_t_aaaa) ||
+		    ns_rr_rdlen(rr) != (ns_rr_type(rr) == ns_t_a ? 4 : 16))
+			continue;
+		out[*n].family = ns_rr_type(rr) == ns_t_a ? 4 : 6;
+		memcpy(out[*n].addr, ns_rr_rdata(rr), ns_rr_rdlen(rr));
+		out[*n].ttl = ns_rr_ttl(rr);
+		(*n)++;
+	}
 	return DNS_QUERY;
 }
 

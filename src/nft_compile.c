@@ -406,6 +406,7 @@ nft_rules_compile(const struct watch_conf *wc, char *err, size_t len)
 	nr->session = wc->session;
 	nr->session_max = wc->session_max;
 	nr->daemon_adds = wc->session != SESSION_NONE || wc->dns_names != NULL;
+	nr->dns_keep_max = wc->dns_keep ? wc->dns_keep_max : 0;
 	if (wc->keep_connections) {
 		nr->keep_mark = wc->keep_mark;
 		nr->keep_mask = wc->keep_mask;

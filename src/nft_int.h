@@ -38,8 +38,9 @@ struct nft_rules {
 	 * kernel cannot tell from a query for a watch's names must not) */
 	bool		 daemon_adds;
 	uint32_t	 keep_mark, keep_mask;	/* --keep-connections, or 0 */
+	unsigned	 dns_keep_max;		/* dns-keep's set size, or 0 */
 	struct nft_first first;			/* as installed */
-	char		 prefix[128];
+	char		 prefix[128], answer_prefix[128];
 	struct nft_compiled fam[NFT_FAMILIES];
 	bool		 installed[NFT_FAMILIES];
 	struct nft_rules *next;

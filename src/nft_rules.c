@@ -29,7 +29,31 @@
  * held packet that is accepted goes on to the next base chain, so other
  * watches still see it. The constant key (meta nfproto is 2 in table ip,
  * 10 in ip6) makes one element per family.
+ *
+ * dns-keep adds, per family, the addresses of the answers to the watch's
+ * queries, which the daemon puts in W_dns with the record's TTL (at least
+ * the watch's), and two chains, before routing and for what the host
+ * sends (between them, every packet the host receives, forwards or sends
+ * passes one):
+ *
+ *   set W_dns { type ipv4_addr; flags timeout; size N }
+ *   chain W_dnsin  { type filter hook prerouting priority -180; R }
+ *   chain W_dnsout { type filter hook output priority -180; R }
+ *
+ *   R:  udp sport 53  log group 29700 prefix "... dns"
+ *       tcp sport 53  log group 29700 prefix "... dns"
+ *       meta nfproto @W ip saddr @W_dns
+ *           update @W_dns { ip saddr timeout T } update @W { ... timeout T }
+ *       (the same with ip daddr)
+ *
+ * Every answer reaches the daemon, which reads it only while the watch
+ * starts or is up: the answer to the query that starts the watch passes
+ * before the daemon has added the element. Only while the watch is up
+ * (its element there) does a packet to or from a kept address count;
+ * such a packet renews its address too, so that one in use stays kept
+ * (for the TTL from its last packet, however short the record's TTL).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -395,10 +419,9 @@ first_rule(const struct nft_rules *nr, enum nft_family f)
  * again by the next packet, not forgotten with the key in the set); the
  * same with --dns-name, whose watch's element the daemon adds when a
  * query for its names starts it (the kernel cannot tell one) */
-static struct nftnl_rule *
-update_rule(const struct nft_rules *nr, enum nft_family f)
+static void
+put_update(struct nftnl_rule *r, const struct nft_rules *nr, enum nft_family f)
 {
-	struct nftnl_rule *r = rule_new();
 	struct nftnl_expr *e;
 	uint32_t type;
 
@@ -414,6 +437,14 @@ update_rule(const struct nft_rules *nr, enum nft_family f)
 	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, nr->name);
 	nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT,
 	    (uint64_t)nr->ttl * 1000);
+}
+
+static struct nftnl_rule *
+update_rule(const struct nft_rules *nr, enum nft_family f)
+{
+	struct nftnl_rule *r = rule_new();
+
+	put_update(r, nr, f);
 	return r;
 }
 
@@ -530,6 +561,138 @@ chain_name(const struct nft_rules *nr, int hook, char *buf, size_t len)
 	snprintf(buf, len, "%s_%s", nr->name, netfilter_hook_name(hook));
 }
 
+/* ---- dns-keep ---- */
+
+static void
+keep_set_name(const struct nft_rules *nr, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s_dns", nr->name);
+}
+
+static void
+put_keep_set(struct batch *bt, enum nft_family f, const struct nft_rules *nr)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	char name[NFT_NAME_MAX + 8];
+
+	keep_set_name(nr, name, sizeof name);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)nft_family_proto(f));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, f == NFT_IP ?
+	    NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, f == NFT_IP ? 4 : 16);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, nr->dns_keep_max);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, ++seq);
+	nftnl_set_nlmsg_build_payload(batch_msg(bt, NFT_MSG_NEWSET, f,
+	    NLM_F_CREATE), s);
+	nftnl_set_free(s);
+	batch_next(bt);
+}
+
+static void
+put_cmp(struct nftnl_rule *r, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr(r, "cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG32_00);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+/* <proto> sport 53 log group G prefix "... dns" */
+static struct nftnl_rule *
+answer_rule(const struct nft_rules *nr, uint8_t proto)
+{
+	struct nftnl_rule *r = rule_new();
+	struct nftnl_expr *e;
+	uint16_t port = htons(53);
+
+	put_meta(r, NFT_META_L4PROTO, NFT_REG32_00);
+	put_cmp(r, &proto, sizeof proto);
+	put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG32_00);
+	put_cmp(r, &port, sizeof port);
+	e = expr(r, "log");
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, NFT_LOG_GROUP);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, nr->answer_prefix);
+	return r;
+}
+
+/* meta nfproto @W ip saddr|daddr @W_dns update @W_dns { ip saddr|daddr
+ * timeout T } update @W { meta nfproto timeout T }: an address in use
+ * stays kept (the watch's TTL from its last packet, as the watch) */
+static struct nftnl_rule *
+kept_rule(const struct nft_rules *nr, enum nft_family f, bool src)
+{
+	struct nftnl_rule *r = rule_new();
+	struct nftnl_expr *e;
+	char name[NFT_NAME_MAX + 8];
+	uint32_t type;
+	int i;
+
+	keep_set_name(nr, name, sizeof name);
+	put_key(r, nr, f, &type);
+	e = expr(r, "lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, nr->name);
+	put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, f == NFT_IP ? (src ? 12 :
+	    16) : (src ? 8 : 24), f == NFT_IP ? 4 : 16, NFT_REG32_01);
+	e = expr(r, "lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_01);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
+	for (i = 0; i < 2; i++) {
+		e = expr(r, "dynset");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, i == 0 ?
+		    NFT_REG32_01 : NFT_REG32_00);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP,
+		    NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, i == 0 ?
+		    name : nr->name);
+		nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT,
+		    (uint64_t)nr->ttl * 1000);
+	}
+	return r;
+}
+
+static const struct {
+	const char	*suffix;
+	int		 hook;
+} keep_chains[] = {
+	{ "dnsin", NF_INET_PRE_ROUTING },
+	{ "dnsout", NF_INET_LOCAL_OUT },
+};
+
+static void
+keep_chain_name(const struct nft_rules *nr, size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s_%s", nr->name, keep_chains[i].suffix);
+}
+
+static void
+put_keep_rules(struct batch *bt, enum nft_family f, const struct nft_rules *nr,
+    const char *chain)
+{
+	put_rule(bt, f, answer_rule(nr, IPPROTO_UDP), chain);
+	put_rule(bt, f, answer_rule(nr, IPPROTO_TCP), chain);
+	put_rule(bt, f, kept_rule(nr, f, true), chain);
+	put_rule(bt, f, kept_rule(nr, f, false), chain);
+}
+
+static void
+put_keep(struct batch *bt, enum nft_family f, const struct nft_rules *nr)
+{
+	char chain[NFT_NAME_MAX + 16];
+	size_t i;
+
+	put_keep_set(bt, f, nr);
+	for (i = 0; i < sizeof keep_chains / sizeof keep_chains[0]; i++) {
+		keep_chain_name(nr, i, chain, sizeof chain);
+		put_chain(bt, f, chain, keep_chains[i].hook);
+		put_keep_rules(bt, f, nr, chain);
+	}
+}
+
 /* ct mark set ct mark & ~mask | mark: --keep-connections, the mark the
  * conntrack sensor then finds on the watch's connections */
 static struct nftnl_rule *
@@ -584,6 +747,8 @@ put_watch(struct batch *bt, enum nft_family f, struct nft_rules *nr)
 		put_chain(bt, f, chain, h);
 		put_match(bt, f, &nr->fam[f], chain, nr->name);
 	}
+	if (nr->dns_keep_max > 0)
+		put_keep(bt, f, nr);
 }
 
 static void
@@ -705,6 +870,11 @@ nft_rules_install(struct nft_rules *nr, const struct nft_first *to,
 		snprintf(nr->prefix, sizeof nr->prefix, "%s", to->log_prefix);
 		nr->first.log_prefix = nr->prefix;
 	}
+	if (to->answer_prefix != NULL) {
+		snprintf(nr->answer_prefix, sizeof nr->answer_prefix, "%s",
+		    to->answer_prefix);
+		nr->first.answer_prefix = nr->answer_prefix;
+	}
 	if (!gather.open)
 		return send_watches(&nr, 1, err, len);
 	if (gather.n == gather.room && (gather.rules = reallocarray(
@@ -770,6 +940,12 @@ nft_rules_remove(struct nft_rules *nr)
 			continue;
 		nr->installed[f] = false;
 		batch_start(&bt);
+		for (i = 0; nr->dns_keep_max > 0 && i < sizeof keep_chains /
+		    sizeof keep_chains[0]; i++) {
+			keep_chain_name(nr, i, chain, sizeof chain);
+			put_flush(&bt, f, chain);
+			put_delete(&bt, f, NFT_MSG_DELCHAIN, chain);
+		}
 		for (h = 0; h < NF_INET_NUMHOOKS; h++)
 			if (nr->hooks & 1u << h) {
 				chain_name(nr, h, chain, sizeof chain);
@@ -779,6 +955,10 @@ nft_rules_remove(struct nft_rules *nr)
 		put_flush(&bt, f, nr->name);
 		put_delete(&bt, f, NFT_MSG_DELCHAIN, nr->name);
 		put_delete(&bt, f, NFT_MSG_DELSET, nr->name);
+		if (nr->dns_keep_max > 0) {
+			keep_set_name(nr, chain, sizeof chain);
+			put_delete(&bt, f, NFT_MSG_DELSET, chain);
+		}
 		if (batch_send(&bt) == -1)
 			log_warn("nftables: removing the rules of `%s' from "
 			    "table %s " NFT_TABLE, nr->name,
@@ -787,13 +967,16 @@ nft_rules_remove(struct nft_rules *nr)
 }
 
 /* A reload changed the TTL (the same one: nothing to do): the watch's
- * chain of its own is rewritten, in one transaction per family; the
+ * chain of its own (and dns-keep's) is rewritten, in one transaction per
+ * family; the
  * element keeps its expiry until the next packet. */
 int
 nft_rules_retime(struct nft_rules *nr, unsigned ttl)
 {
+	char chain[NFT_NAME_MAX + 16];
 	enum nft_family f;
 	struct batch bt;
+	size_t i;
 	int r = 0;
 
 	if (ttl == nr->ttl)
@@ -805,6 +988,12 @@ nft_rules_retime(struct nft_rules *nr, unsigned ttl)
 		batch_start(&bt);
 		put_flush(&bt, f, nr->name);
 		put_own_rules(&bt, f, nr);
+		for (i = 0; nr->dns_keep_max > 0 && i < sizeof keep_chains /
+		    sizeof keep_chains[0]; i++) {
+			keep_chain_name(nr, i, chain, sizeof chain);
+			put_flush(&bt, f, chain);
+			put_keep_rules(&bt, f, nr, chain);
+		}
 		if (batch_send(&bt) == -1)
 			r = -1;
 	}
@@ -882,12 +1071,14 @@ nft_rules_key_left(struct nft_rules *nr, const struct nft_key *k)
 	return left > 0 ? left : -1;
 }
 
-/* An element of key, for ms from now (0: the TTL), as a packet would add
- * it (not an error if one did already); del: the element taken out (not
- * an error if there is none). */
+/* An element of key in set (the watch's, or dns-keep's), for ms from now
+ * (0: the TTL), as a packet would add it (not an error if one did
+ * already; a kernel since 6.10 gives it the new timeout); del: the
+ * element taken out (not an error if there is none), or with key NULL,
+ * every element. A full set (ENFILE) is the caller's to say. */
 static int
-put_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
-    size_t keylen, int64_t ms, bool del)
+put_element(struct nft_rules *nr, const char *set, enum nft_family f,
+    const uint8_t *key, size_t keylen, int64_t ms, bool del)
 {
 	struct nftnl_set_elem *e;
 	struct nftnl_set *s;
@@ -895,13 +1086,16 @@ put_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
 
 	s = nftnl_set_alloc();
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, nr->name);
-	e = nftnl_set_elem_alloc();
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)keylen);
-	if (!del)
-		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
-		    ms > 0 ? (uint64_t)ms : (uint64_t)nr->ttl * 1000);
-	nftnl_set_elem_add(s, e);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	if (key != NULL) {
+		e = nftnl_set_elem_alloc();
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key,
+		    (uint32_t)keylen);
+		if (!del)
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+			    ms > 0 ? (uint64_t)ms : (uint64_t)nr->ttl * 1000);
+		nftnl_set_elem_add(s, e);
+	}
 	batch_start(&bt);
 	nftnl_set_elems_nlmsg_build_payload(batch_msg(&bt, del ?
 	    NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, f, del ? 0 :
@@ -909,8 +1103,9 @@ put_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
 	batch_next(&bt);
 	nftnl_set_free(s);
 	if (batch_send(&bt) == -1 && !(del && errno == ENOENT)) {
-		log_warn("nftables: set %s of table %s " NFT_TABLE, nr->name,
-		    nft_family_name(f));
+		if (errno != ENFILE)
+			log_warn("nftables: set %s of table %s " NFT_TABLE, set,
+			    nft_family_name(f));
 		return -1;
 	}
 	return 0;
@@ -919,14 +1114,21 @@ put_element(struct nft_rules *nr, enum nft_family f, const uint8_t *key,
 static int
 put_watch_element(struct nft_rules *nr, bool del)
 {
+	char keep[NFT_NAME_MAX + 8];
 	enum nft_family f;
 	uint8_t key;
 	int r = 0;
 
+	keep_set_name(nr, keep, sizeof keep);
 	for (f = 0; f < NFT_FAMILIES; f++) {
 		key = (uint8_t)nft_family_proto(f);
-		if (nr->installed[f] && put_element(nr, f, &key, 1, 0, del) ==
-		    -1)
+		if (!nr->installed[f])
+			continue;
+		if (put_element(nr, nr->name, f, &key, 1, 0, del) == -1)
+			r = -1;
+		/* idle again: what the answers of this cycle kept goes */
+		if (del && nr->dns_keep_max > 0 &&
+		    put_element(nr, keep, f, NULL, 0, 0, true) == -1)
 			r = -1;
 	}
 	return r;
@@ -942,7 +1144,8 @@ nft_rules_refresh(struct nft_rules *nr)
 
 /* The watch's element out: the next matching packet is a first packet
  * again (--dns-name: the element is the daemon's to add, and a stop the
- * TTL did not cause, or a hold, may leave one behind). */
+ * TTL did not cause, or a hold, may leave one behind); and dns-keep's
+ * addresses. */
 int
 nft_rules_forget(struct nft_rules *nr)
 {
@@ -956,7 +1159,76 @@ nft_rules_key_add(struct nft_rules *nr, const struct nft_key *k, int64_t ms)
 {
 	if (k->family >= NFT_FAMILIES || !nr->installed[k->family])
 		return -1;
-	return put_element(nr, k->family, k->bytes, k->len, ms, false);
+	return put_element(nr, nr->name, k->family, k->bytes, k->len, ms,
+	    false);
+}
+
+/* dns-keep: an address (4 or 16 bytes, by f) into W_dns for ms; -1 with
+ * errno: ENFILE, the set is full (dns-keep-max); EAFNOSUPPORT, the
+ * watch has no rules of that family. */
+int
+nft_rules_keep_add(struct nft_rules *nr, enum nft_family f,
+    const uint8_t *addr, int64_t ms)
+{
+	char keep[NFT_NAME_MAX + 8];
+
+	if (nr->dns_keep_max == 0 || f >= NFT_FAMILIES || !nr->installed[f]) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	keep_set_name(nr, keep, sizeof keep);
+	return put_element(nr, keep, f, addr, f == NFT_IP ? 4 : 16, ms, false);
+}
+
+struct keep_walk {
+	enum nft_family	 f;
+	void		(*cb)(enum nft_family, const uint8_t *, int64_t,
+			    void *);
+	void		*arg;
+};
+
+static int
+keep_read(const struct nlmsghdr *nlh, void *arg)
+{
+	struct keep_walk *kw = arg;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+	const uint8_t *key;
+	uint32_t len;
+
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0 &&
+	    (it = nftnl_set_elems_iter_create(s)) != NULL) {
+		for (e = nftnl_set_elems_iter_cur(it); e != NULL;
+		    e = nftnl_set_elems_iter_next(it)) {
+			key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+			if (key != NULL && len == (kw->f == NFT_IP ? 4u : 16u))
+				kw->cb(kw->f, key, (int64_t)nftnl_set_elem_get_u64(
+				    e, NFTNL_SET_ELEM_EXPIRATION), kw->arg);
+		}
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* dns-keep: each address in W_dns, with the ms it has left, as the
+ * kernel holds them */
+void
+nft_rules_keep_list(struct nft_rules *nr, void (*cb)(enum nft_family,
+    const uint8_t *, int64_t, void *), void *arg)
+{
+	struct keep_walk kw = { .cb = cb, .arg = arg };
+	char keep[NFT_NAME_MAX + 8];
+
+	if (nr->dns_keep_max == 0)
+		return;
+	keep_set_name(nr, keep, sizeof keep);
+	for (kw.f = 0; kw.f < NFT_FAMILIES; kw.f++)
+		if (nr->installed[kw.f] && nft_dump(NFT_MSG_GETSETELEM, kw.f,
+		    NFT_TABLE, keep, keep_read, &kw) == -1)
+			log_warn("nftables: reading set %s of table %s "
+			    NFT_TABLE, keep, nft_family_name(kw.f));
 }
 
 const char *

@@ -18,11 +18,13 @@ struct watch_conf;
 enum nft_family { NFT_IP, NFT_IP6, NFT_FAMILIES };
 
 /* where a watch's first packets go: an NFLOG group and prefix, or an
- * NFQUEUE queue (queue >= 0) */
+ * NFQUEUE queue (queue >= 0); and its DNS answers (dns-keep), to the
+ * same group with a prefix of their own */
 struct nft_first {
 	int		 log_group;
 	const char	*log_prefix;
 	int		 queue;
+	const char	*answer_prefix;
 };
 
 struct nft_rules;
@@ -57,6 +59,11 @@ int64_t		 nft_rules_key_left(struct nft_rules *, const struct nft_key *);
 int	nft_rules_key_add(struct nft_rules *, const struct nft_key *,
 	    int64_t ms);
 int		 nft_rules_refresh(struct nft_rules *);
+int		 nft_rules_keep_add(struct nft_rules *, enum nft_family,
+		    const uint8_t *addr, int64_t ms);
+void		 nft_rules_keep_list(struct nft_rules *,
+		    void (*)(enum nft_family, const uint8_t *addr, int64_t ms,
+		    void *), void *);
 int		 nft_rules_forget(struct nft_rules *);
 int		 nft_rules_retime(struct nft_rules *, unsigned ttl);
 void		 nft_rules_free(struct nft_rules *);

@@ -427,6 +427,8 @@ options_usage(char *buf, size_t len, const char *prog)
 "      --session-hooks <n>  session hooks running at once (default %u)\n"
 "      --dns-name <patterns> start only on a DNS query for one of these names\n"
 "                           (host.example, *.example, .example)\n"
+"      --dns-keep           with --match: the answers' addresses keep it up\n"
+"      --dns-keep-max <n>   addresses kept at once (default %u)\n"
 "  -t, --ttl <seconds>      idle seconds before `stop' (default %u)\n"
 "  -w, --savefile <path>    append the packets that fired `start' to this pcap savefile\n"
 "      --hook-timeout <s>   kill a hook still running after s seconds (default %u, 0 = never)\n"
@@ -458,6 +460,7 @@ options_usage(char *buf, size_t len, const char *prog)
 "         SIGUSR1 log the configuration and the current state\n"
 "         SIGTERM run `stop' if up, wait for the hooks, exit\n",
 	    prog, prog, prog, prog, prog, prog, prog, QUEUE_HOLD_DEFAULT,
-	    SESSION_MAX_DEFAULT, SESSION_HOOKS_DEFAULT, TTL_DEFAULT,
+	    SESSION_MAX_DEFAULT, SESSION_HOOKS_DEFAULT, DNS_KEEP_MAX_DEFAULT,
+	    TTL_DEFAULT,
 	    HOOK_TIMEOUT_DEFAULT);
 }

@@ -59,6 +59,13 @@ struct session_key {
 	char		 name[SESSION_NAME_MAX];
 };
 
+/* dns-keep: an address that keeps the watch up, learned from an answer */
+struct sensor_kept {
+	char		 addr[46];	/* INET6_ADDRSTRLEN */
+	char		 name[256];	/* the name asked (DNS_NAME_MAX) */
+	int64_t		 left;		/* ns the kernel keeps it still */
+};
+
 struct sensor;
 
 struct sensor_ops {
@@ -114,6 +121,9 @@ struct sensor_ops {
 	 * key is not the rules' */
 	int	(*session_admit)(struct sensor *, const struct session_key *,
 		    int64_t ns);
+	/* dns-keep: the addresses kept now, at most max; how many; may be
+	 * NULL (none kept) */
+	int	(*kept)(struct sensor *, struct sensor_kept *, int max);
 	/* LINKTYPE_* of what it reports; 0 while not known yet */
 	int	(*linktype)(const struct sensor *);
 	/* why it cannot report packets now (its interface is absent), or

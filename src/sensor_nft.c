@@ -15,6 +15,10 @@
  * --hold-first: held packets never reach the update rule, so the element
  * is added by the daemon once the start hook succeeded, before the held
  * packets are let through: the packets behind them pass the set.
+ *
+ * dns-keep: a second member of the NFLOG group, of a prefix of its own,
+ * reads the DNS answers the rules log while the watch is up, and
+ * dns_keep.c keeps their addresses.
  */
 #include <netinet/in.h>		/* before linux/netfilter.h: libc's */
 #include <linux/netfilter.h>
@@ -23,6 +27,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dns_keep.h"
 #include "env.h"
 #include "log.h"
 #include "loop.h"
@@ -35,6 +40,9 @@ struct nft_sensor {
 	struct nft_rules	*rules;
 	struct sensor		*inner;		/* NFLOG or NFQUEUE */
 	char			 prefix[NFLOG_PREFIX_LEN + 1];
+	struct sensor		*answers;	/* dns-keep: NFLOG, or NULL */
+	char			 answer_prefix[NFLOG_PREFIX_LEN + 1];
+	struct dns_keep		*keep;
 	int			 queue;		/* --hold-first, or -1 */
 	char			*match;
 	unsigned		 hooks;
@@ -90,12 +98,26 @@ tables(const struct nft_sensor *ns)
 	return ip && ip6 ? "tables ip and ip6" : ip ? "table ip" : "table ip6";
 }
 
+/* dns-keep: an answer the rules logged; read only while the watch starts
+ * or is up (the answer to the query that starts it comes while the
+ * query's record is read: it is logged whatever the watch's state, and
+ * reaches us after that record) */
+static void
+answer_report(struct sensor *in, const struct sensor_packet *sp)
+{
+	struct nft_sensor *ns = in->owner;
+
+	if (ns->mode != SENSOR_IDLE)
+		dns_keep_answer(ns->keep, sp, ns->base.ttl);
+}
+
 static int
 nft_start(struct sensor *s)
 {
 	struct nft_sensor *ns = (struct nft_sensor *)s;
 	struct nft_first to = { .log_group = NFT_LOG_GROUP,
-	    .log_prefix = ns->prefix, .queue = ns->queue };
+	    .log_prefix = ns->prefix, .queue = ns->queue,
+	    .answer_prefix = ns->answers != NULL ? ns->answer_prefix : NULL };
 	char err[1024];
 
 	ns->inner->watch = ns->base.watch;
@@ -106,6 +128,8 @@ nft_start(struct sensor *s)
 	}
 	sensor_log(&ns->base, log_info, "NFT: rules of `%s' in %s " NFT_TABLE
 	    ", set %s", ns->match, tables(ns), nft_rules_name(ns->rules));
+	if (ns->answers != NULL && ns->answers->ops->start(ns->answers) == -1)
+		return -1;
 	return ns->inner->ops->start(ns->inner);
 }
 
@@ -126,6 +150,8 @@ nft_set_mode(struct sensor *s, enum sensor_mode mode)
 		(void)nft_rules_refresh(ns->rules);
 	else if (daemon_adds(ns) && mode == SENSOR_IDLE)
 		(void)nft_rules_forget(ns->rules);
+	if (ns->keep != NULL && mode == SENSOR_IDLE)
+		dns_keep_clear(ns->keep);
 }
 
 static void
@@ -198,6 +224,11 @@ nft_describe(struct sensor *s, void (*line)(const char *, ...))
 	else
 		line("-- first packets logged to nflog group %d, prefix %s",
 		    NFT_LOG_GROUP, ns->prefix);
+	if (ns->keep != NULL)
+		line("-- dns-keep: %u addresses of answers kept, set %s_dns; "
+		    "answers logged to nflog group %d, prefix %s",
+		    dns_keep_count(ns->keep), nft_rules_name(ns->rules),
+		    NFT_LOG_GROUP, ns->answer_prefix);
 }
 
 static void
@@ -308,6 +339,14 @@ nft_session_admit(struct sensor *s, const struct session_key *k,
 }
 
 static int
+nft_kept(struct sensor *s, struct sensor_kept *out, int max)
+{
+	struct nft_sensor *ns = (struct nft_sensor *)s;
+
+	return ns->keep != NULL ? dns_keep_list(ns->keep, out, max) : 0;
+}
+
+static int
 nft_linktype(const struct sensor *s)
 {
 	const struct nft_sensor *ns = (const struct nft_sensor *)s;
@@ -329,6 +368,9 @@ nft_close(struct sensor *s)
 	 * packets get their verdicts */
 	nft_rules_free(ns->rules);
 	ns->inner->ops->close(ns->inner);
+	if (ns->answers != NULL)
+		ns->answers->ops->close(ns->answers);
+	dns_keep_free(ns->keep);
 	free(ns->match);
 	free(ns);
 }
@@ -349,6 +391,7 @@ static const struct sensor_ops nft_ops = {
 	.session_key = nft_session_key,
 	.session_left = nft_session_left,
 	.session_admit = nft_session_admit,
+	.kept = nft_kept,
 	.linktype = nft_linktype,
 	.close = nft_close,
 };
@@ -370,16 +413,11 @@ queue_taken(int q)
 	return false;
 }
 
-/* The inner sensor: the group's member for this sensor's prefix, or the
- * first free queue from NFT_QUEUE_FIRST (one another process holds is
- * skipped). */
-static struct sensor *
-open_inner(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
-    size_t len)
+/* wc as an inner sensor's: no sensor of its own */
+static struct watch_conf *
+inner_conf(const struct watch_conf *wc)
 {
 	struct watch_conf *in;
-	struct sensor *s = NULL;
-	int q, tries = 0;
 
 	if ((in = watch_conf_dup(wc)) == NULL)
 		fatal("watch_conf_dup");
@@ -388,12 +426,41 @@ open_inner(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
 	free(in->nflog_prefix);
 	in->ifname = in->keepalive_prefix = in->nflog_prefix = NULL;
 	in->queue = in->nflog_group = -1;
-	if (!wc->hold_first) {
-		in->nflog_group = NFT_LOG_GROUP;
-		in->nflog_prefix = ns->prefix;
-		s = nflog_sensor_open(in, err, len);
-		in->nflog_prefix = NULL;
-	}
+	return in;
+}
+
+/* a member of the group of the rules' records, for prefix */
+static struct sensor *
+open_member(struct watch_conf *in, char *prefix, char *err, size_t len)
+{
+	struct sensor *s;
+
+	in->nflog_group = NFT_LOG_GROUP;
+	in->nflog_prefix = prefix;
+	s = nflog_sensor_open(in, err, len);
+	in->nflog_prefix = NULL;
+	in->nflog_group = -1;
+	if (s == NULL)
+		conf_refusal(in, "match", err, len, "NFLOG group %d, where "
+		    "tuninetd's rules log first packets, is bound by another "
+		    "process (another tuninetd in this network namespace?)",
+		    NFT_LOG_GROUP);
+	return s;
+}
+
+/* The inner sensor: the group's member for this sensor's prefix, or the
+ * first free queue from NFT_QUEUE_FIRST (one another process holds is
+ * skipped). */
+static struct sensor *
+open_inner(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
+    size_t len)
+{
+	struct watch_conf *in = inner_conf(wc);
+	struct sensor *s = NULL;
+	int q, tries = 0;
+
+	if (!wc->hold_first)
+		s = open_member(in, ns->prefix, err, len);
 	for (q = NFT_QUEUE_FIRST; wc->hold_first && s == NULL &&
 	    tries < NFT_QUEUE_TRIES; q++) {
 		if (queue_taken(q))
@@ -404,12 +471,7 @@ open_inner(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
 			ns->queue = q;
 	}
 	watch_conf_free(in);
-	if (s == NULL && !wc->hold_first)
-		conf_refusal(wc, "match", err, len, "NFLOG group %d, where "
-		    "tuninetd's rules log first packets, is bound by another "
-		    "process (another tuninetd in this network namespace?)",
-		    NFT_LOG_GROUP);
-	else if (s == NULL)
+	if (s == NULL && wc->hold_first)
 		conf_refusal(wc, "hold-first", err, len, "no NFQUEUE queue "
 		    "from %d to %d is free for the first packets",
 		    NFT_QUEUE_FIRST, NFT_QUEUE_FIRST + NFT_QUEUE_TRIES - 1);
@@ -418,6 +480,26 @@ open_inner(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
 		s->report = inner_report;
 	}
 	return s;
+}
+
+/* dns-keep: the member for the answers, and the table of addresses */
+static int
+open_answers(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
+    size_t len)
+{
+	struct watch_conf *in = inner_conf(wc);
+
+	snprintf(ns->answer_prefix, sizeof ns->answer_prefix, "tuninetd %s dns",
+	    nft_rules_name(ns->rules));
+	ns->answers = open_member(in, ns->answer_prefix, err, len);
+	watch_conf_free(in);
+	if (ns->answers == NULL)
+		return -1;
+	ns->answers->owner = ns;
+	ns->answers->report = answer_report;
+	ns->keep = dns_keep_new(ns->rules, wc->dns_names, wc->dns_keep_max,
+	    &ns->base);
+	return 0;
 }
 
 struct sensor *
@@ -439,6 +521,8 @@ nft_sensor_open(const struct watch_conf *wc, char *err, size_t len)
 	    nft_rules_name(ns->rules));
 	if ((ns->inner = open_inner(ns, wc, err, len)) == NULL)
 		goto fail;
+	if (wc->dns_keep && open_answers(ns, wc, err, len) == -1)
+		goto fail;
 	/* a burst of new clients: a record each, held until read (the
 	 * kernel counts some 2 KiB a record) */
 	if (wc->session != SESSION_NONE && !wc->hold_first)
@@ -448,6 +532,8 @@ nft_sensor_open(const struct watch_conf *wc, char *err, size_t len)
 	sensors = ns;
 	return &ns->base;
 fail:
+	if (ns->inner != NULL)
+		ns->inner->ops->close(ns->inner);
 	nft_rules_free(ns->rules);
 	free(ns->match);
 	free(ns);

@@ -337,6 +337,17 @@ show_why(FILE *out, const struct json_node *root)
 			    "connections_seen")));
 		fprintf(out, "\n");
 	}
+	list = json_get(w, "kept");	/* at most 64 (KEPT_SHOWN) */
+	if (json_child(list) != NULL) {
+		fprintf(out, "  kept up by:  %d address%s of DNS answers "
+		    "(dns-keep)%s:\n", list->count, list->count == 1 ? "" :
+		    "es", list->count >= 64 ? ", the first 64" : "");
+		for (m = json_child(list); m != NULL; m = json_next(list, m))
+			fprintf(out, "    %-39s %10s left  %s\n",
+			    str(m, "address") ? str(m, "address") : "?",
+			    duration(a, sizeof a, num(m, "left")),
+			    str(m, "name") ? str(m, "name") : "?");
+	}
 	list = json_get(w, "moved");
 	if (json_child(list) == NULL)
 		return;

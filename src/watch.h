@@ -20,6 +20,7 @@ struct hook_result;
 struct saved;
 
 #define WHY_MAX		16	/* packets that moved the deadline, kept */
+#define KEPT_SHOWN	64	/* dns-keep's addresses, shown by why */
 
 /* The process's side of a watch: told of every transition, of every hook
  * run that ended, and when its state is worth saving (each transition,
@@ -112,6 +113,7 @@ const char	*watch_display_name(const struct watch *); /* or "default" */
 void		 watch_status(const struct watch *, char *, size_t);
 void		 watch_info(const struct watch *, struct watch_info *);
 int		 watch_why(const struct watch *, struct watch_moved *, int max);
+int		 watch_kept(const struct watch *, struct sensor_kept *, int max);
 int		 watch_sessions_list(const struct watch *, struct session_info *,
 		    int max, struct session_counts *);
 int		 watch_control(struct watch *, enum fsm_input, char *why,

@@ -227,3 +227,16 @@ watch_why(const struct watch *w, struct watch_moved *out, int max)
 	}
 	return i;
 }
+
+/* dns-keep: the addresses its sensors keep it up with now */
+int
+watch_kept(const struct watch *w, struct sensor_kept *out, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < w->nsensors && n < max; i++)
+		if (w->sensors[i]->ops->kept != NULL)
+			n += w->sensors[i]->ops->kept(w->sensors[i], out + n,
+			    max - n);
+	return n;
+}

@@ -140,6 +140,53 @@ ok "match: stopped by hand, other names asked meanwhile, the next query starts i
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 kill "$(dnsmasq_pid)"; EXTRA_PIDS=; sleep 0.2
 
+# --- dns-keep: the answers' addresses keep it up --------------------------
+refused_by "$TUNINETD" "--dns-keep needs --match" -q 3 --dns-name x.example --dns-keep -c "$T/hook"
+refused_by "$TUNINETD" "--dns-keep needs --dns-name" --match 'udp dport 53' --dns-keep -c "$T/hook"
+refused_by "$TUNINETD" "dns-keep-max: \`0' is not a number of addresses" \
+    --match 'udp dport 53' --dns-name x.example --dns-keep --dns-keep-max 0 -c "$T/hook"
+# the answers' addresses are B's (A reaches them on the veth's subnet);
+# the traffic to them is dropped in B's input, after the daemon's rules,
+# so that B's port unreachables do not use up its ICMP rate for A
+in_b ip addr add 10.77.0.9/32 dev lo && in_b ip addr add 10.77.0.10/32 dev lo &&
+    in_b nft add rule inet tnd in udp dport 9998 drop || bail "dns-keep: addresses"
+in_b dnsmasq -C /dev/null --port 53 --listen-address "$ADDR_B" --bind-interfaces --no-resolv \
+    --address=/corp.example/10.77.0.9 --address=/other.example/10.77.0.10 \
+    --user=root --group=root --pid-file="$T/dnsmasq.pid" || bail "dnsmasq"
+sleep 0.3
+EXTRA_PIDS=$(dnsmasq_pid)
+: > "$T/events"
+daemon --match 'udp dport 53' --match-hooks input --dns-name '*.corp.example' --dns-keep \
+    -t 1 --control "$S" -c "$T/hook"
+set_name=$(sed -n "s/.*, set \([^ ]*\)$/\1/p" "$T/log" | head -1)
+q www.corp.example > "$T/k1"
+wait_ev start 1 2 || bail "dns-keep: no start"
+sleep 0.2
+check "dns-keep: the answer's address is kept, logged (TTL 0: the watch's, 1 s)" \
+    logged "NFT: dns-keep 10.77.0.9 (www.corp.example) for 1 s"
+"$CTL" -s "$S" why > "$T/why" 2>&1
+check "dns-keep: why shows the address and its name" \
+    grep -Eq '^ +10\.77\.0\.9 .* left +www\.corp\.example$' "$T/why"
+# 3.5 s of traffic to the address, nothing else, TTL 1 s: kept up
+send 15 9998 250 10.77.0.9 > /dev/null
+check "dns-keep: traffic to the address kept it up 3.5 s past a TTL of 1 s ($(nev stop) stops)" \
+    [ "$(nev stop)" = 0 ]
+wait_ev stop 1 3 || bail "dns-keep: no stop once the traffic ended"
+ok "dns-keep: stopped once the traffic to the address ended"
+check "dns-keep: idle, the kernel's set of addresses is empty" \
+    sh -c "! ip netns exec $NS_B nft list set ip tuninetd ${set_name}_dns | grep -q 10.77"
+# up again; an answer for another name keeps nothing: traffic to its
+# address does not hold the watch up
+q www.corp.example > /dev/null
+wait_ev start 2 2 || bail "dns-keep: no second start"
+q www.other.example > /dev/null
+send 15 9998 250 10.77.0.10 > /dev/null
+check "dns-keep: traffic to another name's address kept nothing ($(nev stop) stops)" \
+    [ "$(nev stop)" = 2 ]
+check "dns-keep: another name's address not logged" sh -c "! grep -q 'dns-keep 10.77.0.10' '$T/log'"
+kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+kill "$(dnsmasq_pid)"; EXTRA_PIDS=; sleep 0.2
+
 # --- -q: the query held until the resolver is up -----------------------
 mkhook "case \$1 in
 start) dnsmasq -C /dev/null --port 53 --listen-address $ADDR_B --bind-interfaces \\

@@ -1,5 +1,6 @@
-/* test_dns: --dns-name's patterns and its reading of queries, from real
- * packets' bytes (IPv4 and IPv6, UDP and TCP) and hostile ones. */
+/* test_dns: --dns-name's patterns, its reading of queries and (dns-keep)
+ * of answers, from real packets' bytes (IPv4 and IPv6, UDP and TCP) and
+ * hostile ones. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -188,6 +189,105 @@ test_queries(void **state)
 	assert_string_equal(q.name, "db.corp.example");
 }
 
+/* an answer record after n bytes of m: a pointer to the question's
+ * name, type, TTL, rdata; the new length */
+static size_t
+record(uint8_t *m, size_t n, uint16_t type, uint32_t ttl, const void *rd,
+    uint16_t rdlen)
+{
+	m[n++] = 0xc0; m[n++] = 12;
+	m[n++] = (uint8_t)(type >> 8); m[n++] = (uint8_t)type;
+	m[n++] = 0; m[n++] = 1;
+	m[n++] = (uint8_t)(ttl >> 24); m[n++] = (uint8_t)(ttl >> 16);
+	m[n++] = (uint8_t)(ttl >> 8); m[n++] = (uint8_t)ttl;
+	m[n++] = (uint8_t)(rdlen >> 8); m[n++] = (uint8_t)rdlen;
+	memcpy(m + n, rd, rdlen);
+	return n + rdlen;
+}
+
+/* the packet of packet(), from port 53 (an answer) */
+static void
+answer(bool v6, bool tcp, const uint8_t *msg, size_t len,
+    struct packet_info *pi)
+{
+	size_t ip = v6 ? 40 : 20, th = tcp ? 20 : 8;
+
+	packet(v6, tcp, 50000, msg, len, pi);
+	pkt[ip] = 0; pkt[ip + 1] = 53;
+	packet_decode(LINKTYPE_RAW, pkt, ip + th + len + (tcp ? 2 : 0), pi);
+}
+
+static void
+test_answers(void **state)
+{
+	static const uint8_t a[4] = { 10, 77, 0, 9 }, a6[16] = { 0xfd, 0,
+	    0x77, [15] = 9 };
+	struct dns_addr got[4];
+	struct packet_info pi;
+	struct dns_query q;
+	uint8_t m[600];
+	size_t n, k;
+	int v6, tcp, got_n;
+
+	(void)state;
+	for (v6 = 0; v6 < 2; v6++)
+		for (tcp = 0; tcp < 2; tcp++) {
+			n = message(m, 0x8180, 1, "WWW.corp.example", 1);
+			m[7] = 3;
+			n = record(m, n, 5, 60, "\3www\3cdn\7example", 17);
+			n = record(m, n, 1, 300, a, 4);
+			n = record(m, n, 28, 7, a6, 16);
+			answer(v6, tcp, m, n, &pi);
+			assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n),
+			    DNS_QUERY);
+			assert_string_equal(q.name, "www.corp.example");
+			assert_int_equal(got_n, 2);
+			assert_int_equal(got[0].family, 4);
+			assert_memory_equal(got[0].addr, a, 4);
+			assert_int_equal(got[0].ttl, 300);
+			assert_int_equal(got[1].family, 6);
+			assert_memory_equal(got[1].addr, a6, 16);
+			assert_int_equal(got[1].ttl, 7);
+		}
+	/* at most max; a query is no answer, nor an error, nor a message
+	 * to port 53 */
+	answer(false, false, m, n, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 1, &got_n), DNS_QUERY);
+	assert_int_equal(got_n, 1);
+	k = message(m, 0x8183, 1, "www.corp.example", 1);
+	answer(false, false, m, k, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_OTHER);
+	k = message(m, 0x0100, 1, "www.corp.example", 1);
+	answer(false, false, m, k, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_OTHER);
+	packet(false, false, 53, m, k, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_NONE);
+	/* cut short in its last record: the whole ones are read */
+	n = message(m, 0x8180, 1, "www.corp.example", 1);
+	m[7] = 2;
+	n = record(m, n, 1, 30, a, 4);
+	n = record(m, n, 28, 30, a6, 16);
+	answer(false, false, m, n - 3, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_QUERY);
+	assert_int_equal(got_n, 1);
+	/* a count that lies: 60000 records, two there */
+	m[6] = 0xea; m[7] = 0x60;
+	answer(false, false, m, n, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_QUERY);
+	assert_int_equal(got_n, 2);
+	/* an A record of 5 bytes is no address; a pointer that loops in a
+	 * record's owner ends the reading there */
+	n = message(m, 0x8180, 1, "www.corp.example", 1);
+	m[7] = 2;
+	n = record(m, n, 1, 30, "\1\2\3\4\5", 5);
+	k = n;
+	n = record(m, n, 1, 30, a, 4);
+	m[k + 1] = (uint8_t)k;		/* points at itself */
+	answer(false, false, m, n, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_BAD);
+	assert_int_equal(got_n, 0);
+}
+
 int
 main(void)
 {
@@ -195,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
