@@ -630,6 +630,12 @@ watch_conf_check(const struct watch_conf *wc, unsigned how, uint32_t bad,
 		    a, sizeof a), name("dns-name", file, b, sizeof b));
 		return false;
 	}
+	if (wc->dns_keep_max != DNS_KEEP_MAX_DEFAULT && !wc->dns_keep) {
+		*key = "dns-keep-max";
+		snprintf(err, len, "%s needs %s", name("dns-keep-max", file, a,
+		    sizeof a), name("dns-keep", file, b, sizeof b));
+		return false;
+	}
 	/* the kernel sees only a match's first packets, whole */
 	if (wc->match != NULL && wc->ack_only && !replay) {
 		*key = "ack-only";

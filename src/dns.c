@@ -19,6 +19,8 @@
  * separated by one comma. Names of other scripts are written in their
  * IDNA form (xn--...), as they go on the wire.
  *
+ * dns-keep reads answers the same way (dns_answer_of, below).
+ *
  * libresolv is loaded (dlopen) by the first watch with DNS names, or the
  * first query read: a daemon without --dns-name does not map it.
  */
@@ -32,6 +34,7 @@
 #include "packet.h"
 
 #define DNS_PORT	53
+#define ANSWER_MAX	512	/* bytes of an answer read, at most */
 
 static int	(*initparse)(const unsigned char *, int, ns_msg *);
 static int	(*parserr)(ns_msg *, ns_sect, int, ns_rr *);
@@ -105,9 +108,15 @@ message(const struct packet_info *pi, bool answer, const uint8_t **msg,
 	if (pi->proto == IPPROTO_NUM_TCP) {
 		if (*len == 0)
 			return DNS_NONE;	/* a handshake, an ACK */
-		if (*len < 2 || (size_t)((*msg)[0] << 8 | (*msg)[1]) > *len - 2)
+		if (*len < 2)
+			return DNS_BAD;
+		/* a query must be whole in the segment; an answer is read
+		 * as far as the capture holds it */
+		if ((size_t)((*msg)[0] << 8 | (*msg)[1]) > *len - 2 && !answer)
 			return DNS_BAD;		/* not whole in this segment */
-		*len = (size_t)((*msg)[0] << 8 | (*msg)[1]);
+		if ((size_t)((*msg)[0] << 8 | (*msg)[1]) < *len - 2)
+			*len = (size_t)((*msg)[0] << 8 | (*msg)[1]) + 2;
+		*len -= 2;
 		*msg += 2;
 	}
 	if (*len < NS_HFIXEDSZ)
@@ -186,8 +195,11 @@ dns_query_of(const struct packet_info *pi, struct dns_query *q)
 /*
  * dns-keep: the addresses of an answer, from port 53: a response (QR 1,
  * opcode QUERY, RCODE NOERROR) of one question, whose A and AAAA records
- * of class IN in the answer section are given, at most max, in order.
- * The records are those whole in what the sensor kept of the packet:
+ * of class IN in the answer section are given, at most max, in order,
+ * up to the first whose name libresolv refuses. The records are those
+ * whole in what the sensor kept of the packet (its first SNAPLEN bytes,
+ * headers included: some ten A records after a short question; over
+ * TCP, the first message of the segment):
  * libresolv's dn_skipname finds where each owner name ends, and the
  * header's count is lowered to the records that are whole, before
  * ns_initparse and ns_parserr read them (a cut-short message is refused
@@ -198,7 +210,7 @@ enum dns_kind
 dns_answer_of(const struct packet_info *pi, struct dns_query *q,
     struct dns_addr *out, int max, int *n)
 {
-	uint8_t copy[DNS_ANSWER_MAX];
+	uint8_t copy[ANSWER_MAX];
 	const uint8_t *msg;
 	size_t len, at, end;
 	unsigned count, whole, i;
@@ -234,17 +246,16 @@ dns_answer_of(const struct packet_info *pi, struct dns_query *q,
 	if ((k = question(copy, at, &m, q)) != DNS_QUERY)
 		return k;
 	for (i = 0; i < whole && *n < max; i++) {
-		if (parserr(&m, ns_s_an, (int)i, &rr) == -1) {
-			*n = 0;
-			return DNS_BAD;
-		}
+		if (parserr(&m, ns_s_an, (int)i, &rr) == -1)
+			break;		/* a bad name: the records before it */
 		if (ns_rr_class(rr) != ns_c_in ||
 		    (ns_rr_type(rr) != ns_t_a && ns_rr_type(rr) != ns_t_aaaa) ||
 		    ns_rr_rdlen(rr) != (ns_rr_type(rr) == ns_t_a ? 4 : 16))
 			continue;
 		out[*n].family = ns_rr_type(rr) == ns_t_a ? 4 : 6;
 		memcpy(out[*n].addr, ns_rr_rdata(rr), ns_rr_rdlen(rr));
-		out[*n].ttl = ns_rr_ttl(rr);
+		/* RFC 2181 8: a TTL with its top bit set is 0 */
+		out[*n].ttl = ns_rr_ttl(rr) > 0x7fffffff ? 0 : ns_rr_ttl(rr);
 		(*n)++;
 	}
 	return DNS_QUERY;

@@ -26,8 +26,6 @@ struct dns_addr {
 	uint32_t	 ttl;		/* the record's, in seconds */
 };
 
-#define DNS_ANSWER_MAX	512	/* bytes of an answer read, at most */
-
 /* what a packet is, to --dns-name */
 enum dns_kind {
 	DNS_NONE,	/* not a datagram or segment to port 53 */

@@ -11,10 +11,13 @@
  * Bounded: the kernel's set holds dns-keep-max addresses (an address
  * beyond them is not kept, said once a cycle); the daemon remembers, for
  * `tuninetctl why' and the log, the name each was asked by, in a table
- * of the same bound. An address is logged when it is first kept in a
- * cycle; an answer that gives it again only renews its time. Idle
- * again, the set is emptied with the watch's element (nft_rules_forget)
- * and the table with it.
+ * of the same bound, whose entries past the time they were given are
+ * taken for new addresses when it is full. An address is logged when it
+ * is first kept in a cycle; an answer that gives it again renews its
+ * time (a kernel before 6.10 keeps the first timeout of an element added
+ * again: there, traffic to it renews it, to the watch's TTL, and nothing
+ * else does). Idle again, the set is emptied with the watch's element
+ * (nft_rules_forget) and the table with it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +40,12 @@ struct kept {
 	int		 family;	/* 4 or 6 */
 	uint8_t		 addr[16];
 	char		 name[DNS_NAME_MAX];
+	int64_t		 until;		/* loop clock: the time it was given */
 };
+
+_Static_assert(sizeof ((struct sensor_kept *)0)->name == DNS_NAME_MAX &&
+    sizeof ((struct sensor_kept *)0)->addr == INET6_ADDRSTRLEN,
+    "sensor_kept holds a DNS name and an address as text");
 
 struct dns_keep {
 	struct nft_rules	*rules;
@@ -76,6 +84,29 @@ find(struct dns_keep *k, int family, const uint8_t *addr)
 	return NULL;
 }
 
+/* room for a new address: a new entry, or the one longest past the time
+ * it was given (traffic may have kept it in the kernel's set since, then
+ * shown without its name); NULL if none is past */
+static struct kept *
+slot(struct dns_keep *k)
+{
+	int64_t now = now_ns();
+	struct kept *old = NULL;
+	unsigned i;
+
+	if (k->n < k->max) {
+		if (k->n % 16 == 0 && (k->kept = reallocarray(k->kept,
+		    k->n + 16, sizeof *k->kept)) == NULL)
+			fatal("reallocarray");
+		return &k->kept[k->n++];
+	}
+	for (i = 0; i < k->n; i++)
+		if (k->kept[i].until < now && (old == NULL ||
+		    k->kept[i].until < old->until))
+			old = &k->kept[i];
+	return old;
+}
+
 static void
 keep(struct dns_keep *k, const char *name, const struct dns_addr *a,
     int64_t ttl)
@@ -106,17 +137,15 @@ keep(struct dns_keep *k, const char *name, const struct dns_addr *a,
 	}
 	if ((kp = find(k, a->family, a->addr)) != NULL) {
 		snprintf(kp->name, sizeof kp->name, "%s", name);
+		kp->until = now_ns() + s * NSEC_PER_SEC;
 		return;
 	}
-	if (k->n < k->max) {
-		if (k->n % 16 == 0 && (k->kept = reallocarray(k->kept,
-		    k->n + 16, sizeof *k->kept)) == NULL)
-			fatal("reallocarray");
-		kp = &k->kept[k->n++];
-		kp->family = a->family;
-		memcpy(kp->addr, a->addr, sizeof kp->addr);
-		snprintf(kp->name, sizeof kp->name, "%s", name);
-	}
+	if ((kp = slot(k)) == NULL)
+		return;		/* kept, by the kernel; its name is not */
+	kp->family = a->family;
+	memcpy(kp->addr, a->addr, sizeof kp->addr);
+	snprintf(kp->name, sizeof kp->name, "%s", name);
+	kp->until = now_ns() + s * NSEC_PER_SEC;
 	sensor_log(k->sensor, log_info, "NFT: dns-keep %s (%s) for %lld s",
 	    text, name, (long long)s);
 }

@@ -40,8 +40,9 @@
  *   chain W_dnsin  { type filter hook prerouting priority -180; R }
  *   chain W_dnsout { type filter hook output priority -180; R }
  *
- *   R:  udp sport 53  log group 29700 prefix "... dns"
- *       tcp sport 53  log group 29700 prefix "... dns"
+ *   R:  [meta iif != lo] ct direction reply udp sport 53
+ *           log group 29700 prefix "... dns"
+ *       (the same with tcp)
  *       meta nfproto @W ip saddr @W_dns
  *           update @W_dns { ip saddr timeout T } update @W { ... timeout T }
  *       (the same with ip daddr)
@@ -50,8 +51,8 @@
  * starts or is up: the answer to the query that starts the watch passes
  * before the daemon has added the element. Only while the watch is up
  * (its element there) does a packet to or from a kept address count;
- * such a packet renews its address too, so that one in use stays kept
- * (for the TTL from its last packet, however short the record's TTL).
+ * such a packet renews its address too, to the watch's TTL from it
+ * (longer or shorter than the record's), so that one in use stays kept.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,6 +64,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -592,27 +594,40 @@ put_keep_set(struct batch *bt, enum nft_family f, const struct nft_rules *nr)
 }
 
 static void
-put_cmp(struct nftnl_rule *r, const void *data, uint32_t len)
+put_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
 	struct nftnl_expr *e = expr(r, "cmp");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG32_00);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
 }
 
-/* <proto> sport 53 log group G prefix "... dns" */
+/* [meta iif != lo] ct direction reply <proto> sport 53
+ * log group G prefix "... dns": an answer to a query conntrack saw go
+ * out (none forged by a stranger), once (an answer on lo was seen in
+ * the output hook already; lo is interface 1 in every namespace) */
 static struct nftnl_rule *
-answer_rule(const struct nft_rules *nr, uint8_t proto)
+answer_rule(const struct nft_rules *nr, uint8_t proto, bool not_lo)
 {
 	struct nftnl_rule *r = rule_new();
 	struct nftnl_expr *e;
 	uint16_t port = htons(53);
+	uint8_t dir = IP_CT_DIR_REPLY;
+	uint32_t lo = 1;
 
+	if (not_lo) {
+		put_meta(r, NFT_META_IIF, NFT_REG32_00);
+		put_cmp(r, NFT_CMP_NEQ, &lo, sizeof lo);
+	}
+	e = expr(r, "ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG32_00);
+	put_cmp(r, NFT_CMP_EQ, &dir, sizeof dir);
 	put_meta(r, NFT_META_L4PROTO, NFT_REG32_00);
-	put_cmp(r, &proto, sizeof proto);
+	put_cmp(r, NFT_CMP_EQ, &proto, sizeof proto);
 	put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG32_00);
-	put_cmp(r, &port, sizeof port);
+	put_cmp(r, NFT_CMP_EQ, &port, sizeof port);
 	e = expr(r, "log");
 	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, NFT_LOG_GROUP);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, nr->answer_prefix);
@@ -671,10 +686,12 @@ keep_chain_name(const struct nft_rules *nr, size_t i, char *buf, size_t len)
 
 static void
 put_keep_rules(struct batch *bt, enum nft_family f, const struct nft_rules *nr,
-    const char *chain)
+    size_t i, const char *chain)
 {
-	put_rule(bt, f, answer_rule(nr, IPPROTO_UDP), chain);
-	put_rule(bt, f, answer_rule(nr, IPPROTO_TCP), chain);
+	bool in = keep_chains[i].hook == NF_INET_PRE_ROUTING;
+
+	put_rule(bt, f, answer_rule(nr, IPPROTO_UDP, in), chain);
+	put_rule(bt, f, answer_rule(nr, IPPROTO_TCP, in), chain);
 	put_rule(bt, f, kept_rule(nr, f, true), chain);
 	put_rule(bt, f, kept_rule(nr, f, false), chain);
 }
@@ -689,7 +706,7 @@ put_keep(struct batch *bt, enum nft_family f, const struct nft_rules *nr)
 	for (i = 0; i < sizeof keep_chains / sizeof keep_chains[0]; i++) {
 		keep_chain_name(nr, i, chain, sizeof chain);
 		put_chain(bt, f, chain, keep_chains[i].hook);
-		put_keep_rules(bt, f, nr, chain);
+		put_keep_rules(bt, f, nr, i, chain);
 	}
 }
 
@@ -992,7 +1009,7 @@ nft_rules_retime(struct nft_rules *nr, unsigned ttl)
 		    sizeof keep_chains[0]; i++) {
 			keep_chain_name(nr, i, chain, sizeof chain);
 			put_flush(&bt, f, chain);
-			put_keep_rules(&bt, f, nr, chain);
+			put_keep_rules(&bt, f, nr, i, chain);
 		}
 		if (batch_send(&bt) == -1)
 			r = -1;

@@ -61,8 +61,8 @@ struct session_key {
 
 /* dns-keep: an address that keeps the watch up, learned from an answer */
 struct sensor_kept {
-	char		 addr[46];	/* INET6_ADDRSTRLEN */
-	char		 name[256];	/* the name asked (DNS_NAME_MAX) */
+	char		 addr[46];	/* as text: INET6_ADDRSTRLEN */
+	char		 name[256];	/* the name asked: DNS_NAME_MAX */
 	int64_t		 left;		/* ns the kernel keeps it still */
 };
 

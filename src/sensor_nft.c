@@ -121,6 +121,8 @@ nft_start(struct sensor *s)
 	char err[1024];
 
 	ns->inner->watch = ns->base.watch;
+	if (ns->answers != NULL)
+		ns->answers->watch = ns->base.watch;
 	ns->inner->wants = ns->base.wants != NULL ? inner_wants : NULL;
 	if (nft_rules_install(ns->rules, &to, err, sizeof err) == -1) {
 		sensor_log(&ns->base, log_warnx, "NFT: %s", err);
@@ -429,9 +431,11 @@ inner_conf(const struct watch_conf *wc)
 	return in;
 }
 
-/* a member of the group of the rules' records, for prefix */
+/* a member of the group of the rules' records, for prefix; its refusal
+ * names key and says what the group carries */
 static struct sensor *
-open_member(struct watch_conf *in, char *prefix, char *err, size_t len)
+open_member(struct watch_conf *in, char *prefix, const char *key,
+    const char *what, char *err, size_t len)
 {
 	struct sensor *s;
 
@@ -441,10 +445,10 @@ open_member(struct watch_conf *in, char *prefix, char *err, size_t len)
 	in->nflog_prefix = NULL;
 	in->nflog_group = -1;
 	if (s == NULL)
-		conf_refusal(in, "match", err, len, "NFLOG group %d, where "
-		    "tuninetd's rules log first packets, is bound by another "
-		    "process (another tuninetd in this network namespace?)",
-		    NFT_LOG_GROUP);
+		conf_refusal(in, key, err, len, "NFLOG group %d, where "
+		    "tuninetd's rules log %s, is bound by another process "
+		    "(another tuninetd in this network namespace?)",
+		    NFT_LOG_GROUP, what);
 	return s;
 }
 
@@ -460,7 +464,8 @@ open_inner(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
 	int q, tries = 0;
 
 	if (!wc->hold_first)
-		s = open_member(in, ns->prefix, err, len);
+		s = open_member(in, ns->prefix, "match", "first packets",
+		    err, len);
 	for (q = NFT_QUEUE_FIRST; wc->hold_first && s == NULL &&
 	    tries < NFT_QUEUE_TRIES; q++) {
 		if (queue_taken(q))
@@ -491,7 +496,8 @@ open_answers(struct nft_sensor *ns, const struct watch_conf *wc, char *err,
 
 	snprintf(ns->answer_prefix, sizeof ns->answer_prefix, "tuninetd %s dns",
 	    nft_rules_name(ns->rules));
-	ns->answers = open_member(in, ns->answer_prefix, err, len);
+	ns->answers = open_member(in, ns->answer_prefix, "dns-keep",
+	    "DNS answers", err, len);
 	watch_conf_free(in);
 	if (ns->answers == NULL)
 		return -1;

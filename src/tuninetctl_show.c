@@ -341,7 +341,7 @@ show_why(FILE *out, const struct json_node *root)
 	if (json_child(list) != NULL) {
 		fprintf(out, "  kept up by:  %d address%s of DNS answers "
 		    "(dns-keep)%s:\n", list->count, list->count == 1 ? "" :
-		    "es", list->count >= 64 ? ", the first 64" : "");
+		    "es", list->count >= 64 ? ", 64 shown at most" : "");
 		for (m = json_child(list); m != NULL; m = json_next(list, m))
 			fprintf(out, "    %-39s %10s left  %s\n",
 			    str(m, "address") ? str(m, "address") : "?",

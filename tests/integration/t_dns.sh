@@ -8,7 +8,9 @@
 # --match see queries too. -q: the query is held until
 # the start hook (which starts the resolver) has exited, and answered on
 # dig's one try; a query for another name is not held; the same with
-# --match --hold-first. Refusals name the bad pattern.
+# --match --hold-first. Refusals name the bad pattern. dns-keep: the
+# answer's address keeps a --match watch up while traffic goes to it;
+# another name's, or a forged answer's, does not; why lists it.
 . "$(dirname "$0")/lib.sh"
 CTL=$(dirname "$TUNINETD")/tuninetctl
 PY=/usr/bin/python3
@@ -143,6 +145,8 @@ kill "$(dnsmasq_pid)"; EXTRA_PIDS=; sleep 0.2
 # --- dns-keep: the answers' addresses keep it up --------------------------
 refused_by "$TUNINETD" "--dns-keep needs --match" -q 3 --dns-name x.example --dns-keep -c "$T/hook"
 refused_by "$TUNINETD" "--dns-keep needs --dns-name" --match 'udp dport 53' --dns-keep -c "$T/hook"
+refused_by "$TUNINETD" "--dns-keep-max needs --dns-keep" \
+    --match 'udp dport 53' --dns-name x.example --dns-keep-max 9 -c "$T/hook"
 refused_by "$TUNINETD" "dns-keep-max: \`0' is not a number of addresses" \
     --match 'udp dport 53' --dns-name x.example --dns-keep --dns-keep-max 0 -c "$T/hook"
 # the answers' addresses are B's (A reaches them on the veth's subnet);
@@ -180,10 +184,21 @@ check "dns-keep: idle, the kernel's set of addresses is empty" \
 q www.corp.example > /dev/null
 wait_ev start 2 2 || bail "dns-keep: no second start"
 q www.other.example > /dev/null
+# a forged answer for the names, from port 53 of A with no query before
+# it, giving the other address: no reply conntrack knows, not read
+in_a "$PY" - "$ADDR_B" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+name = b"\x03www\x04corp\x07example\x00"
+m = struct.pack(">HHHHHH", 7, 0x8180, 1, 1, 0, 0) + name + b"\x00\x01\x00\x01"
+m += b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 600, 4) + bytes([10, 77, 0, 10])
+s.sendto(m, (sys.argv[1], 40000))
+PY
 send 15 9998 250 10.77.0.10 > /dev/null
-check "dns-keep: traffic to another name's address kept nothing ($(nev stop) stops)" \
+check "dns-keep: traffic to the address of another name, and of a forged answer, kept nothing ($(nev stop) stops)" \
     [ "$(nev stop)" = 2 ]
-check "dns-keep: another name's address not logged" sh -c "! grep -q 'dns-keep 10.77.0.10' '$T/log'"
+check "dns-keep: neither address logged" sh -c "! grep -q 'dns-keep 10.77.0.10' '$T/log'"
 kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 kill "$(dnsmasq_pid)"; EXTRA_PIDS=; sleep 0.2
 

@@ -276,16 +276,29 @@ test_answers(void **state)
 	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_QUERY);
 	assert_int_equal(got_n, 2);
 	/* an A record of 5 bytes is no address; a pointer that loops in a
-	 * record's owner ends the reading there */
+	 * record's owner ends the reading there: the records before it
+	 * are read */
 	n = message(m, 0x8180, 1, "www.corp.example", 1);
-	m[7] = 2;
+	m[7] = 3;
 	n = record(m, n, 1, 30, "\1\2\3\4\5", 5);
+	n = record(m, n, 1, 0x80000000u, a, 4);
 	k = n;
 	n = record(m, n, 1, 30, a, 4);
 	m[k + 1] = (uint8_t)k;		/* points at itself */
 	answer(false, false, m, n, &pi);
-	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_BAD);
-	assert_int_equal(got_n, 0);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_QUERY);
+	assert_int_equal(got_n, 1);
+	assert_int_equal(got[0].ttl, 0);	/* top bit set: 0 */
+	/* over TCP, cut short by the capture: the whole records read */
+	n = message(m, 0x8180, 1, "www.corp.example", 1);
+	m[7] = 2;
+	n = record(m, n, 1, 30, a, 4);
+	n = record(m, n, 28, 30, a6, 16);
+	answer(false, true, m, n, &pi);
+	packet_decode(LINKTYPE_RAW, pkt, 20 + 20 + 2 + n - 5, &pi);
+	assert_int_equal(dns_answer_of(&pi, &q, got, 4, &got_n), DNS_QUERY);
+	assert_int_equal(got_n, 1);
+	assert_int_equal(got[0].family, 4);
 }
 
 int
