@@ -22,7 +22,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih
+PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih libseccomp
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
@@ -31,7 +31,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 # libnftnl linked in (what --match uses of it, and nothing resident for
 # a daemon without); libnftables is loaded by --match itself (dlopen)
 LIBS	= -Wl,-Bstatic -lnftnl -Wl,-Bdynamic \
-	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih)
+	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih -lseccomp)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -53,13 +53,14 @@ DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c 
 	  packet.c packet_text.c text.c dns.c \
 	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
 	  duration.c \
-	  watch_session.c sensor_nft.c nft_compile.c nft_rules.c dns_keep.c
+	  watch_session.c sensor_nft.c nft_compile.c nft_rules.c dns_keep.c \
+	  privsep.c privsep_msg.c jail.c
 # (--match and --session last: their pages stay apart from the code every
 # daemon runs, and are not read in with it)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 
 UNIT_TESTS = test_options test_config test_fsm test_watch test_plan test_loop test_json test_metrics \
-	  test_packet test_replay test_dns
+	  test_packet test_replay test_dns test_privsep_msg
 UNIT_BINS = $(UNIT_TESTS:%=$(OBJ)/tests/%)
 
 TUNTAPD_SRCS = tuntapd.c loop.c log.c packet.c packet_text.c text.c
@@ -112,6 +113,7 @@ $(OBJ)/tests/test_metrics: $(OBJ)/metrics.o $(OBJ)/stats.o $(OBJ)/fsm.o
 $(OBJ)/tests/test_loop: $(OBJ)/loop.o $(OBJ)/log.o
 $(OBJ)/tests/test_packet: $(OBJ)/packet.o $(OBJ)/packet_text.o $(OBJ)/text.o
 $(OBJ)/tests/test_dns: $(OBJ)/dns.o $(OBJ)/packet.o
+$(OBJ)/tests/test_privsep_msg: $(OBJ)/privsep_msg.o
 
 # test helpers: small C programs that send and record for the tests
 TOOLS = sendudp tcpchat vlansend notifylisten udpecho
@@ -137,19 +139,30 @@ build/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/dns.c src/packet.c src/dns.h \
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
+# the monitor's reader of the worker's requests (--user): what a worker
+# taken over may send the process that keeps root
+build/fuzz/fuzz_privsep: tests/fuzz/fuzz_privsep.c src/privsep_msg.c \
+	  src/privsep_msg.h
+	@mkdir -p build/fuzz/corpus_privsep
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
+
 # the JSON reader, which reads what any peer of the control socket sends
 build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c src/json.c src/json_read.c src/json.h
 	@mkdir -p build/fuzz/corpus_json
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc -o $@ $(filter %.c,$^)
 
-fuzz: deps build/fuzz/fuzz_packet build/fuzz/fuzz_json build/fuzz/fuzz_dns
+fuzz: deps build/fuzz/fuzz_packet build/fuzz/fuzz_json build/fuzz/fuzz_dns \
+	  build/fuzz/fuzz_privsep
 	build/fuzz/fuzz_packet -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
 	  -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus
 	build/fuzz/fuzz_json -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -print_final_stats=1 build/fuzz/corpus_json tests/fuzz/corpus_json
 	build/fuzz/fuzz_dns -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
 	  -print_final_stats=1 build/fuzz/corpus_dns tests/fuzz/corpus_dns
+	build/fuzz/fuzz_privsep -max_total_time=$(FUZZ_SECONDS) -max_len=9000 \
+	  -print_final_stats=1 build/fuzz/corpus_privsep tests/fuzz/corpus_privsep
 
 # the benchmark: tuninetd against tcpdump in the same run (as root); the
 # hooks it times are static, so that the dynamic loader is not timed
@@ -179,7 +192,7 @@ DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils python3-prometheus-client \
-	  util-linux strace dnsmasq-base bind9-dnsutils
+	  util-linux strace dnsmasq-base bind9-dnsutils libseccomp-dev
 
 deps:
 	@missing=; \
@@ -207,10 +220,12 @@ ifeq ($(SANITIZE),1)
 else
 	$(MAKE) all $(UNIT_BINS) $(TOOL_BINS)
 	$(MAKE) SANITIZE=1 all $(subst build/obj,build/san,$(UNIT_BINS) $(TOOL_BINS))
-	$(MAKE) build/fuzz/fuzz_packet build/fuzz/fuzz_json build/fuzz/fuzz_dns
+	$(MAKE) build/fuzz/fuzz_packet build/fuzz/fuzz_json build/fuzz/fuzz_dns \
+	  build/fuzz/fuzz_privsep
 	tests/run --fuzz build/fuzz/fuzz_packet $(FUZZ_CHECK_SECONDS) \
 	  --fuzz build/fuzz/fuzz_json $(FUZZ_JSON_CHECK_SECONDS) \
 	  --fuzz build/fuzz/fuzz_dns $(FUZZ_JSON_CHECK_SECONDS) \
+	  --fuzz build/fuzz/fuzz_privsep $(FUZZ_JSON_CHECK_SECONDS) \
 	  plain:$(abspath bin):$(abspath build/obj) \
 	  san:$(abspath build/san/bin):$(abspath build/san)
 endif

@@ -914,10 +914,11 @@ config_free(struct config *cf)
 	free(cf->control);
 	free(cf->control_group);
 	free(cf->state_dir);
+	free(cf->user);
 	free(cf->replay_file);
 	free(cf->ttl_sweep);
 	cf->config_file = cf->control = cf->control_group = NULL;
-	cf->state_dir = cf->replay_file = NULL;
+	cf->state_dir = cf->user = cf->replay_file = NULL;
 	cf->ttl_sweep = NULL;
 	cf->nttl_sweep = 0;
 }

@@ -121,6 +121,7 @@ struct config {
 	char		*control;	/* control socket path, or NULL */
 	char		*control_group;
 	char		*state_dir;
+	char		*user;		/* the worker's (privsep.c), or NULL */
 	struct watch_conf *watches;
 	int		 nwatches;
 	char		*replay_file;	/* -r: a capture to replay */

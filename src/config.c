@@ -67,7 +67,7 @@ struct parser {
 	size_t			 norigins, cap;
 	char			*defaults[SETTINGS_MAX];	/* [daemon] values */
 	struct origin		 default_at[SETTINGS_MAX];
-	struct origin		 daemon_at[4];	/* control... include */
+	struct origin		 daemon_at[5];	/* control... include */
 	char			**includes;
 	size_t			 nincludes;
 	char			**files;	/* names kept for messages */
@@ -324,28 +324,28 @@ static bool
 set_daemon_key(struct parser *p, const char *key, const char *value)
 {
 	static const char *const keys[] = { "control", "control-group",
-	    "state-dir", "include" };
+	    "state-dir", "user", "include" };
 	char **fields[] = { &p->cf->control, &p->cf->control_group,
-	    &p->cf->state_dir };
+	    &p->cf->state_dir, &p->cf->user };
 	char **v;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (strcmp(key, keys[i]) == 0)
 			break;
-	if (i == 4)
+	if (i == 5)
 		return false;
-	if (i < 3 && p->daemon_at[i].line != 0) {
+	if (i < 4 && p->daemon_at[i].line != 0) {
 		error(p, p->file, p->line, "%s: given twice in [daemon] (first "
 		    "at line %d)", key, p->daemon_at[i].line);
 		return true;
 	}
-	p->daemon_at[i < 3 ? i : 3] = (struct origin){ p->file, p->line };
+	p->daemon_at[i] = (struct origin){ p->file, p->line };
 	if (*value == '\0') {
 		error(p, p->file, p->line, "%s: empty value", key);
 		return true;
 	}
-	if (i < 3) {
+	if (i < 4) {
 		free(*fields[i]);
 		*fields[i] = xstrdup(value);
 		return true;
@@ -453,7 +453,7 @@ read_includes(struct parser *p, const char *dir)
 		if (r == GLOB_NOMATCH)
 			continue;	/* an empty directory of watches */
 		if (r != 0) {
-			error(p, p->daemon_at[3].file, p->daemon_at[3].line,
+			error(p, p->daemon_at[4].file, p->daemon_at[4].line,
 			    "include: `%s': cannot be read", pattern);
 			continue;
 		}
@@ -582,6 +582,11 @@ check_daemon(struct parser *p, const char *main_file,
 	if (checks->group != NULL && p->cf->control_group != NULL &&
 	    !checks->group(p->cf->control_group, why, sizeof why))
 		error(p, at->file, at->line, "%s", why);
+	at = &p->daemon_at[3];
+	if (checks->user != NULL && p->cf->user != NULL &&
+	    !checks->user(p->cf->user, why, sizeof why))
+		error(p, at->line != 0 ? at->file : main_file, at->line,
+		    "%s", why);	/* or --user's: said of the main file */
 	at = &p->daemon_at[2];
 	if (checks->state_dir != NULL && p->cf->state_dir != NULL &&
 	    !checks->state_dir(p->cf->state_dir, why, sizeof why))

@@ -21,6 +21,8 @@ struct config_checks {
 	bool	(*interface)(const char *ifname, bool wait, char *err, size_t);
 	bool	(*state_dir)(const char *dir, char *err, size_t);
 	bool	(*group)(const char *group, char *err, size_t);
+	/* `user' (before state_dir: the worker's user owns it) */
+	bool	(*user)(const char *name, char *err, size_t);
 	bool	(*match)(const char *expression, char *err, size_t);
 	/* the ct mark bit a running watch of that name has for
 	 * --keep-connections auto, or 0: a reload keeps it */

@@ -42,6 +42,7 @@
 #include "nft_rules.h"
 #include "notify.h"
 #include "plan.h"
+#include "privsep.h"
 #include "savefile.h"
 #include "sensor.h"
 #include "statefile.h"
@@ -673,6 +674,7 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 		log_warnx("CORE: %s has no [watch NAME] section: nothing is "
 		    "watched", d->config_file);
 	timer_set(&d->reap, now_ns());
+	privsep_reloaded();	/* --user: the monitor reads the file too */
 	ok = true;
 	goto out_free;
 refuse:
@@ -887,8 +889,10 @@ daemon_new(const char *config_file, const char *state_dir,
 	return d;
 }
 
+/* jail: into the worker's jail (--user), after the sockets are open and
+ * the watches taken over, before the first packet; NULL: none */
 int
-daemon_run(struct daemon *d)
+daemon_run(struct daemon *d, int (*jail)(char *err, size_t))
 {
 	char err[1024];
 	int i, status;
@@ -913,8 +917,11 @@ daemon_run(struct daemon *d)
 		fatalx("%s", err);
 	for (i = 0; i < d->nslots; i++)
 		adopt_sessions(d, d->slots[i].w);
+	if (jail != NULL && jail(err, sizeof err) == -1)
+		fatalx("CORE: %s", err);
 	status_words(d, d->status, sizeof d->status);
-	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)getpid(), d->status);
+	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)privsep_main_pid(),
+	    d->status);
 	status = loop_run();
 	notify("STOPPING=1");
 	return status;

@@ -28,7 +28,7 @@ struct daemon	*daemon_new(const char *config_file, const char *state_dir,
 		    const struct config_checks *);
 int		 daemon_add(struct daemon *, struct watch_conf *, char *err,
 		    size_t);
-int		 daemon_run(struct daemon *);
+int		 daemon_run(struct daemon *, int (*jail)(char *, size_t));
 void		 daemon_settings(struct daemon *, const char *control,
 		    const char *control_group, int (*move)(void *,
 		    const char *path, const char *group, char *err, size_t),

@@ -48,6 +48,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "privsep.h"
 #include "safepath.h"
 
 #define OUTPUT_READ		4096
@@ -91,7 +92,8 @@ hook_init(struct hook *h, const char *tag, const char *path,
     unsigned timeout, void (*done)(struct hook *), void *arg)
 {
 	memset(h, 0, sizeof *h);
-	if ((h->path = strdup(path)) == NULL)
+	if ((h->path = strdup(path)) == NULL ||
+	    (tag != NULL && (h->tag = strdup(tag)) == NULL))
 		fatal("strdup");
 	if (tag == NULL)
 		h->prefix = strdup("");
@@ -114,6 +116,8 @@ hook_free(struct hook *h)
 {
 	struct hook **pp;
 
+	if (privsep_worker())	/* its end is not waited for any more */
+		privsep_hook_forget(h);
 	for (pp = &running; *pp != NULL; pp = &(*pp)->next_running)
 		if (*pp == h) {
 			*pp = h->next_running;
@@ -126,7 +130,8 @@ hook_free(struct hook *h)
 	timer_stop(&h->remnant_timer);
 	free(h->path);
 	free(h->prefix);
-	h->path = h->prefix = NULL;
+	free(h->tag);
+	h->path = h->prefix = h->tag = NULL;
 }
 
 bool
@@ -358,6 +363,8 @@ hook_start(struct hook *h, const char *event, struct env *env)
 	const char *what;
 	pid_t pid;
 
+	if (privsep_worker())
+		return privsep_hook_start(h, event, env);
 	snprintf(word, sizeof word, "%s", event);
 	h->result = (struct hook_result){ .started = now_ns() };
 	h->result.ended = h->result.started;
@@ -629,6 +636,10 @@ void
 hook_set_timeout(struct hook *h, unsigned timeout)
 {
 	h->timeout = timeout;
+	if (privsep_worker() && h->pid != 0) {
+		privsep_hook_timeout(h, timeout);
+		return;
+	}
 	if (h->pid == 0 || h->term_sent)
 		return;
 	if (timeout == 0)
@@ -651,6 +662,8 @@ hook_kill_all(void)
 	siginfo_t si;
 	int n = 0, i = 0;
 
+	if (privsep_worker())
+		return privsep_hook_kill_all();
 	for (h = running; h != NULL; h = h->next_running) {
 		log_warnx("%s%s command `%s' still running: SIGKILL to its "
 		    "process group %d", h->prefix, h->event, h->path,

@@ -27,6 +27,7 @@ struct hook_output;	/* a run's output, read until its end of file */
 
 struct hook {
 	char		*path;
+	char		*tag;		/* its watch's name, or NULL */
 	char		*prefix;	/* "TAG: " before each log line, or "" */
 	unsigned	 timeout;	/* seconds, 0 = no limit */
 	void		(*done)(struct hook *);

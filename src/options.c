@@ -20,6 +20,7 @@ enum {
 	OPT_CHECK_CONFIG = 512,
 	OPT_CONTROL,
 	OPT_STATE_DIR,
+	OPT_USER,
 	OPT_TTL_SWEEP,
 	OPT_JSON,
 	OPT_PID_FILE,
@@ -34,6 +35,7 @@ static const struct option process_options[] = {
 	{ "check-config",	no_argument,		NULL, OPT_CHECK_CONFIG },
 	{ "control",		required_argument,	NULL, OPT_CONTROL },
 	{ "state-dir",		required_argument,	NULL, OPT_STATE_DIR },
+	{ "user",		required_argument,	NULL, OPT_USER },
 	{ "replay",		required_argument,	NULL, 'r' },
 	{ "ttl-sweep",		required_argument,	NULL, OPT_TTL_SWEEP },
 	{ "json",		no_argument,		NULL, OPT_JSON },
@@ -250,6 +252,9 @@ parse(struct config *cf, struct cmdline *cl, struct watch_conf *wc,
 		case OPT_STATE_DIR:
 			take(&cf->state_dir, optarg);
 			continue;
+		case OPT_USER:
+			take(&cf->user, optarg);
+			continue;
 		case 'r':
 			take(&cf->replay_file, optarg);
 			continue;
@@ -446,6 +451,7 @@ options_usage(char *buf, size_t len, const char *prog)
 "      --check-config       check the -C file, print `configuration OK: N watches'\n"
 "      --control <path>     answer tuninetctl on this Unix socket\n"
 "      --state-dir <dir>    keep the watch's state there, to take it over after a crash\n"
+"      --user <name>        read packets as this user, in a sandbox; hooks still run as root\n"
 "  -r, --replay <capture>   run a pcap or pcapng capture through the watch (or the -C file's)\n"
 "                           at its own timestamps; print when start and stop would run;\n"
 "                           no hook runs, no privilege needed\n"

@@ -19,6 +19,22 @@
 
 #include "safepath.h"
 
+static uid_t trusted = (uid_t)-1;	/* --user: the worker's */
+
+/* a uid whose entries pass as root's and ours: the worker's (--user),
+ * which owns the state directory and its files */
+void
+safepath_trust(uid_t uid)
+{
+	trusted = uid;
+}
+
+bool
+safepath_ours(uid_t uid)
+{
+	return uid == geteuid() || (trusted != (uid_t)-1 && uid == trusted);
+}
+
 /* leaf: the entry the path names, not a directory above it */
 static bool
 check_entry(const char *what, const char *given, const char *path,
@@ -36,7 +52,7 @@ check_entry(const char *what, const char *given, const char *path,
 		snprintf(err, len, "%s: %s", name, strerror(errno));
 		return false;
 	}
-	if (st.st_uid != 0 && st.st_uid != us) {
+	if (st.st_uid != 0 && !safepath_ours(st.st_uid)) {
 		snprintf(err, len, "%s belongs to uid %u, not to root%s", name,
 		    (unsigned)st.st_uid, us != 0 ? " or to the daemon's uid" : "");
 		return false;

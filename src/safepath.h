@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
+void	safepath_trust(uid_t);
+bool	safepath_ours(uid_t);
 bool	safe_path(const char *what, const char *path, bool writable_dir,
 	    char *err, size_t len);
 

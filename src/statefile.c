@@ -104,6 +104,16 @@ statefile_dir_ok(const char *dir, char *err, size_t len)
 	return dir_safe(dir, err, len);
 }
 
+/* whether the file has the group already (--user: the state directory
+ * is setgid, and the worker may not chown) */
+static bool
+in_group(int fd, gid_t group)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_gid == group;
+}
+
 int
 statefile_write(const char *dir, const char *name, const struct saved *sv,
     gid_t group)
@@ -121,7 +131,7 @@ statefile_write(const char *dir, const char *name, const struct saved *sv,
 	if (fd == -1)
 		return -1;
 	if (fchmod(fd, mode) == -1 || (group != (gid_t)-1 &&
-	    fchown(fd, (uid_t)-1, group) == -1) ||
+	    !in_group(fd, group) && fchown(fd, (uid_t)-1, group) == -1) ||
 	    (f = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		unlink(tmp);
@@ -230,7 +240,7 @@ statefile_read(const char *dir, const char *name, struct saved *sv,
 		return STATEFILE_BAD;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid()) {
+	    !safepath_ours(st.st_uid)) {
 		snprintf(err, errlen, "`%s' is not a regular file of the "
 		    "daemon's user", path);
 		close(fd);
@@ -298,7 +308,7 @@ sessions_open(const char *path)
 	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
+	if (fstat(fd, &st) == -1 || !safepath_ours(st.st_uid) ||
 	    (st.st_mode & 027) != 0) {
 		close(fd);
 		errno = EPERM;

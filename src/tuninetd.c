@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,8 +29,11 @@
 #include "nft_rules.h"
 #include "loop.h"
 #include "notify.h"
+#include "jail.h"
 #include "options.h"
 #include "packet.h"
+#include "privsep.h"
+#include "safepath.h"
 #include "replay.h"
 #include "savefile.h"
 #include "sensor.h"
@@ -287,12 +291,77 @@ out:
 	return status;
 }
 
+/* --user: what the monitor removes that the worker cannot (its files are
+ * in root's directories): the control socket, and at the end the PID
+ * file */
+struct leftovers {
+	const char	*control;
+	const char	*pid_file;
+};
+
+static void
+monitor_cleanup(void *arg, bool final)
+{
+	const struct leftovers *l = arg;
+
+	if (l->control != NULL)
+		(void)unlink(l->control);
+	if (final && l->pid_file[0] != '\0')
+		pid_file_remove(l->pid_file);
+}
+
+static struct jail the_jail;
+
+/* `user' or --user: the worker's, looked up; its uid owns the state
+ * directory as root does (`root': no separation) */
+static bool
+user_ok(const char *name, char *err, size_t len)
+{
+	if (strcmp(name, "root") == 0)
+		return true;
+	if (jail_user(name, false, &the_jail, err, len) == -1)
+		return false;
+	safepath_trust(the_jail.uid);
+	return true;
+}
+
+/* the worker, its sockets open, before its first packet */
+static int
+enter_jail(char *err, size_t len)
+{
+	if (jail_enter(&the_jail, err, len) == -1)
+		return -1;
+	privsep_worker_jailed();
+	log_info("CORE: packets are read as user %s (uid %u), with "
+	    "CAP_NET_ADMIN and CAP_NET_RAW only, no_new_privs, a seccomp "
+	    "filter; hooks run as root", the_jail.user,
+	    (unsigned)the_jail.uid);
+	return 0;
+}
+
+/* --user: the state directory the worker writes in is its own */
+static int
+jail_state_dir(const char *dir, const char *group, char *err, size_t len)
+{
+	struct group *gr;
+	gid_t gid = the_jail.gid;
+
+	if (group != NULL && (gr = getgrnam(group)) != NULL)
+		gid = gr->gr_gid;
+	if (chown(dir, the_jail.uid, gid) == -1 || (group != NULL &&
+	    chmod(dir, 02755) == -1)) {
+		snprintf(err, len, "state-dir: `%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct config_checks checks = { .filter = pcap_filter_ok,
 	    .hook = check_command, .interface = pcap_interface_ok,
-	    .state_dir = statefile_dir_ok, .group = group_ok };
+	    .state_dir = statefile_dir_ok, .group = group_ok, .user = user_ok };
 	struct config_errors errs;
 	struct watch_conf *wc, *next;
 	struct control *ctl = NULL;
@@ -300,9 +369,14 @@ main(int argc, char *argv[])
 	struct daemon *d;
 	struct config cf;
 	char err[1024], usage[8192], pid_file[PATH_MAX] = "";
+	struct leftovers left = { NULL, pid_file };
+	struct privsep_conf pc = { .argv = argv, .cleanup = monitor_cleanup,
+	    .arg = &left };
+	bool jailed;
 	int status;
 
 	ensure_std_fds();
+	pc.restarts = privsep_restarts();
 	if (!options_parse(&cf, &cl, argc, argv, err, sizeof err)) {
 		fprintf(stderr, "tuninetd: %s\nTry `tuninetd -h' for more "
 		    "information.\n", err);
@@ -351,6 +425,14 @@ main(int argc, char *argv[])
 		make_absolute(&cf.state_dir);
 		checks.hook = check_option_hook;
 	}
+	/* --user: the worker's user, looked up now (refused if missing);
+	 * `root' is no separation */
+	jailed = cf.user != NULL && strcmp(cf.user, "root") != 0;
+	if (jailed && !user_ok(cf.user, err, sizeof err)) {
+		config_free(&cf);
+		log_warnx("%s", err);
+		return 1;
+	}
 	/* first: it makes /run/tuninetd, where the state directory may be;
 	 * with -C there is one even with `control = off', for a reload to
 	 * give it a path */
@@ -362,7 +444,9 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (cf.state_dir != NULL &&
-	    statefile_dir(cf.state_dir, err, sizeof err) == -1) {
+	    (statefile_dir(cf.state_dir, err, sizeof err) == -1 || (jailed &&
+	    jail_state_dir(cf.state_dir, cf.control_group, err,
+	    sizeof err) == -1))) {
 		control_close(ctl);
 		config_free(&cf);
 		log_warnx("%s", err);
@@ -376,6 +460,8 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		return 1;
 	}
+	if (jailed)
+		privsep_table(cf.watches);
 	d = daemon_new(cf.config_file, cf.state_dir, &checks);
 	daemon_settings(d, cf.control, cf.control_group, cf.config_file !=
 	    NULL ? move_control : NULL, ctl);
@@ -390,22 +476,32 @@ main(int argc, char *argv[])
 	/* -d prints nothing, as the original did: its PID is in the
 	 * --pid-file and in the "Success!" line of the log */
 	if (cf.daemonize) {
-		if (daemon(0, 0) == -1)
+		/* started again by the monitor (privsep.c): detached already */
+		if (pc.restarts == 0 && daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init("tuninetd", true);
 	}
 	if (pid_file[0] != '\0' &&
 	    pid_file_write(pid_file, err, sizeof err) == -1)
 		goto refuse;
+	if (jailed) {
+		pc.config_file = cf.config_file;
+		pc.daemonized = cf.daemonize;
+		left.control = cf.control;
+		if (privsep_split(&pc, err, sizeof err) == -1)
+			goto refuse;
+	}
 	notify_init();
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_init() == -1)
 		fatal("event loop");
 	log_info("Success! Tuninetd has been started with PID: %d",
-	    (int)getpid());
+	    (int)privsep_main_pid());
+	if (jailed)
+		privsep_worker_join();
 	if (ctl != NULL && control_join(ctl, d) == -1)
 		fatal("control socket");
-	status = daemon_run(d);
+	status = daemon_run(d, jailed ? enter_jail : NULL);
 	if (pid_file[0] != '\0')
 		pid_file_remove(pid_file);
 	notify_close();

@@ -18,6 +18,7 @@
 #include "packet.h"
 #include "sensor.h"
 #include "dns.h"
+#include "privsep.h"
 #include "watch_int.h"
 
 extern char **environ;
@@ -79,7 +80,7 @@ watch_hook_env(struct env *e, const struct watch *w, const char *event,
 	if (env_init(e, environ) == -1)
 		fatal("hook environment");
 	env_set(e, "TUNINETD_EVENT", "%s", event);
-	env_set(e, "TUNINETD_PID", "%d", (int)getpid());
+	env_set(e, "TUNINETD_PID", "%d", (int)privsep_main_pid());
 	env_set(e, "TUNINETD_TTL", "%u", w->conf->ttl);
 	env_set(e, "TUNINETD_REASON", "%s", fsm_reason_name(reason));
 	if (w->conf->name != NULL)

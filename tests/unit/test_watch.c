@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "conf.h"
@@ -21,6 +22,7 @@
 #include "packet.h"
 #include "savefile.h"
 #include "sensor.h"
+#include "privsep.h"
 #include "stats.h"
 #include "watch.h"
 
@@ -111,6 +113,13 @@ static struct run runs[64];
 static int nruns;
 static bool spawn_fails;
 static struct hook *running_hook;
+
+/* one process: the daemon's PID is ours */
+pid_t
+privsep_main_pid(void)
+{
+	return getpid();
+}
 
 void
 hook_init(struct hook *h, const char *tag, const char *path,

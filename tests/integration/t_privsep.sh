@@ -1,0 +1,122 @@
+# --user: the process that reads packets runs as that user, with
+# CAP_NET_ADMIN and CAP_NET_RAW only, no_new_privs and a seccomp filter,
+# seen from outside (/proc/PID/status); the root process (the monitor)
+# holds no packet socket and runs the hooks, as root. The worker killed
+# (SIGKILL, SIGSEGV, a system call outside its filter) while a watch is
+# up: the monitor says why and starts the daemon again, which takes the
+# watch over from the state directory, no start hook twice. A missing
+# user is refused. SIGTERM: the stop hook, both processes gone, the
+# control socket removed. tuninetctl answers root and a reader; a reload
+# adds a pcap watch.
+. "$(dirname "$0")/lib.sh"
+CTL=$(dirname "$TUNINETD")/tuninetctl
+bed_up
+mkhook 'echo "uid $(id -u)" >> '"$T"'/uids'
+chmod 0711 "$T"
+S=$T/ctl
+
+refused_by "$TUNINETD" "user: \`no-such-user-here' does not exist" \
+    -n 7 --user no-such-user-here -c "$T/hook"
+
+cat > "$T/c.conf" <<CONF
+[daemon]
+control = $S
+control-group = nogroup
+state-dir = $T/state
+user = nobody
+
+[watch p]
+interface = $VB
+filter = udp dst port 9041
+command = $T/hook
+ttl = 30
+
+[watch n]
+nflog-group = 7
+command = $T/hook
+ttl = 30
+
+[watch q]
+queue = 12
+command = $T/hook
+ttl = 30
+
+[watch m]
+match = udp dport 9051
+match-hooks = input
+hold-first = yes
+command = $T/hook
+ttl = 30
+CONF
+in_b iptables -A INPUT -p udp --dport 9031 -j NFQUEUE --queue-num 12 --queue-bypass ||
+    bail "iptables NFQUEUE"
+daemon -C "$T/c.conf"
+check "the log says how packets are read" \
+    logged "packets are read as user nobody (uid 65534), with CAP_NET_ADMIN and CAP_NET_RAW only"
+send 1 9041 > /dev/null; send 1 9999 > /dev/null; send 1 9031 > /dev/null
+send 1 9051 > /dev/null
+wait_ev start 4 3 || bail "the four watches did not start ($(nev start))"
+# the daemon's processes: the one started (the monitor), its children
+worker=$(cat /proc/"$DPID"/task/*/children | awk '{print $1}')
+[ -n "$worker" ] || bail "no worker"
+st=/proc/$worker/status
+field() { awk -v k="$1:" '$1 == k {print $2, $3, $4, $5}' "$2"; }
+check "worker: uids all 65534 ($(field Uid "$st"))" [ "$(field Uid "$st")" = "65534 65534 65534 65534" ]
+check "worker: gids all 65534 ($(field Gid "$st"))" [ "$(field Gid "$st")" = "65534 65534 65534 65534" ]
+check "worker: no supplementary group" [ -z "$(field Groups "$st" | tr -d ' ')" ]
+check "worker: CapEff NET_ADMIN and NET_RAW only ($(field CapEff "$st"))" [ "$(field CapEff "$st" | tr -d ' ')" = 0000000000003000 ]
+check "worker: CapPrm the same" [ "$(field CapPrm "$st" | tr -d ' ')" = 0000000000003000 ]
+check "worker: CapBnd the same" [ "$(field CapBnd "$st" | tr -d ' ')" = 0000000000003000 ]
+check "worker: no_new_privs" [ "$(field NoNewPrivs "$st" | tr -d ' ')" = 1 ]
+check "worker: a seccomp filter" [ "$(field Seccomp "$st" | tr -d ' ')" = 2 ]
+check "monitor: root" [ "$(field Uid /proc/"$DPID"/status)" = "0 0 0 0" ]
+inode=$(in_b awk 'NR > 1 {print $NF}' /proc/net/packet | head -1)
+check "the worker holds the packet socket" sh -c "ls -l /proc/$worker/fd | grep -q 'socket:\[$inode\]'"
+check "the monitor holds no packet socket, nor any but its pair's end" \
+    [ "$(ls -l /proc/"$DPID"/fd | grep -c socket)" = 1 ]
+check "hooks ran as root" [ "$(sort -u "$T/uids")" = "uid 0" ]
+check "the hook is told the daemon's PID, the monitor's" \
+    grep -qx "  TUNINETD_PID=$DPID" "$T/events"
+check "tuninetctl status, as root" quiet "$CTL" -s "$S" status
+check "tuninetctl status, as a reader in control-group" \
+    quiet setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" -s "$S" status
+check "the state files are the worker's" [ "$(stat -c %u "$T/state/p.state")" = 65534 ]
+
+# a reload adds a pcap watch: the worker opens it, with CAP_NET_RAW
+printf '\n[watch p2]\ninterface = %s\nfilter = udp dst port 9042\ncommand = %s\nttl = 30\n' \
+    "$VB" "$T/hook" >> "$T/c.conf"
+check "reload adding a pcap watch" "$CTL" -s "$S" reload
+sleep 0.5; send 1 9042 > /dev/null
+wait_ev start 5 3 || bail "the pcap watch added by reload did not start"
+ok "the reload's pcap watch started, its hook run by the monitor"
+
+# the worker killed, three ways: started again, the watches taken over
+n=0
+for sig in KILL SEGV SYS; do
+	n=$((n + 1))
+	worker=$(cat /proc/"$DPID"/task/*/children | awk '{print $1}')
+	kill -"$sig" "$worker"
+	for i in $(seq 100); do
+		w2=$(cat /proc/"$DPID"/task/*/children 2>/dev/null | awk '{print $1}')
+		[ -n "$w2" ] && [ "$w2" != "$worker" ] &&
+		    grep -q "Seccomp:.2" /proc/"$w2"/status 2>/dev/null && break
+		sleep 0.1
+	done
+	check "SIG$sig: the monitor said why" logged "the worker was killed by signal"
+	check "SIG$sig: a new worker, jailed" [ -n "$w2" ] && [ "$w2" != "$worker" ]
+	check "SIG$sig: the monitor is the same process" kill -0 "$DPID"
+	check "SIG$sig: the watches taken over, no start hook again ($(nev start))" \
+	    [ "$(nev start)" = 5 ]
+	check "SIG$sig: and no stop" [ "$(nev stop)" = 0 ]
+	[ $n -lt 3 ] && sleep 1	# past the back-off's calm for the next
+done
+check "the restarts back off (1 s, then 2 s, then 4 s)" logged "starts again in 4 s (restart 3)"
+send 1 9041 > /dev/null
+check "tuninetctl answers the new worker" quiet "$CTL" -s "$S" status
+send 1 9031 > /dev/null; send 1 9051 > /dev/null
+check "the new worker's queue and --match watches pass packets" quiet "$CTL" -s "$S" status
+kill "$DPID"; wait "$DPID" 2>/dev/null; st=$?; DPID=
+check "SIGTERM: exit status 0 ($st)" [ "$st" = 0 ]
+check "SIGTERM: each up watch's stop hook ran ($(nev stop))" [ "$(nev stop)" = 5 ]
+check "SIGTERM: the worker is gone too" gone "$w2"
+check "SIGTERM: the control socket removed" [ ! -e "$S" ]
