@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
+#include "jail.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -281,6 +282,34 @@ asked(const struct json_node *names, const struct watch *w)
 	return false;
 }
 
+/* --user: how the process that answers (the worker) is jailed; null:
+ * it is not, it runs as root */
+static void
+put_jail(struct json *j)
+{
+	const struct jail *jl = jail_current();
+
+	json_key(j, "jail");
+	if (jl == NULL) {
+		json_null(j);
+		return;
+	}
+	json_object(j);
+	put_string(j, "user", jl->user);
+	put_int(j, "uid", (long long)jl->uid);
+	json_key(j, "capabilities");
+	json_array(j);
+	json_string(j, "CAP_NET_ADMIN");
+	json_string(j, "CAP_NET_RAW");
+	json_end(j);
+	json_key(j, "no_new_privs");
+	json_bool(j, true);
+	json_key(j, "seccomp");
+	json_bool(j, true);
+	put_int(j, "landlock", jl->landlock);	/* its ABI; 0: none */
+	json_end(j);
+}
+
 /* in the file's order, each watch once however often it is named */
 static bool
 status(struct request *rq, struct json *j)
@@ -301,6 +330,7 @@ status(struct request *rq, struct json *j)
 	}
 	begin_ok(j);
 	put_now(j);
+	put_jail(j);
 	json_key(j, "watches");
 	json_array(j);
 	for (i = 0; (w = daemon_watch(rq->d, i)) != NULL; i++) {

@@ -11,6 +11,11 @@
  *    SO_RCVBUFFORCE) and so of a reload's new watches; CAP_NET_RAW, for
  *    the packet socket a reload's new pcap watch opens. No other;
  *  - no_new_privs, no core dump, not dumpable;
+ *  - Landlock, where the kernel has it: of the file system, nothing is
+ *    written, made or removed but beneath the state directory; no TCP
+ *    socket is bound or connected (ABI 4 and later). Reading is left to
+ *    the user's permissions: a reload reads the configuration, and loads
+ *    libraries late (dlopen);
  *  - a seccomp filter (libseccomp), an allow-list: the system calls of the
  *    loop, the sensors, the control socket, the state files and a reload,
  *    and none that starts a program or changes a credential; any other
@@ -22,11 +27,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/landlock.h>
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -77,6 +85,33 @@ jail_user(const char *name, bool fallback, struct jail *j, char *err,
 	j->uid = pw->pw_uid;
 	j->gid = pw->pw_gid;
 	return 0;
+}
+
+/* The kernel's Landlock ABI beyond what this system's headers know (its
+ * include/uapi/linux/landlock.h): the ruleset with network rights (ABI
+ * 4), truncation (ABI 3). */
+struct ruleset4 {
+	uint64_t	 handled_access_fs;
+	uint64_t	 handled_access_net;
+};
+#define FS_TRUNCATE		(1ULL << 14)	/* ABI 3 */
+#define NET_BIND_TCP		(1ULL << 0)	/* ABI 4 */
+#define NET_CONNECT_TCP		(1ULL << 1)
+
+#define FS_WRITES	(LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+static const struct jail *current;
+
+/* the jail this process is in, or NULL */
+const struct jail *
+jail_current(void)
+{
+	return current;
 }
 
 static int
@@ -167,9 +202,65 @@ seccomp_enter(char *err, size_t len)
 	return 0;
 }
 
+/* Landlock (after no_new_privs): the ABI it has, 0 if none; -1 and err
+ * if it has one and refused the ruleset */
+static int
+landlock_enter(const struct jail *j, char *err, size_t len)
+{
+	struct ruleset4 rs = { .handled_access_fs = FS_WRITES };
+	struct landlock_path_beneath_attr below = { 0 };
+	long abi;
+	int fd, dir = -1;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1)
+		return 0;
+	if (abi >= 2)
+		rs.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		rs.handled_access_fs |= FS_TRUNCATE;
+	if (abi >= 4)
+		rs.handled_access_net = NET_BIND_TCP | NET_CONNECT_TCP;
+	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &rs, abi >= 4 ?
+	    sizeof rs : sizeof rs.handled_access_fs, 0)) == -1) {
+		snprintf(err, len, "jail: landlock_create_ruleset: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (j->write_dir != NULL) {
+		if ((dir = open(j->write_dir, O_PATH | O_DIRECTORY |
+		    O_CLOEXEC)) == -1) {
+			snprintf(err, len, "jail: landlock: `%s': %s",
+			    j->write_dir, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		below.allowed_access = rs.handled_access_fs;
+		below.parent_fd = dir;
+		if (syscall(SYS_landlock_add_rule, fd,
+		    LANDLOCK_RULE_PATH_BENEATH, &below, 0) == -1) {
+			snprintf(err, len, "jail: landlock_add_rule: %s",
+			    strerror(errno));
+			close(dir);
+			close(fd);
+			return -1;
+		}
+		close(dir);
+	}
+	if (syscall(SYS_landlock_restrict_self, fd, 0) == -1) {
+		snprintf(err, len, "jail: landlock_restrict_self: %s",
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return (int)abi;
+}
+
 /* Into the jail, for good; -1 and err naming the step that failed. */
 int
-jail_enter(const struct jail *j, char *err, size_t len)
+jail_enter(struct jail *j, char *err, size_t len)
 {
 	struct rlimit none = { 0, 0 };
 	const char *step;
@@ -214,7 +305,11 @@ jail_enter(const struct jail *j, char *err, size_t len)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		goto fail;
 	JAILED();
-	return seccomp_enter(err, len);
+	if ((j->landlock = landlock_enter(j, err, len)) == -1 ||
+	    seccomp_enter(err, len) == -1)
+		return -1;
+	current = j;
+	return 0;
 fail:
 	snprintf(err, len, "jail: %s: %s", step, strerror(errno));
 	return -1;

@@ -10,13 +10,16 @@
 #define JAIL_FALLBACK_USER	"nobody"	/* when it does not exist */
 
 struct jail {
-	char	 user[64];
-	uid_t	 uid;
-	gid_t	 gid;
+	char		 user[64];
+	uid_t		 uid;
+	gid_t		 gid;
+	const char	*write_dir;	/* the state directory, or NULL */
+	int		 landlock;	/* its ABI once jailed; 0: none */
 };
 
 int	jail_user(const char *name, bool fallback, struct jail *, char *err,
 	    size_t);
-int	jail_enter(const struct jail *, char *err, size_t);
+int	jail_enter(struct jail *, char *err, size_t);
+const struct jail *jail_current(void);
 
 #endif

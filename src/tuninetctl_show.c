@@ -267,6 +267,11 @@ show_status(FILE *out, const struct json_node *root)
 	free(cells);
 	for (w = json_child(list); w != NULL; w = json_next(list, w))
 		show_sessions(out, w, now);
+	if ((w = json_get(root, "jail")) != NULL && w->type == JSON_OBJECT)
+		fprintf(out, "packets are read as %s (uid %.0f), with "
+		    "CAP_NET_ADMIN and CAP_NET_RAW, no_new_privs, seccomp, "
+		    "landlock ABI %.0f; hooks run as root\n", str(w, "user") ?
+		    str(w, "user") : "?", num(w, "uid"), num(w, "landlock"));
 }
 
 void

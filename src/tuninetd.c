@@ -325,17 +325,43 @@ user_ok(const char *name, char *err, size_t len)
 	return true;
 }
 
+/* Tests only: TUNINETD_JAIL_PROBE=PATH at start-up makes the jailed
+ * worker try to open PATH for writing, once, and say what came of it
+ * (the variable is read, and taken out of the environment, before the
+ * split) */
+static char *probe;
+
+static void
+jail_probe(void)
+{
+	int fd;
+
+	if (probe == NULL)
+		return;
+	if ((fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		log_info("CORE: jail probe: `%s': %s", probe, strerror(errno));
+	else {
+		log_info("CORE: jail probe: `%s': opened for writing", probe);
+		close(fd);
+	}
+}
+
 /* the worker, its sockets open, before its first packet */
 static int
 enter_jail(char *err, size_t len)
 {
+	char ll[64] = "no Landlock (not in this kernel)";
+
 	if (jail_enter(&the_jail, err, len) == -1)
 		return -1;
 	privsep_worker_jailed();
+	if (the_jail.landlock > 0)
+		snprintf(ll, sizeof ll, "Landlock ABI %d", the_jail.landlock);
 	log_info("CORE: packets are read as user %s (uid %u), with "
 	    "CAP_NET_ADMIN and CAP_NET_RAW only, no_new_privs, a seccomp "
-	    "filter; hooks run as root", the_jail.user,
-	    (unsigned)the_jail.uid);
+	    "filter, %s; hooks run as root", the_jail.user,
+	    (unsigned)the_jail.uid, ll);
+	jail_probe();
 	return 0;
 }
 
@@ -377,6 +403,9 @@ main(int argc, char *argv[])
 
 	ensure_std_fds();
 	pc.restarts = privsep_restarts();
+	if ((probe = getenv("TUNINETD_JAIL_PROBE")) != NULL &&
+	    (probe = strdup(probe)) != NULL)
+		unsetenv("TUNINETD_JAIL_PROBE");
 	if (!options_parse(&cf, &cl, argc, argv, err, sizeof err)) {
 		fprintf(stderr, "tuninetd: %s\nTry `tuninetd -h' for more "
 		    "information.\n", err);
@@ -485,6 +514,7 @@ main(int argc, char *argv[])
 	    pid_file_write(pid_file, err, sizeof err) == -1)
 		goto refuse;
 	if (jailed) {
+		the_jail.write_dir = cf.state_dir;
 		pc.config_file = cf.config_file;
 		pc.daemonized = cf.daemonize;
 		left.control = cf.control;

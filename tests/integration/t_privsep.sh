@@ -1,6 +1,7 @@
 # --user: the process that reads packets runs as that user, with
 # CAP_NET_ADMIN and CAP_NET_RAW only, no_new_privs and a seccomp filter,
-# seen from outside (/proc/PID/status); the root process (the monitor)
+# seen from outside (/proc/PID/status), and Landlock (it cannot write
+# outside its state directory: a probe); the root process (the monitor)
 # holds no packet socket and runs the hooks, as root. The worker killed
 # (SIGKILL, SIGSEGV, a system call outside its filter) while a watch is
 # up: the monitor says why and starts the daemon again, which takes the
@@ -50,9 +51,16 @@ ttl = 30
 CONF
 in_b iptables -A INPUT -p udp --dport 9031 -j NFQUEUE --queue-num 12 --queue-bypass ||
     bail "iptables NFQUEUE"
-daemon -C "$T/c.conf"
+# the probe (a test's own request): the worker, once jailed, opens this
+# for writing; /tmp lets nobody write, Landlock does not
+probe=/tmp/tuninetd-probe.$$; rm -f "$probe"
+TUNINETD_JAIL_PROBE=$probe daemon -C "$T/c.conf"
 check "the log says how packets are read" \
-    logged "packets are read as user nobody (uid 65534), with CAP_NET_ADMIN and CAP_NET_RAW only"
+    logged "packets are read as user nobody (uid 65534), with CAP_NET_ADMIN and CAP_NET_RAW only, no_new_privs, a seccomp filter, Landlock ABI"
+check "Landlock: the worker cannot write outside its state directory" \
+    logged "jail probe: \`$probe': Permission denied"
+check "Landlock: nothing was made there" [ ! -e "$probe" ]
+rm -f "$probe"
 send 1 9041 > /dev/null; send 1 9999 > /dev/null; send 1 9031 > /dev/null
 send 1 9051 > /dev/null
 wait_ev start 4 3 || bail "the four watches did not start ($(nev start))"
@@ -77,10 +85,19 @@ check "the monitor holds no packet socket, nor any but its pair's end" \
 check "hooks ran as root" [ "$(sort -u "$T/uids")" = "uid 0" ]
 check "the hook is told the daemon's PID, the monitor's" \
     grep -qx "  TUNINETD_PID=$DPID" "$T/events"
-check "tuninetctl status, as root" quiet "$CTL" -s "$S" status
+"$CTL" -s "$S" status > "$T/status" 2>&1
+check "tuninetctl status, as root, says how packets are read" \
+    grep -q "^packets are read as nobody (uid 65534), with CAP_NET_ADMIN and CAP_NET_RAW" "$T/status"
+"$CTL" -s "$S" status --json > "$T/status.json" 2>&1
+check "tuninetctl status --json: the jail" /usr/bin/python3 -c "
+import json, sys
+j = json.load(open('$T/status.json'))['jail']
+sys.exit(not (j['user'] == 'nobody' and j['uid'] == 65534 and j['seccomp'] and
+    j['no_new_privs'] and j['capabilities'] == ['CAP_NET_ADMIN', 'CAP_NET_RAW']))"
 check "tuninetctl status, as a reader in control-group" \
     quiet setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" -s "$S" status
-check "the state files are the worker's" [ "$(stat -c %u "$T/state/p.state")" = 65534 ]
+check "the state files are the worker's, written beneath its state directory" \
+    [ "$(stat -c %u "$T/state/p.state")" = 65534 ]
 
 # a reload adds a pcap watch: the worker opens it, with CAP_NET_RAW
 printf '\n[watch p2]\ninterface = %s\nfilter = udp dst port 9042\ncommand = %s\nttl = 30\n' \
