@@ -7,7 +7,8 @@
 # against one (many.sh), the loop's answer time while
 # --keep-connections reads a table of 100,000 entries (keep.sh), and
 # the --match sensor beside the others, with 10,000 sessions (match.sh),
-# and --dns-name (dns.sh; ONLY=dns: that table alone). Prints
+# and --dns-name (dns.sh; ONLY=dns: that table alone), and --user
+# against one process (privsep.sh; ONLY=privsep: that table alone). Prints
 # tables of medians and exits non-zero when a goal is missed. Run as root
 # (make bench; make bench QUICK=1, the first table alone, for < 1 minute;
 # ONLY=keep, keep.sh's table alone, with KEEP_OLD=/path/to/tuninetd an
@@ -73,6 +74,22 @@ cost() {
 	echo "$(calc "($c1 - $c0) / $N" 2) $(echo "$r" | awk '{printf "%.0f", $1 / $2 / 1000}')"
 }
 
+# latency ARGS...: ROUNDS of one packet, another 0.3 s later, then stop
+# after TTL 1 s; prints per round "start-ms stop-error-ms"
+latency() {
+	local k t0 tl st sp
+	rm -f "$STAMP_FILE"
+	start "$TUNINETD" "$@" -t 1 -c "$TOOLS/stamp"
+	for k in $(seq "$ROUNDS"); do
+		t0=$(blast 1 | cut -d' ' -f3); sleep 0.3; tl=$(blast 1 | cut -d' ' -f4)
+		for i in $(seq 60); do [ "$(grep -c '^stop' "$STAMP_FILE" 2>/dev/null)" -ge "$k" ] && break; sleep 0.05; done
+		st=$(grep '^start' "$STAMP_FILE" | sed -n "${k}p" | cut -d' ' -f2)
+		sp=$(grep '^stop' "$STAMP_FILE" | sed -n "${k}p" | cut -d' ' -f2)
+		[ -n "$st" ] && [ -n "$sp" ] && calc "($st - $t0) * 1000 - 0" 3 && echo " $(calc "($sp - $tl - 1) * 1000" 2)"
+		sleep 0.2
+	done
+	stop
+}
 if [ "$ONLY" = dns ]; then
 	echo "bench: $(nproc) CPUs, Linux $(uname -r), the --dns-name table alone"
 	. "$(dirname "$0")/dns.sh"
@@ -80,6 +97,15 @@ if [ "$ONLY" = dns ]; then
 	drow "--dns-name (medians)" "--dns-name" "beside it" goal met
 	drow "----------------------------------------------" --------- ---------------- -------------- ---
 	dns_table
+	verdict
+fi
+if [ "$ONLY" = privsep ]; then
+	echo "bench: $(nproc) CPUs, Linux $(uname -r), the --user table alone"
+	. "$(dirname "$0")/privsep.sh"
+	echo
+	prow "--user (medians)" "--user" "one proc" goal met
+	prow "----------------------------------------" --------- --------- --------- ---
+	privsep_table
 	verdict
 fi
 if [ "$ONLY" = keep ]; then
@@ -107,22 +133,6 @@ TP=$(col 2) RP=$(col 4) TN=$(col 6) RN=$(col 8)
 RPCAP=$(ratio 2 4) RNFLOG=$(ratio 6 8)
 THR_T=$(ratio 3 1) THR_R=$(ratio 5 1) BASE=$(col 1)
 
-# latency ARGS...: ROUNDS of one packet, another 0.3 s later, then stop
-# after TTL 1 s; prints per round "start-ms stop-error-ms"
-latency() {
-	local k t0 tl st sp
-	rm -f "$STAMP_FILE"
-	start "$TUNINETD" "$@" -t 1 -c "$TOOLS/stamp"
-	for k in $(seq "$ROUNDS"); do
-		t0=$(blast 1 | cut -d' ' -f3); sleep 0.3; tl=$(blast 1 | cut -d' ' -f4)
-		for i in $(seq 60); do [ "$(grep -c '^stop' "$STAMP_FILE" 2>/dev/null)" -ge "$k" ] && break; sleep 0.05; done
-		st=$(grep '^start' "$STAMP_FILE" | sed -n "${k}p" | cut -d' ' -f2)
-		sp=$(grep '^stop' "$STAMP_FILE" | sed -n "${k}p" | cut -d' ' -f2)
-		[ -n "$st" ] && [ -n "$sp" ] && calc "($st - $t0) * 1000 - 0" 3 && echo " $(calc "($sp - $tl - 1) * 1000" 2)"
-		sleep 0.2
-	done
-	stop
-}
 latency -i "$VB" -f "udp port 9999" > "$T/lat.pcap"
 latency -n 7 > "$T/lat.nflog"
 echo "  latency rounds, start ms / stop error ms: pcap $(tr '\n' ';' < "$T/lat.pcap") nflog $(tr '\n' ';' < "$T/lat.nflog")"
@@ -147,6 +157,7 @@ if [ "$QUICK" != 1 ]; then
 	. "$(dirname "$0")/keep.sh"
 	. "$(dirname "$0")/match.sh"
 	. "$(dirname "$0")/dns.sh"
+	. "$(dirname "$0")/privsep.sh"
 fi
 
 row() { printf '| %-40s | %9s | %9s | %6s | %-9s | %-3s |\n' "$@"; }
@@ -253,5 +264,9 @@ else
 	drow "--dns-name (medians)" "--dns-name" "beside it" goal met
 	drow "----------------------------------------------" --------- ---------------- -------------- ---
 	dns_table
+	echo
+	prow "--user (medians)" "--user" "one proc" goal met
+	prow "----------------------------------------" --------- --------- --------- ---
+	privsep_table
 fi
 verdict

@@ -70,6 +70,7 @@ struct hook_output {
 };
 
 static struct hook *running;	/* hooks whose process has not been reaped */
+static void (*other_ended)(const siginfo_t *);	/* a child not a hook's */
 static int ignored[NSIG];	/* signals the daemon ignores, for the child */
 static int nignored = -1;
 
@@ -599,7 +600,17 @@ hook_reap(void)
 				hook_exited(h, &si);
 				break;
 			}
+		if (h == NULL && other_ended != NULL)
+			other_ended(&si);
 	}
+}
+
+/* a child of ours that is no hook (privsep.c's worker): its end, reaped
+ * with the others, is told to cb */
+void
+hook_on_other_end(void (*cb)(const siginfo_t *))
+{
+	other_ended = cb;
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -53,6 +54,7 @@ void	hook_set_timeout(struct hook *, unsigned timeout);
 int	hook_kill_all(void);
 void	hook_free(struct hook *);
 void	hook_reap(void);
+void	hook_on_other_end(void (*)(const siginfo_t *));
 bool	hook_result_ok(const struct hook_result *);
 bool	hook_check(const char *what, const char *path, char *err, size_t len);
 

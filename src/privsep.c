@@ -342,6 +342,8 @@ worker_ended(const siginfo_t *si)
 	int64_t lived = now_ns() - m.since;
 	int delay;
 
+	if (m.worker == 0 || si->si_pid != m.worker)
+		return;		/* what a hook left behind */
 	m.worker = 0;
 	if (si->si_code == CLD_EXITED && (m.exiting || si->si_status == 0)) {
 		m.status = si->si_status;
@@ -400,14 +402,8 @@ start_again(struct timer *t)
 static void
 on_signal(int signo)
 {
-	siginfo_t si;
-
 	switch (signo) {
-	case SIGCHLD:
-		memset(&si, 0, sizeof si);
-		if (m.worker != 0 && waitid(P_PID, (id_t)m.worker, &si,
-		    WEXITED | WNOHANG) == 0 && si.si_pid == m.worker)
-			worker_ended(&si);
+	case SIGCHLD:		/* the worker's end too (worker_ended) */
 		hook_reap();
 		break;
 	case SIGTERM:
@@ -452,6 +448,7 @@ monitor(int fd, pid_t worker, const struct privsep_conf *pc)
 		fatal("signals");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("CORE: prctl(PR_SET_CHILD_SUBREAPER)");
+	hook_on_other_end(worker_ended);
 	m.io = (struct io){ .fd = fd, .cb = readable };
 	if (io_add(&m.io, EPOLLIN) == -1)
 		fatal("monitor: its socket");

@@ -137,3 +137,16 @@ check "SIGTERM: exit status 0 ($st)" [ "$st" = 0 ]
 check "SIGTERM: each up watch's stop hook ran ($(nev stop))" [ "$(nev stop)" = 5 ]
 check "SIGTERM: the worker is gone too" gone "$w2"
 check "SIGTERM: the control socket removed" [ ! -e "$S" ]
+
+# the worker's end heard however it falls beside a hook's (reaped
+# together): a stop hook then the exit, ten times over
+: > "$T/events"; hung=0
+for k in $(seq 10); do
+	daemon -n 7 -t 30 --user nobody -c "$T/hook"
+	send > /dev/null; wait_ev start "$k" 3 || bail "exits: no start $k"
+	kill "$DPID"
+	for i in $(seq 100); do gone "$DPID" && break; sleep 0.05; done
+	gone "$DPID" || { hung=$((hung + 1)); kill -9 "$DPID"; }
+	wait "$DPID" 2>/dev/null; DPID=
+done
+check "SIGTERM after a stop hook: the monitor exits every time ($hung of 10 hung)" [ "$hung" = 0 ]
