@@ -22,7 +22,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC	?= cc
-PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih libseccomp
+PKGS	= libpcap libmnl libnetfilter_log libnetfilter_queue libnetfilter_conntrack inih
 CFLAGS	?= -O2 -g
 WARN	= -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wpointer-arith
@@ -31,7 +31,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -DVERSION='"$(VERSION)"' \
 # libnftnl linked in (what --match uses of it, and nothing resident for
 # a daemon without); libnftables is loaded by --match itself (dlopen)
 LIBS	= -Wl,-Bstatic -lnftnl -Wl,-Bdynamic \
-	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih -lseccomp)
+	  $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lmnl -lnetfilter_log -lnetfilter_queue -lnetfilter_conntrack -linih)
 
 ifeq ($(SANITIZE),1)
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

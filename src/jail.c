@@ -16,7 +16,8 @@
  *    socket is bound or connected (ABI 4 and later). Reading is left to
  *    the user's permissions: a reload reads the configuration, and loads
  *    libraries late (dlopen);
- *  - a seccomp filter (libseccomp), an allow-list: the system calls of the
+ *  - a seccomp filter (libseccomp, loaded then: a daemon without --user
+ *    does not map it), an allow-list: the system calls of the
  *    loop, the sensors, the control socket, the state files and a reload,
  *    and none that starts a program or changes a credential; any other
  *    kills the worker (SIGSYS), which the monitor logs.
@@ -25,6 +26,7 @@
  * configuration (routes, rules, addresses, nftables). The README says so.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
@@ -130,7 +132,8 @@ static const int allowed[] = {
 	SCMP_SYS(epoll_create1), SCMP_SYS(timerfd_create),
 	SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
 	SCMP_SYS(signalfd4), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(clock_gettime),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
+	SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday),
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select),
 	SCMP_SYS(pselect6), SCMP_SYS(epoll_pwait2), SCMP_SYS(eventfd2),
@@ -172,7 +175,50 @@ static const int allowed[] = {
 	SCMP_SYS(getrlimit), SCMP_SYS(sched_getaffinity),
 	SCMP_SYS(sched_yield), SCMP_SYS(sigaltstack),
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(tgkill),
+	/* SIGCHLD is handled as in one process: nothing to reap */
+	SCMP_SYS(waitid), SCMP_SYS(wait4),
 };
+
+/* libseccomp, loaded by the first jail (dlopen): a daemon without --user
+ * does not map it */
+static struct {
+	scmp_filter_ctx	(*init)(uint32_t);
+	int		(*attr_set)(scmp_filter_ctx, enum scmp_filter_attr,
+			    uint32_t);
+	int		(*rule_add)(scmp_filter_ctx, uint32_t, int,
+			    unsigned int, ...);
+	int		(*load)(const scmp_filter_ctx);
+	void		(*release)(scmp_filter_ctx);
+} sc;
+
+static bool
+sym(void *h, const char *name, void *fp)
+{
+	void *p = dlsym(h, name);
+
+	memcpy(fp, &p, sizeof p);	/* POSIX: a function's address */
+	return p != NULL;
+}
+
+static int
+seccomp_lib(char *err, size_t len)
+{
+	void *h;
+
+	if (sc.load != NULL)
+		return 0;
+	if ((h = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL)) == NULL ||
+	    !sym(h, "seccomp_init", &sc.init) ||
+	    !sym(h, "seccomp_attr_set", &sc.attr_set) ||
+	    !sym(h, "seccomp_rule_add", &sc.rule_add) ||
+	    !sym(h, "seccomp_release", &sc.release) ||
+	    !sym(h, "seccomp_load", &sc.load)) {
+		snprintf(err, len, "jail: libseccomp: %s", dlerror());
+		sc.load = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 static int
 seccomp_enter(char *err, size_t len)
@@ -181,23 +227,22 @@ seccomp_enter(char *err, size_t len)
 	size_t i;
 	int r;
 
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
+	if ((ctx = sc.init(SCMP_ACT_KILL_PROCESS)) == NULL) {
 		snprintf(err, len, "seccomp_init failed");
 		return -1;
 	}
 	/* a binary tree of the allowed calls, not a list: what each system
 	 * call of the loop pays stays small */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	(void)sc.attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0)) <
-		    0) {
+		if ((r = sc.rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0)) < 0) {
 			snprintf(err, len, "seccomp: system call %d: %s",
 			    allowed[i], strerror(-r));
-			seccomp_release(ctx);
+			sc.release(ctx);
 			return -1;
 		}
-	r = seccomp_load(ctx);
-	seccomp_release(ctx);
+	r = sc.load(ctx);
+	sc.release(ctx);
 	if (r < 0) {
 		snprintf(err, len, "seccomp_load: %s", strerror(-r));
 		return -1;
@@ -269,6 +314,8 @@ jail_enter(struct jail *j, char *err, size_t len)
 	const char *step;
 	int cap;
 
+	if (seccomp_lib(err, len) == -1)
+		return -1;
 	/* while root: the bounding set of the two */
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if (!(cap < 32 && (KEPT & 1u << cap)) && prctl(PR_CAPBSET_DROP,

@@ -56,6 +56,8 @@
 #define START_WAIT_MS	5000	/* for the monitor's answer to a run */
 #define REFUSALS_SAID	10	/* refused requests logged a minute */
 #define RESTART_ENV	"TUNINETD_RESTARTS"
+#define HOOKS_MAX	4096	/* hooks the monitor runs at once */
+#define CHAN_BUF	(4 << 20)	/* the pair's buffers: ends in bursts */
 
 extern char **environ;
 
@@ -107,11 +109,13 @@ static struct {
 	pid_t		 worker;
 	struct io	 io;
 	struct mhook	*hooks;
+	int		 nhooks;
 	bool		 exiting;
 	int		 status;
 	int		 restarts;
 	int64_t		 since;
 	struct timer	 restart;
+	char		 self[PATH_MAX], cwd[PATH_MAX];
 	int64_t		 said_at;
 	unsigned	 said, unsaid;
 } m;
@@ -220,7 +224,9 @@ send_msg(int fd, const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof buf)
 		n = sizeof buf - 1;
-	(void)send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == -1 &&
+	    errno != EPIPE && errno != ECONNRESET)
+		log_warn("CORE: monitor: to the worker, `%.20s...' lost", buf);
 }
 
 static void
@@ -234,6 +240,7 @@ mhook_done(struct hook *h)
 	for (pp = &m.hooks; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == mh) {
 			*pp = mh->next;
+			m.nhooks--;
 			break;
 		}
 	hook_free(&mh->h);
@@ -257,6 +264,12 @@ run(const struct privsep_request *rq)
 		send_msg(m.io.fd, "started %u 0 no such watch", rq->id);
 		return;
 	}
+	if (m.nhooks >= HOOKS_MAX) {
+		say("more hooks at once than the monitor runs");
+		send_msg(m.io.fd, "started %u 0 %d hooks run already", rq->id,
+		    HOOKS_MAX);
+		return;
+	}
 	if ((mh = calloc(1, sizeof *mh)) == NULL ||
 	    env_init(&e, environ) == -1)
 		fatal("calloc");
@@ -276,6 +289,7 @@ run(const struct privsep_request *rq)
 	} else {
 		mh->next = m.hooks;
 		m.hooks = mh;
+		m.nhooks++;
 		send_msg(m.io.fd, "started %u 1 %lld", rq->id,
 		    (long long)mh->h.result.started);
 	}
@@ -291,6 +305,9 @@ request(char *buf, size_t len)
 
 	if (!privsep_parse(buf, len, &rq, why, sizeof why)) {
 		say(why);
+		if (rq.kind == PRIVSEP_RUN && rq.id != 0)	/* it waits */
+			send_msg(m.io.fd, "started %u 0 refused by the monitor: "
+			    "%s", rq.id, why);
 		return;
 	}
 	switch (rq.kind) {
@@ -307,6 +324,8 @@ request(char *buf, size_t len)
 		break;
 	case PRIVSEP_RELOADED:
 		table_reload();
+		break;
+	case PRIVSEP_NONE:
 		break;
 	}
 }
@@ -380,8 +399,7 @@ worker_ended(const siginfo_t *si)
 static void
 start_again(struct timer *t)
 {
-	char n[16], self[PATH_MAX];
-	ssize_t len;
+	char n[16];
 
 	if (m.hooks != NULL) {
 		timer_set(t, now_ns() + NSEC_PER_SEC / 10);
@@ -391,12 +409,13 @@ start_again(struct timer *t)
 	setenv(RESTART_ENV, n, 1);
 	if (m.pc->cleanup != NULL)
 		m.pc->cleanup(m.pc->arg, false);
-	/* the file itself, not /proc/self/exe: the process keeps its name */
-	if ((len = readlink("/proc/self/exe", self, sizeof self - 1)) == -1)
-		fatal("readlink /proc/self/exe");
-	self[len] = '\0';
-	execv(self, m.pc->argv);
-	fatal("execv %s", self);
+	/* the file read at start (an upgrade may have replaced it since),
+	 * by its name, so that the process keeps it; from the directory the
+	 * daemon started in (-d left /): relative paths as given */
+	if (chdir(m.cwd) == -1)
+		log_warn("CORE: chdir %s", m.cwd);
+	execv(m.self, m.pc->argv);
+	fatal("execv %s", m.self);
 }
 
 static void
@@ -413,6 +432,10 @@ on_signal(int signo)
 			loop_quit(0);
 			break;
 		}
+		/* the second: the hooks' groups are ours to kill, now (the
+		 * worker, told too, may be gone before it asks) */
+		if (m.exiting)
+			hook_kill_all();
 		m.exiting = true;
 		/* FALLTHROUGH */
 	default:
@@ -467,11 +490,29 @@ privsep_split(const struct privsep_conf *pc, char *err, size_t len)
 {
 	int sv[2];
 	pid_t pid, parent = getpid();
+	int size = CHAN_BUF, i;
+	ssize_t n;
 
+	if ((n = readlink("/proc/self/exe", m.self, sizeof m.self - 1)) == -1) {
+		snprintf(err, len, "privsep: /proc/self/exe: %s",
+		    strerror(errno));
+		return -1;
+	}
+	m.self[n] = '\0';
+	if (pc->cwd != NULL)
+		snprintf(m.cwd, sizeof m.cwd, "%s", pc->cwd);
+	else if (getcwd(m.cwd, sizeof m.cwd) == NULL)
+		snprintf(m.cwd, sizeof m.cwd, "/");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		snprintf(err, len, "privsep: socketpair: %s", strerror(errno));
 		return -1;
 	}
+	/* a burst of hook ends (sessions) waits in the pair, not lost */
+	for (i = 0; i < 2; i++)
+		if (setsockopt(sv[i], SOL_SOCKET, SO_SNDBUFFORCE, &size,
+		    sizeof size) == -1 || setsockopt(sv[i], SOL_SOCKET,
+		    SO_RCVBUFFORCE, &size, sizeof size) == -1)
+			log_warn("privsep: the socket pair's buffers");
 	if ((pid = fork()) == -1) {
 		snprintf(err, len, "privsep: fork: %s", strerror(errno));
 		close(sv[0]);
@@ -486,6 +527,9 @@ privsep_split(const struct privsep_conf *pc, char *err, size_t len)
 	table_free();
 	chan = sv[1];
 	main_pid = parent;
+	/* a terminal's ^C reaches the monitor alone, which passes it on
+	 * once (both would make it a second, hook-killing SIGINT) */
+	(void)setpgid(0, 0);
 	return 0;
 }
 
@@ -493,6 +537,11 @@ privsep_split(const struct privsep_conf *pc, char *err, size_t len)
 
 static struct hook **runs;	/* by ID - 1 */
 static struct hook forgotten;	/* a run whose end no one waits for */
+/* ends heard while a start waited for its answer: told from the loop,
+ * not inside the start (whose caller is a state machine mid-step) */
+static char (*later)[64];
+static unsigned nlater, roomlater;
+static struct timer later_timer;
 static unsigned nruns;
 static struct io chan_io;
 
@@ -548,6 +597,28 @@ done(const char *msg)
 }
 
 static void
+tell_later(struct timer *t)
+{
+	unsigned i, n = nlater;
+
+	(void)t;
+	nlater = 0;
+	for (i = 0; i < n; i++)
+		done(later[i]);
+}
+
+static void
+keep_for_later(const char *msg)
+{
+	if (nlater == roomlater && (later = reallocarray(later,
+	    roomlater = roomlater * 2 + 16, sizeof *later)) == NULL)
+		fatal("reallocarray");
+	snprintf(later[nlater++], sizeof later[0], "%s", msg);
+	later_timer = (struct timer){ .cb = tell_later };
+	timer_set(&later_timer, now_ns());
+}
+
+static void
 chan_readable(struct io *io, uint32_t events)
 {
 	char buf[1024];
@@ -561,7 +632,10 @@ chan_readable(struct io *io, uint32_t events)
 		if (n <= 0)
 			monitor_gone();
 		buf[n] = '\0';
-		done(buf);
+		if (nlater > 0)		/* after those heard before it */
+			keep_for_later(buf);
+		else
+			done(buf);
 	}
 }
 
@@ -613,8 +687,12 @@ privsep_hook_start(struct hook *h, const char *event, const struct env *env)
 	for (i = env->nbase; i < env->n && o < sizeof buf; i++)
 		o += (size_t)snprintf(buf + o, sizeof buf - o, "%s\n",
 		    env->v[i]);
-	if (o >= sizeof buf)
-		o = sizeof buf - 1;
+	if (o >= sizeof buf) {
+		runs[id - 1] = NULL;
+		snprintf(h->result.why, sizeof h->result.why, "its environment "
+		    "is over %d bytes", PRIVSEP_MSG_MAX);
+		return -1;
+	}
 	ask(buf, o);
 	/* the answer to this run; the ends of others meanwhile are heard
 	 * in order */
@@ -625,7 +703,7 @@ privsep_hook_start(struct hook *h, const char *event, const struct env *env)
 			monitor_gone();
 		reply[n] = '\0';
 		if (strncmp(reply, "done ", 5) == 0) {
-			done(reply);
+			keep_for_later(reply);
 			continue;
 		}
 		if (sscanf(reply, "started %u %d", &got, &ok) == 2 && got == id)

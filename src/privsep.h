@@ -18,6 +18,7 @@ struct watch_conf;
 struct privsep_conf {
 	const char	*config_file;		/* read again after a reload */
 	char *const	*argv;			/* to start again */
+	const char	*cwd;			/* where it started, or NULL */
 	bool		 daemonized;
 	int		 restarts;		/* privsep_restarts() */
 	/* the monitor's end (final) or a start again (not): the files of

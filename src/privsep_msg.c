@@ -11,7 +11,8 @@
  * ID is the worker's number for a run (1 to PRIVSEP_ID_MAX), EVENT start
  * or stop, WATCH a watch's name (`-': the command line's). The NAMEs are
  * the hook environment's own, from a fixed list, each at most once; a
- * VALUE is at most PRIVSEP_VALUE_MAX bytes, none a control byte. The
+ * VALUE is at most PRIVSEP_VALUE_MAX bytes, none a control byte but a
+ * tab (a --match expression may hold one). The
  * worker never sends a path, an argv or an environment of its own: the
  * monitor takes the watch's command and timeout from its own copy of the
  * configuration, and the rest of the environment from its own.
@@ -94,7 +95,7 @@ env_line(struct privsep_request *rq, char *line, char *why, size_t len)
 	if (strlen(eq + 1) > PRIVSEP_VALUE_MAX)
 		return fail(why, len, "a value too long");
 	for (c = (const unsigned char *)eq + 1; *c != '\0'; c++)
-		if (*c < 0x20 || *c == 0x7f)
+		if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
 			return fail(why, len, "a value with a control byte");
 	*eq = '=';
 	rq->env[rq->nenv++] = line;
@@ -112,6 +113,7 @@ privsep_parse(char *msg, size_t len, struct privsep_request *rq, char *why,
 	int n;
 
 	memset(rq, 0, sizeof *rq);
+	rq->kind = PRIVSEP_NONE;	/* until its first word is read */
 	if (len == 0 || len > PRIVSEP_MSG_MAX)
 		return fail(why, whylen, "a message empty or too long");
 	if (memchr(msg, '\0', len) != NULL)
@@ -131,10 +133,10 @@ privsep_parse(char *msg, size_t len, struct privsep_request *rq, char *why,
 		if (n != 3 || next != NULL || !number(w[1], PRIVSEP_ID_MAX, &v) ||
 		    v == 0)
 			return fail(why, whylen, "a timeout request unread");
+		rq->kind = PRIVSEP_TIMEOUT;
 		rq->id = (unsigned)v;
 		if (!number(w[2], PRIVSEP_TIMEOUT_MAX, &v))
 			return fail(why, whylen, "a timeout out of range");
-		rq->kind = PRIVSEP_TIMEOUT;
 		rq->seconds = (unsigned)v;
 		return true;
 	}
@@ -153,6 +155,8 @@ privsep_parse(char *msg, size_t len, struct privsep_request *rq, char *why,
 	for (line = next; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
+		if (*line == '\0')
+			return fail(why, whylen, "an empty line");
 		if (rq->nenv == PRIVSEP_ENV_MAX)
 			return fail(why, whylen, "too many variables");
 		if (!env_line(rq, line, why, whylen))

@@ -13,7 +13,8 @@
 #define PRIVSEP_WATCH_MAX	128	/* a watch's name, NUL included */
 
 enum privsep_kind {
-	PRIVSEP_RUN, PRIVSEP_TIMEOUT, PRIVSEP_KILL, PRIVSEP_RELOADED
+	PRIVSEP_NONE, PRIVSEP_RUN, PRIVSEP_TIMEOUT, PRIVSEP_KILL,
+	PRIVSEP_RELOADED
 };
 
 struct privsep_request {

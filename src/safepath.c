@@ -21,8 +21,8 @@
 
 static uid_t trusted = (uid_t)-1;	/* --user: the worker's */
 
-/* a uid whose entries pass as root's and ours: the worker's (--user),
- * which owns the state directory and its files */
+/* a uid whose state directory and state files pass as root's and ours:
+ * the worker's (--user) */
 void
 safepath_trust(uid_t uid)
 {
@@ -52,7 +52,10 @@ check_entry(const char *what, const char *given, const char *path,
 		snprintf(err, len, "%s: %s", name, strerror(errno));
 		return false;
 	}
-	if (st.st_uid != 0 && !safepath_ours(st.st_uid)) {
+	/* the worker's uid (--user) owns the state directory, not what is
+	 * above it, nor a hook */
+	if (st.st_uid != 0 && st.st_uid != us && !(leaf &&
+	    safepath_ours(st.st_uid))) {
 		snprintf(err, len, "%s belongs to uid %u, not to root%s", name,
 		    (unsigned)st.st_uid, us != 0 ? " or to the daemon's uid" : "");
 		return false;

@@ -394,7 +394,7 @@ main(int argc, char *argv[])
 	struct cmdline cl;
 	struct daemon *d;
 	struct config cf;
-	char err[1024], usage[8192], pid_file[PATH_MAX] = "";
+	char err[1024], usage[8192], pid_file[PATH_MAX] = "", cwd[PATH_MAX];
 	struct leftovers left = { NULL, pid_file };
 	struct privsep_conf pc = { .argv = argv, .cleanup = monitor_cleanup,
 	    .arg = &left };
@@ -504,15 +504,20 @@ main(int argc, char *argv[])
 
 	/* -d prints nothing, as the original did: its PID is in the
 	 * --pid-file and in the "Success!" line of the log */
+	if (getcwd(cwd, sizeof cwd) != NULL)	/* -d leaves / */
+		pc.cwd = cwd;
 	if (cf.daemonize) {
 		/* started again by the monitor (privsep.c): detached already */
-		if (pc.restarts == 0 && daemon(0, 0) == -1)
+		if (!(jailed && pc.restarts > 0) && daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init("tuninetd", true);
 	}
 	if (pid_file[0] != '\0' &&
 	    pid_file_write(pid_file, err, sizeof err) == -1)
 		goto refuse;
+	/* before the split: the worker tells systemd (its unit has
+	 * NotifyAccess=all), and no hook of the monitor's sees the socket */
+	notify_init();
 	if (jailed) {
 		the_jail.write_dir = cf.state_dir;
 		pc.config_file = cf.config_file;
@@ -521,7 +526,6 @@ main(int argc, char *argv[])
 		if (privsep_split(&pc, err, sizeof err) == -1)
 			goto refuse;
 	}
-	notify_init();
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_init() == -1)
 		fatal("event loop");

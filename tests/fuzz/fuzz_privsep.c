@@ -2,7 +2,7 @@
  * requests (privsep_msg.c): whatever a worker taken over may send. A
  * request read must be one the monitor can act on: a known kind, an ID
  * in range, an event start or stop, each variable NAME=VALUE without a
- * control byte. */
+ * control byte but a tab. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,7 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strchr(rq.env[i], '=') == NULL)
 				abort();
 			for (c = rq.env[i]; *c != '\0'; c++)
-				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				if (((unsigned char)*c < 0x20 && *c != '\t') ||
+				    *c == 0x7f)
 					abort();
 		}
 	}

@@ -150,3 +150,22 @@ for k in $(seq 10); do
 	wait "$DPID" 2>/dev/null; DPID=
 done
 check "SIGTERM after a stop hook: the monitor exits every time ($hung of 10 hung)" [ "$hung" = 0 ]
+
+# a second SIGTERM while the stop hook runs: its group killed, by the
+# monitor, and the daemon gone at once
+mkhook '[ "$1" = stop ] && exec sleep 30'
+daemon -n 7 -t 30 --user nobody -c "$T/hook"
+send > /dev/null; wait_ev start 1 3 || bail "second SIGTERM: no start"
+kill "$DPID"; wait_ev stop 1 3 || bail "second SIGTERM: no stop hook"
+sleep 0.3
+hookpid=
+for c in $(cat /proc/"$DPID"/task/*/children); do
+	grep -q "Seccomp:.2" /proc/"$c"/status || hookpid=$c
+done
+[ -n "$hookpid" ] || bail "second SIGTERM: the stop hook is not the monitor's child"
+kill "$DPID"
+for i in $(seq 40); do gone "$DPID" && break; sleep 0.05; done
+check "a second SIGTERM: the daemon is gone at once" gone "$DPID"
+wait "$DPID" 2>/dev/null; DPID=
+check "a second SIGTERM: the stop hook's group killed" gone "$hookpid"
+check "a second SIGTERM: said so" logged "SIGKILL to its process group"

@@ -1,7 +1,7 @@
 /* test_privsep_msg: the monitor's reader of the worker's requests: what
  * it takes, and what it refuses (a path or a variable of the worker's
- * own, a value with a newline or a control byte, an event neither start
- * nor stop, a NUL byte, too long, a variable twice). */
+ * own, a value with a newline or a control byte, an empty line, an event
+ * neither start nor stop, a NUL byte, too long, a variable twice). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +42,8 @@ test_taken(void **state)
 	    "853 }");
 	assert_true(P("run 1 stop -", &rq));
 	assert_int_equal(rq.nenv, 0);
+	/* a tab in a value (a --match expression may hold one) */
+	assert_true(P("run 2 start m\nTUNINETD_NFT_MATCH=udp\tdport 53", &rq));
 	assert_true(P("timeout 4 30", &rq));
 	assert_int_equal(rq.kind, PRIVSEP_TIMEOUT);
 	assert_int_equal(rq.seconds, 30);
@@ -65,10 +67,13 @@ test_refused(void **state)
 	assert_false(P("run 01 start alpha", &rq));
 	assert_false(P("run 1 start  alpha", &rq));
 	assert_false(P("run 1 start alpha /bin/sh", &rq));
-	assert_false(P("run 1 start alpha\nPATH=/tmp", &rq));
+	assert_false(P("run 5 start alpha\nPATH=/tmp", &rq));
+	/* a run refused is still a run of its ID: the worker is answered */
+	assert_int_equal(rq.kind, PRIVSEP_RUN);
+	assert_int_equal(rq.id, 5);
 	assert_false(P("run 1 start alpha\nLD_PRELOAD=/tmp/x.so", &rq));
 	assert_false(P("run 1 start alpha\nTUNINETD_SRC=a\nb", &rq));
-	assert_false(P("run 1 start alpha\nTUNINETD_SRC=a\tb", &rq));
+	assert_false(P("run 1 start alpha\n\nTUNINETD_SRC=a", &rq));
 	assert_false(P("run 1 start alpha\nTUNINETD_SRC=a\x7f", &rq));
 	assert_false(P("run 1 start alpha\nTUNINETD_SRC=a\nTUNINETD_SRC=b",
 	    &rq));
@@ -77,6 +82,9 @@ test_refused(void **state)
 	assert_false(P("exec /bin/sh", &rq));
 	assert_false(P("kill now", &rq));
 	assert_false(P("timeout 1 86401", &rq));
+	assert_int_equal(rq.kind, PRIVSEP_TIMEOUT);	/* not answered */
+	assert_false(P("hello", &rq));
+	assert_int_equal(rq.kind, PRIVSEP_NONE);
 	assert_false(P("", &rq));
 	memset(big, 'a', sizeof big);
 	assert_false(parse(big, sizeof big, &rq));
