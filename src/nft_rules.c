@@ -1017,27 +1017,40 @@ nft_rules_retime(struct nft_rules *nr, unsigned ttl)
 	return r;
 }
 
-static int
-expiry_read(const struct nlmsghdr *nlh, void *arg)
+/* each element of a set's elements message, to cb */
+static void
+each_element(const struct nlmsghdr *nlh,
+    void (*cb)(struct nftnl_set_elem *, void *), void *arg)
 {
-	int64_t *left = arg;
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elems_iter *it;
 	struct nftnl_set_elem *e;
-	uint64_t ms;
 
 	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0 &&
 	    (it = nftnl_set_elems_iter_create(s)) != NULL) {
 		for (e = nftnl_set_elems_iter_cur(it); e != NULL;
-		    e = nftnl_set_elems_iter_next(it)) {
-			ms = nftnl_set_elem_get_u64(e,
-			    NFTNL_SET_ELEM_EXPIRATION);
-			if ((int64_t)ms > *left)
-				*left = (int64_t)ms;
-		}
+		    e = nftnl_set_elems_iter_next(it))
+			cb(e, arg);
 		nftnl_set_elems_iter_destroy(it);
 	}
 	nftnl_set_free(s);
+}
+
+/* the latest expiry, in ms, into *(int64_t *)arg */
+static void
+later_expiry(struct nftnl_set_elem *e, void *arg)
+{
+	int64_t *left = arg;
+	uint64_t ms = nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION);
+
+	if ((int64_t)ms > *left)
+		*left = (int64_t)ms;
+}
+
+static int
+expiry_read(const struct nlmsghdr *nlh, void *arg)
+{
+	each_element(nlh, later_expiry, arg);
 	return MNL_CB_OK;
 }
 
@@ -1204,28 +1217,23 @@ struct keep_walk {
 	void		*arg;
 };
 
-static int
-keep_read(const struct nlmsghdr *nlh, void *arg)
+static void
+kept_address(struct nftnl_set_elem *e, void *arg)
 {
 	struct keep_walk *kw = arg;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it;
-	struct nftnl_set_elem *e;
 	const uint8_t *key;
 	uint32_t len;
 
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0 &&
-	    (it = nftnl_set_elems_iter_create(s)) != NULL) {
-		for (e = nftnl_set_elems_iter_cur(it); e != NULL;
-		    e = nftnl_set_elems_iter_next(it)) {
-			key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
-			if (key != NULL && len == (kw->f == NFT_IP ? 4u : 16u))
-				kw->cb(kw->f, key, (int64_t)nftnl_set_elem_get_u64(
-				    e, NFTNL_SET_ELEM_EXPIRATION), kw->arg);
-		}
-		nftnl_set_elems_iter_destroy(it);
-	}
-	nftnl_set_free(s);
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	if (key != NULL && len == (kw->f == NFT_IP ? 4u : 16u))
+		kw->cb(kw->f, key, (int64_t)nftnl_set_elem_get_u64(e,
+		    NFTNL_SET_ELEM_EXPIRATION), kw->arg);
+}
+
+static int
+keep_read(const struct nlmsghdr *nlh, void *arg)
+{
+	each_element(nlh, kept_address, arg);
 	return MNL_CB_OK;
 }
 
