@@ -19,6 +19,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/tuninetd
 MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/tuninetd
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC	?= cc
@@ -248,7 +249,8 @@ EXAMPLES = $(wildcard examples/*)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBEXECDIR) \
-	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	  $(DESTDIR)$(BASHCOMPDIR) \
 	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)/etc/tuninetd
 	install -m 755 $(BIN)/tuninetd $(BIN)/tuntapd $(BIN)/tuninetctl \
 	  demo/tuninetd-demo $(DESTDIR)$(SBINDIR)/
@@ -261,6 +263,7 @@ install: all
 	install -m 755 $(filter %.sh,$(EXAMPLES)) $(DESTDIR)$(DOCDIR)/examples/
 	$(SUBST_DIRS) systemd/tuninetd-instance.in > $(DESTDIR)$(LIBEXECDIR)/tuninetd-instance
 	chmod 755 $(DESTDIR)$(LIBEXECDIR)/tuninetd-instance
+	install -m 644 systemd/tuninetd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tuninetd.conf
 	for u in $(UNITS); do \
 	  $(SUBST_DIRS) systemd/$$u.in > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 	  chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \

@@ -52,8 +52,12 @@ verdict() {
 	echo "bench: all $met goals met"
 	exit 0
 }
-cpu_ns() { local s=0 t a; for t in /proc/$1/task/*/schedstat; do read -r a _ < "$t"; s=$((s + a)); done; echo $s; }
-ctxt() { awk '/ctxt_switches/{s += $2} END{print s}' /proc/$1/task/*/status; }
+# a process and its children: tuninetd's worker (privilege separation) is
+# the monitor's child, and reads the packets
+tree() { echo "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); }
+cpu_ns() { local s=0 p t a; for p in $(tree "$1"); do for t in /proc/$p/task/*/schedstat; do read -r a _ < "$t" 2> /dev/null && s=$((s + a)); done; done; echo $s; }
+ctxt() { local p; for p in $(tree "$1"); do cat /proc/$p/task/*/status 2> /dev/null; done | awk '/ctxt_switches/{s += $2} END{print s}'; }
+rss_kb() { local p; for p in $(tree "$1"); do cat /proc/$p/status 2> /dev/null; done | awk '/^VmRSS/{s += $2} END{print s}'; }
 blast() { ip netns exec "$NS_A" "$TOOLS/blast" $DST 9999 "$1"; }
 start() { ip netns exec "$NS_B" "$@" > "$T/out" 2>&1 & pid=$!; sleep 0.4; kill -0 $pid 2>/dev/null || die "$1 did not start: $(head -c 200 "$T/out")"; }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=; }
@@ -144,10 +148,10 @@ LSN=$(awk '{print $1}' "$T/lat.nflog" | median) LEN=$(awk '{print $2}' "$T/lat.n
 start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 -c "$TOOLS/stamp"
 sleep 1; c0=$(ctxt $pid); sleep "$IDLE"; c1=$(ctxt $pid)
 WAKE=$(calc "($c1 - $c0) / $IDLE" 2)
-RSS=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+RSS=$(rss_kb $pid)
 stop
 start tcpdump -i "$VB" -w /dev/null "udp port 9999"
-RSS_TCPDUMP=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+RSS_TCPDUMP=$(rss_kb $pid)
 stop
 
 # the demand and many-watches figures take minutes: the full run only

@@ -1,7 +1,7 @@
 # bench/privsep.sh: sourced by bench/bench.sh (its bed, helpers and $T),
-# in the full run after dns.sh, or alone with ONLY=privsep: --user, the
-# worker jailed and the monitor that runs the hooks, against one process
-# in the same run:
+# in the full run after dns.sh, or alone with ONLY=privsep: --user nobody,
+# the worker jailed and the monitor that runs the hooks, against one
+# process (--user root) in the same run:
 #   - CPU per packet while up, pcap and NFLOG: the two processes' CPU
 #     together against the one process's (medians of RUNS);
 #   - first packet -> start hook running, pcap and NFLOG (the hop to the
@@ -11,15 +11,6 @@
 #     in each), and as the sum of their resident sets (a shared page
 #     twice).
 # Sets the P* figures.
-# the CPU of pid and its children (the worker)
-tree_cpu() {
-	local s c
-	s=$(cpu_ns "$1")
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		s=$((s + $(cpu_ns "$c")))
-	done
-	echo $s
-}
 # tree_mem FIELD: kB of pid and its children, from smaps_rollup (Pss:,
 # Rss:)
 tree_mem() {
@@ -35,34 +26,34 @@ pcost() {
 	local c0 c1
 	start "$TUNINETD" "$@"
 	blast 1 > /dev/null; sleep 0.3
-	c0=$(tree_cpu $pid)
+	c0=$(cpu_ns $pid)
 	blast "$N" > /dev/null
 	sleep 0.2
-	c1=$(tree_cpu $pid)
+	c1=$(cpu_ns $pid)
 	stop
 	calc "($c1 - $c0) / $N" 2
 }
 : > "$T/privsep.cost"
 for r in $(seq "$RUNS"); do
-	a=$(pcost -i "$VB" -f "udp port 9999" -t 600 -c "$TOOLS/stamp")
+	a=$(pcost -i "$VB" -f "udp port 9999" -t 600 --user root -c "$TOOLS/stamp")
 	b=$(pcost -i "$VB" -f "udp port 9999" -t 600 --user nobody -c "$TOOLS/stamp")
-	c=$(pcost -n 7 -t 600 -c "$TOOLS/stamp")
+	c=$(pcost -n 7 -t 600 --user root -c "$TOOLS/stamp")
 	d=$(pcost -n 7 -t 600 --user nobody -c "$TOOLS/stamp")
 	echo "$a $b $c $d" >> "$T/privsep.cost"
 	echo "  privsep run $r: pcap $a ns, --user $b ns; nflog $c ns, --user $d ns"
 done
 pcol() { awk "{print \$$1}" "$T/privsep.cost" | median; }
 PCP=$(pcol 1) PCPU=$(pcol 2) PCN=$(pcol 3) PCNU=$(pcol 4)
-latency -i "$VB" -f "udp port 9999" > "$T/plat.one"
+latency -i "$VB" -f "udp port 9999" --user root > "$T/plat.one"
 latency -i "$VB" -f "udp port 9999" --user nobody > "$T/plat.user"
-latency -n 7 > "$T/plat.none"
+latency -n 7 --user root > "$T/plat.none"
 latency -n 7 --user nobody > "$T/plat.nuser"
 PLP=$(awk '{print $1}' "$T/plat.one" | median) PLPU=$(awk '{print $1}' "$T/plat.user" | median)
 PLN=$(awk '{print $1}' "$T/plat.none" | median) PLNU=$(awk '{print $1}' "$T/plat.nuser" | median)
 PEPU=$(awk '{print $2}' "$T/plat.user" | median)
 [ "$(wc -l < "$T/plat.user")" = "$ROUNDS" ] && [ "$(wc -l < "$T/plat.nuser")" = "$ROUNDS" ] ||
     die "--user: latency rounds missing"
-start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 -c "$TOOLS/stamp"
+start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 --user root -c "$TOOLS/stamp"
 sleep 1; PPSS=$(tree_mem $pid Pss) PRSS=$(tree_mem $pid Rss); stop
 start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 --user nobody -c "$TOOLS/stamp"
 sleep 1; PPSSU=$(tree_mem $pid Pss) PRSSU=$(tree_mem $pid Rss); stop

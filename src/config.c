@@ -15,9 +15,15 @@
  * Values are taken to the end of the line (no inline comments: a filter
  * may hold a `;'); one pair of surrounding double quotes is removed. A
  * relative command or savefile path is relative to the file's directory.
+ *
+ * Each file is read whole before it is parsed, and may be kept (struct
+ * config_files): --user's monitor reads the files as root and hands
+ * their bytes to the worker, which parses the same bytes without
+ * opening a file (config_parse: it may not be able to reach them).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <ini.h>
 #include <libgen.h>
@@ -26,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -56,6 +63,8 @@ struct error {
 struct parser {
 	struct config		*cf;
 	struct config_errors	*errs;
+	struct config_files	*kept;		/* the files read, or NULL */
+	const struct config_files *given;	/* read from these, or NULL */
 	const char		*file;		/* being read */
 	FILE			*fp;
 	int			 line;		/* of the text last read */
@@ -412,14 +421,76 @@ on_key(void *arg, const char *section, const char *key, const char *raw)
 	return 1;
 }
 
+/* path's bytes, whole, into f; false with errno */
+static bool
+slurp(const char *path, struct config_file *f)
+{
+	size_t cap = 4096;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	f->len = 0;
+	f->text = NULL;
+	do {
+		if (f->text == NULL || f->len == cap)
+			if ((f->text = realloc(f->text, cap *= 2)) == NULL)
+				abort();
+		n = read(fd, f->text + f->len, cap - f->len);
+		if (n > 0)
+			f->len += (size_t)n;
+	} while (n > 0 || (n == -1 && errno == EINTR));
+	close(fd);
+	if (n == -1) {
+		free(f->text);
+		return false;
+	}
+	f->path = xstrdup(path);
+	return true;
+}
+
+/* the text of the file at path: given, or read (and kept) */
+static const struct config_file *
+file_text(struct parser *p, const char *path, struct config_file *scratch)
+{
+	struct config_files *k = p->kept;
+	size_t i;
+
+	if (p->given != NULL) {
+		for (i = 0; i < p->given->n; i++)
+			if (strcmp(p->given->f[i].path, path) == 0)
+				return &p->given->f[i];
+		errno = ENOENT;
+		return NULL;
+	}
+	if (!slurp(path, scratch))
+		return NULL;
+	if (k == NULL)
+		return scratch;
+	if ((k->f = reallocarray(k->f, k->n + 1, sizeof *k->f)) == NULL)
+		abort();
+	k->f[k->n] = *scratch;
+	return &k->f[k->n++];
+}
+
 static void
 read_file(struct parser *p, const char *path, bool included)
 {
+	struct config_file scratch = { 0 };
+	const struct config_file *f;
 	int r;
 
-	if ((p->fp = fopen(path, "re")) == NULL) {
+	if ((f = file_text(p, path, &scratch)) == NULL) {
 		error(p, path, 0, "%s", strerror(errno));
 		return;
+	}
+	/* fmemopen of nothing fails: /dev/null's nothing instead */
+	p->fp = f->len > 0 ? fmemopen(f->text, f->len, "r") :
+	    fopen("/dev/null", "re");
+	if (p->fp == NULL) {
+		error(p, path, 0, "%s", strerror(errno));
+		goto out;
 	}
 	p->file = keep_name(p, path);
 	p->line = 0;
@@ -433,6 +504,11 @@ read_file(struct parser *p, const char *path, bool included)
 		    "`[watch NAME]'");
 	fclose(p->fp);
 	p->fp = NULL;
+out:
+	if (f == &scratch) {
+		free(scratch.text);
+		free(scratch.path);
+	}
 }
 
 static void
@@ -443,6 +519,11 @@ read_includes(struct parser *p, const char *dir)
 	size_t i, k;
 	int r;
 
+	if (p->given != NULL) {	/* what the reader of the files found */
+		for (k = 1; k < p->given->n; k++)
+			read_file(p, p->given->f[k].path, true);
+		return;
+	}
 	for (i = 0; i < p->nincludes; i++) {
 		if (p->includes[i][0] == '/')
 			snprintf(pattern, sizeof pattern, "%s", p->includes[i]);
@@ -660,11 +741,64 @@ finish(struct parser *p, const char *main_file,
 	}
 }
 
+static bool
+load(struct parser *p, const char *path, const struct config_checks *checks);
+
 bool
 config_load(const char *path, struct config *cf,
     const struct config_checks *checks, struct config_errors *errs)
 {
 	struct parser p = { .cf = cf, .errs = errs };
+
+	return load(&p, path, checks);
+}
+
+/* config_load that keeps every file's bytes in kept (main file first,
+ * then the included ones in the order read) */
+bool
+config_read(const char *path, struct config *cf,
+    const struct config_checks *checks, struct config_errors *errs,
+    struct config_files *kept)
+{
+	struct parser p = { .cf = cf, .errs = errs, .kept = kept };
+
+	return load(&p, path, checks);
+}
+
+/* the configuration in files, as config_read kept them: no file opened */
+bool
+config_parse(const struct config_files *files, struct config *cf,
+    const struct config_checks *checks, struct config_errors *errs)
+{
+	struct parser p = { .cf = cf, .errs = errs, .given = files };
+
+	if (files->n == 0) {
+		memset(errs, 0, sizeof *errs);
+		return false;
+	}
+	return load(&p, files->f[0].path, checks);
+}
+
+void
+config_files_free(struct config_files *files)
+{
+	size_t i;
+
+	for (i = 0; i < files->n; i++) {
+		free(files->f[i].path);
+		free(files->f[i].text);
+	}
+	free(files->f);
+	files->f = NULL;
+	files->n = 0;
+}
+
+static bool
+load(struct parser *pp, const char *path, const struct config_checks *checks)
+{
+	struct parser p = *pp;
+	struct config *cf = p.cf;
+	struct config_errors *errs = p.errs;
 	char *copy;
 	size_t i;
 

@@ -8,7 +8,7 @@
 #include "conf.h"
 
 #define CONTROL_DEFAULT		"/run/tuninetd/control"
-#define STATE_DIR_DEFAULT	"/run/tuninetd"
+#define STATE_DIR_DEFAULT	"/run/tuninetd/state"
 
 /* What only the system can tell of a value: whether a filter compiles,
  * whether an interface is there to capture on (unless the watch waits for
@@ -37,8 +37,26 @@ struct config_errors {
 	int	 n;
 };
 
+/* the bytes of the files a configuration was read from */
+struct config_file {
+	char	*path;
+	char	*text;
+	size_t	 len;
+};
+
+struct config_files {
+	struct config_file *f;
+	size_t	 n;
+};
+
 bool	config_load(const char *path, struct config *,
 	    const struct config_checks *, struct config_errors *);
+bool	config_read(const char *path, struct config *,
+	    const struct config_checks *, struct config_errors *,
+	    struct config_files *kept);
+bool	config_parse(const struct config_files *, struct config *,
+	    const struct config_checks *, struct config_errors *);
+void	config_files_free(struct config_files *);
 void	config_errors_free(struct config_errors *);
 
 #endif

@@ -547,6 +547,33 @@ close_listener(struct control *ctl)
 	ctl->listener.fd = -1;
 }
 
+/* --user's monitor: a reload's new socket, for the worker */
+int
+control_listen(const char *path, const char *group, char *err, size_t errlen)
+{
+	dev_t dev;
+	ino_t ino;
+
+	return listen_at(path, group, &dev, &ino, err, errlen);
+}
+
+/* the socket at path given to group (none: root's) */
+int
+control_regroup(const char *path, const char *group, char *err,
+    size_t errlen)
+{
+	gid_t gid;
+
+	if (!control_group_id(group, &gid, err, errlen))
+		return -1;
+	if (chown(path, (uid_t)-1, gid) == -1) {
+		snprintf(err, errlen, "control-group: `%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The control socket at path (NULL: none yet, for a reload to add). */
 struct control *
 control_open(const char *path, const char *group, char *err, size_t errlen)
@@ -569,6 +596,9 @@ control_open(const char *path, const char *group, char *err, size_t errlen)
 	return ctl;
 }
 
+static int	switch_to(struct control *, const char *path, int fd, dev_t,
+		    ino_t, char *err, size_t);
+
 /* A reload moved the socket: another path or group, or none. The new
  * one listens before the old one goes, so a failure leaves the old one
  * as it was; the clients connected through the old one, the one that
@@ -577,25 +607,42 @@ int
 control_move(struct control *ctl, const char *path, const char *group,
     char *err, size_t errlen)
 {
-	dev_t dev;
-	ino_t ino;
-	gid_t gid;
+	dev_t dev = 0;
+	ino_t ino = 0;
 	int fd = -1;
 
-	if (path != NULL && ctl->path != NULL && strcmp(path, ctl->path) == 0) {
-		/* the same socket, another group (none: root's) */
-		if (!control_group_id(group, &gid, err, errlen))
-			return -1;
-		if (chown(path, (uid_t)-1, gid) == -1) {
-			snprintf(err, errlen, "control-group: `%s': %s", path,
-			    strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
+	if (path != NULL && ctl->path != NULL && strcmp(path, ctl->path) == 0)
+		return control_regroup(path, group, err, errlen);
 	if (path != NULL &&
 	    (fd = listen_at(path, group, &dev, &ino, err, errlen)) == -1)
 		return -1;
+	return switch_to(ctl, path, fd, dev, ino, err, errlen);
+}
+
+/* control_move in --user's worker: the monitor made the new socket (fd)
+ * or gave the old one its group */
+int
+control_take(struct control *ctl, const char *path, int fd, char *err,
+    size_t errlen)
+{
+	if (path != NULL && ctl->path != NULL && strcmp(path, ctl->path) == 0) {
+		if (fd != -1)
+			close(fd);
+		return 0;
+	}
+	if (path != NULL && fd == -1) {
+		snprintf(err, errlen, "control: `%s': no socket from the "
+		    "monitor", path);
+		return -1;
+	}
+	return switch_to(ctl, path, fd, 0, 0, err, errlen);
+}
+
+/* the listener is fd at path from now on (NULL: none) */
+static int
+switch_to(struct control *ctl, const char *path, int fd, dev_t dev,
+    ino_t ino, char *err, size_t errlen)
+{
 	close_listener(ctl);
 	if (path == NULL) {
 		log_info("Control socket: none");

@@ -18,6 +18,12 @@ struct control	*control_open(const char *path, const char *group, char *err,
 int		 control_join(struct control *, struct daemon *);
 int		 control_move(struct control *, const char *path,
 		    const char *group, char *err, size_t);
+int		 control_take(struct control *, const char *path, int fd,
+		    char *err, size_t);
+int		 control_listen(const char *path, const char *group,
+		    char *err, size_t);
+int		 control_regroup(const char *path, const char *group,
+		    char *err, size_t);
 void		 control_close(struct control *);
 bool		 control_group_id(const char *group, gid_t *, char *err,
 		    size_t);

@@ -330,7 +330,8 @@ status(struct request *rq, struct json *j)
 	}
 	begin_ok(j);
 	put_now(j);
-	put_jail(j);
+	if (names == NULL)	/* the daemon's, not a watch's */
+		put_jail(j);
 	json_key(j, "watches");
 	json_array(j);
 	for (i = 0; (w = daemon_watch(rq->d, i)) != NULL; i++) {

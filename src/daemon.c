@@ -66,7 +66,7 @@ struct daemon {
 	struct slot		*slots;
 	int			 nslots, cap;
 	char			*config_file;	/* -C, or NULL */
-	char			*state_dir;	/* or NULL: no state kept */
+	struct statedir		 sd;		/* fd -1: no state kept */
 	gid_t			 state_gid;	/* control-group, or -1 */
 	char			*control, *control_group;	/* as now */
 	/* moves the control socket on a reload (control_move), or NULL */
@@ -176,7 +176,7 @@ persist(struct watch *w, void *arg)
 	struct watch_info in;
 	struct saved sv;
 
-	if (d->state_dir == NULL)
+	if (d->sd.fd == -1)
 		return;
 	watch_info(w, &in);
 	sv = (struct saved){ .state = statefile_state(watch_state(w)),
@@ -185,9 +185,9 @@ persist(struct watch *w, void *arg)
 	if (in.have_trigger)
 		snprintf(sv.trigger, sizeof sv.trigger, "%s", in.trigger);
 	snprintf(sv.source, sizeof sv.source, "%s", source(d));
-	if (statefile_write(d->state_dir, in.name, &sv, d->state_gid) == -1 &&
+	if (statefile_write(&d->sd, in.name, &sv, d->state_gid) == -1 &&
 	    !said) {
-		log_warn("state-dir: `%s': cannot save %s's state", d->state_dir,
+		log_warn("state-dir: `%s': cannot save %s's state", d->sd.path,
 		    in.name);
 		said = true;
 	}
@@ -201,25 +201,33 @@ persist_session(struct watch *w, const char *id, const struct saved *sv,
 {
 	static bool said;
 	struct daemon *d = arg;
+	struct statedir sub;
 	struct saved s;
-	char dir[4096];
 
-	if (d->state_dir == NULL)
+	if (d->sd.fd == -1)
 		return;
-	statefile_sessions_path(dir, sizeof dir, d->state_dir,
-	    watch_display_name(w));
-	if (sv == NULL) {
-		statefile_remove(dir, id);
+	if (statefile_sessions(&d->sd, watch_display_name(w), sv != NULL,
+	    d->state_gid, &sub) == -1) {
+		if (sv != NULL && !said) {
+			log_warn("state-dir: `%s': cannot save a session's "
+			    "state", sub.path);
+			said = true;
+		}
 		return;
 	}
-	s = *sv;
-	snprintf(s.source, sizeof s.source, "%s", source(d));
-	if (statefile_write(dir, id, &s, d->state_gid) == -1 &&
-	    (errno != ENOENT || statefile_sessions_dir(dir, d->state_gid) ==
-	    -1 || statefile_write(dir, id, &s, d->state_gid) == -1) && !said) {
-		log_warn("state-dir: `%s': cannot save a session's state", dir);
-		said = true;
+	if (sv == NULL)
+		statefile_remove(&sub, id);
+	else {
+		s = *sv;
+		snprintf(s.source, sizeof s.source, "%s", source(d));
+		if (statefile_write(&sub, id, &s, d->state_gid) == -1 &&
+		    !said) {
+			log_warn("state-dir: `%s': cannot save a session's "
+			    "state", sub.path);
+			said = true;
+		}
 	}
+	statefile_dir_close(&sub);
 }
 
 struct adopting {
@@ -244,18 +252,17 @@ static void
 adopt_sessions(struct daemon *d, struct watch *w)
 {
 	struct adopting a = { d, w };
-	char dir[4096], err[4200];
+	char err[4200];
 
-	if (d->state_dir == NULL)
+	if (d->sd.fd == -1)
 		return;
-	statefile_sessions_path(dir, sizeof dir, d->state_dir,
-	    watch_display_name(w));
 	if (watch_conf(w)->session == SESSION_NONE) {
 		/* --session was given up: its sessions' files are of no use */
-		statefile_sessions_remove(dir);
+		statefile_sessions_remove(&d->sd, watch_display_name(w));
 		return;
 	}
-	if (statefile_sessions_read(dir, adopt_one, &a, err, sizeof err) == -1)
+	if (statefile_sessions_read(&d->sd, watch_display_name(w), adopt_one,
+	    &a, err, sizeof err) == -1)
 		log_warnx("state-dir: %s; no session adopted", err);
 }
 
@@ -268,9 +275,9 @@ adopt(struct daemon *d, struct watch *w)
 	struct saved sv;
 	char err[512];
 
-	if (d->state_dir == NULL)
+	if (d->sd.fd == -1)
 		return;
-	switch (statefile_read(d->state_dir, watch_display_name(w), &sv, err,
+	switch (statefile_read(&d->sd, watch_display_name(w), &sv, err,
 	    sizeof err)) {
 	case STATEFILE_NONE:
 		return;
@@ -327,7 +334,10 @@ open_watch(struct daemon *d, struct watch_conf *wc, char *err, size_t errlen)
 		    sizeof why)) == NULL ||
 		    (lt > 0 && savefile_bind(savefile, lt, why,
 		    sizeof why) == -1)) {
-			conf_refusal(wc, "savefile", err, errlen, "%s", why);
+			conf_refusal(wc, "savefile", err, errlen, "%s%s", why,
+			    privsep_worker() ? " (the jailed worker opens no "
+			    "new file outside its state directory: a restart "
+			    "of the daemon opens it)" : "");
 			goto fail;
 		}
 	}
@@ -406,14 +416,10 @@ unwait(struct daemon *d, const struct watch *old, int at)
 
 /* a watch's state files (its sessions' too): the watch is gone */
 static void
-forget_state(const char *state_dir, const struct watch *w)
+forget_state(const struct statedir *sd, const struct watch *w)
 {
-	char dir[4096];
-
-	statefile_remove(state_dir, watch_display_name(w));
-	statefile_sessions_path(dir, sizeof dir, state_dir,
-	    watch_display_name(w));
-	statefile_sessions_remove(dir);
+	statefile_remove(sd, watch_display_name(w));
+	statefile_sessions_remove(sd, watch_display_name(w));
 }
 
 /* Retired watches whose stop has ended are freed (a resource a watch of
@@ -435,8 +441,8 @@ reap(struct timer *t)
 		unwait(d, old, i);
 		if (s->next != NULL)	/* the same name: its successor */
 			watch_inherit(s->next, old);
-		else if (d->state_dir != NULL)
-			forget_state(d->state_dir, old);
+		else if (d->sd.fd != -1)
+			forget_state(&d->sd, old);
 		watch_free(old);
 		s->w = NULL;
 		s->retiring = false;
@@ -471,9 +477,28 @@ log_errors(const char *text)
 static bool
 read_config(struct daemon *d, struct config *cf, char *why, size_t whylen)
 {
+	struct config_checks unseen = d->checks;
+	struct config_files files = { 0 };
 	struct config_errors errs;
+	bool ok;
 
-	if (config_load(d->config_file, cf, &d->checks, &errs)) {
+	if (!privsep_worker())
+		ok = config_load(d->config_file, cf, &d->checks, &errs);
+	else {
+		/* the files as the monitor read them, which checked what
+		 * only root may see: the hooks, the state directory */
+		unseen.hook = NULL;
+		unseen.state_dir = NULL;
+		unseen.user = NULL;
+		ok = privsep_config(&files, &errs);
+		if (ok) {
+			ok = config_parse(&files, cf, &unseen, &errs);
+			if (!ok)	/* the monitor took what it sent */
+				privsep_reloaded(false);
+		}
+		config_files_free(&files);
+	}
+	if (ok) {
 		config_errors_free(&errs);
 		return true;
 	}
@@ -569,30 +594,40 @@ apply(struct daemon *d, struct plan *p, struct watch **made,
  * before the old one goes); false, and err, when either cannot be, and
  * then neither has changed. */
 static bool
-move_settings(struct daemon *d, const struct config *cf, char *err,
-    size_t len)
+state_moves(const struct daemon *d, const struct config *cf)
 {
-	if (!same_string(cf->state_dir, d->state_dir) && cf->state_dir != NULL &&
-	    statefile_dir(cf->state_dir, err, len) == -1)
+	return cf->state_dir != NULL && (d->sd.fd == -1 ||
+	    strcmp(cf->state_dir, d->sd.path) != 0);
+}
+
+static bool
+move_settings(struct daemon *d, const struct config *cf,
+    struct statedir *to, char *err, size_t len)
+{
+	to->fd = -1;
+	if (state_moves(d, cf) && statefile_dir(cf->state_dir, to, err, len) ==
+	    -1)
 		return false;
 	if (same_string(cf->control, d->control) &&
 	    same_string(cf->control_group, d->control_group))
 		return true;
-	if (d->move_control == NULL) {
+	if (d->move_control == NULL)
 		snprintf(err, len, "control: no socket to move");
-		return false;
-	}
-	return d->move_control(d->control_arg, cf->control, cf->control_group,
-	    err, len) == 0;
+	else if (d->move_control(d->control_arg, cf->control,
+	    cf->control_group, err, len) == 0)
+		return true;
+	statefile_dir_close(to);
+	return false;
 }
 
 /* ... and, the reload applied, the daemon's own record of them; each
  * watch's state is written to a new state directory at once, and taken
  * from the old one. */
 static void
-settle_settings(struct daemon *d, const struct config *cf)
+settle_settings(struct daemon *d, const struct config *cf,
+    struct statedir *to)
 {
-	char *old;
+	struct statedir old;
 	int i;
 
 	if (!same_string(cf->control, d->control) ||
@@ -603,19 +638,19 @@ settle_settings(struct daemon *d, const struct config *cf)
 		daemon_settings(d, cf->control, cf->control_group,
 		    d->move_control, d->control_arg);
 	}
-	if (same_string(cf->state_dir, d->state_dir) || cf->state_dir == NULL)
+	if (to->fd == -1)
 		return;
-	old = d->state_dir;
-	if ((d->state_dir = strdup(cf->state_dir)) == NULL)
-		fatal("strdup");
-	log_info("CORE: state kept in %s from now on", d->state_dir);
+	old = d->sd;
+	d->sd = *to;
+	log_info("CORE: state kept in %s from now on", d->sd.path);
 	for (i = 0; i < d->nslots; i++)
 		if (d->slots[i].w != NULL) {
 			persist(d->slots[i].w, d);
 			watch_sessions_persist(d->slots[i].w);
-			forget_state(old, d->slots[i].w);
+			if (old.fd != -1)
+				forget_state(&old, d->slots[i].w);
 		}
-	free(old);
+	statefile_dir_close(&old);
 }
 
 /* cause: what asked (SIGHUP, control); false, and why, when the file is
@@ -624,6 +659,7 @@ static bool
 reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 {
 	struct config cf = { 0 };
+	struct statedir to;
 	struct plan p;
 	const struct watch_conf **confs = NULL;
 	struct watch **made = NULL, **running = NULL;
@@ -663,10 +699,10 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 	if ((made = calloc((size_t)p.n + 1, sizeof *made)) == NULL)
 		fatal("calloc");
 	if (!open_planned(d, &p, made, err, sizeof err) ||
-	    !move_settings(d, &cf, err, sizeof err))
+	    !move_settings(d, &cf, &to, err, sizeof err))
 		goto refuse;
 	apply(d, &p, made, running, at);
-	settle_settings(d, &cf);
+	settle_settings(d, &cf, &to);
 	log_info("CORE: %s reloaded: %d watch%s kept, %d tuned in place, "
 	    "%d changed, %d added, %d removed", d->config_file, p.kept,
 	    p.kept == 1 ? "" : "es", p.tuned, p.changed, p.added, p.removed);
@@ -674,10 +710,11 @@ reload(struct daemon *d, const char *cause, char *why, size_t whylen)
 		log_warnx("CORE: %s has no [watch NAME] section: nothing is "
 		    "watched", d->config_file);
 	timer_set(&d->reap, now_ns());
-	privsep_reloaded();	/* --user: the monitor reads the file too */
+	privsep_reloaded(true);	/* the monitor's copy of hooks follows */
 	ok = true;
 	goto out_free;
 refuse:
+	privsep_reloaded(false);
 	for (i = 0; i < p.n; i++)
 		if (made[i] != NULL)
 			watch_free(made[i]);
@@ -871,17 +908,19 @@ running_keep_bit(const char *name)
 }
 
 struct daemon *
-daemon_new(const char *config_file, const char *state_dir,
+daemon_new(const char *config_file, const struct statedir *sd,
     const struct config_checks *checks)
 {
 	struct daemon *d;
 
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		fatal("calloc");
-	if ((config_file != NULL &&
-	    (d->config_file = strdup(config_file)) == NULL) ||
-	    (state_dir != NULL && (d->state_dir = strdup(state_dir)) == NULL))
+	if (config_file != NULL &&
+	    (d->config_file = strdup(config_file)) == NULL)
 		fatal("strdup");
+	d->sd.fd = -1;
+	if (sd != NULL)
+		d->sd = *sd;
 	d->checks = *checks;
 	d->checks.keep_bit = running_keep_bit;
 	d->state_gid = (gid_t)-1;
@@ -889,8 +928,8 @@ daemon_new(const char *config_file, const char *state_dir,
 	return d;
 }
 
-/* jail: into the worker's jail (--user), after the sockets are open and
- * the watches taken over, before the first packet; NULL: none */
+/* jail: into the worker's jail (privsep), once the sockets are open,
+ * before the watches are taken over and the first packet; NULL: none */
 int
 daemon_run(struct daemon *d, int (*jail)(char *err, size_t))
 {
@@ -906,6 +945,10 @@ daemon_run(struct daemon *d, int (*jail)(char *err, size_t))
 	 * waited for with the rest of its group */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("CORE: prctl(PR_SET_CHILD_SUBREAPER)");
+	/* the state files are read in the jail: what a worker wrote is
+	 * never parsed by root */
+	if (jail != NULL && jail(err, sizeof err) == -1)
+		fatalx("CORE: %s", err);
 	if (nft_rules_used)	/* every --match watch in one transaction */
 		nft_rules_begin();
 	for (i = 0; i < d->nslots; i++) {
@@ -917,8 +960,6 @@ daemon_run(struct daemon *d, int (*jail)(char *err, size_t))
 		fatalx("%s", err);
 	for (i = 0; i < d->nslots; i++)
 		adopt_sessions(d, d->slots[i].w);
-	if (jail != NULL && jail(err, sizeof err) == -1)
-		fatalx("CORE: %s", err);
 	status_words(d, d->status, sizeof d->status);
 	notify("READY=1\nMAINPID=%d\nSTATUS=%s", (int)privsep_main_pid(),
 	    d->status);
@@ -945,7 +986,7 @@ daemon_free(struct daemon *d)
 	timer_stop(&d->reap);
 	free(d->slots);
 	free(d->config_file);
-	free(d->state_dir);
+	statefile_dir_close(&d->sd);
 	free(d->control);
 	free(d->control_group);
 	free(d);

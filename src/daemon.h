@@ -10,6 +10,8 @@
 #include "fsm.h"
 #include "hook.h"
 
+struct statedir;
+
 struct config_checks;
 struct daemon;
 struct watch;
@@ -24,7 +26,7 @@ struct daemon_event {
 	struct hook_result	 result;	/* how it ended, how long */
 };
 
-struct daemon	*daemon_new(const char *config_file, const char *state_dir,
+struct daemon	*daemon_new(const char *config_file, const struct statedir *,
 		    const struct config_checks *);
 int		 daemon_add(struct daemon *, struct watch_conf *, char *err,
 		    size_t);

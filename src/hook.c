@@ -291,9 +291,10 @@ close_listed(int lowfd)
 }
 
 /* close_range is Linux 5.9, and a seccomp filter may refuse it; without
- * /proc either, every fd the limit allows is closed one by one. */
-static int
-close_from(int lowfd)
+ * /proc either, every fd the limit allows is closed one by one (the
+ * child's, and the monitor's at the split) */
+int
+hook_close_from(int lowfd)
 {
 	struct rlimit rl;
 	int fd;
@@ -328,7 +329,7 @@ child(const char *path, char *const argv[], char *const envp[], int out,
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1 || setpgid(0, 0) == -1 ||
 	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1 ||
-	    close_from(3) == -1)
+	    hook_close_from(3) == -1)
 		goto fail;
 	execve(path, argv, envp);
 fail:

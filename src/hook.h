@@ -57,5 +57,6 @@ void	hook_reap(void);
 void	hook_on_other_end(void (*)(const siginfo_t *));
 bool	hook_result_ok(const struct hook_result *);
 bool	hook_check(const char *what, const char *path, char *err, size_t len);
+int	hook_close_from(int lowfd);
 
 #endif

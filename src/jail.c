@@ -117,10 +117,10 @@ jail_current(void)
 }
 
 static int
-caps_set(void)
+caps_set(uint32_t kept)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = { { KEPT, KEPT, 0 },
+	struct __user_cap_data_struct d[2] = { { kept, kept, 0 },
 	    { 0, 0, 0 } };
 
 	return (int)syscall(SYS_capset, &h, d);
@@ -258,7 +258,7 @@ landlock_enter(const struct jail *j, char *err, size_t len)
 	struct ruleset4 rs = { .handled_access_fs = FS_WRITES };
 	struct landlock_path_beneath_attr below = { 0 };
 	long abi;
-	int fd, dir = -1;
+	int fd;
 
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
@@ -276,25 +276,16 @@ landlock_enter(const struct jail *j, char *err, size_t len)
 		    strerror(errno));
 		return -1;
 	}
-	if (j->write_dir != NULL) {
-		if ((dir = open(j->write_dir, O_PATH | O_DIRECTORY |
-		    O_CLOEXEC)) == -1) {
-			snprintf(err, len, "jail: landlock: `%s': %s",
-			    j->write_dir, strerror(errno));
-			close(fd);
-			return -1;
-		}
+	if (j->write_dir != -1) {
 		below.allowed_access = rs.handled_access_fs;
-		below.parent_fd = dir;
+		below.parent_fd = j->write_dir;
 		if (syscall(SYS_landlock_add_rule, fd,
 		    LANDLOCK_RULE_PATH_BENEATH, &below, 0) == -1) {
 			snprintf(err, len, "jail: landlock_add_rule: %s",
 			    strerror(errno));
-			close(dir);
 			close(fd);
 			return -1;
 		}
-		close(dir);
 	}
 	if (syscall(SYS_landlock_restrict_self, fd, 0) == -1) {
 		snprintf(err, len, "jail: landlock_restrict_self: %s",
@@ -311,6 +302,7 @@ int
 jail_enter(struct jail *j, char *err, size_t len)
 {
 	struct rlimit none = { 0, 0 };
+	uint32_t kept = j->no_caps ? 0 : KEPT;
 	const char *step;
 	int cap;
 
@@ -318,7 +310,7 @@ jail_enter(struct jail *j, char *err, size_t len)
 		return -1;
 	/* while root: the bounding set of the two */
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (!(cap < 32 && (KEPT & 1u << cap)) && prctl(PR_CAPBSET_DROP,
+		if (!(cap < 32 && (kept & 1u << cap)) && prctl(PR_CAPBSET_DROP,
 		    cap, 0, 0, 0) == -1 && errno != EINVAL) {
 			step = "prctl(PR_CAPBSET_DROP)";
 			goto fail;
@@ -341,7 +333,7 @@ jail_enter(struct jail *j, char *err, size_t len)
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
 		goto fail;
 	step = "capset";
-	if (caps_set() == -1)
+	if (caps_set(kept) == -1)
 		goto fail;
 	step = "prctl(PR_CAP_AMBIENT)";
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&

@@ -13,7 +13,9 @@ struct jail {
 	char		 user[64];
 	uid_t		 uid;
 	gid_t		 gid;
-	const char	*write_dir;	/* the state directory, or NULL */
+	int		 write_dir;	/* the state directory's fd, or -1 */
+	bool		 no_caps;	/* -r: not even the worker's two */
+	bool		 fallback;	/* JAIL_FALLBACK_USER, for the default */
 	int		 landlock;	/* its ABI once jailed; 0: none */
 };
 

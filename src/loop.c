@@ -268,6 +268,15 @@ loop_init(void)
 	return io_add(&timer_io, EPOLLIN);
 }
 
+/* A process forked from the daemon's to do something else (privsep's
+ * monitor): the timers it inherited are the daemon's, not its own. */
+void
+timers_forget(void)
+{
+	while (nheap > 0)
+		heap[--nheap]->armed = false;
+}
+
 void
 loop_quit(int status)
 {

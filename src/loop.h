@@ -28,6 +28,7 @@ int64_t	ns_after(int64_t t, uint64_t seconds);
 struct timespec ns_to_timespec(int64_t ns, int64_t sec_max);
 
 int	loop_init(void);
+void	timers_forget(void);
 int	io_add(struct io *, uint32_t events);
 int	io_mod(struct io *, uint32_t events);
 void	io_del(struct io *);

@@ -4,10 +4,13 @@
  * socket); each datagram is newline-separated VARIABLE=value lines:
  * READY=1 once the sensors are open, STATUS=... on each transition,
  * STOPPING=1 on the way out. See sd_notify(3). The variable is removed
- * from our environment, so hooks cannot speak for us.
+ * from our environment, so hooks cannot speak for us. The socket is
+ * connected at start-up, as root: the jailed worker (privsep.c), which
+ * tells systemd of its watches, may not reach the path.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 static int fd = -1;
 static struct sockaddr_un addr;
 static socklen_t addrlen;
+static bool connected;
 
 void
 notify_init(void)
@@ -39,6 +43,8 @@ notify_init(void)
 	addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
 	    (path[0] == '/'));
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	connected = fd != -1 && connect(fd, (struct sockaddr *)&addr,
+	    addrlen) == 0;
 out:
 	unsetenv("NOTIFY_SOCKET");
 }
@@ -59,8 +65,11 @@ notify(const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof msg)
 		n = sizeof msg - 1;
-	(void)sendto(fd, msg, (size_t)n, MSG_NOSIGNAL,
-	    (struct sockaddr *)&addr, addrlen);
+	if (connected)
+		(void)send(fd, msg, (size_t)n, MSG_NOSIGNAL);
+	else
+		(void)sendto(fd, msg, (size_t)n, MSG_NOSIGNAL,
+		    (struct sockaddr *)&addr, addrlen);
 }
 
 void

@@ -25,6 +25,15 @@
  *    the hook's process exists (what hook_start returns), its end comes
  *    later. If the monitor goes, the worker exits (PR_SET_PDEATHSIG, and
  *    the end of the pair).
+ *
+ * A reload is the worker's (it opens the new watches' sockets with the
+ * two capabilities it keeps), from files the monitor reads: the worker
+ * asks (`config'), the monitor reads the configuration as root, checks
+ * what only root may see (the hooks, the state directory), makes the
+ * control socket a change asks for, and hands the files' bytes over in
+ * a memfd (and the socket beside it). The worker parses those bytes, the
+ * same the monitor keeps, and says whether it took them (`reloaded':
+ * the monitor's copy of hooks follows) or not (`kept').
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,13 +41,16 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +66,7 @@
 #define RESTART_MAX_S	60
 #define RESTART_CALM_S	60	/* a worker that lived this long: no back-off */
 #define START_WAIT_MS	5000	/* for the monitor's answer to a run */
+#define CONFIG_WAIT_MS	60000	/* ... to `config' (interfaces, filters) */
 #define REFUSALS_SAID	10	/* refused requests logged a minute */
 #define RESTART_ENV	"TUNINETD_RESTARTS"
 #define HOOKS_MAX	4096	/* hooks the monitor runs at once */
@@ -96,9 +109,12 @@ struct mwatch {
 	unsigned	 timeout;
 };
 
+/* a watch's hook, kept once its run has ended and run again for the
+ * watch (as the worker's would be): the pipes children of its runs
+ * still hold are read, and closed past a few, as without separation */
 struct mhook {
 	struct hook	 h;
-	unsigned	 id;
+	unsigned	 id;		/* the run under way's; 0: none */
 	struct mhook	*next;
 };
 
@@ -108,8 +124,8 @@ static struct {
 	int		 nw;
 	pid_t		 worker;
 	struct io	 io;
-	struct mhook	*hooks;
-	int		 nhooks;
+	struct mhook	*hooks;		/* run, running or not */
+	int		 nhooks;	/* running */
 	bool		 exiting;
 	int		 status;
 	int		 restarts;
@@ -118,6 +134,12 @@ static struct {
 	char		 self[PATH_MAX], cwd[PATH_MAX];
 	int64_t		 said_at;
 	unsigned	 said, unsaid;
+	/* a reload under way: the files as read, until the worker says */
+	struct config	 next;
+	bool		 have_next;
+	char		*control;	/* the control socket's path, or NULL */
+	char		*group;		/* ... and its control-group */
+	char		*made;		/* one the reload made, or NULL */
 } m;
 
 static void
@@ -166,29 +188,6 @@ privsep_table(const struct watch_conf *list)
 	}
 }
 
-/* a reload the worker made: the file read again, as root */
-static void
-table_reload(void)
-{
-	struct config_checks checks = { 0 };
-	struct config_errors errs;
-	struct config cf = { 0 };
-
-	if (m.pc->config_file == NULL)
-		return;
-	if (!config_load(m.pc->config_file, &cf, &checks, &errs)) {
-		log_warnx("CORE: monitor: `%s' read again after the worker's "
-		    "reload: refused; its hooks stay as they were",
-		    m.pc->config_file);
-		config_errors_free(&errs);
-		config_free(&cf);
-		return;
-	}
-	config_errors_free(&errs);
-	privsep_table(cf.watches);
-	config_free(&cf);
-}
-
 /* a refusal, logged at most REFUSALS_SAID times a minute */
 static void
 say(const char *why)
@@ -232,19 +231,36 @@ send_msg(int fd, const char *fmt, ...)
 static void
 mhook_done(struct hook *h)
 {
-	struct mhook *mh = h->arg, **pp;
+	struct mhook *mh = h->arg;
 	const struct hook_result *r = &h->result;
 
 	send_msg(m.io.fd, "done %u %d %d %lld %lld", mh->id, r->code,
 	    r->status, (long long)r->started, (long long)r->ended);
-	for (pp = &m.hooks; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == mh) {
-			*pp = mh->next;
-			m.nhooks--;
+	mh->id = 0;
+	m.nhooks--;
+}
+
+/* a hook of the watch's command not running, or a new one */
+static struct mhook *
+idle_hook(const struct mwatch *w)
+{
+	const char *tag = strcmp(w->name, "-") != 0 ? w->name : NULL;
+	struct mhook *mh;
+
+	for (mh = m.hooks; mh != NULL; mh = mh->next)
+		if (mh->id == 0 && strcmp(mh->h.path, w->hook) == 0 &&
+		    (tag == NULL ? mh->h.tag == NULL : mh->h.tag != NULL &&
+		    strcmp(mh->h.tag, tag) == 0))
 			break;
-		}
-	hook_free(&mh->h);
-	free(mh);
+	if (mh == NULL) {
+		if ((mh = calloc(1, sizeof *mh)) == NULL)
+			fatal("calloc");
+		hook_init(&mh->h, tag, w->hook, w->timeout, mhook_done, mh);
+		mh->next = m.hooks;
+		m.hooks = mh;
+	}
+	hook_set_timeout(&mh->h, w->timeout);
+	return mh;
 }
 
 static void
@@ -270,30 +286,195 @@ run(const struct privsep_request *rq)
 		    HOOKS_MAX);
 		return;
 	}
-	if ((mh = calloc(1, sizeof *mh)) == NULL ||
-	    env_init(&e, environ) == -1)
-		fatal("calloc");
-	mh->id = rq->id;
-	hook_init(&mh->h, strcmp(w->name, "-") != 0 ? w->name : NULL, w->hook,
-	    w->timeout, mhook_done, mh);
+	if (env_init(&e, environ) == -1)
+		fatal("env_init");
+	mh = idle_hook(w);
 	for (i = 0; i < rq->nenv; i++) {
 		eq = strchr(rq->env[i], '=');
 		*eq = '\0';
 		env_set(&e, rq->env[i], "%s", eq + 1);
 		*eq = '=';
 	}
-	if (hook_start(&mh->h, rq->event, &e) == -1) {
+	/* the hook keeps the word, for its end's log line: not rq's */
+	if (hook_start(&mh->h, strcmp(rq->event, "start") == 0 ? "start" :
+	    "stop", &e) == -1)
 		send_msg(m.io.fd, "started %u 0 %s", rq->id, mh->h.result.why);
-		hook_free(&mh->h);
-		free(mh);
-	} else {
-		mh->next = m.hooks;
-		m.hooks = mh;
+	else {
+		mh->id = rq->id;
 		m.nhooks++;
 		send_msg(m.io.fd, "started %u 1 %lld", rq->id,
 		    (long long)mh->h.result.started);
 	}
 	env_free(&e);
+}
+
+/* a reply with descriptors beside it */
+static void
+send_fds(const char *msg, const int *fds, int n)
+{
+	union {
+		char		 buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr	 align;
+	} c;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg,
+	    .iov_len = strlen(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (n > 0) {
+		memset(&c, 0, sizeof c);
+		mh.msg_control = c.buf;
+		mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)n * sizeof(int));
+	}
+	if (sendmsg(m.io.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == -1 &&
+	    errno != EPIPE && errno != ECONNRESET)
+		log_warn("CORE: monitor: to the worker, `%s' lost", msg);
+}
+
+/* len bytes of text, in a memfd of their own; -1 if none could be made */
+static int
+memfd_of(const char *name, const char *text, size_t len)
+{
+	int fd;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) == -1)
+		return -1;
+	if (len > 0 && write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* the files, each as "PATHLEN TEXTLEN\n" PATH TEXT */
+static int
+memfd_of_files(const struct config_files *files)
+{
+	char *buf;
+	size_t len, i;
+	FILE *f;
+	int fd;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return -1;
+	for (i = 0; i < files->n; i++) {
+		fprintf(f, "%zu %zu\n%s", strlen(files->f[i].path),
+		    files->f[i].len, files->f[i].path);
+		fwrite(files->f[i].text, 1, files->f[i].len, f);
+	}
+	if (fclose(f) != 0)
+		return -1;
+	fd = memfd_of("tuninetd-config", buf, len);
+	free(buf);
+	return fd;
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* the reload under way is over: taken (its hooks are the monitor's
+ * copy, its control socket the one), or not (a socket it made goes) */
+static void
+next_done(bool taken)
+{
+	char err[1024];
+
+	if (!m.have_next)
+		return;
+	if (taken) {
+		privsep_table(m.next.watches);
+		if (!same(m.next.control, m.control) && m.control != NULL)
+			(void)unlink(m.control);
+		else if (m.control != NULL && !same(m.next.control_group,
+		    m.group) && m.pc->control_regroup(m.control,
+		    m.next.control_group, err, sizeof err) == -1)
+			log_warnx("CORE: monitor: %s", err);
+		free(m.control);
+		free(m.group);
+		m.control = m.next.control;
+		m.group = m.next.control_group;
+		m.next.control = m.next.control_group = NULL;
+	} else if (m.made != NULL)
+		(void)unlink(m.made);
+	free(m.made);
+	m.made = NULL;
+	config_free(&m.next);
+	m.have_next = false;
+}
+
+/* "config": the files read again, checked as root, and handed over
+ * ("config ok", the files' memfd, and a new control socket if the
+ * reload moves it), or why not ("config refused N", N errors' text in
+ * the memfd); what the worker cannot be given stays as it is: its user,
+ * its state directory (the jail's) */
+static void
+config_request(void)
+{
+	struct config_checks checks = *m.pc->checks;
+	struct config_files files = { 0 };
+	struct config_errors errs;
+	const struct config *cf = &m.next;
+	char err[1024], msg[64];
+	int fds[2] = { -1, -1 };
+
+	next_done(false);
+	err[0] = '\0';
+	checks.keep_bit = NULL;	/* the worker's to say */
+	checks.user = NULL;	/* a lookup, not the start-up's choice */
+	memset(&m.next, 0, sizeof m.next);
+	if (!config_read(m.pc->config_file, &m.next, &checks, &errs,
+	    &files)) {
+		fds[0] = memfd_of("tuninetd-errors", errs.text, errs.len);
+		snprintf(msg, sizeof msg, "config refused %d", errs.n);
+		config_errors_free(&errs);
+		config_free(&m.next);
+		goto send;
+	}
+	config_errors_free(&errs);
+	m.have_next = true;
+	if (cf->user != NULL && !same(cf->user, m.pc->user))
+		snprintf(err, sizeof err, "user: `%s': the worker runs as `%s'; "
+		    "a restart of the daemon changes it", cf->user != NULL ?
+		    cf->user : "(the default)", m.pc->user != NULL ?
+		    m.pc->user : "(the default)");
+	else if (!same(cf->state_dir, m.pc->state_dir))
+		snprintf(err, sizeof err, "state-dir: `%s': the worker's jail "
+		    "writes in `%s' only; a restart of the daemon moves it",
+		    cf->state_dir != NULL ? cf->state_dir : "(none)",
+		    m.pc->state_dir != NULL ? m.pc->state_dir : "(none)");
+	else if (!same(cf->control, m.control) && cf->control != NULL &&
+	    m.pc->control_listen(cf->control, cf->control_group, &fds[1],
+	    err, sizeof err) == 0 && (m.made = strdup(cf->control)) == NULL)
+		fatal("strdup");
+	if (err[0] != '\0') {
+		fds[0] = memfd_of("tuninetd-errors", err, strlen(err));
+		snprintf(msg, sizeof msg, "config refused 1");
+	} else {
+		fds[0] = memfd_of_files(&files);
+		snprintf(msg, sizeof msg, "config ok");
+	}
+send:
+	config_files_free(&files);
+	if (fds[0] == -1) {
+		log_warn("CORE: monitor: memfd_create");
+		snprintf(msg, sizeof msg, "config lost");
+	}
+	/* the worker takes nothing but the files: no copy waits for it */
+	if (strcmp(msg, "config ok") != 0)
+		next_done(false);
+	send_fds(msg, fds, fds[0] == -1 ? 0 : fds[1] == -1 ? 1 : 2);
+	if (fds[0] != -1)
+		close(fds[0]);
+	if (fds[1] != -1)
+		close(fds[1]);
 }
 
 static void
@@ -316,14 +497,18 @@ request(char *buf, size_t len)
 		break;
 	case PRIVSEP_TIMEOUT:
 		for (mh = m.hooks; mh != NULL; mh = mh->next)
-			if (mh->id == rq.id)
+			if (mh->id != 0 && mh->id == rq.id)
 				hook_set_timeout(&mh->h, rq.seconds);
 		break;
 	case PRIVSEP_KILL:
 		hook_kill_all();
 		break;
+	case PRIVSEP_CONFIG:
+		config_request();
+		break;
 	case PRIVSEP_RELOADED:
-		table_reload();
+	case PRIVSEP_KEPT:
+		next_done(rq.kind == PRIVSEP_RELOADED);
 		break;
 	case PRIVSEP_NONE:
 		break;
@@ -364,6 +549,7 @@ worker_ended(const siginfo_t *si)
 	if (m.worker == 0 || si->si_pid != m.worker)
 		return;		/* what a hook left behind */
 	m.worker = 0;
+	next_done(false);
 	if (si->si_code == CLD_EXITED && (m.exiting || si->si_status == 0)) {
 		m.status = si->si_status;
 		loop_quit(si->si_status);
@@ -401,14 +587,14 @@ start_again(struct timer *t)
 {
 	char n[16];
 
-	if (m.hooks != NULL) {
+	if (m.nhooks > 0) {
 		timer_set(t, now_ns() + NSEC_PER_SEC / 10);
 		return;
 	}
 	snprintf(n, sizeof n, "%d", m.restarts);
 	setenv(RESTART_ENV, n, 1);
-	if (m.pc->cleanup != NULL)
-		m.pc->cleanup(m.pc->arg, false);
+	if (m.control != NULL)	/* the worker could not */
+		(void)unlink(m.control);
 	/* the file read at start (an upgrade may have replaced it since),
 	 * by its name, so that the process keeps it; from the directory the
 	 * daemon started in (-d left /): relative paths as given */
@@ -451,6 +637,10 @@ monitor(int fd, pid_t worker, const struct privsep_conf *pc)
 
 	m.pc = pc;
 	m.worker = worker;
+	if ((pc->control != NULL && (m.control = strdup(pc->control)) ==
+	    NULL) || (pc->control_group != NULL &&
+	    (m.group = strdup(pc->control_group)) == NULL))
+		fatal("strdup");
 	m.since = now_ns();
 	m.restarts = pc->restarts;
 	/* nothing of the worker's stays here: its sockets are its own */
@@ -460,10 +650,11 @@ monitor(int fd, pid_t worker, const struct privsep_conf *pc)
 		fd = 3;
 	}
 	closelog();
-	if (close_range(4, ~0U, 0) == -1)
+	if (hook_close_from(4) == -1)
 		fatal("close_range");
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	log_init("tuninetd", pc->daemonized);
+	timers_forget();
 	if (loop_init() == -1)
 		fatal("event loop");
 	if (loop_signals((const int[]){ SIGHUP, SIGUSR1, SIGTERM, SIGINT,
@@ -478,8 +669,10 @@ monitor(int fd, pid_t worker, const struct privsep_conf *pc)
 	/* the worker may have ended before the signalfd: look once */
 	on_signal(SIGCHLD);
 	status = loop_run();
+	if (m.control != NULL)
+		(void)unlink(m.control);
 	if (m.pc->cleanup != NULL)
-		m.pc->cleanup(m.pc->arg, true);
+		m.pc->cleanup(m.pc->arg);
 	exit(status);
 }
 
@@ -541,9 +734,11 @@ static struct hook forgotten;	/* a run whose end no one waits for */
  * not inside the start (whose caller is a state machine mid-step) */
 static char (*later)[64];
 static unsigned nlater, roomlater;
-static struct timer later_timer;
+static void	tell_later(struct timer *);
+static struct timer later_timer = { .cb = tell_later };
 static unsigned nruns;
 static struct io chan_io;
+static int control_fd = -1;	/* the reload's new control socket */
 
 static void
 monitor_gone(void)
@@ -596,15 +791,20 @@ done(const char *msg)
 	h->done(h);
 }
 
+/* the ends kept, told in order; a start one of them makes may keep
+ * more, told at the next turn */
 static void
 tell_later(struct timer *t)
 {
+	char (*told)[64] = later;
 	unsigned i, n = nlater;
 
 	(void)t;
-	nlater = 0;
+	later = NULL;
+	nlater = roomlater = 0;
 	for (i = 0; i < n; i++)
-		done(later[i]);
+		done(told[i]);
+	free(told);
 }
 
 static void
@@ -614,8 +814,8 @@ keep_for_later(const char *msg)
 	    roomlater = roomlater * 2 + 16, sizeof *later)) == NULL)
 		fatal("reallocarray");
 	snprintf(later[nlater++], sizeof later[0], "%s", msg);
-	later_timer = (struct timer){ .cb = tell_later };
-	timer_set(&later_timer, now_ns());
+	if (!later_timer.armed)
+		timer_set(&later_timer, now_ns());
 }
 
 static void
@@ -664,16 +864,64 @@ ask(const char *buf, size_t len)
 		monitor_gone();
 }
 
+/* The monitor's answer that begins with word, into reply, with up to two
+ * descriptors (fds, or NULL: none wanted; -1 where none came); the ends
+ * of hooks heard meanwhile are told later, in order. */
+static void
+await(const char *word, int ms, char *reply, size_t len, int *fds)
+{
+	union {
+		char		 buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr	 align;
+	} c;
+	struct pollfd pfd = { .fd = chan, .events = POLLIN };
+	struct iovec iov = { .iov_base = reply, .iov_len = len - 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+	size_t k;
+
+	for (;;) {
+		if (poll(&pfd, 1, ms) <= 0)
+			fatalx("CORE: the monitor did not answer `%.*s'",
+			    (int)strcspn(word, " "), word);
+		mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
+		    .msg_control = c.buf, .msg_controllen = sizeof c.buf };
+		if ((n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC)) <= 0)
+			monitor_gone();
+		reply[n] = '\0';
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) /
+			    sizeof(int); k++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(cm) + k * sizeof fd,
+				    sizeof fd);
+				if (fds != NULL && k < 2)
+					fds[k] = fd;
+				else
+					close(fd);
+			}
+		}
+		if (strncmp(reply, "done ", 5) == 0)
+			keep_for_later(reply);
+		else if (strncmp(reply, word, strlen(word)) == 0)
+			return;
+	}
+}
+
 /* hook_start's, in the worker: the monitor runs it; 0 once it runs, -1
  * with the result's why if it could not */
 int
 privsep_hook_start(struct hook *h, const char *event, const struct env *env)
 {
 	char buf[PRIVSEP_MSG_MAX], reply[1024], *sp;
-	struct pollfd pfd = { .fd = chan, .events = POLLIN };
 	unsigned id, got;
 	size_t i, o;
-	ssize_t n;
 	int ok;
 
 	h->result = (struct hook_result){ .started = now_ns() };
@@ -694,18 +942,8 @@ privsep_hook_start(struct hook *h, const char *event, const struct env *env)
 		return -1;
 	}
 	ask(buf, o);
-	/* the answer to this run; the ends of others meanwhile are heard
-	 * in order */
 	for (;;) {
-		if (poll(&pfd, 1, START_WAIT_MS) <= 0)
-			fatalx("CORE: the monitor did not answer a run");
-		if ((n = recv(chan, reply, sizeof reply - 1, 0)) <= 0)
-			monitor_gone();
-		reply[n] = '\0';
-		if (strncmp(reply, "done ", 5) == 0) {
-			keep_for_later(reply);
-			continue;
-		}
+		await("started ", START_WAIT_MS, reply, sizeof reply, NULL);
 		if (sscanf(reply, "started %u %d", &got, &ok) == 2 && got == id)
 			break;
 	}
@@ -761,9 +999,126 @@ privsep_hook_kill_all(void)
 	return n;
 }
 
+/* the reload is over: taken or not */
 void
-privsep_reloaded(void)
+privsep_reloaded(bool taken)
 {
-	if (privsep_worker())
+	if (!privsep_worker())
+		return;
+	if (control_fd != -1)
+		close(control_fd);
+	control_fd = -1;
+	if (taken)
 		ask("reloaded", 8);
+	else
+		ask("kept", 4);
+}
+
+/* the control socket the monitor made for the reload under way, or -1
+ * (the socket stays, another group, or none) */
+int
+privsep_control_fd(void)
+{
+	int fd = control_fd;
+
+	control_fd = -1;
+	return fd;
+}
+
+/* a decimal number at *p, below end, up to the byte stop; false if
+ * there is none */
+static bool
+size_at(const char **p, const char *end, char stop, size_t *v)
+{
+	const char *s = *p;
+
+	for (*v = 0; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (*v > (SIZE_MAX - 9) / 10)
+			return false;
+		*v = *v * 10 + (size_t)(*s - '0');
+	}
+	if (s == *p || s == end || *s != stop)
+		return false;
+	*p = s + 1;
+	return true;
+}
+
+/* The bundle of files (memfd_of_files) into files; false if it is not
+ * one. The monitor's, but read as what it is: lengths checked. */
+static bool
+unpack(int fd, struct config_files *files)
+{
+	struct config_file *f;
+	struct stat st;
+	size_t plen, tlen;
+	const char *p, *at, *end;
+
+	if (fstat(fd, &st) == -1 || st.st_size == 0)
+		return false;
+	if ((p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+	    0)) == MAP_FAILED)
+		return false;
+	end = p + st.st_size;
+	for (at = p; at < end;) {
+		if (!size_at(&at, end, ' ', &plen) ||
+		    !size_at(&at, end, '\n', &tlen) ||
+		    plen > (size_t)(end - at) || tlen > (size_t)(end - at) - plen)
+			break;
+		if ((files->f = reallocarray(files->f, files->n + 1,
+		    sizeof *files->f)) == NULL)
+			fatal("reallocarray");
+		f = &files->f[files->n++];
+		if ((f->path = strndup(at, plen)) == NULL ||
+		    (f->text = malloc(tlen + 1)) == NULL)
+			fatal("malloc");
+		memcpy(f->text, at + plen, tlen);
+		f->text[tlen] = '\0';
+		f->len = tlen;
+		at += plen + tlen;
+	}
+	munmap((void *)(uintptr_t)p, (size_t)st.st_size);
+	return at == end;
+}
+
+/* A reload's files, read by the monitor: true with files; false with
+ * errs (the monitor's refusal, or that it could not be asked). */
+bool
+privsep_config(struct config_files *files, struct config_errors *errs)
+{
+	char reply[256];
+	int fds[2] = { -1, -1 }, nerr = 0;
+	struct stat st;
+
+	memset(errs, 0, sizeof *errs);
+	ask("config", 6);
+	await("config ", CONFIG_WAIT_MS, reply, sizeof reply, fds);
+	if (strcmp(reply, "config ok") == 0 && fds[0] != -1 &&
+	    unpack(fds[0], files)) {
+		close(fds[0]);
+		control_fd = fds[1];
+		return true;
+	}
+	if (fds[1] != -1)
+		close(fds[1]);
+	if (strcmp(reply, "config ok") == 0)	/* its copy waits: not taken */
+		ask("kept", 4);
+	if (sscanf(reply, "config refused %d", &nerr) == 1 && fds[0] != -1 &&
+	    fstat(fds[0], &st) == 0 && st.st_size < 1 << 20 &&
+	    (errs->text = calloc(1, (size_t)st.st_size + 1)) != NULL &&
+	    pread(fds[0], errs->text, (size_t)st.st_size, 0) ==
+	    st.st_size) {
+		errs->len = (size_t)st.st_size;
+		errs->n = nerr;
+	} else {
+		free(errs->text);
+		if ((errs->text = strdup("the monitor did not hand the files "
+		    "over")) == NULL)
+			fatal("strdup");
+		errs->len = strlen(errs->text);
+		errs->n = 1;
+	}
+	if (fds[0] != -1)
+		close(fds[0]);
+	config_files_free(files);
+	return false;
 }

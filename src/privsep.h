@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct config_checks;
+struct config_errors;
+struct config_files;
 struct env;
 struct hook;
 struct watch_conf;
@@ -16,14 +19,25 @@ struct watch_conf;
 #define PRIVSEP_PID	INT_MAX
 
 struct privsep_conf {
-	const char	*config_file;		/* read again after a reload */
+	const char	*config_file;		/* read again for a reload */
+	const struct config_checks *checks;	/* ... and checked so */
+	const char	*control;		/* the socket, or NULL */
+	const char	*control_group;
+	const char	*state_dir;		/* or NULL */
+	const char	*user;			/* as configured, or NULL */
 	char *const	*argv;			/* to start again */
 	const char	*cwd;			/* where it started, or NULL */
 	bool		 daemonized;
 	int		 restarts;		/* privsep_restarts() */
-	/* the monitor's end (final) or a start again (not): the files of
-	 * the worker's that it cannot remove */
-	void		(*cleanup)(void *arg, bool final);
+	/* a reload's control socket: a new one (0 and its fd, or -1 and
+	 * err), or the same with another group (-1 and err if it cannot
+	 * be) */
+	int		(*control_listen)(const char *path, const char *group,
+			    int *fd, char *err, size_t);
+	int		(*control_regroup)(const char *path, const char *group,
+			    char *err, size_t);
+	/* the monitor's end: what it removes that the worker cannot */
+	void		(*cleanup)(void *arg);
 	void		*arg;
 };
 
@@ -39,6 +53,8 @@ int	privsep_hook_start(struct hook *, const char *event,
 void	privsep_hook_forget(struct hook *);
 void	privsep_hook_timeout(struct hook *, unsigned seconds);
 int	privsep_hook_kill_all(void);
-void	privsep_reloaded(void);
+bool	privsep_config(struct config_files *, struct config_errors *);
+int	privsep_control_fd(void);
+void	privsep_reloaded(bool taken);
 
 #endif

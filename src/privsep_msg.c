@@ -6,7 +6,9 @@
  *	run ID EVENT WATCH\n[NAME=VALUE\n]...
  *	timeout ID SECONDS
  *	kill
+ *	config
  *	reloaded
+ *	kept
  *
  * ID is the worker's number for a run (1 to PRIVSEP_ID_MAX), EVENT start
  * or stop, WATCH a watch's name (`-': the command line's). The NAMEs are
@@ -16,6 +18,9 @@
  * worker never sends a path, an argv or an environment of its own: the
  * monitor takes the watch's command and timeout from its own copy of the
  * configuration, and the rest of the environment from its own.
+ * `config' asks for the configuration files, read again (a reload);
+ * `reloaded' and `kept' say whether the worker took them or kept what
+ * it ran (the monitor's copy follows).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +38,15 @@ static const char *const names[] = {
 	"TUNINETD_NFT_SET", "TUNINETD_SRC", "TUNINETD_DST", "TUNINETD_PROTO",
 	"TUNINETD_SPORT", "TUNINETD_DPORT", "TUNINETD_DNS_NAME",
 	"TUNINETD_DNS_TYPE", "TUNINETD_SESSION", "TUNINETD_SESSION_KEY",
+};
+
+/* the requests of one word */
+static const struct {
+	const char		*word;
+	enum privsep_kind	 kind;
+} alone[] = {
+	{ "kill", PRIVSEP_KILL }, { "config", PRIVSEP_CONFIG },
+	{ "reloaded", PRIVSEP_RELOADED }, { "kept", PRIVSEP_KEPT },
 };
 
 _Static_assert(sizeof names / sizeof names[0] <= PRIVSEP_ENV_MAX,
@@ -123,12 +137,14 @@ privsep_parse(char *msg, size_t len, struct privsep_request *rq, char *why,
 		*next++ = '\0';
 	if ((n = words(msg, w, 5)) == -1)
 		return fail(why, whylen, "no request");
-	if (strcmp(w[0], "kill") == 0 || strcmp(w[0], "reloaded") == 0) {
-		if (n != 1 || next != NULL)
-			return fail(why, whylen, "words after the request");
-		rq->kind = w[0][0] == 'k' ? PRIVSEP_KILL : PRIVSEP_RELOADED;
-		return true;
-	}
+	for (v = 0; v < sizeof alone / sizeof alone[0]; v++)
+		if (strcmp(w[0], alone[v].word) == 0) {
+			if (n != 1 || next != NULL)
+				return fail(why, whylen,
+				    "words after the request");
+			rq->kind = alone[v].kind;
+			return true;
+		}
 	if (strcmp(w[0], "timeout") == 0) {
 		if (n != 3 || next != NULL || !number(w[1], PRIVSEP_ID_MAX, &v) ||
 		    v == 0)

@@ -22,17 +22,19 @@
 static uid_t trusted = (uid_t)-1;	/* --user: the worker's */
 
 /* a uid whose state directory and state files pass as root's and ours:
- * the worker's (--user) */
+ * the worker's (privsep.c) */
 void
 safepath_trust(uid_t uid)
 {
 	trusted = uid;
 }
 
+/* root's, ours, or the worker's (in the worker, root's files too) */
 bool
 safepath_ours(uid_t uid)
 {
-	return uid == geteuid() || (trusted != (uid_t)-1 && uid == trusted);
+	return uid == 0 || uid == geteuid() ||
+	    (trusted != (uid_t)-1 && uid == trusted);
 }
 
 /* leaf: the entry the path names, not a directory above it */

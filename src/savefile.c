@@ -15,6 +15,10 @@
  * MAC header NFLOG reported, or behind a made-up Ethernet or cooked
  * header), else LINKTYPE_NFLOG, which keeps the group, the prefix and the
  * MAC header.
+ *
+ * A file is opened once however many watches write it: a watch a reload
+ * changed takes its predecessor's open file (the jailed worker, privsep.c,
+ * may not open a file outside its state directory, nor reopen one).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,7 +44,11 @@ struct savefile {
 	pcap_t		*dead;
 	pcap_dumper_t	*dumper;
 	bool		 warned;
+	int		 refs;		/* the watches writing it */
+	struct savefile	*next;
 };
+
+static struct savefile *open_files;
 
 struct savefile *
 savefile_open(const char *path, char *err, size_t errlen)
@@ -49,6 +57,11 @@ savefile_open(const char *path, char *err, size_t errlen)
 	struct stat st;
 	int fd;
 
+	for (sf = open_files; sf != NULL; sf = sf->next)
+		if (strcmp(sf->path, path) == 0) {
+			sf->refs++;
+			return sf;
+		}
 	/* Not even opened when it is there and not a file: opening a device
 	 * may do something. fstat below closes the race with a swap. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
@@ -80,14 +93,26 @@ savefile_open(const char *path, char *err, size_t errlen)
 		fatal("calloc");
 	sf->fd = fd;
 	sf->linktype = -1;
+	sf->refs = 1;
+	sf->next = open_files;
+	open_files = sf;
 	return sf;
 }
 
 int
 savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 {
-	char proc[64];
+	char proc[64] = "";
+	struct stat st;
+	FILE *f;
 
+	if (sf->dumper != NULL) {	/* another watch's already */
+		if (linktype == sf->linktype)
+			return 0;
+		snprintf(err, errlen, "`%s' is written with link type %d "
+		    "already, not %d", sf->path, sf->linktype, linktype);
+		return -1;
+	}
 	/* pcap_open_dead takes a DLT_ value, and writes its LINKTYPE_ into
 	 * the file header */
 	sf->dead = pcap_open_dead_with_tstamp_precision(dlt_of_linktype(linktype),
@@ -96,12 +121,23 @@ savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 		snprintf(err, errlen, "`%s': no pcap handle", sf->path);
 		return -1;
 	}
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", sf->fd);
-	sf->dumper = pcap_dump_open_append(sf->dead, proc);
+	/* an empty file is written through our descriptor (the jailed
+	 * worker, privsep.c, binds a savefile at its first packet so, and
+	 * may not reopen it); one with packets is appended to by libpcap,
+	 * which checks its header, reopening it */
+	if (fstat(sf->fd, &st) == 0 && st.st_size == 0 &&
+	    (f = fdopen(sf->fd, "w")) != NULL) {
+		sf->fd = -1;		/* f's */
+		if ((sf->dumper = pcap_dump_fopen(sf->dead, f)) == NULL)
+			fclose(f);
+	} else {
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", sf->fd);
+		sf->dumper = pcap_dump_open_append(sf->dead, proc);
+	}
 	if (sf->dumper == NULL) {
 		/* libpcap names the /proc path; name the user's instead */
 		const char *why = pcap_geterr(sf->dead);
-		const char *p = strstr(why, proc);
+		const char *p = proc[0] != '\0' ? strstr(why, proc) : NULL;
 
 		snprintf(err, errlen, "`%s': %s", sf->path,
 		    p != NULL ? p + strlen(proc) + (p[strlen(proc)] == ':' ?
@@ -112,7 +148,8 @@ savefile_bind(struct savefile *sf, int linktype, char *err, size_t errlen)
 	}
 	/* libpcap's own stream is not close-on-exec: a hook must not get it */
 	fcntl(fileno(pcap_dump_file(sf->dumper)), F_SETFD, FD_CLOEXEC);
-	close(sf->fd);
+	if (sf->fd != -1)
+		close(sf->fd);
 	sf->fd = -1;
 	sf->linktype = linktype;
 	return 0;
@@ -226,8 +263,13 @@ savefile_write(struct savefile *sf, int linktype, const struct timespec *ts,
 void
 savefile_close(struct savefile *sf)
 {
-	if (sf == NULL)
+	struct savefile **pp;
+
+	if (sf == NULL || --sf->refs > 0)
 		return;
+	for (pp = &open_files; *pp != sf; pp = &(*pp)->next)
+		;
+	*pp = sf->next;
 	if (sf->dumper != NULL)
 		pcap_dump_close(sf->dumper);
 	if (sf->dead != NULL)

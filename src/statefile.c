@@ -2,25 +2,32 @@
  * statefile.c: a watch's state across a restart of the daemon, so that a
  * crash or kill -9 while a watch is up does not leave its service up for
  * good: one small text file per watch in the state directory (a tmpfs,
- * /run/tuninetd: it survives the daemon, not a reboot), written whole to
+ * /run/tuninetd/state: it survives the daemon, not a reboot; the
+ * worker's, privsep.c, beside root's control socket in /run/tuninetd,
+ * not holding it), written whole to
  * a temporary file and renamed over the old one, so a crash leaves the
  * old state or the new, never half of one. Lines are `key=value';
  * times are CLOCK_REALTIME nanoseconds. A file names its source (the
  * configuration file, or "-" for the command line): a watch of the same
  * name from another configuration does not take it over.
  *
- * The daemon adopts what these files say as root, and they hold the
- * trigger packet's addresses: the directory must be root's (or the
- * daemon's user's) and writable by nobody else, as hooks are checked
+ * The daemon adopts what these files say, and they hold the trigger
+ * packet's addresses: the directory must be root's (or the worker's
+ * user's) and writable by nobody else, as hooks are checked
  * (safepath.c); files are 0600, or 0640 for control-group, who may read
  * the socket's status too; a file is opened without following a link
  * or blocking on a FIFO, must be a regular file of ours, and is read up
  * to STATE_MAX bytes. What does not parse is not adopted, and said.
+ *
+ * The directory is opened once, by root at start-up, and every file is
+ * reached from that descriptor: the worker (privsep.c) may not be able
+ * to walk the path to it (a 0700 directory above), and need not.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +57,9 @@ statefile_state(enum fsm_state st)
 }
 
 static void
-path_of(char *buf, size_t len, const char *dir, const char *name,
-    const char *suffix)
+name_of(char *buf, size_t len, const char *name, const char *suffix)
 {
-	snprintf(buf, len, "%s/%s" SUFFIX "%s", dir, name, suffix);
+	snprintf(buf, len, "%s" SUFFIX "%s", name, suffix);
 }
 
 /* dir is a directory that only root (or the daemon's user) may write */
@@ -69,10 +75,26 @@ dir_safe(const char *dir, char *err, size_t len)
 	return safe_path("state-dir", dir, true, err, len);
 }
 
+/* dir made if missing (its parent too, one level: /run/tuninetd),
+ * checked and opened into sd */
 int
-statefile_dir(const char *dir, char *err, size_t len)
+statefile_dir(const char *dir, struct statedir *sd, char *err, size_t len)
 {
-	if (mkdir(dir, 0755) == 0) {
+	char *copy, *parent;
+	int r;
+
+	sd->fd = -1;
+	snprintf(sd->path, sizeof sd->path, "%s", dir);
+	if ((r = mkdir(dir, 0755)) == -1 && errno == ENOENT) {
+		if ((copy = strdup(dir)) == NULL)
+			abort();
+		parent = dirname(copy);
+		if (mkdir(parent, 0755) == 0)
+			(void)chmod(parent, 0755);
+		free(copy);
+		r = mkdir(dir, 0755);
+	}
+	if (r == 0) {
 		/* the mode asked for, whatever the umask */
 		if (chmod(dir, 0755) == -1) {
 			snprintf(err, len, "state-dir: `%s': %s", dir,
@@ -85,11 +107,20 @@ statefile_dir(const char *dir, char *err, size_t len)
 	}
 	if (!dir_safe(dir, err, len))
 		return -1;
-	if (access(dir, W_OK) == -1) {
+	if (access(dir, W_OK) == -1 || (sd->fd = open(dir, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1) {
 		snprintf(err, len, "state-dir: `%s': %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+void
+statefile_dir_close(struct statedir *sd)
+{
+	if (sd->fd != -1)
+		close(sd->fd);
+	sd->fd = -1;
 }
 
 /* What statefile_dir would refuse of dir, without making it: a missing
@@ -115,26 +146,26 @@ in_group(int fd, gid_t group)
 }
 
 int
-statefile_write(const char *dir, const char *name, const struct saved *sv,
-    gid_t group)
+statefile_write(const struct statedir *sd, const char *name,
+    const struct saved *sv, gid_t group)
 {
-	char tmp[4096], path[4096];
+	char tmp[512], file[512];
 	mode_t mode = group != (gid_t)-1 ? 0640 : 0600;
 	FILE *f;
 	int fd;
 
-	path_of(tmp, sizeof tmp, dir, name, ".new");
-	path_of(path, sizeof path, dir, name, "");
-	(void)unlink(tmp);		/* whatever a crash left there */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    mode);
+	name_of(tmp, sizeof tmp, name, ".new");
+	name_of(file, sizeof file, name, "");
+	(void)unlinkat(sd->fd, tmp, 0);	/* whatever a crash left there */
+	fd = openat(sd->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, mode);
 	if (fd == -1)
 		return -1;
 	if (fchmod(fd, mode) == -1 || (group != (gid_t)-1 &&
 	    !in_group(fd, group) && fchown(fd, (uid_t)-1, group) == -1) ||
 	    (f = fdopen(fd, "w")) == NULL) {
 		close(fd);
-		unlink(tmp);
+		unlinkat(sd->fd, tmp, 0);
 		return -1;
 	}
 	fprintf(f, "source=%s\nstate=%s\nup_since=%lld\nlast_packet=%lld\n"
@@ -143,8 +174,8 @@ statefile_write(const char *dir, const char *name, const struct saved *sv,
 	    sv->trigger);
 	if (sv->session[0] != '\0')
 		fprintf(f, "session=%s\n", sv->session);
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
-		unlink(tmp);
+	if (fclose(f) != 0 || renameat(sd->fd, tmp, sd->fd, file) == -1) {
+		unlinkat(sd->fd, tmp, 0);
 		return -1;
 	}
 	return 0;
@@ -221,18 +252,21 @@ parse_line(char *line, struct saved *sv, bool *have_state)
 /* What a file says: STATEFILE_OK, STATEFILE_NONE when there is none, or
  * STATEFILE_BAD with err saying why it is not to be trusted. */
 int
-statefile_read(const char *dir, const char *name, struct saved *sv,
-    char *err, size_t errlen)
+statefile_read(const struct statedir *sd, const char *name,
+    struct saved *sv, char *err, size_t errlen)
 {
-	char path[4096], buf[STATE_MAX + 1], *line, *next, shown[80];
+	char path[4096 + 512], file[512], buf[STATE_MAX + 1], *line, *next;
+	char shown[80];
 	bool have_state = false;
 	struct stat st;
 	ssize_t n;
 	int fd;
 
 	memset(sv, 0, sizeof *sv);
-	path_of(path, sizeof path, dir, name, "");
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	name_of(file, sizeof file, name, "");
+	snprintf(path, sizeof path, "%s/%s", sd->path, file);
+	fd = openat(sd->fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
 		return STATEFILE_NONE;
 	if (fd == -1) {
@@ -275,12 +309,12 @@ statefile_read(const char *dir, const char *name, struct saved *sv,
 }
 
 void
-statefile_remove(const char *dir, const char *name)
+statefile_remove(const struct statedir *sd, const char *name)
 {
-	char path[4096];
+	char file[512];
 
-	path_of(path, sizeof path, dir, name, "");
-	unlink(path);
+	name_of(file, sizeof file, name, "");
+	(void)unlinkat(sd->fd, file, 0);
 }
 
 /*
@@ -289,23 +323,32 @@ statefile_remove(const char *dir, const char *name)
  * (watch_session.c). The directory is the daemon's and closed to others
  * (0700, or 0750 for control-group): its file names are the clients.
  */
-void
-statefile_sessions_path(char *buf, size_t len, const char *dir,
-    const char *watch)
-{
-	snprintf(buf, len, "%s/%s.sessions", dir, watch);
-}
 
-/* the directory at path, opened if it is one of ours that nobody else
- * may write and others may not read (its names are the clients); -1 with
- * errno (ENOENT: there is none) */
-static int
-sessions_open(const char *path)
+/* watch's directory opened into out if it is one of ours that nobody
+ * else may write and others may not read (its names are the clients),
+ * made first with make; -1 with errno (ENOENT: there is none) */
+int
+statefile_sessions(const struct statedir *sd, const char *watch, bool make,
+    gid_t group, struct statedir *out)
 {
+	mode_t mode = group != (gid_t)-1 ? 0750 : 0700;
+	char name[512];
 	struct stat st;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	snprintf(name, sizeof name, "%s.sessions", watch);
+	out->fd = -1;
+	if (snprintf(out->path, sizeof out->path, "%s/%s", sd->path, name) >=
+	    (int)sizeof out->path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (make && mkdirat(sd->fd, name, mode) == 0 &&
+	    (fchmodat(sd->fd, name, mode, 0) == -1 || (group != (gid_t)-1 &&
+	    fchownat(sd->fd, name, (uid_t)-1, group, AT_SYMLINK_NOFOLLOW) ==
+	    -1)))
+		return -1;
+	if ((fd = openat(sd->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1 || !safepath_ours(st.st_uid) ||
@@ -314,46 +357,39 @@ sessions_open(const char *path)
 		errno = EPERM;
 		return -1;
 	}
-	return fd;
-}
-
-int
-statefile_sessions_dir(const char *path, gid_t group)
-{
-	mode_t mode = group != (gid_t)-1 ? 0750 : 0700;
-	int fd;
-
-	if (mkdir(path, mode) == 0 && (chmod(path, mode) == -1 ||
-	    (group != (gid_t)-1 && chown(path, (uid_t)-1, group) == -1)))
-		return -1;
-	if ((fd = sessions_open(path)) == -1)
-		return -1;
-	close(fd);
+	out->fd = fd;
 	return 0;
 }
 
 /* Each file's state, or NULL and why it cannot be trusted; 0, or -1 and
  * err when the directory is not to be read (none is no error). */
 int
-statefile_sessions_read(const char *path, void (*each)(const char *,
-    const struct saved *, const char *, void *), void *arg, char *err,
-    size_t errlen)
+statefile_sessions_read(const struct statedir *sd, const char *watch,
+    void (*each)(const char *, const struct saved *, const char *, void *),
+    void *arg, char *err, size_t errlen)
 {
 	char name[256], why[512];
+	struct statedir sub;
 	struct dirent *de;
 	struct saved sv;
 	size_t n, sn = strlen(SUFFIX);
 	DIR *dir;
 	int fd;
 
-	if ((fd = sessions_open(path)) == -1 && errno == ENOENT)
-		return 0;
-	if (fd == -1 || (dir = fdopendir(fd)) == NULL) {
-		snprintf(err, errlen, "`%s': %s", path, errno == EPERM ?
+	if (statefile_sessions(sd, watch, false, (gid_t)-1, &sub) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "`%s': %s", sub.path, errno == EPERM ?
 		    "not a directory of the daemon's user closed to others" :
 		    strerror(errno));
+		return -1;
+	}
+	/* readdir's own descriptor: sub's stays for the files */
+	if ((fd = dup(sub.fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		snprintf(err, errlen, "`%s': %s", sub.path, strerror(errno));
 		if (fd != -1)
 			close(fd);
+		statefile_dir_close(&sub);
 		return -1;
 	}
 	while ((de = readdir(dir)) != NULL) {
@@ -363,33 +399,36 @@ statefile_sessions_read(const char *path, void (*each)(const char *,
 			continue;
 		memcpy(name, de->d_name, n - sn);
 		name[n - sn] = '\0';
-		if (statefile_read(path, name, &sv, why, sizeof why) ==
+		if (statefile_read(&sub, name, &sv, why, sizeof why) ==
 		    STATEFILE_OK)
 			each(name, &sv, NULL, arg);
 		else
 			each(name, NULL, why, arg);
 	}
 	closedir(dir);
+	statefile_dir_close(&sub);
 	return 0;
 }
 
 /* the directory and every file in it */
 void
-statefile_sessions_remove(const char *path)
+statefile_sessions_remove(const struct statedir *sd, const char *watch)
 {
+	struct statedir sub;
 	struct dirent *de;
+	char name[512];
 	DIR *dir;
-	int fd;
 
-	if ((fd = sessions_open(path)) == -1)
+	if (statefile_sessions(sd, watch, false, (gid_t)-1, &sub) == -1)
 		return;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
+	if ((dir = fdopendir(sub.fd)) == NULL) {
+		statefile_dir_close(&sub);
 		return;
 	}
 	while ((de = readdir(dir)) != NULL)
 		if (de->d_type != DT_DIR)
-			(void)unlinkat(fd, de->d_name, 0);
+			(void)unlinkat(sub.fd, de->d_name, 0);
 	closedir(dir);
-	(void)rmdir(path);
+	snprintf(name, sizeof name, "%s.sessions", watch);
+	(void)unlinkat(sd->fd, name, AT_REMOVEDIR);
 }

@@ -22,25 +22,31 @@ struct saved {
 };
 
 /* statefile_read */
+/* a directory of state files: opened once, by root, and every file
+ * reached from it (the worker may not walk the path); path for messages */
+struct statedir {
+	int		 fd;		/* -1: none */
+	char		 path[4096];
+};
+
 #define STATEFILE_OK	0
 #define STATEFILE_NONE	(-1)	/* no file: a watch never saved */
 #define STATEFILE_BAD	(-2)	/* one that cannot be trusted: err says */
 
 enum saved_state statefile_state(enum fsm_state);
-int	statefile_dir(const char *dir, char *err, size_t);
+int	statefile_dir(const char *dir, struct statedir *, char *err, size_t);
+void	statefile_dir_close(struct statedir *);
 bool	statefile_dir_ok(const char *dir, char *err, size_t);
-int	statefile_write(const char *dir, const char *name, const struct saved *,
-	    gid_t group);
-int	statefile_read(const char *dir, const char *name, struct saved *,
-	    char *err, size_t);
-void	statefile_remove(const char *dir, const char *name);
-/* --session: a watch's sessions, a file each in <dir>/<watch>.sessions */
-void	statefile_sessions_path(char *buf, size_t, const char *dir,
-	    const char *watch);
-int	statefile_sessions_dir(const char *path, gid_t group);
-int	statefile_sessions_read(const char *path,
+int	statefile_write(const struct statedir *, const char *name,
+	    const struct saved *, gid_t group);
+int	statefile_read(const struct statedir *, const char *name,
+	    struct saved *, char *err, size_t);
+void	statefile_remove(const struct statedir *, const char *name);
+int	statefile_sessions(const struct statedir *, const char *watch,
+	    bool make, gid_t group, struct statedir *out);
+int	statefile_sessions_read(const struct statedir *, const char *watch,
 	    void (*each)(const char *name, const struct saved *,
 	    const char *err, void *), void *arg, char *err, size_t);
-void	statefile_sessions_remove(const char *path);
+void	statefile_sessions_remove(const struct statedir *, const char *watch);
 
 #endif

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -203,6 +204,9 @@ static int
 move_control(void *ctl, const char *path, const char *group, char *err,
     size_t len)
 {
+	/* the jailed worker's is the monitor's to make (privsep.c) */
+	if (privsep_worker())
+		return control_take(ctl, path, privsep_control_fd(), err, len);
 	return control_move(ctl, path, group, err, len);
 }
 
@@ -211,6 +215,20 @@ static bool
 check_option_hook(const char *path, char *err, size_t len)
 {
 	return hook_check("-c", path, err, len);
+}
+
+static struct jail the_jail = { .write_dir = -1 };
+
+static int
+replay_jail(const struct config *cf, char *err, size_t len)
+{
+	if (cf->user != NULL && strcmp(cf->user, "root") == 0)
+		return 0;
+	if (jail_user(cf->user != NULL ? cf->user : JAIL_DEFAULT_USER,
+	    cf->user == NULL, &the_jail, err, len) == -1)
+		return -1;
+	the_jail.no_caps = true;
+	return jail_enter(&the_jail, err, len);
 }
 
 /* -r: the capture through the watches, printed; no daemon, no hook, no
@@ -237,6 +255,12 @@ replay(struct config *cf)
 		config_errors_free(&errs);
 	if ((r = replay_open(cf->replay_file, err, sizeof err)) == NULL) {
 		fprintf(stderr, "tuninetd: %s\n", err);
+		goto out;
+	}
+	/* as root: its packets are read in the worker's jail, without a
+	 * capability or a file to write */
+	if (geteuid() == 0 && replay_jail(cf, err, sizeof err) == -1) {
+		fprintf(stderr, "tuninetd: -r: %s\n", err);
 		goto out;
 	}
 	for (i = 0; i < cf->nreplay_groups; i++)
@@ -291,34 +315,47 @@ out:
 	return status;
 }
 
-/* --user: what the monitor removes that the worker cannot (its files are
- * in root's directories): the control socket, and at the end the PID
- * file */
-struct leftovers {
-	const char	*control;
-	const char	*pid_file;
-};
-
-static void
-monitor_cleanup(void *arg, bool final)
+/* The monitor's, for a reload that moves the control socket: made in a
+ * directory only root may write (or one it makes), so that the worker
+ * cannot swap what root binds, chmods and later removes. */
+static int
+reload_control(const char *path, const char *group, int *fd, char *err,
+    size_t len)
 {
-	const struct leftovers *l = arg;
+	struct stat st;
+	char *copy, *dir;
+	bool ok;
 
-	if (l->control != NULL)
-		(void)unlink(l->control);
-	if (final && l->pid_file[0] != '\0')
-		pid_file_remove(l->pid_file);
+	if ((copy = strdup(path)) == NULL)
+		fatal("strdup");
+	dir = dirname(copy);
+	ok = (lstat(dir, &st) == -1 && errno == ENOENT) ||
+	    safe_path("control", dir, false, err, len);
+	free(copy);
+	if (!ok)
+		return -1;
+	return (*fd = control_listen(path, group, err, len)) == -1 ? -1 : 0;
 }
 
-static struct jail the_jail;
+/* the monitor's end: the PID file, in root's directory */
+static void
+monitor_cleanup(void *arg)
+{
+	const char *pid_file = arg;
+
+	if (pid_file[0] != '\0')
+		pid_file_remove(pid_file);
+}
 
 /* `user' or --user: the worker's, looked up; its uid owns the state
  * directory as root does (`root': no separation) */
 static bool
 user_ok(const char *name, char *err, size_t len)
 {
-	if (strcmp(name, "root") == 0)
+	if (strcmp(name, "root") == 0) {
+		safepath_trust((uid_t)-1);
 		return true;
+	}
 	if (jail_user(name, false, &the_jail, err, len) == -1)
 		return false;
 	safepath_trust(the_jail.uid);
@@ -357,10 +394,11 @@ enter_jail(char *err, size_t len)
 	privsep_worker_jailed();
 	if (the_jail.landlock > 0)
 		snprintf(ll, sizeof ll, "Landlock ABI %d", the_jail.landlock);
-	log_info("CORE: packets are read as user %s (uid %u), with "
+	log_info("CORE: packets are read as user %s (uid %u%s), with "
 	    "CAP_NET_ADMIN and CAP_NET_RAW only, no_new_privs, a seccomp "
 	    "filter, %s; hooks run as root", the_jail.user,
-	    (unsigned)the_jail.uid, ll);
+	    (unsigned)the_jail.uid, the_jail.fallback ? ": no user "
+	    JAIL_DEFAULT_USER ", which the package makes" : "", ll);
 	jail_probe();
 	return 0;
 }
@@ -392,12 +430,14 @@ main(int argc, char *argv[])
 	struct watch_conf *wc, *next;
 	struct control *ctl = NULL;
 	struct cmdline cl;
+	struct statedir sd = { .fd = -1 };
 	struct daemon *d;
 	struct config cf;
 	char err[1024], usage[8192], pid_file[PATH_MAX] = "", cwd[PATH_MAX];
-	struct leftovers left = { NULL, pid_file };
 	struct privsep_conf pc = { .argv = argv, .cleanup = monitor_cleanup,
-	    .arg = &left };
+	    .arg = pid_file, .checks = &checks,
+	    .control_listen = reload_control,
+	    .control_regroup = control_regroup };
 	bool jailed;
 	int status;
 
@@ -427,6 +467,11 @@ main(int argc, char *argv[])
 	if (cf.mode == RUN_CHECK_CONFIG)
 		checks.match = nft_match_check;
 	log_init("tuninetd", false);
+	/* the default worker's user owns the state directory, as root does,
+	 * unless `user' says another (user_ok) */
+	if (geteuid() == 0 && jail_user(JAIL_DEFAULT_USER, true, &the_jail,
+	    err, sizeof err) == 0)
+		safepath_trust(the_jail.uid);
 	if (cf.config_file != NULL) {
 		/* read again on SIGHUP, after -d made the directory / (the
 		 * file's own relative paths are relative to the file) */
@@ -454,14 +499,29 @@ main(int argc, char *argv[])
 		make_absolute(&cf.state_dir);
 		checks.hook = check_option_hook;
 	}
-	/* --user: the worker's user, looked up now (refused if missing);
-	 * `root' is no separation */
-	jailed = cf.user != NULL && strcmp(cf.user, "root") != 0;
-	if (jailed && !user_ok(cf.user, err, sizeof err)) {
+	/* the worker's user, looked up now: `user' or --user (refused if
+	 * missing), or by default tuninetd, the package's (nobody where it
+	 * is not made); `root' is no separation, nor is a daemon started by
+	 * another user (it has no privilege to give up) */
+	jailed = geteuid() == 0 && (cf.user == NULL ||
+	    strcmp(cf.user, "root") != 0);
+	if (jailed && cf.user == NULL) {
+		the_jail.fallback = strcmp(the_jail.user, JAIL_DEFAULT_USER) !=
+		    0;
+		if (the_jail.uid == 0) {	/* looked up above */
+			config_free(&cf);
+			log_warnx("user: neither `%s' nor `%s' exists: say `user "
+			    "= root' to run without separation",
+			    JAIL_DEFAULT_USER, JAIL_FALLBACK_USER);
+			return 1;
+		}
+	} else if (jailed && !user_ok(cf.user, err, sizeof err)) {
 		config_free(&cf);
 		log_warnx("%s", err);
 		return 1;
 	}
+	if (!jailed)	/* root's alone, or ours: no other uid's */
+		safepath_trust((uid_t)-1);
 	/* first: it makes /run/tuninetd, where the state directory may be;
 	 * with -C there is one even with `control = off', for a reload to
 	 * give it a path */
@@ -473,9 +533,10 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (cf.state_dir != NULL &&
-	    (statefile_dir(cf.state_dir, err, sizeof err) == -1 || (jailed &&
+	    (statefile_dir(cf.state_dir, &sd, err, sizeof err) == -1 || (jailed &&
 	    jail_state_dir(cf.state_dir, cf.control_group, err,
 	    sizeof err) == -1))) {
+		statefile_dir_close(&sd);
 		control_close(ctl);
 		config_free(&cf);
 		log_warnx("%s", err);
@@ -491,7 +552,8 @@ main(int argc, char *argv[])
 	}
 	if (jailed)
 		privsep_table(cf.watches);
-	d = daemon_new(cf.config_file, cf.state_dir, &checks);
+	d = daemon_new(cf.config_file, cf.state_dir != NULL ? &sd : NULL,
+	    &checks);
 	daemon_settings(d, cf.control, cf.control_group, cf.config_file !=
 	    NULL ? move_control : NULL, ctl);
 	for (wc = cf.watches; wc != NULL; wc = next) {
@@ -519,10 +581,13 @@ main(int argc, char *argv[])
 	 * NotifyAccess=all), and no hook of the monitor's sees the socket */
 	notify_init();
 	if (jailed) {
-		the_jail.write_dir = cf.state_dir;
+		the_jail.write_dir = sd.fd;
 		pc.config_file = cf.config_file;
 		pc.daemonized = cf.daemonize;
-		left.control = cf.control;
+		pc.control = cf.control;
+		pc.control_group = cf.control_group;
+		pc.state_dir = cf.state_dir;
+		pc.user = cf.user;
 		if (privsep_split(&pc, err, sizeof err) == -1)
 			goto refuse;
 	}

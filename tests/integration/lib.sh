@@ -82,6 +82,18 @@ daemon() {
 	kill -0 "$DPID" 2>/dev/null || bail "tuninetd started: $(tail -n 2 "$T/log" | tr '\n' ' ')"
 }
 
+# worker_of PID: the daemon's worker (privsep: the child that reads the
+# packets, not root), or PID itself when it has none (user = root)
+worker_of() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		[ "$(cat /proc/"$c"/comm 2>/dev/null)" = tuninetd ] &&
+		    [ "$(awk '/^Uid:/{print $2}' /proc/"$c"/status 2>/dev/null)" != 0 ] &&
+		    { echo "$c"; return; }
+	done
+	echo "$1"
+}
+
 # send [COUNT [PORT [INTERVAL_MS [ADDR]]]]: UDP from A to B; prints the
 # realtime of the first and last send
 send() { in_a "$TOOLS/sendudp" "${4:-$ADDR_B}" "${2:-9999}" "${1:-1}" 32 "${3:-0}"; }

@@ -71,8 +71,11 @@ out=$(ctl status --json)
 check "status --json: alpha up, started by a packet from $ADDR_A to port 9021" [ "$(js "[(w['state'], w['started_by'], w['trigger']['src'], w['trigger']['dst'], w['trigger']['proto'], w['trigger']['dport'], w['trigger']['sensor']) for w in d['watches'] if w['name'] == 'alpha'][0]" <<< "$out")" = "('up', 'packet', '$ADDR_A', '$ADDR_B', 'udp', 9021, 'nflog')" ]
 check "status --json: alpha's deadline is its last packet + TTL 30 s" [ "$(js "[round(w['deadline'] - w['last_packet'], 3) for w in d['watches'] if w['name'] == 'alpha'][0]" <<< "$out")" = 30.0 ]
 check "status --json: counters: alpha 1 start, beta 0" [ "$(js "[w['counters']['starts'] for w in d['watches']]" <<< "$out")" = "[1, 0]" ]
-ctl status > "$T/st"; rc=$?
-cat "$T/st" | sed 's/^/# /'
+ctl status > "$T/st.all"; rc=$?
+cat "$T/st.all" | sed 's/^/# /'
+check "status: the last line says how packets are read (the worker's jail)" \
+    bash -c "tail -n 1 '$T/st.all' | grep -q '^packets are read as .* (uid [1-9][0-9]*), with CAP_NET_ADMIN and CAP_NET_RAW, no_new_privs, seccomp, .*; hooks run as root$'"
+grep -v '^packets are read as ' "$T/st.all" > "$T/st"
 check "status: exit 0, one line per watch" [ "$rc/$(wc -l < "$T/st")" = "0/2" ]
 check "status: alpha up, stop in 29.x s, the packet decoded" grep -qE "^alpha +up +since [0-9:]+ +last [0-9.]+ s ago +stop in 29\.[0-9] s +nflog 8 prefix alpha +IPv4 $ADDR_A > $ADDR_B" "$T/st"
 check "status: beta idle, no packet yet" grep -qE "^beta +idle +since [0-9:]+ +no packet yet +- +nflog 8 prefix beta +-$" "$T/st"
@@ -202,7 +205,7 @@ write_conf conf gamma gamma 30 "$T/hook"
 
 # 10. a non-root peer in control-group reads, and is refused changes
 nob() { setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" -s "$S" "$@"; }
-out=$(nob status 2>&1); rc=$?
+out=$(nob status 2>&1); rc=$?; out=$(grep -v '^packets are read as ' <<< "$out")
 check "non-root in control-group: status answers" [ "$rc/$(wc -l <<< "$out")" = "0/3" ]
 for cmd in "stop alpha" "start beta" "hold beta" "release alpha" reload; do
 	out=$(nob $cmd 2>&1); rc=$?
@@ -309,8 +312,8 @@ check "the daemon lives" kill -0 "$DPID"
 kill -USR1 "$DPID"; sleep 0.3
 check "SIGUSR1 still answered" logged "SIGUSR1 caught:"
 sleep 0.2
-check "no connection left open in the daemon ($(ls -l /proc/$DPID/fd | grep -c socket) sockets)" \
-    [ "$(ls -l /proc/$DPID/fd | grep -c socket)" -le 3 ]
+check "no connection left open in the daemon ($(ls -l /proc/$(worker_of $DPID)/fd | grep -c socket) sockets)" \
+    [ "$(ls -l /proc/$(worker_of $DPID)/fd | grep -c socket)" -le 3 ]
 cat > "$T/script.py" <<'EOF'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])

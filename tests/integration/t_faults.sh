@@ -8,9 +8,9 @@ bed_up; mkhook
 daemon -n 7 -t 1 -c "$T/hook"
 
 # 1. overflow while idle: frozen, flooded, thawed
-kill -STOP "$DPID"
+kill -STOP "$(worker_of "$DPID")"
 send 20000 > /dev/null
-kill -CONT "$DPID"
+kill -CONT "$(worker_of "$DPID")"
 wait_ev start 1 2 || bail "start after an overflow while idle"
 check "alive after ENOBUFS" kill -0 "$DPID"
 check "the overflow logged" logged "receive buffer overflowed"
@@ -19,7 +19,7 @@ wait_ev stop 1 3 || bail "stop after the first flood"
 # 2. overflow while up, twice within a minute: logged once, stop exact
 send 1 > /dev/null; wait_ev start 2 2 || bail "start"
 for k in 1 2; do
-	kill -STOP "$DPID"; send 30000 > /dev/null; kill -CONT "$DPID"; sleep 0.2
+	kill -STOP "$(worker_of "$DPID")"; send 30000 > /dev/null; kill -CONT "$(worker_of "$DPID")"; sleep 0.2
 done
 tl=$(send 1 | cut -d' ' -f2)
 wait_ev stop 2 4 || bail "stop after the floods"

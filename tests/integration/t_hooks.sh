@@ -153,16 +153,25 @@ cc -shared -fPIC -o "$T/noclose.so" "$T/shim.c" &&
     bail "build the close_range shim"
 mkhook 'echo "fds: $(ls /proc/self/fd | tr "\n" " ")"'
 real=$TUNINETD
-for shim in noclose noclose-noproc; do
+# Without separation (--user root) the daemon holds it; with it, the
+# monitor closed it at the split, close_range refused or not.
+for run in noclose:root noclose-noproc:root noclose-noproc:split; do
+	shim=${run%:*} how=${run#*:}
 	TUNINETD=env daemon LD_PRELOAD="$T/$shim.so" \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    "$real" -i "$VB" -f "udp port 9999" -t 1 -c "$T/hook"
+	    "$real" -i "$VB" -f "udp port 9999" -t 1 -c "$T/hook" \
+	    $([ $how = root ] && echo --user root)
 	send > /dev/null
 	wait_ev start 1 2
 	for i in $(seq 40); do logged "start command done" && break; sleep 0.05; done
-	check "$shim: the daemon holds fd 200, not close-on-exec" \
-	    [ -e "/proc/$DPID/fd/200" ]
-	check "$shim: the hook runs and inherits only fds 0-2 (ls opens 3)" \
+	if [ $how = root ]; then
+		check "$shim: the daemon holds fd 200, not close-on-exec" \
+		    [ -e "/proc/$DPID/fd/200" ]
+	else
+		check "$shim, separated: the monitor closed fd 200 at the split" \
+		    [ ! -e "/proc/$DPID/fd/200" ]
+	fi
+	check "$shim ($how): the hook runs and inherits only fds 0-2 (ls opens 3)" \
 	    logged "start hook: fds: 0 1 2 3 "
 	wait_ev stop 1 3
 	kill "$DPID"; wait "$DPID"; DPID=

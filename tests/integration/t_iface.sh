@@ -14,7 +14,7 @@ recreate() {
 	in_b ip addr add $ADDR_B/24 dev "$VB" && in_a ip link set "$VA" up &&
 	in_b ip link set "$VB" up
 }
-ctxt() { awk '/ctxt_switches/{s += $2} END{print s}' /proc/$DPID/status; }
+ctxt() { awk '/ctxt_switches/{s += $2} END{print s}' /proc/$(worker_of $DPID)/status; }
 # back_within EVENT-COUNT: a packet fires start number N within 1 s
 fires() { local n=$1; send 1 9998 > /dev/null; wait_ev start "$n" 1; }
 

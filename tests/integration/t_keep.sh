@@ -39,7 +39,7 @@ entries() {
 	[ "$n" = "$1" ] || { note "conntrack -L ${*:2}: $n entries, not $1"; return 1; }
 }
 stopd() { kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=; }
-ctxt() { awk '/^voluntary_ctxt_switches/{print $2}' "/proc/$DPID/status"; }
+ctxt() { awk '/^voluntary_ctxt_switches/{print $2}' "/proc/$(worker_of "$DPID")/status"; }
 
 # refused: a malformed mark, and no CAP_NET_ADMIN (pcap itself only
 # needs CAP_NET_RAW, so the refusal is the conntrack sensor's)

@@ -15,10 +15,10 @@ for round in 1 2 3; do
 	: > "$T/events"
 	send > /dev/null			# input rule: starts it
 	wait_ev start 1 2 || bail "round $round: start"
-	sleep 0.5; kill -STOP "$DPID"
+	sleep 0.5; kill -STOP "$(worker_of "$DPID")"
 	sleep 0.8				# the start hook ends meanwhile
 	in_b "$TOOLS/sendudp" "$ADDR_A" 9998 1 32 0 > /dev/null	# output: no stamp
-	sleep 0.3; kill -CONT "$DPID"
+	sleep 0.3; kill -CONT "$(worker_of "$DPID")"
 	wait_ev stop 1 3 || bail "round $round: stop"
 	sleep 1.5
 	check "round $round: the late output-hook record started nothing ($(nev start) start)" \

@@ -46,8 +46,8 @@ mkhook
 daemon -n 7 -t 3 -c "$T/hook"
 send > /dev/null; wait_ev start 1 2 || bail "start before the flood"
 in_a "$TOOLS/sendudp" "$ADDR_B" 9999 100000000 32 0 5.5 > "$T/flood" & fl=$!
-sleep 0.3; kill -STOP "$DPID"
-wait $fl; kill -CONT "$DPID"
+sleep 0.3; kill -STOP "$(worker_of "$DPID")"
+wait $fl; kill -CONT "$(worker_of "$DPID")"
 tl=$(cut -d' ' -f2 "$T/flood")
 wait_ev stop 1 8 || bail "stop after the overflow"
 e=$(stop_err "$(evtime stop 1)" "$tl" 3)

@@ -57,8 +57,9 @@ kill "$DPID"; wait "$DPID"; DPID=
 mkhook
 m=$(ip -n "$NS_A" -br link show "$VA" | awk '{print $3}' | tr -d :)
 daemon -i any -f "udp port 9999 and ether[6:4] = 0x${m:0:8} and ether[10:2] = 0x${m:8:4}" -t 2 -c "$T/hook"
+W=$(worker_of "$DPID")	# the process that reads the packets
 check "any + a link-layer filter: no kernel filter on the packet socket (ss -0 -b)" \
-    bash -c "ip netns exec $NS_B ss -0 -b -p | grep -A1 'pid=$DPID,' | grep -q 'p_dgr' && ! ip netns exec $NS_B ss -0 -b -p | grep -A1 'pid=$DPID,' | grep -q 'bpf filter'"
+    bash -c "ip netns exec $NS_B ss -0 -b -p | grep -A1 'pid=$W,' | grep -q 'p_dgr' && ! ip netns exec $NS_B ss -0 -b -p | grep -A1 'pid=$W,' | grep -q 'bpf filter'"
 check "the filter's place is logged" logged "PCAP: any: libpcap runs this filter in user space"
 in_a "$TOOLS/sendudp" "$ADDR_B" 9998 1000000 32 0.05 4.5 > /dev/null & fl=$!
 sleep 0.3

@@ -8,12 +8,16 @@
 # watch over from the state directory, no start hook twice. A missing
 # user is refused. SIGTERM: the stop hook, both processes gone, the
 # control socket removed. tuninetctl answers root and a reader; a reload
-# adds a pcap watch.
+# adds a pcap watch. All of it in a directory only root may enter (the
+# worker reaches its state directory, its configuration and systemd's
+# socket through what root opened for it). Without `user', the default
+# user; `user = root', no separation. A reload that needs a new savefile
+# is refused, saying why.
 . "$(dirname "$0")/lib.sh"
 CTL=$(dirname "$TUNINETD")/tuninetctl
 bed_up
 mkhook 'echo "uid $(id -u)" >> '"$T"'/uids'
-chmod 0711 "$T"
+check "the test's directory is root's alone (mode $(stat -c %a "$T"))" [ "$(stat -c %a "$T")" = 700 ]
 S=$T/ctl
 
 refused_by "$TUNINETD" "user: \`no-such-user-here' does not exist" \
@@ -94,8 +98,10 @@ import json, sys
 j = json.load(open('$T/status.json'))['jail']
 sys.exit(not (j['user'] == 'nobody' and j['uid'] == 65534 and j['seccomp'] and
     j['no_new_privs'] and j['capabilities'] == ['CAP_NET_ADMIN', 'CAP_NET_RAW']))"
+chmod 0711 "$T"	# for the reader to reach the socket; the daemon needs none
 check "tuninetctl status, as a reader in control-group" \
     quiet setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" -s "$S" status
+chmod 0700 "$T"
 check "the state files are the worker's, written beneath its state directory" \
     [ "$(stat -c %u "$T/state/p.state")" = 65534 ]
 
@@ -169,3 +175,58 @@ check "a second SIGTERM: the daemon is gone at once" gone "$DPID"
 wait "$DPID" 2>/dev/null; DPID=
 check "a second SIGTERM: the stop hook's group killed" gone "$hookpid"
 check "a second SIGTERM: said so" logged "SIGKILL to its process group"
+
+# no `user': separated all the same, as the default user (tuninetd, which
+# the package makes; nobody where it is not made)
+def=nobody; getent passwd tuninetd > /dev/null && def=tuninetd
+: > "$T/events"
+daemon -n 7 -t 30 -c "$T/hook"
+w=$(worker_of "$DPID")
+check "no user given: a worker, as $def ($(field Uid /proc/"$w"/status))" \
+    bash -c "[ '$w' != '$DPID' ] && [ \"\$(awk '/^Uid:/{print \$2}' /proc/$w/status)\" = $(id -u $def) ]"
+check "... said so" logged "packets are read as user $def"
+kill "$DPID"; wait "$DPID"; DPID=
+# user = root: one process, no jail, nothing said of one
+daemon -n 7 -t 30 --user root -c "$T/hook"
+check "--user root: no worker, the daemon reads the packets" [ "$(worker_of "$DPID")" = "$DPID" ]
+check "--user root: nothing said of a jail" bash -c "! grep -q 'packets are read as' '$T/log'"
+kill "$DPID"; wait "$DPID"; DPID=
+# a reload that needs a savefile not open yet: the jailed worker opens no
+# file outside its state directory; refused whole, saying so
+cat > "$T/s.conf" <<CONF
+[daemon]
+control = $T/ctl5
+state-dir = $T/state5
+
+[watch n]
+nflog-group = 7
+command = $T/hook
+ttl = 30
+CONF
+daemon -C "$T/s.conf"
+printf 'savefile = %s\n' "$T/n.pcap" >> "$T/s.conf"
+out=$("$CTL" -s "$T/ctl5" reload 2>&1); rc=$?
+check "a reload with a new savefile: refused (exit $rc), saying why: $out" \
+    bash -c "[ $rc != 0 ] && grep -q 'opens no new file outside its state directory: a restart of the daemon opens it' <<< \"\$1\"" _ "$out"
+kill "$DPID"; wait "$DPID"; DPID=
+daemon -C "$T/s.conf"
+send 1 9999 > /dev/null; wait_ev start 1 2
+check "... a restart opens it: the start packet in it ($(stat -c %s "$T/n.pcap") bytes: a header is 24)" \
+    [ "$(stat -c %s "$T/n.pcap")" -gt 24 ]
+kill "$DPID"; wait "$DPID"; DPID=
+
+# under the units' capability bounding set (as systemd sets it): the
+# monitor still makes the worker's jail and runs hooks
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$(dirname "$0")/../../systemd/tuninetd.service.in" |
+    tr ' ' '\n' | sed 's/^CAP_/+/' | tr 'A-Z' 'a-z' | paste -sd, -)
+[ -n "$caps" ] || not_ok "the unit has a CapabilityBoundingSet"
+mkhook 'echo "uid $(id -u)" >> '"$T"'/uids'; : > "$T/uids"; : > "$T/events"
+real=$TUNINETD
+TUNINETD=setpriv daemon --bounding-set "-all,$caps" "$real" -n 7 -t 1 -c "$T/hook"
+TUNINETD=$real
+send 1 9999 > /dev/null
+wait_ev stop 1 4
+check "the unit's bounding set: start and stop ran, as root ($(nev start)/$(nev stop)/$(sort -u "$T/uids" | paste -sd " " -))" \
+    [ "$(nev start)/$(nev stop)/$(sort -u "$T/uids")" = "1/1/uid 0" ]
+check "... the worker jailed" logged "packets are read as user"
+kill "$DPID"; wait "$DPID"; DPID=

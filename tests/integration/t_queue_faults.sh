@@ -73,11 +73,11 @@ wait_ev end-stop 1 5 || bail "hold-max: stop"
 
 # the kernel's queue (5 + 1024 here) overflows while the daemon is stopped
 echo 0.1 > "$T/start_s"
-kill -STOP "$DPID"
+kill -STOP "$(worker_of "$DPID")"
 p0=$(udps) a0=$(udps_in) n0=$(grep -c 'beyond --queue-hold-max' "$T/log")
 udp 1500; sleep 0.5
 during=$(($(udps) - p0)) arrived=$(($(udps_in) - a0))
-kill -CONT "$DPID"
+kill -CONT "$(worker_of "$DPID")"
 wait_ev end-start 2 3 || bail "overflow: start after SIGCONT"
 sleep 0.3
 passed=$(($(udps) - p0))

@@ -43,7 +43,7 @@ kill "$DPID"; wait "$DPID"; DPID=
 command -v strace > /dev/null || bail "strace is installed"
 : > "$T/events"; run
 send > /dev/null; wait_ev start 1 3 || bail "start before strace"
-strace -qq -p "$DPID" -e trace=rename -o "$T/strace" & sp=$!
+strace -qq -p "$(worker_of "$DPID")" -e trace=rename,renameat,renameat2 -o "$T/strace" & sp=$!
 sleep 0.5
 send 60 9999 50 > /dev/null
 n=$(grep -c 'default.state' "$T/strace")
@@ -82,15 +82,15 @@ kill "$DPID"; wait "$DPID"; DPID=
 # 6. a state directory that cannot be made is refused at start-up
 refused_by "$TUNINETD" "state-dir: \`$T/hook/x'" -n 7 --state-dir "$T/hook/x" -c "$T/hook"
 
-# 7. the daemon adopts what its state files say, as root, and they hold
+# 7. the daemon adopts what its state files say, and they hold
 #    trigger packets: a directory others could write to is refused (even
 #    sticky), and one of another user; a state file that is a FIFO, a
 #    symlink, not ours, or does not parse is said and ignored, and the
 #    daemon runs and answers SIGTERM
 mkdir -m 1777 "$T/ww"
 refused_by "$TUNINETD" "state-dir: \`$T/ww' is writable by group or others (mode 1777)" -n 7 --state-dir "$T/ww" -c "$T/hook"
-mkdir -m 0755 "$T/theirs"; chown 65534 "$T/theirs"
-refused_by "$TUNINETD" "state-dir: \`$T/theirs' belongs to uid 65534, not to root" -n 7 --state-dir "$T/theirs" -c "$T/hook"
+mkdir -m 0755 "$T/theirs"; chown 12345 "$T/theirs"
+refused_by "$TUNINETD" "state-dir: \`$T/theirs' belongs to uid 12345, not to root" -n 7 --state-dir "$T/theirs" -c "$T/hook"
 mkdir -m 0755 "$T/odd"
 for kind in fifo link garbage theirs; do
 	rm -f "$T/odd/default.state"
@@ -98,7 +98,7 @@ for kind in fifo link garbage theirs; do
 	fifo) mkfifo "$T/odd/default.state" ;;
 	link) printf 'state=up\n' > "$T/odd/real"; ln -s "$T/odd/real" "$T/odd/default.state" ;;
 	garbage) printf 'state=up\nup_since=ban\033[31mana\n' > "$T/odd/default.state" ;;
-	theirs) printf 'source=-\nstate=up\nup_since=1\nlast_packet=1\n' > "$T/odd/default.state"; chown 65534 "$T/odd/default.state" ;;
+	theirs) printf 'source=-\nstate=up\nup_since=1\nlast_packet=1\n' > "$T/odd/default.state"; chown 12345 "$T/odd/default.state" ;;
 	esac
 	daemon -n 7 -t 3 --state-dir "$T/odd" -c "$T/hook"
 	check "a state file ($kind) is said and ignored" logged "state-dir: \`$T/odd/default.state'"

@@ -78,6 +78,13 @@ out=$(ctl reload 2>&1); rc=$?
 check "a change the kernel refuses: the reload refused (exit $rc)" [ $rc != 0 ]
 check "... naming the key and the cause: $out" grep -q "c.conf:17: queue: NFQUEUE queue 11 is already bound by another process" <<< "$out"
 check "... beta still up, no hook ran" [ "$(state beta)/$(wev stop beta)/$(wev start beta)" = up/0/1 ]
+# the same, moving the control socket and giving it a group: the socket
+# the monitor made for the worker is gone, the old one as it was
+{ printf '[daemon]\ncontrol = %s\ncontrol-group = nogroup\nstate-dir = %s\n\n' "$T/ctl9" "$T/state"
+  nfw alpha alpha 30; nfw beta beta 30 "queue = 11"; } > "$T/c.conf"
+out=$(ctl reload 2>&1); rc=$?
+check "... with a control socket moved: refused (exit $rc), the new one gone, the old one answers, its group root" \
+    bash -c "[ $rc != 0 ] && [ ! -e '$T/ctl9' ] && [ \$(stat -c %G '$S') = root ] && '$CTL' -s '$S' status | grep -q alpha"
 kill "$other"; wait "$other" 2>/dev/null
 
 # 3. in place: ttl 30 -> 2 and hook-timeout: no hook runs, the log says
@@ -105,11 +112,13 @@ check "why: a keep-alive record is named by its prefix" grep -q "nflog 8 keep-al
 check "... the last one not under the start prefix" bash -c "grep -A1 'newest first' <<< '$why' | grep -q 'keep-alive prefix beta-ka'"
 
 # 4. a watch stopping for a reload is shown stopping; a packet during its
-#    stop starts the watch that replaces it
+#    stop starts the watch that replaces it (another command, a copy of
+#    the hook, changes it)
 echo 1.5 > "$T/stop_s"
 send 1 9022 > /dev/null; sleep 0.2
-{ own; nfw alpha alpha 2; nfw beta beta 30 "hook-timeout = 9
-savefile = $T/beta.pcap"; } > "$T/c.conf"
+cp -p "$T/hook" "$T/hook2"
+{ own; nfw alpha alpha 2; nfw beta beta 30 "hook-timeout = 9" |
+  sed "s|^command = .*|command = $T/hook2|"; } > "$T/c.conf"
 ctl reload > /dev/null 2>&1 || not_ok "reload with beta changed"
 sleep 0.3
 check "a watch stopping for a reload is in status: $(names)" [ "$(state beta)" = stopping ]
@@ -212,7 +221,7 @@ kill "$DPID"; wait "$DPID"; DPID=
 { own; nfw alpha alpha 30; } > "$T/c.conf"
 daemon -C "$T/c.conf"
 ctl hold alpha > /dev/null || not_ok "hold alpha"
-{ own; nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+{ own; nfw alpha alpha 30 | sed "s|^command = .*|command = $T/hook2|"; } > "$T/c.conf"
 ctl reload > /dev/null 2>&1 || not_ok "reload with alpha changed"
 sleep 0.3
 check "hold: kept through a reload that changed the watch ($(state alpha))" [ "$(state alpha)" = held ]
@@ -236,8 +245,14 @@ ctl release alpha > /dev/null
 # 9. the [daemon] section moves too: the control socket to another path
 #    (the reply to that reload comes through the old one's connection),
 #    its group, the state directory (each watch's state written there at
-#    once, and gone from the old one); control = off, and on again
-{ printf '[daemon]\ncontrol = %s\ncontrol-group = nogroup\nstate-dir = %s\n\n' "$T/ctl2" "$T/state2"
+#    once, and gone from the old one); control = off, and on again. Run
+#    as root alone (`user = root'), in a state directory of its own: the
+#    jailed worker's state directory does not move (10.)
+kill "$DPID"; wait "$DPID"; DPID=
+{ printf '[daemon]\nuser = root\ncontrol = %s\nstate-dir = %s\n\n' "$S" "$T/rstate"
+  nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+daemon -C "$T/c.conf"
+{ printf '[daemon]\nuser = root\ncontrol = %s\ncontrol-group = nogroup\nstate-dir = %s\n\n' "$T/ctl2" "$T/state2"
   nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
 out=$(ctl reload 2>&1); rc=$?
 check "control and state-dir moved: the reload answered ok through the old socket (exit $rc: $out)" [ $rc = 0 ]
@@ -245,20 +260,49 @@ check "... the old socket is gone" [ ! -e "$S" ]
 check "... the new one answers, group nogroup ($(stat -c %G "$T/ctl2" 2>/dev/null))" \
     bash -c "'$CTL' -s '$T/ctl2' status | grep -q alpha && [ \$(stat -c %G '$T/ctl2') = nogroup ]"
 check "... alpha's state is in the new directory, 0640 of nogroup, not in the old" \
-    bash -c "[ -f '$T/state2/alpha.state' ] && [ ! -e '$T/state/alpha.state' ] && [ \"\$(stat -c '%a %G' '$T/state2/alpha.state')\" = '640 nogroup' ]"
+    bash -c "[ -f '$T/state2/alpha.state' ] && [ ! -e '$T/rstate/alpha.state' ] && [ \"\$(stat -c '%a %G' '$T/state2/alpha.state')\" = '640 nogroup' ]"
 check "... said" logged "CORE: state kept in $T/state2 from now on"
-{ printf '[daemon]\ncontrol = off\nstate-dir = %s\n\n' "$T/state2"
+{ printf '[daemon]\nuser = root\ncontrol = off\nstate-dir = %s\n\n' "$T/state2"
   nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
 "$CTL" -s "$T/ctl2" reload > /dev/null 2>&1
 check "control = off: the socket is gone" [ ! -e "$T/ctl2" ]
-{ own; nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+{ printf '[daemon]\nuser = root\ncontrol = %s\nstate-dir = %s\n\n' "$S" "$T/state2"
+  nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
 kill -HUP "$DPID"; sleep 0.5
 check "control on again by SIGHUP: it answers" bash -c "'$CTL' -s '$S' status | grep -q alpha"
 mkdir -m 0777 "$T/ww"
-{ printf '[daemon]\ncontrol = %s\nstate-dir = %s\n\n' "$T/ctl3" "$T/ww"; nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
+{ printf '[daemon]\nuser = root\ncontrol = %s\nstate-dir = %s\n\n' "$T/ctl3" "$T/ww"; nfw alpha alpha 30 "savefile = $T/a.pcap"; } > "$T/c.conf"
 out=$(ctl reload 2>&1); rc=$?
 refused_whole() { [ "$rc" != 0 ] && grep -q "state-dir: .* is writable by group or others" <<< "$out"; }
 check "a state-dir others may write: the reload refused whole (exit $rc)" refused_whole
 check "... the control socket did not move" bash -c "[ ! -e '$T/ctl3' ] && '$CTL' -s '$S' status | grep -q alpha"
 kill "$DPID"; wait "$DPID"; DPID=
+
+# 10. the jailed worker's reload: the monitor makes the moved control
+#     socket (its group too) and hands it over; the state directory stays
+#     (the jail writes there only), and a reload that moves it is refused
+#     whole, saying so; control = off and on again
+{ own; nfw alpha alpha 30; } > "$T/c.conf"
+daemon -C "$T/c.conf"
+{ printf '[daemon]\ncontrol = %s\ncontrol-group = nogroup\nstate-dir = %s\n\n' "$T/ctl4" "$T/state"
+  nfw alpha alpha 30; } > "$T/c.conf"
+out=$(ctl reload 2>&1); rc=$?
+check "jailed: control moved, answered through the old socket (exit $rc: $out)" [ $rc = 0 ]
+check "... the old socket is gone" [ ! -e "$S" ]
+check "... the new one answers, group nogroup ($(stat -c %G "$T/ctl4" 2>/dev/null))" \
+    bash -c "'$CTL' -s '$T/ctl4' status | grep -q alpha && [ \$(stat -c %G '$T/ctl4') = nogroup ]"
+{ printf '[daemon]\ncontrol = %s\nstate-dir = %s\n\n' "$T/ctl4" "$T/state5"
+  nfw alpha alpha 30; } > "$T/c.conf"
+out=$("$CTL" -s "$T/ctl4" reload 2>&1); rc=$?
+check "jailed: a state-dir moved: refused whole, saying why (exit $rc: $out)" \
+    bash -c "[ $rc != 0 ] && grep -q \"the worker's jail writes in .$T/state' only\" <<< \"\$1\"" _ "$out"
+check "... the control socket kept its group" [ "$(stat -c %G "$T/ctl4")" = nogroup ]
+{ printf '[daemon]\ncontrol = off\nstate-dir = %s\n\n' "$T/state"; nfw alpha alpha 30; } > "$T/c.conf"
+"$CTL" -s "$T/ctl4" reload > /dev/null 2>&1
+check "jailed: control = off: the socket is gone" [ ! -e "$T/ctl4" ]
+{ own; nfw alpha alpha 30; } > "$T/c.conf"
+kill -HUP "$DPID"; sleep 0.5
+check "jailed: control on again by SIGHUP: it answers" bash -c "'$CTL' -s '$S' status | grep -q alpha"
+kill "$DPID"; wait "$DPID"; DPID=
+check "jailed: the monitor removed the socket at the end" [ ! -e "$S" ]
 [ "$NCHECK" -gt 0 ] || bail "no check ran"

@@ -92,9 +92,9 @@ kill "$DPID"; wait "$DPID"; DPID=
 daemon -i "$VB" -f "udp port 9999" -n 7 -t 1 -w "$T/cx.pcap" -c "$T/hook"
 n=$(nev stop); send > /dev/null; wait_ev stop $((n + 1)) 4 || bail "cycle for the fd check"
 bad=
-for fd in /proc/$DPID/fd/*; do
+for fd in /proc/$(worker_of $DPID)/fd/*; do
 	k=${fd##*/}; [ "$k" -le 2 ] && continue
-	fl=$(awk '/^flags:/{print $2}' "/proc/$DPID/fdinfo/$k" 2>/dev/null) || continue
+	fl=$(awk '/^flags:/{print $2}' "/proc/$(worker_of $DPID)/fdinfo/$k" 2>/dev/null) || continue
 	[ -n "$fl" ] && (( (8#$fl & 8#2000000) == 0 )) && bad="$bad $k=$(readlink "$fd")"
 done
 check "every fd of the daemon past 0-2 is close-on-exec (pcap socket and eventfd, NFLOG, savefile)${bad:+; not:$bad}" [ -z "$bad" ]

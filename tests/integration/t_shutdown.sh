@@ -122,5 +122,5 @@ kill -HUP "$DPID"; wait_ev stop 1 2
 check "SIGHUP still stops it" [ "$(nev stop)" = 1 ]
 
 # 8. the deadlines run on CLOCK_BOOTTIME (7), which goes on in suspend
-tfd=$(for f in /proc/$DPID/fdinfo/*; do grep -q '^clockid:' "$f" && grep '^clockid:' "$f"; done | sort -u)
+tfd=$(for f in /proc/$(worker_of $DPID)/fdinfo/*; do grep -q '^clockid:' "$f" && grep '^clockid:' "$f"; done | sort -u)
 check "the daemon's timerfd is CLOCK_BOOTTIME (${tfd:-none})" [ "$tfd" = "clockid: 7" ]

@@ -139,7 +139,7 @@ test_good(void **state)
 	assert_int_equal(watch("beta")->keep_mask, 0xff);
 	assert_int_equal(watch("beta")->line, 15);
 	assert_string_equal(cf.control, "/run/x/ctl");
-	assert_string_equal(cf.state_dir, "/run/tuninetd");
+	assert_string_equal(cf.state_dir, "/run/tuninetd/state");
 	assert_int_equal(errs.n, 0);
 }
 
@@ -211,6 +211,55 @@ test_include(void **state)
 	/* an empty match is no error: a directory of no watches yet */
 	assert_true(load("[daemon]\ninclude = nothing.d/*.conf\n"));
 	assert_int_equal(cf.nwatches, 0);
+}
+
+/* privsep: the files as the monitor read them (config_read keeps their
+ * bytes), parsed again without opening a file (config_parse), are the
+ * same configuration, errors named by the same files and lines; what
+ * changed on disk since is not seen */
+static void
+test_kept_files(void **state)
+{
+	struct config_files files = { 0 };
+	struct config again = { 0 };
+	struct config_errors e2;
+	char sub[128];
+
+	(void)state;
+	snprintf(sub, sizeof sub, "%s/kept.d", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file("kept.d/a.conf", "[watch a]\nnflog-group = 1\n"
+	    "command = /bin/true\n");
+	write_file("t.conf", "[daemon]\ninclude = kept.d/*.conf\nttl = 9\n"
+	    "[watch m]\nnflog-group = 2\ncommand = /bin/true\n");
+	config_free(&cf);
+	memset(&cf, 0, sizeof cf);
+	assert_true(config_read(path, &cf, NULL, &errs, &files));
+	config_errors_free(&errs);
+	assert_int_equal(files.n, 2);
+	assert_string_equal(files.f[0].path, path);
+	write_file("t.conf", "garbage\n");	/* the disk changed since */
+	assert_true(config_parse(&files, &again, NULL, &e2));
+	config_errors_free(&e2);
+	assert_int_equal(again.nwatches, 2);
+	assert_string_equal(again.watches->name, "m");
+	assert_string_equal(again.watches->next->name, "a");
+	assert_int_equal(again.watches->next->ttl, 9);
+	config_free(&again);
+	config_files_free(&files);
+	/* an error of the kept bytes, at its file and line */
+	write_file("kept.d/a.conf", "[watch a]\nnflog-group = x\n");
+	write_file("t.conf", "[daemon]\ninclude = kept.d/*.conf\n");
+	config_free(&cf);
+	memset(&cf, 0, sizeof cf);
+	assert_false(config_read(path, &cf, NULL, &errs, &files));
+	memset(&again, 0, sizeof again);
+	assert_false(config_parse(&files, &again, NULL, &e2));
+	if (strstr(e2.text, "kept.d/a.conf:2: nflog-group: `x'") == NULL)
+		fail_msg("%s", e2.text);
+	config_errors_free(&e2);
+	config_free(&again);
+	config_files_free(&files);
 }
 
 /* a filter longer than inih's default line, and control = off */
@@ -495,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_kept_files),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_sensor_defaults),

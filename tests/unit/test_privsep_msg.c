@@ -51,6 +51,10 @@ test_taken(void **state)
 	assert_int_equal(rq.kind, PRIVSEP_KILL);
 	assert_true(P("reloaded", &rq));
 	assert_int_equal(rq.kind, PRIVSEP_RELOADED);
+	assert_true(P("config", &rq));
+	assert_int_equal(rq.kind, PRIVSEP_CONFIG);
+	assert_true(P("kept", &rq));
+	assert_int_equal(rq.kind, PRIVSEP_KEPT);
 }
 
 static void
@@ -81,6 +85,8 @@ test_refused(void **state)
 	assert_false(P("run 1 st\0rt alpha", &rq));
 	assert_false(P("exec /bin/sh", &rq));
 	assert_false(P("kill now", &rq));
+	assert_false(P("config /etc/shadow", &rq));
+	assert_false(P("kept\nTUNINETD_SRC=a", &rq));
 	assert_false(P("timeout 1 86401", &rq));
 	assert_int_equal(rq.kind, PRIVSEP_TIMEOUT);	/* not answered */
 	assert_false(P("hello", &rq));
