@@ -55,7 +55,7 @@ DAEMON_SRCS = tuninetd.c options.c conf.c config.c loop.c fsm.c stats.c watch.c 
 	  savefile.c capture.c ifwatch.c notify.c replay.c replay_report.c \
 	  duration.c \
 	  watch_session.c sensor_nft.c nft_compile.c nft_rules.c dns_keep.c \
-	  privsep.c privsep_msg.c jail.c
+	  privsep.c monitor.c privsep_msg.c jail.c
 # (--match and --session last: their pages stay apart from the code every
 # daemon runs, and are not read in with it)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(OBJ)/%.o)

@@ -57,6 +57,10 @@ verdict() {
 tree() { echo "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); }
 cpu_ns() { local s=0 p t a; for p in $(tree "$1"); do for t in /proc/$p/task/*/schedstat; do read -r a _ < "$t" 2> /dev/null && s=$((s + a)); done; done; echo $s; }
 ctxt() { local p; for p in $(tree "$1"); do cat /proc/$p/task/*/status 2> /dev/null; done | awk '/ctxt_switches/{s += $2} END{print s}'; }
+# memory: the proportional set size of the processes (a page the monitor
+# and the worker share counted once, split between them), and the sum of
+# their resident sets (a shared page counted in each)
+pss_kb() { local p; for p in $(tree "$1"); do cat /proc/$p/smaps_rollup 2> /dev/null; done | awk '/^Pss:/{s += $2} END{print s}'; }
 rss_kb() { local p; for p in $(tree "$1"); do cat /proc/$p/status 2> /dev/null; done | awk '/^VmRSS/{s += $2} END{print s}'; }
 blast() { ip netns exec "$NS_A" "$TOOLS/blast" $DST 9999 "$1"; }
 start() { ip netns exec "$NS_B" "$@" > "$T/out" 2>&1 & pid=$!; sleep 0.4; kill -0 $pid 2>/dev/null || die "$1 did not start: $(head -c 200 "$T/out")"; }
@@ -148,10 +152,10 @@ LSN=$(awk '{print $1}' "$T/lat.nflog" | median) LEN=$(awk '{print $2}' "$T/lat.n
 start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 -c "$TOOLS/stamp"
 sleep 1; c0=$(ctxt $pid); sleep "$IDLE"; c1=$(ctxt $pid)
 WAKE=$(calc "($c1 - $c0) / $IDLE" 2)
-RSS=$(rss_kb $pid)
+RSS=$(pss_kb $pid) RSS_SUM=$(rss_kb $pid)
 stop
 start tcpdump -i "$VB" -w /dev/null "udp port 9999"
-RSS_TCPDUMP=$(rss_kb $pid)
+RSS_TCPDUMP=$(pss_kb $pid)
 stop
 
 # the demand and many-watches figures take minutes: the full run only
@@ -183,8 +187,8 @@ goal "NFLOG stop error $LEN ms" "$LEN >= -20 && $LEN <= 20"
 row "stop - (last packet + TTL), NFLOG (ms)" "$LEN" - - "+-20" $OK
 goal "wake-ups $WAKE/s" "$WAKE < 0.2"
 row "wake-ups per second, no traffic" "$WAKE" - - "0 (< 0.2)" $OK
-goal "RSS $RSS kB" "$RSS <= 3584"
-row "resident memory, both sensors (MB)" "$(calc "$RSS / 1024" 2)" "$(calc "$RSS_TCPDUMP / 1024" 2)" - "<= 3.5" $OK
+goal "memory $RSS kB (PSS of the monitor and the worker; their RSS sum $RSS_SUM kB)" "$RSS <= 3584"
+row "memory, both sensors (MB, PSS)" "$(calc "$RSS / 1024" 2)" "$(calc "$RSS_TCPDUMP / 1024" 2)" - "<= 3.5" $OK
 echo "(throughput: the sender's packets/s with the sensor attached, against $BASE kpps with none)"
 echo
 if [ "$QUICK" = 1 ]; then

@@ -82,7 +82,7 @@ for p in range(10000, 10000 + int(sys.argv[2])): s.sendto(b"x" * 16, (sys.argv[1
 	for i in $(seq 100); do [ "$(nstarts)" -ge "$MANY" ] && break; sleep 0.1; done
 	[ "$(nstarts)" -ge "$MANY" ] || die "many: only $(nstarts) of $MANY watches started"
 	cm=$(mcost 10000)
-	rss=$(rss_kb $pid)
+	rss=$(pss_kb $pid)
 	# a reload tuning one watch in place (its ttl: no hook), then one
 	# replacing one (ack-only: its stop hook runs)
 	sed -i '0,/^ttl = 60$/s//ttl = 61/' "$T/many.conf"

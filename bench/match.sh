@@ -107,7 +107,7 @@ c0=$(cpu_ns $pid)
 pk=$(ip netns exec "$NS_A" python3 "$T/srcs.py" "$SN" burst "$T/sburst") || die "session sender"
 c1=$(cpu_ns $pid)
 SCPU=$(calc "($c1 - $c0) / $pk" 2)
-SRSS=$(rss_kb $pid)
+SRSS=$(pss_kb $pid)
 [ "$(grep -c '^stop' "$T/sevents")" = 0 ] || die "sessions stopped while every source was sending"
 ip netns exec "$NS_A" python3 "$T/srcs.py" "$SN" spread "$T/slast" || die "session sender"
 for i in $(seq $(( (STTL + 30) * 10 ))); do [ "$(grep -c '^stop' "$T/sevents")" -ge "$SN" ] && break; sleep 0.1; done
@@ -139,7 +139,7 @@ for r in $(seq "$MRUNS"); do
 	mconf "$T/m1000.conf"
 	mstart "$T/m1000.conf"
 	ready=$(calc "($(notified READY=1) - $M0) * 1000" 1)
-	rss=$(rss_kb $pid)
+	rss=$(pss_kb $pid)
 	sed -i '0,/^ttl = 600$/s//ttl = 601/' "$T/m1000.conf"
 	mreload; tune=$reload
 	sed -i 's/^match = udp dport 20500$/match = udp dport 30500/' "$T/m1000.conf"

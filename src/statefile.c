@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "safepath.h"
 #include "statefile.h"
 
@@ -62,15 +63,47 @@ name_of(char *buf, size_t len, const char *name, const char *suffix)
 	snprintf(buf, len, "%s" SUFFIX "%s", name, suffix);
 }
 
-/* dir is a directory that only root (or the daemon's user) may write */
+/* A directory another user owns, but in a directory only root may
+ * write, that only its owner may write: only root could have made it
+ * there and given it away, to a worker of another user (`user' changed,
+ * or the package made its user since). It is taken back; the files in
+ * it stay its old owner's, and are not adopted (statefile_read). */
 static bool
-dir_safe(const char *dir, char *err, size_t len)
+a_workers(const char *dir, const struct stat *st)
+{
+	char *copy, why[64];
+	bool ok;
+
+	if (st->st_uid == 0 || safepath_ours(st->st_uid) ||
+	    (st->st_mode & 022) != 0 || (copy = strdup(dir)) == NULL)
+		return false;
+	ok = safe_path("state-dir", dirname(copy), false, why, sizeof why);
+	free(copy);
+	return ok;
+}
+
+/* dir is a directory that only root (or the worker's user) may write,
+ * or one that a worker of another user had (taken back: made root's) */
+static bool
+dir_safe(const char *dir, bool take, char *err, size_t len)
 {
 	struct stat st;
 
 	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, len, "state-dir: `%s' is not a directory", dir);
 		return false;
+	}
+	if (a_workers(dir, &st)) {
+		if (!take)
+			return true;
+		if (chown(dir, 0, (gid_t)-1) == -1) {
+			snprintf(err, len, "state-dir: `%s': %s", dir,
+			    strerror(errno));
+			return false;
+		}
+		log_info("state-dir: `%s' was uid %u's, a worker's before: "
+		    "taken back; its files are not adopted", dir,
+		    (unsigned)st.st_uid);
 	}
 	return safe_path("state-dir", dir, true, err, len);
 }
@@ -105,7 +138,7 @@ statefile_dir(const char *dir, struct statedir *sd, char *err, size_t len)
 		snprintf(err, len, "state-dir: `%s': %s", dir, strerror(errno));
 		return -1;
 	}
-	if (!dir_safe(dir, err, len))
+	if (!dir_safe(dir, true, err, len))
 		return -1;
 	if (access(dir, W_OK) == -1 || (sd->fd = open(dir, O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -132,7 +165,7 @@ statefile_dir_ok(const char *dir, char *err, size_t len)
 
 	if (stat(dir, &st) == -1 && errno == ENOENT)
 		return true;
-	return dir_safe(dir, err, len);
+	return dir_safe(dir, false, err, len);
 }
 
 /* whether the file has the group already (--user: the state directory

@@ -109,6 +109,10 @@ if dpkg-query -W -f '${Status}' tuninetd 2> /dev/null | grep -q 'ok installed'; 
 fi
 etc_before=; [ -e /etc/tuninetd ] && etc_before=1
 user_before=; getent passwd tuninetd > /dev/null && user_before=1
+# a system user stays after a purge (Debian's way); this test's goes, even
+# when it fails, so that the machine's daemons keep the user they had
+[ -n "$user_before" ] ||
+    trap 'userdel tuninetd 2> /dev/null; groupdel tuninetd 2> /dev/null; cleanup' EXIT
 dpkg -i "$deb" > "$T/dpkg.log" 2>&1
 check "dpkg -i installs it" [ $? = 0 ]
 check "installed: the worker's user tuninetd exists, no login ($(getent passwd tuninetd))" \
@@ -169,9 +173,6 @@ rm -rf /etc/default/tuninetd-$name /run/tuninetd/$name /run/tuninetd/$name.contr
 
 dpkg --purge tuninetd > "$T/dpkg.log" 2>&1
 check "dpkg --purge removes it" [ $? = 0 ]
-# a system user stays after a purge (Debian's way); this test's goes, so
-# that the machine's daemons keep the worker's user they had
-[ -n "$user_before" ] || { userdel tuninetd 2> /dev/null; groupdel tuninetd 2> /dev/null; }
 left=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}' | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 check "nothing of the package left behind${left:+: $left}" [ -z "$left" ]
 if [ -z "$etc_before" ]; then

@@ -89,8 +89,19 @@ refused_by "$TUNINETD" "state-dir: \`$T/hook/x'" -n 7 --state-dir "$T/hook/x" -c
 #    daemon runs and answers SIGTERM
 mkdir -m 1777 "$T/ww"
 refused_by "$TUNINETD" "state-dir: \`$T/ww' is writable by group or others (mode 1777)" -n 7 --state-dir "$T/ww" -c "$T/hook"
+# another user's directory where others may write: refused; in a
+# directory only root may write, only root could have given it away (to
+# a worker of another user: `user' changed, the package made tuninetd):
+# taken back, its files not adopted
+mkdir -m 0777 "$T/pub"; mkdir -m 0755 "$T/pub/theirs"; chown 12345 "$T/pub/theirs"
+refused_by "$TUNINETD" "state-dir: \`$T/pub/theirs' belongs to uid 12345, not to root" -n 7 --state-dir "$T/pub/theirs" -c "$T/hook"
 mkdir -m 0755 "$T/theirs"; chown 12345 "$T/theirs"
-refused_by "$TUNINETD" "state-dir: \`$T/theirs' belongs to uid 12345, not to root" -n 7 --state-dir "$T/theirs" -c "$T/hook"
+printf 'source=-\nstate=up\nup_since=1\nlast_packet=1\n' > "$T/theirs/default.state"; chown 12345 "$T/theirs/default.state"
+: > "$T/events"; daemon -n 7 -t 3 --state-dir "$T/theirs" -c "$T/hook"
+check "a worker's old state directory: taken back, said" logged "state-dir: \`$T/theirs' was uid 12345's, a worker's before: taken back"
+check "... the worker's now ($(stat -c %u "$T/theirs"))" [ "$(stat -c %u "$T/theirs")" = "$(awk '/^Uid:/{print $2}' /proc/$(worker_of "$DPID")/status)" ]
+check "... its file not adopted" bash -c "! grep -q 'CORE: adopted' '$T/log' && grep -q 'default.state. is not a regular file of the daemon' '$T/log'"
+kill "$DPID"; wait "$DPID"; DPID=
 mkdir -m 0755 "$T/odd"
 for kind in fifo link garbage theirs; do
 	rm -f "$T/odd/default.state"
