@@ -186,6 +186,8 @@ soak: deps
 	$(MAKE) all build/obj/tools/sendudp build/bench/stamp
 	tests/soak.sh $(abspath $(BIN)) $(abspath build/obj/tools) $(abspath build/bench/stamp) $(SOAK_CYCLES)
 
+# (systemd: the package's postinst makes the worker's user with
+# systemd-sysusers, and t_deb installs the package; nothing boots it)
 DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  libnftnl-dev libnftables-dev \
 	  libnetfilter-log-dev libnetfilter-queue-dev libnetfilter-conntrack-dev \
@@ -193,7 +195,8 @@ DEB_PKGS = build-essential pkg-config libpcap-dev libmnl-dev libinih-dev \
 	  iputils-ping procps clang libclang-rt-dev valgrind \
 	  dpkg-dev debhelper lintian mandoc man-db openssl openssh-server \
 	  openssh-client openvpn rsyslog bsdutils python3-prometheus-client \
-	  util-linux strace dnsmasq-base bind9-dnsutils libseccomp-dev
+	  util-linux strace dnsmasq-base bind9-dnsutils libseccomp-dev \
+	  systemd
 
 deps:
 	@missing=; \
