@@ -11,28 +11,9 @@
 #     in each), and as the sum of their resident sets (a shared page
 #     twice).
 # Sets the P* figures.
-# tree_mem FIELD: kB of pid and its children, from smaps_rollup (Pss:,
-# Rss:)
-tree_mem() {
-	local s c
-	s=$(awk -v f="$2:" '$1 == f {print $2}' /proc/"$1"/smaps_rollup)
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		s=$((s + $(awk -v f="$2:" '$1 == f {print $2}' /proc/"$c"/smaps_rollup)))
-	done
-	echo $s
-}
-# pcost ARGS...: as cost, the CPU of the daemon's processes together
-pcost() {
-	local c0 c1
-	start "$TUNINETD" "$@"
-	blast 1 > /dev/null; sleep 0.3
-	c0=$(cpu_ns $pid)
-	blast "$N" > /dev/null
-	sleep 0.2
-	c1=$(cpu_ns $pid)
-	stop
-	calc "($c1 - $c0) / $N" 2
-}
+# pcost ARGS...: the daemon's CPU per packet (bench.sh's cost: both
+# processes together)
+pcost() { cost "$TUNINETD" "$@" | cut -d' ' -f1; }
 : > "$T/privsep.cost"
 for r in $(seq "$RUNS"); do
 	a=$(pcost -i "$VB" -f "udp port 9999" -t 600 --user root -c "$TOOLS/stamp")
@@ -54,9 +35,9 @@ PEPU=$(awk '{print $2}' "$T/plat.user" | median)
 [ "$(wc -l < "$T/plat.user")" = "$ROUNDS" ] && [ "$(wc -l < "$T/plat.nuser")" = "$ROUNDS" ] ||
     die "--user: latency rounds missing"
 start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 --user root -c "$TOOLS/stamp"
-sleep 1; PPSS=$(tree_mem $pid Pss) PRSS=$(tree_mem $pid Rss); stop
+sleep 1; PPSS=$(pss_kb $pid) PRSS=$(rss_kb $pid); stop
 start "$TUNINETD" -i "$VB" -f "udp port 9999" -n 7 -t 600 --user nobody -c "$TOOLS/stamp"
-sleep 1; PPSSU=$(tree_mem $pid Pss) PRSSU=$(tree_mem $pid Rss); stop
+sleep 1; PPSSU=$(pss_kb $pid) PRSSU=$(rss_kb $pid); stop
 
 privsep_table() {
 	local rp rn

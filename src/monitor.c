@@ -326,12 +326,6 @@ memfd_of_files(const struct config_files *files)
 	return fd;
 }
 
-static bool
-same(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* the reload under way is over: taken (its hooks are the monitor's
  * copy, its control socket the one), or not (a socket it made goes) */
 static void
@@ -343,9 +337,9 @@ next_done(bool taken)
 		return;
 	if (taken) {
 		privsep_table(m.next.watches);
-		if (!same(m.next.control, m.control) && m.control != NULL)
+		if (!same_string(m.next.control, m.control) && m.control != NULL)
 			(void)unlink(m.control);
-		else if (m.control != NULL && !same(m.next.control_group,
+		else if (m.control != NULL && !same_string(m.next.control_group,
 		    m.group) && m.pc->control_regroup(m.control,
 		    m.next.control_group, err, sizeof err) == -1)
 			log_warnx("CORE: monitor: %s", err);
@@ -392,17 +386,17 @@ config_request(void)
 	}
 	config_errors_free(&errs);
 	m.have_next = true;
-	if (cf->user != NULL && !same(cf->user, m.pc->user))
+	if (cf->user != NULL && !same_string(cf->user, m.pc->user))
 		snprintf(err, sizeof err, "user: `%s': the worker runs as `%s'; "
 		    "a restart of the daemon changes it", cf->user != NULL ?
 		    cf->user : "(the default)", m.pc->user != NULL ?
 		    m.pc->user : "(the default)");
-	else if (!same(cf->state_dir, m.pc->state_dir))
+	else if (!same_string(cf->state_dir, m.pc->state_dir))
 		snprintf(err, sizeof err, "state-dir: `%s': the worker's jail "
 		    "writes in `%s' only; a restart of the daemon moves it",
 		    cf->state_dir != NULL ? cf->state_dir : "(none)",
 		    m.pc->state_dir != NULL ? m.pc->state_dir : "(none)");
-	else if (!same(cf->control, m.control) && cf->control != NULL &&
+	else if (!same_string(cf->control, m.control) && cf->control != NULL &&
 	    m.pc->control_listen(cf->control, cf->control_group, &fds[1],
 	    err, sizeof err) == 0 && (m.made = strdup(cf->control)) == NULL)
 		fatal("strdup");

@@ -219,16 +219,26 @@ check_option_hook(const char *path, char *err, size_t len)
 
 static struct jail the_jail = { .write_dir = -1 };
 
+/* The worker's user, into the_jail: user (`user', --user), or by default
+ * tuninetd, the package's (nobody where it is not made); 1 then, 0 for
+ * no separation (`root', or a process started by another user than
+ * root: it has no privilege to give up), -1 and err */
 static int
-replay_jail(const struct config *cf, char *err, size_t len)
+worker_user(const char *user, char *err, size_t len)
 {
-	if (cf->user != NULL && strcmp(cf->user, "root") == 0)
+	if (geteuid() != 0 || (user != NULL && strcmp(user, "root") == 0))
 		return 0;
-	if (jail_user(cf->user != NULL ? cf->user : JAIL_DEFAULT_USER,
-	    cf->user == NULL, &the_jail, err, len) == -1)
+	if (jail_user(user != NULL ? user : JAIL_DEFAULT_USER, user == NULL,
+	    &the_jail, err, len) == -1) {
+		if (user == NULL)
+			snprintf(err, len, "user: neither `%s' nor `%s' exists: "
+			    "say `user = root' to run without separation",
+			    JAIL_DEFAULT_USER, JAIL_FALLBACK_USER);
 		return -1;
-	the_jail.no_caps = true;
-	return jail_enter(&the_jail, err, len);
+	}
+	the_jail.fallback = user == NULL &&
+	    strcmp(the_jail.user, JAIL_DEFAULT_USER) != 0;
+	return 1;
 }
 
 /* -r: the capture through the watches, printed; no daemon, no hook, no
@@ -259,7 +269,13 @@ replay(struct config *cf)
 	}
 	/* as root: its packets are read in the worker's jail, without a
 	 * capability or a file to write */
-	if (geteuid() == 0 && replay_jail(cf, err, sizeof err) == -1) {
+	switch (worker_user(cf->user, err, sizeof err)) {
+	case 1:
+		the_jail.no_caps = true;
+		if (jail_enter(&the_jail, err, sizeof err) == 0)
+			break;
+		/* FALLTHROUGH */
+	case -1:
 		fprintf(stderr, "tuninetd: -r: %s\n", err);
 		goto out;
 	}
@@ -469,8 +485,7 @@ main(int argc, char *argv[])
 	log_init("tuninetd", false);
 	/* the default worker's user owns the state directory, as root does,
 	 * unless `user' says another (user_ok) */
-	if (geteuid() == 0 && jail_user(JAIL_DEFAULT_USER, true, &the_jail,
-	    err, sizeof err) == 0)
+	if (worker_user(NULL, err, sizeof err) == 1)
 		safepath_trust(the_jail.uid);
 	if (cf.config_file != NULL) {
 		/* read again on SIGHUP, after -d made the directory / (the
@@ -499,29 +514,21 @@ main(int argc, char *argv[])
 		make_absolute(&cf.state_dir);
 		checks.hook = check_option_hook;
 	}
-	/* the worker's user, looked up now: `user' or --user (refused if
-	 * missing), or by default tuninetd, the package's (nobody where it
-	 * is not made); `root' is no separation, nor is a daemon started by
-	 * another user (it has no privilege to give up) */
-	jailed = geteuid() == 0 && (cf.user == NULL ||
-	    strcmp(cf.user, "root") != 0);
-	if (jailed && cf.user == NULL) {
-		the_jail.fallback = strcmp(the_jail.user, JAIL_DEFAULT_USER) !=
-		    0;
-		if (the_jail.uid == 0) {	/* looked up above */
-			config_free(&cf);
-			log_warnx("user: neither `%s' nor `%s' exists: say `user "
-			    "= root' to run without separation",
-			    JAIL_DEFAULT_USER, JAIL_FALLBACK_USER);
-			return 1;
-		}
-	} else if (jailed && !user_ok(cf.user, err, sizeof err)) {
+	/* the worker's user, looked up now (a `user' missing is refused);
+	 * its uid owns the state directory as root does, and no other */
+	switch (worker_user(cf.user, err, sizeof err)) {
+	case -1:
 		config_free(&cf);
 		log_warnx("%s", err);
 		return 1;
-	}
-	if (!jailed)	/* root's alone, or ours: no other uid's */
+	case 0:
+		jailed = false;
 		safepath_trust((uid_t)-1);
+		break;
+	default:
+		jailed = true;
+		safepath_trust(the_jail.uid);
+	}
 	/* first: it makes /run/tuninetd, where the state directory may be;
 	 * with -C there is one even with `control = off', for a reload to
 	 * give it a path */
